@@ -1,0 +1,34 @@
+//! Booting Corefish in QEMU from the host: the one place that knows how
+//! QEMU is started, used by `cargo xtask run`, the integration tests and
+//! the benchmarks.
+//!
+//! * [`QemuConfig`] builds the QEMU command line (machine `q35`, cores,
+//!   memory, accelerator, `-icount`, gdb stub, kernel command line).
+//! * [`Machine`] runs one QEMU with its serial console on pipes: every byte
+//!   is logged to a file under `target/qemu-logs/`, tests wait for lines
+//!   with a timeout ([`Machine::expect`]), type into the console
+//!   ([`Machine::send`]) and read the `isa-debug-exit` status
+//!   ([`Machine::wait_exit`]). A failure carries the last 50 serial lines
+//!   and the QEMU command line. Dropping a machine kills its QEMU, so every
+//!   test path (including a panic) cleans up; QEMU also dies with the
+//!   process that started it.
+//! * [`Images`] finds the images `cargo xtask` built.
+
+mod config;
+mod error;
+mod images;
+mod machine;
+
+pub use config::{Accel, QemuConfig};
+pub use cpu::debug_exit::ExitCode;
+pub use error::HarnessError;
+pub use images::Images;
+pub use machine::{ExitStatus, Machine};
+
+/// The workspace's root directory.
+pub fn workspace_root() -> std::path::PathBuf {
+    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .parent()
+        .map_or_else(|| manifest.to_path_buf(), std::path::Path::to_path_buf)
+}

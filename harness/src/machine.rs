@@ -1,0 +1,301 @@
+//! One running QEMU machine with its serial console on pipes.
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Stdio};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crate::{ExitCode, HarnessError, QemuConfig};
+
+/// Serial lines shown when an expectation fails.
+const TAIL_LINES: usize = 50;
+
+/// How QEMU ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExitStatus {
+    /// The process exit status (`None` if killed by a signal).
+    pub code: Option<i32>,
+}
+
+impl ExitStatus {
+    /// The `isa-debug-exit` code the guest wrote, if it ended that way.
+    pub fn debug_exit(&self) -> Option<ExitCode> {
+        self.code.and_then(ExitCode::from_qemu_status)
+    }
+}
+
+#[derive(Default)]
+struct Console {
+    lines: Vec<String>,
+    partial: Vec<u8>,
+    closed: bool,
+}
+
+type Shared = Arc<(Mutex<Console>, Condvar)>;
+
+/// A running QEMU. Dropping it kills QEMU.
+pub struct Machine {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    console: Shared,
+    reader: Option<JoinHandle<()>>,
+    command: String,
+    log: PathBuf,
+    /// Lines before this index have been consumed by `expect`.
+    cursor: usize,
+}
+
+impl Machine {
+    /// Starts QEMU with `config`, logging the serial console to
+    /// `target/qemu-logs/<name>.log`.
+    pub fn start(config: &QemuConfig, name: &str) -> Result<Self, HarnessError> {
+        let command_line = config.command_line("stdio");
+        let log_dir = crate::workspace_root().join("target").join("qemu-logs");
+        let log = log_dir.join(format!("{name}.log"));
+        let spawn_error = |error| HarnessError::Spawn {
+            command: command_line.clone(),
+            error,
+        };
+        std::fs::create_dir_all(&log_dir).map_err(spawn_error)?;
+        let file = File::create(&log).map_err(spawn_error)?;
+
+        let mut command = config.command("stdio");
+        command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        // SAFETY: the closure runs in the forked child before exec and only
+        // calls prctl, which is async-signal-safe.
+        unsafe {
+            command.pre_exec(|| {
+                // QEMU dies with the thread that started it, even if the test
+                // process is killed without running destructors.
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            });
+        }
+        let mut child = command.spawn().map_err(spawn_error)?;
+        let stdin = child.stdin.take();
+        let console: Shared = Arc::default();
+        let stdout = child.stdout.take();
+        let stderr = child.stderr.take();
+        let reader = {
+            let console = Arc::clone(&console);
+            std::thread::spawn(move || read_console(stdout, stderr, file, &console))
+        };
+        Ok(Self {
+            child,
+            stdin,
+            console,
+            reader: Some(reader),
+            command: command_line,
+            log,
+            cursor: 0,
+        })
+    }
+
+    /// Waits until a serial line contains `text`; returns that line. Lines
+    /// up to it are consumed, so consecutive calls match in order.
+    pub fn expect(&mut self, text: &str, timeout: Duration) -> Result<String, HarnessError> {
+        self.expect_line(
+            &format!("a serial line containing {text:?}"),
+            timeout,
+            |line| line.contains(text),
+        )
+    }
+
+    /// Waits until a serial line satisfies `matches`; returns it.
+    pub fn expect_line(
+        &mut self,
+        what: &str,
+        timeout: Duration,
+        mut matches: impl FnMut(&str) -> bool,
+    ) -> Result<String, HarnessError> {
+        let deadline = Instant::now() + timeout;
+        let (lock, ready) = &*self.console;
+        let mut console = lock.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            while self.cursor < console.lines.len() {
+                let line = &console.lines[self.cursor];
+                self.cursor += 1;
+                if matches(line) {
+                    return Ok(line.clone());
+                }
+            }
+            if console.closed {
+                drop(console);
+                let why = match self.child.wait() {
+                    Ok(status) => format!("QEMU exited first ({status})"),
+                    Err(e) => format!("QEMU's output ended ({e})"),
+                };
+                return Err(self.unmet(what, why));
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                drop(console);
+                return Err(self.unmet(what, format!("not seen within {timeout:?}")));
+            }
+            console = ready
+                .wait_timeout(console, deadline - now)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
+    }
+
+    /// Types `text` into the serial console.
+    pub fn send(&mut self, text: &str) -> Result<(), HarnessError> {
+        let stdin = self
+            .stdin
+            .as_mut()
+            .ok_or_else(|| HarnessError::Io(std::io::ErrorKind::BrokenPipe.into()))?;
+        stdin
+            .write_all(text.as_bytes())
+            .and_then(|()| stdin.flush())
+            .map_err(HarnessError::Io)
+    }
+
+    /// Waits for QEMU to exit on its own.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Result<ExitStatus, HarnessError> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            match self.child.try_wait() {
+                Ok(Some(status)) => {
+                    self.finish_reader();
+                    return Ok(ExitStatus {
+                        code: status.code(),
+                    });
+                }
+                Ok(None) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(20))
+                }
+                Ok(None) => {
+                    return Err(
+                        self.unmet("QEMU to exit", format!("still running after {timeout:?}"))
+                    );
+                }
+                Err(e) => return Err(HarnessError::Io(e)),
+            }
+        }
+    }
+
+    /// All serial lines so far.
+    pub fn lines(&self) -> Vec<String> {
+        self.lock().lines.clone()
+    }
+
+    /// The QEMU command line.
+    pub fn command_line(&self) -> &str {
+        &self.command
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Console> {
+        self.console.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn finish_reader(&mut self) {
+        if let Some(reader) = self.reader.take() {
+            let _ = reader.join();
+        }
+    }
+
+    fn unmet(&mut self, what: &str, why: String) -> HarnessError {
+        let console = self.lock();
+        let mut tail: Vec<String> = console
+            .lines
+            .iter()
+            .rev()
+            .take(TAIL_LINES)
+            .rev()
+            .cloned()
+            .collect();
+        if !console.partial.is_empty() {
+            tail.push(format!(
+                "{} (no newline yet)",
+                String::from_utf8_lossy(&console.partial)
+            ));
+        }
+        drop(console);
+        HarnessError::Unmet {
+            what: what.into(),
+            why,
+            tail,
+            command: self.command.clone(),
+            log: self.log.clone(),
+        }
+    }
+}
+
+impl Drop for Machine {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.finish_reader();
+    }
+}
+
+/// Copies QEMU's stdout (the serial console) and stderr into the log and
+/// the line buffer until both close.
+fn read_console(
+    stdout: Option<impl Read>,
+    stderr: Option<impl Read + Send + 'static>,
+    mut file: File,
+    console: &Shared,
+) {
+    let errors = Arc::new(Mutex::new(Vec::new()));
+    let err_thread = stderr.map(|mut stderr| {
+        let errors = Arc::clone(&errors);
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = stderr.read_to_end(&mut buf);
+            *errors.lock().unwrap_or_else(|p| p.into_inner()) = buf;
+        })
+    });
+    if let Some(mut stdout) = stdout {
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = match stdout.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            let _ = file.write_all(&buf[..n]);
+            let _ = file.flush();
+            push_bytes(console, &buf[..n]);
+        }
+    }
+    if let Some(thread) = err_thread {
+        let _ = thread.join();
+    }
+    let stderr_bytes = std::mem::take(&mut *errors.lock().unwrap_or_else(|p| p.into_inner()));
+    let (lock, ready) = &**console;
+    let mut c = lock.lock().unwrap_or_else(|p| p.into_inner());
+    if !c.partial.is_empty() {
+        let last = std::mem::take(&mut c.partial);
+        c.lines.push(String::from_utf8_lossy(&last).into_owned());
+    }
+    for line in String::from_utf8_lossy(&stderr_bytes).lines() {
+        let _ = writeln!(file, "[qemu stderr] {line}");
+        c.lines.push(format!("[qemu stderr] {line}"));
+    }
+    c.closed = true;
+    ready.notify_all();
+}
+
+fn push_bytes(console: &Shared, bytes: &[u8]) {
+    let (lock, ready) = &**console;
+    let mut c = lock.lock().unwrap_or_else(|p| p.into_inner());
+    for &b in bytes {
+        match b {
+            b'\n' => {
+                let line = std::mem::take(&mut c.partial);
+                c.lines.push(String::from_utf8_lossy(&line).into_owned());
+            }
+            b'\r' => {}
+            _ => c.partial.push(b),
+        }
+    }
+    ready.notify_all();
+}

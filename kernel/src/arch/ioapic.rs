@@ -1,0 +1,52 @@
+//! IOAPICs: at boot every redirection entry is masked, so no device
+//! interrupt arrives until a driver (in user space, later issues) routes
+//! one to the OSNode that owns it.
+
+use super::mmio::Registers;
+
+const SELECT: usize = 0x00;
+const WINDOW: usize = 0x10;
+const REG_VERSION: u32 = 0x01;
+const REG_REDIRECTION: u32 = 0x10;
+const MASKED: u32 = 1 << 16;
+
+/// An IOAPIC's register window.
+pub struct IoApic {
+    regs: Registers,
+}
+
+impl IoApic {
+    /// The IOAPIC at physical address `phys`.
+    ///
+    /// # Safety
+    /// `phys` must be an IOAPIC's register base (from the MADT), covered by
+    /// the direct map.
+    pub unsafe fn at(phys: u64) -> Self {
+        // SAFETY: guaranteed by the caller.
+        let regs = unsafe { Registers::at(phys) };
+        Self { regs }
+    }
+
+    fn read(&self, reg: u32) -> u32 {
+        self.regs.write(SELECT, reg);
+        self.regs.read(WINDOW)
+    }
+
+    fn write(&self, reg: u32, value: u32) {
+        self.regs.write(SELECT, reg);
+        self.regs.write(WINDOW, value);
+    }
+
+    /// Number of redirection entries (input pins).
+    pub fn pins(&self) -> u32 {
+        ((self.read(REG_VERSION) >> 16) & 0xff) + 1
+    }
+
+    /// Masks every redirection entry.
+    pub fn mask_all(&self) {
+        for pin in 0..self.pins() {
+            let reg = REG_REDIRECTION + 2 * pin;
+            self.write(reg, self.read(reg) | MASKED);
+        }
+    }
+}

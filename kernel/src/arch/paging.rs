@@ -1,0 +1,80 @@
+//! This core's kernel page tables: the direct map of physical memory in
+//! the higher half (see `bootproto::layout`), built at boot from frames of
+//! this kernel's own memory and loaded into CR3.
+//!
+//! Memory-backed chunks are mapped write-back; chunks without any memory
+//! (device registers such as the local APIC and IOAPIC, the PCI hole) are
+//! mapped uncached. The lower half stays empty for user space, so a stray
+//! null or user pointer dereference in the kernel faults.
+
+use bootproto::layout::{DIRECT_MAP_BASE, DIRECT_MAP_MAX_TOP, DIRECT_MAP_MIN_TOP, phys_to_virt};
+use bootproto::memmap::{MemoryKind, MemoryMap};
+use cpu::paging::{
+    CACHE_DISABLE, GLOBAL, HUGE_PAGE_SIZE, LARGE_PAGE_SIZE, MapError, TableMemory, WRITABLE,
+    WRITE_THROUGH,
+};
+
+use crate::memory;
+
+/// Page-table memory: frames from this kernel's allocator, reached through
+/// the direct map (the starter's tables map the low 4 GiB, and the frames
+/// are taken from there).
+struct KernelTables;
+
+impl TableMemory for KernelTables {
+    fn alloc_table(&mut self) -> Option<u64> {
+        let phys = memory::alloc_low_frame()?;
+        self.table(phys).fill(0);
+        Some(phys)
+    }
+
+    fn table(&mut self, phys: u64) -> &mut [u64; 512] {
+        // SAFETY: `phys` is a page-table frame this kernel allocated (or the
+        // root it created), below 4 GiB and so mapped by both the starter's
+        // and this kernel's direct map; the kernel never aliases it mutably
+        // elsewhere while building tables.
+        unsafe { &mut *(phys_to_virt(phys) as *mut [u64; 512]) }
+    }
+}
+
+/// Builds the direct map of `[0, top)` and switches to it. Returns the PML4's
+/// physical address and the covered top.
+pub fn init<const N: usize>(map: &MemoryMap<N>, phys_top: u64) -> Result<(u64, u64), MapError> {
+    let chunk = if cpu::cpuid::has_1g_pages() {
+        HUGE_PAGE_SIZE
+    } else {
+        LARGE_PAGE_SIZE
+    };
+    let top = phys_top
+        .clamp(DIRECT_MAP_MIN_TOP, DIRECT_MAP_MAX_TOP)
+        .next_multiple_of(chunk);
+    let mut tables = KernelTables;
+    let pml4 = tables.alloc_table().ok_or(MapError::OutOfMemory)?;
+    let mut base = 0;
+    while base < top {
+        let backed = map.regions().iter().any(|r| {
+            r.kind() != MemoryKind::Reserved
+                && r.range().overlaps(bootproto::PhysRange::new(base, chunk))
+        });
+        let cache = if backed {
+            0
+        } else {
+            CACHE_DISABLE | WRITE_THROUGH
+        };
+        cpu::paging::map(
+            &mut tables,
+            pml4,
+            DIRECT_MAP_BASE + base,
+            base,
+            chunk,
+            chunk,
+            WRITABLE | GLOBAL | cache,
+        )?;
+        base += chunk;
+    }
+    // SAFETY: the new tables map the whole direct map, which holds this
+    // kernel's image, stack, boot parameters and every frame in use; nothing
+    // in use lives at the identity mapping the starter also provided.
+    unsafe { cpu::regs::set_cr3(pml4) };
+    Ok((pml4, top))
+}

@@ -1,0 +1,58 @@
+//! The kernel's serial console (COM1): the one output of the CPU driver.
+//!
+//! The first boot stage programs the UART; kernels only attach to it.
+//! Writers take a spin lock local to this kernel instance. Each core runs
+//! its own copy of the kernel, so the lock orders output within one core
+//! only; cores share the UART itself, byte by byte (a later issue gives the
+//! console to a user-level driver).
+
+use core::fmt::Write;
+
+use cpu::serial::{COM1, Serial};
+use spin::Mutex;
+
+// SAFETY: COM1 is the console by Corefish's platform convention; kernels
+// only write bytes to it.
+static CONSOLE: Mutex<Serial> = Mutex::new(unsafe { Serial::attach(COM1) });
+
+/// Writes formatted text.
+pub fn write_fmt(args: core::fmt::Arguments<'_>) {
+    let _ = CONSOLE.lock().write_fmt(args);
+}
+
+/// A writer for fatal reports: the console if it is free, otherwise a
+/// fresh handle to the same UART (the lock may be held by the code that
+/// faulted, and this core is about to stop anyway).
+pub fn emergency() -> impl Write {
+    enum Emergency<'a> {
+        Locked(spin::MutexGuard<'a, Serial>),
+        Raw(Serial),
+    }
+    impl Write for Emergency<'_> {
+        fn write_str(&mut self, s: &str) -> core::fmt::Result {
+            match self {
+                Self::Locked(guard) => guard.write_str(s),
+                Self::Raw(serial) => serial.write_str(s),
+            }
+        }
+    }
+    match CONSOLE.try_lock() {
+        Some(guard) => Emergency::Locked(guard),
+        // SAFETY: the current holder of the lock is this core's own
+        // interrupted code, which never runs again.
+        None => Emergency::Raw(unsafe { Serial::attach(COM1) }),
+    }
+}
+
+/// Prints to the console.
+#[macro_export]
+macro_rules! kprint {
+    ($($arg:tt)*) => { $crate::console::write_fmt(format_args!($($arg)*)) };
+}
+
+/// Prints a line to the console.
+#[macro_export]
+macro_rules! kprintln {
+    () => { $crate::kprint!("\n") };
+    ($($arg:tt)*) => { $crate::console::write_fmt(format_args!("{}\n", format_args!($($arg)*))) };
+}

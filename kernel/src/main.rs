@@ -1,0 +1,154 @@
+//! The Corefish CPU driver: the kernel that runs on one core.
+//!
+//! Every core runs its own copy of this image, loaded and relocated by a
+//! starter (the PVH loader on the first core; the user-level boot driver on
+//! the others, in later issues). A CPU driver owns nothing that must outlive
+//! it (DESIGN.md): its image copy, its stacks, descriptor tables and page
+//! tables are per-boot scratch; OS state lives in capability memory reached
+//! from the KCB (from the next issue on).
+//!
+//! It runs with interrupts disabled in ring 0 (DESIGN.md rule 4) and is
+//! event-driven. In this first issue the events are the local APIC timer
+//! and CPU exceptions; after booting it reports what it found and idles.
+//!
+//! Boot order (see [`kernel_main`]): boot parameters, descriptor tables,
+//! frame allocator, direct map, interrupt controllers, clock calibration,
+//! logging, ACPI, timer check, banner, optional self-test, idle.
+
+#![no_std]
+#![deny(clippy::unwrap_used)]
+#![no_main]
+
+// Links memcpy and friends, which the prebuilt `core` needs.
+use baremetal as _;
+
+mod arch;
+mod banner;
+mod console;
+mod fatal;
+mod identity;
+mod logger;
+mod memory;
+mod platform;
+mod selftest;
+mod time;
+mod timer;
+
+use bootproto::params::BootParams;
+use log::{LevelFilter, info, warn};
+
+/// How long the PIT calibration window lasts.
+const CALIBRATION_MS: u64 = 20;
+/// How long the boot-time timer check waits.
+const TIMER_CHECK_MS: u64 = 10;
+
+/// The kernel proper, entered from [`arch::entry::_start`] with the boot
+/// parameters' address.
+pub extern "C" fn kernel_main(params_ptr: *const BootParams) -> ! {
+    let tsc_at_entry = cpu::instr::rdtsc();
+    cpu::regs::enable_sse();
+    let params = arch::entry::read_boot_params(params_ptr);
+    if let Err(e) = params.validate() {
+        kprintln!("cpudriver: unusable boot parameters at {params_ptr:p}: {e}");
+        fatal::stop_core("bad boot parameters");
+    }
+    identity::set(identity::CoreIdentity {
+        core_id: params.core_id,
+        apic_id: params.apic_id,
+    });
+    let cmdline = params
+        .cmdline()
+        .unwrap_or(bootproto::cmdline::Cmdline::new(""));
+    fatal::configure(cmdline);
+
+    arch::gdt::init();
+    arch::idt::init();
+    if let Err(e) = memory::init(&params.memory_map) {
+        kprintln!("cpudriver: memory map unusable: {e}");
+        fatal::stop_core("bad memory map");
+    }
+    let (_pml4, direct_top) = match arch::paging::init(&params.memory_map, params.phys_top) {
+        Ok(done) => done,
+        Err(e) => {
+            kprintln!("cpudriver: cannot build the direct map: {e:?}");
+            fatal::stop_core("no page tables");
+        }
+    };
+    arch::pic::disable();
+    arch::apic::init();
+    let rates = match params.tsc_hz {
+        0 => arch::pit::calibrate(CALIBRATION_MS),
+        hz => arch::pit::Rates {
+            tsc_hz: hz,
+            apic_timer_hz: arch::pit::calibrate(CALIBRATION_MS).apic_timer_hz,
+        },
+    };
+    time::set_tsc_hz(rates.tsc_hz);
+    let level = cmdline
+        .get("log")
+        .and_then(logger::parse_level)
+        .unwrap_or(LevelFilter::Info);
+    logger::init(level);
+    info!(
+        "kernel `{}` at {:#x}, direct map up to {direct_top:#x}",
+        params.kernel_name().unwrap_or("?"),
+        identity::image_base()
+    );
+    if arch::apic::id() != params.apic_id {
+        warn!(
+            "running on APIC {} but started as APIC {}",
+            arch::apic::id(),
+            params.apic_id
+        );
+    }
+
+    let platform = match arch::acpi::discover(params.rsdp_phys) {
+        Ok(p) => p,
+        Err(e) => {
+            kprintln!("cpudriver: cannot describe the machine: {e}");
+            fatal::stop_core("no ACPI");
+        }
+    };
+    for io in platform.ioapics() {
+        // SAFETY: the address comes from the MADT and lies in the low 4 GiB,
+        // which the direct map covers uncached where no memory is.
+        let ioapic = unsafe { arch::ioapic::IoApic::at(io.phys) };
+        ioapic.mask_all();
+    }
+
+    let waited = timer::one_shot_check(rates.apic_timer_hz, TIMER_CHECK_MS);
+    info!(
+        "timer: {TIMER_CHECK_MS} ms one-shot interrupt arrived after {}.{:03} ms",
+        waited / 1_000_000,
+        waited / 1000 % 1000
+    );
+
+    // SAFETY: the loader marked the archive's memory as BootArchive, which
+    // no one writes, and the direct map covers it.
+    let archive_bytes =
+        unsafe { arch::phys_bytes(params.archive_phys, params.archive_size as usize) };
+    let archive = match bootarchive::Archive::parse(archive_bytes) {
+        Ok(a) => Some(a),
+        Err(e) => {
+            warn!("boot archive unreadable: {e}");
+            None
+        }
+    };
+    banner::print(&banner::Report {
+        params: &params,
+        platform: &platform,
+        archive,
+        rates,
+        tsc_at_entry,
+    });
+
+    if let Some(fault) = selftest::requested(cmdline) {
+        info!("selftest: provoking {fault}");
+        arch::provoke_fault(fault);
+    }
+    info!("core {} idle", params.core_id);
+    loop {
+        // SAFETY: the IDT handles every vector; no red zone is in use.
+        unsafe { cpu::instr::wait_for_interrupt() };
+    }
+}

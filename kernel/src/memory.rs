@@ -1,0 +1,40 @@
+//! This kernel's own physical memory: the RAM regions of its boot memory
+//! map, in a frame allocator.
+//!
+//! In this issue the CPU driver uses it only for per-boot scratch (its page
+//! tables). From the next issue on, all remaining RAM leaves the kernel as
+//! RAM capabilities given to the first user program (DESIGN.md rule 6).
+
+use bootproto::layout::DIRECT_MAP_MIN_TOP;
+use bootproto::memmap::{MemoryKind, MemoryMap};
+use frames::{FRAME_SIZE, FrameAllocator, FrameError};
+use spin::Mutex;
+
+/// Most separate free ranges tracked.
+const MAX_RANGES: usize = 64;
+
+static FRAMES: Mutex<FrameAllocator<MAX_RANGES>> = Mutex::new(FrameAllocator::new());
+
+/// Gives the allocator every RAM region of `map` (whole frames only).
+pub fn init<const N: usize>(map: &MemoryMap<N>) -> Result<(), FrameError> {
+    let mut frames = FRAMES.lock();
+    for range in map.ranges_of(MemoryKind::Ram) {
+        if let Some(aligned) = range.align_in(FRAME_SIZE) {
+            frames.add_region(aligned)?;
+        }
+    }
+    Ok(())
+}
+
+/// One frame below 4 GiB (reachable through any starter's early tables).
+pub fn alloc_low_frame() -> Option<u64> {
+    FRAMES
+        .lock()
+        .alloc_below(FRAME_SIZE, FRAME_SIZE, DIRECT_MAP_MIN_TOP)
+        .ok()
+}
+
+/// Bytes of free RAM left.
+pub fn free_bytes() -> u64 {
+    FRAMES.lock().free_bytes()
+}

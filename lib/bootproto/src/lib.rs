@@ -1,0 +1,20 @@
+//! The contract between whatever starts a Corefish CPU driver (the PVH
+//! loader on the first core; the user-level boot driver on every other core
+//! in later issues) and the CPU driver itself.
+//!
+//! * [`layout`]: the virtual address-space layout every CPU driver uses.
+//! * [`params`]: the [`BootParams`](params::BootParams) page handed to a CPU
+//!   driver at entry, and the entry-state contract.
+//! * [`memmap`]: the physical memory map carried in it.
+//! * [`cmdline`]: the kernel command line's `key=value` syntax.
+
+#![no_std]
+#![deny(clippy::unwrap_used)]
+#![forbid(unsafe_code)]
+
+pub mod cmdline;
+pub mod layout;
+pub mod memmap;
+pub mod params;
+
+pub use frames::PhysRange;

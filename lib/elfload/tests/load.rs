@@ -1,0 +1,283 @@
+//! Loading and relocating synthetic static-PIE images, and refusing every
+//! kind of malformed image.
+
+use elfload::{ElfError, ElfImage, Relocation};
+use proptest::prelude::*;
+
+const TEXT: u64 = 0;
+const DATA: u64 = 0x1000;
+const RELA_AT: usize = 0x800;
+const ENTRY: u64 = 0x100;
+const BSS_END: u64 = 0x4000;
+
+/// Builds a static PIE: a text segment (headers, code, RELA table), a data
+/// segment (dynamic section, initialised words, then zeroed memory) and a
+/// dynamic segment. `extra_dynamic` entries come before DT_NULL.
+fn build(relocs: &[(u64, u32, i64)], extra_dynamic: &[(u64, u64)]) -> Vec<u8> {
+    let mut f = vec![0u8; 0x2000];
+    // ELF header.
+    f[..4].copy_from_slice(b"\x7fELF");
+    f[4] = 2;
+    f[5] = 1;
+    f[6] = 1;
+    put16(&mut f, 16, 3); // ET_DYN
+    put16(&mut f, 18, 62);
+    put32(&mut f, 20, 1);
+    put64(&mut f, 24, ENTRY);
+    put64(&mut f, 32, 64); // phoff
+    put16(&mut f, 52, 64);
+    put16(&mut f, 54, 56);
+    put16(&mut f, 56, 3);
+    phdr(&mut f, 0, 1, 5, 0, TEXT, 0x1000, 0x1000);
+    phdr(&mut f, 1, 1, 6, 0x1000, DATA, 0x1000, BSS_END - DATA);
+    phdr(&mut f, 2, 2, 6, 0x1000, DATA, 0x100, 0x100);
+    // Code bytes, to check they are copied unchanged.
+    for (i, b) in f[ENTRY as usize..0x200].iter_mut().enumerate() {
+        *b = i as u8 ^ 0x5a;
+    }
+    // Dynamic section.
+    let mut dynamic = vec![
+        (7u64, RELA_AT as u64),
+        (8, (relocs.len() * 24) as u64),
+        (9, 24),
+    ];
+    dynamic.extend_from_slice(extra_dynamic);
+    dynamic.push((0, 0));
+    for (i, (tag, val)) in dynamic.iter().enumerate() {
+        put64(&mut f, 0x1000 + i * 16, *tag);
+        put64(&mut f, 0x1008 + i * 16, *val);
+    }
+    // Initialised data after the dynamic section.
+    for (i, b) in f[0x1100..0x2000].iter_mut().enumerate() {
+        *b = (i as u8).wrapping_mul(7);
+    }
+    for (i, &(offset, kind, addend)) in relocs.iter().enumerate() {
+        let at = RELA_AT + i * 24;
+        put64(&mut f, at, offset);
+        put64(&mut f, at + 8, u64::from(kind));
+        put64(&mut f, at + 16, addend as u64);
+    }
+    f
+}
+
+#[allow(clippy::too_many_arguments)]
+fn phdr(
+    f: &mut [u8],
+    i: usize,
+    kind: u32,
+    flags: u32,
+    offset: u64,
+    vaddr: u64,
+    filesz: u64,
+    memsz: u64,
+) {
+    let at = 64 + i * 56;
+    put32(f, at, kind);
+    put32(f, at + 4, flags);
+    put64(f, at + 8, offset);
+    put64(f, at + 16, vaddr);
+    put64(f, at + 24, vaddr);
+    put64(f, at + 32, filesz);
+    put64(f, at + 40, memsz);
+    put64(f, at + 48, 0x1000);
+}
+
+fn put16(f: &mut [u8], at: usize, v: u16) {
+    f[at..at + 2].copy_from_slice(&v.to_le_bytes());
+}
+fn put32(f: &mut [u8], at: usize, v: u32) {
+    f[at..at + 4].copy_from_slice(&v.to_le_bytes());
+}
+fn put64(f: &mut [u8], at: usize, v: u64) {
+    f[at..at + 8].copy_from_slice(&v.to_le_bytes());
+}
+fn get64(f: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(f[at..at + 8].try_into().unwrap())
+}
+
+#[test]
+fn describes_the_image() {
+    let f = build(&[(0x1100, 8, 0x40)], &[]);
+    let img = ElfImage::parse(&f).unwrap();
+    assert_eq!(img.vaddr_range(), (0, BSS_END));
+    assert_eq!(img.memory_size(), BSS_END);
+    assert_eq!(img.entry(), ENTRY);
+    assert!(img.is_relocatable());
+    assert_eq!(img.segments().count(), 2);
+    assert_eq!(
+        img.relocations().collect::<Vec<_>>(),
+        [Relocation {
+            offset: 0x1100,
+            kind: 8,
+            addend: 0x40
+        }]
+    );
+}
+
+proptest! {
+    /// Every relocated word holds bias + addend; every other byte is the
+    /// file's byte, or zero beyond the file-backed part.
+    #[test]
+    fn relocates_every_word(
+        slots in proptest::collection::btree_set(0u64..0x5e0, 0..64),
+        addends in proptest::collection::vec(any::<i64>(), 64),
+        bias_pages in 0u64..(1 << 30),
+        high in any::<bool>(),
+    ) {
+        let relocs: Vec<(u64, u32, i64)> = slots.iter().zip(&addends).map(|(&s, &a)| (0x1100 + s * 8, 8, a)).collect();
+        let f = build(&relocs, &[]);
+        let img = ElfImage::parse(&f).unwrap();
+        let bias = if high { 0xffff_8000_0000_0000 } else { 0 } + bias_pages * 4096;
+        let mut dest = vec![0xccu8; BSS_END as usize + 100];
+        img.load_into(&mut dest, bias).unwrap();
+        let mut patched = vec![false; BSS_END as usize];
+        for &(offset, _, addend) in &relocs {
+            prop_assert_eq!(get64(&dest, offset as usize), bias.wrapping_add(addend as u64));
+            patched[offset as usize..offset as usize + 8].fill(true);
+        }
+        for addr in 0..BSS_END as usize {
+            if patched[addr] {
+                continue;
+            }
+            let want = if addr < 0x2000 { f[addr] } else { 0 };
+            prop_assert_eq!(dest[addr], want, "byte at {:#x}", addr);
+        }
+        // Bytes past the image are left alone.
+        prop_assert!(dest[BSS_END as usize..].iter().all(|&b| b == 0xcc));
+    }
+
+    /// No truncation of a valid image loads, and none panics.
+    #[test]
+    fn truncation_is_refused(cut in 0usize..0x2000) {
+        let f = build(&[(0x1100, 8, 1)], &[]);
+        prop_assert!(ElfImage::parse(&f[..cut]).is_err());
+    }
+
+    /// Arbitrary corruption of the headers never panics; what is accepted
+    /// still loads within its declared size.
+    #[test]
+    fn corruption_never_panics(flips in proptest::collection::vec((0usize..0x240, any::<u8>()), 1..6)) {
+        let mut f = build(&[(0x1100, 8, 1), (0x1200, 8, 2)], &[]);
+        for (at, v) in flips {
+            f[at] = v;
+        }
+        if let Ok(img) = ElfImage::parse(&f)
+            && img.memory_size() <= 1 << 20 {
+                let mut dest = vec![0; img.memory_size() as usize];
+                let bias = if img.is_relocatable() { 0x20_0000 } else { 0 };
+                prop_assert_eq!(img.load_into(&mut dest, bias), Ok(()));
+            }
+    }
+}
+
+#[test]
+fn refuses_each_kind_of_bad_image() {
+    let good = build(&[(0x1100, 8, 1)], &[]);
+    let with = |edit: &dyn Fn(&mut Vec<u8>)| {
+        let mut f = good.clone();
+        edit(&mut f);
+        ElfImage::parse(&f).map(|_| ())
+    };
+    assert_eq!(with(&|f| f[1] = b'X'), Err(ElfError::BadMagic));
+    assert_eq!(with(&|f| f[4] = 1), Err(ElfError::WrongClass));
+    assert_eq!(with(&|f| f[5] = 2), Err(ElfError::WrongClass));
+    assert_eq!(
+        with(&|f| put16(f, 16, 1)),
+        Err(ElfError::WrongType { found: 1 })
+    );
+    assert_eq!(
+        with(&|f| put16(f, 18, 183)),
+        Err(ElfError::WrongMachine { found: 183 })
+    );
+    assert_eq!(
+        with(&|f| put16(f, 54, 32)),
+        Err(ElfError::BadProgramHeaders)
+    );
+    assert_eq!(with(&|f| put64(f, 32, 0x1ff0)), Err(ElfError::Truncated));
+    assert_eq!(with(&|f| put32(f, 64, 3)), Err(ElfError::NotStatic)); // PT_INTERP
+    assert_eq!(
+        with(&|f| put64(f, 64 + 56 + 32, 0x2000)),
+        Err(ElfError::BadSegment { index: 1 })
+    ); // filesz > memsz... and past the file
+    assert_eq!(
+        with(&|f| put64(f, 64 + 56 + 40, 0x10)),
+        Err(ElfError::BadSegment { index: 1 })
+    ); // memsz < filesz
+    assert_eq!(
+        with(&|f| put64(f, 64 + 56 + 16, 0x800)),
+        Err(ElfError::SegmentOverlap)
+    );
+    assert_eq!(
+        with(&|f| put64(f, 64 + 56 + 40, 1 << 31)),
+        Err(ElfError::ImageTooLarge)
+    );
+    assert_eq!(with(&|f| put64(f, 24, 0x1100)), Err(ElfError::BadEntry)); // entry in data
+    assert_eq!(
+        with(&|f| {
+            put32(f, 64, 6);
+            put32(f, 64 + 56, 6);
+        }),
+        Err(ElfError::NoLoadableSegment)
+    );
+
+    let bad_dyn =
+        |extra: &[(u64, u64)]| ElfImage::parse(&build(&[(0x1100, 8, 1)], extra)).map(|_| ());
+    assert_eq!(bad_dyn(&[(1, 5)]), Err(ElfError::NotStatic)); // DT_NEEDED
+    assert_eq!(
+        bad_dyn(&[(17, 0x800)]),
+        Err(ElfError::UnsupportedRelocationFormat)
+    ); // DT_REL
+    assert_eq!(
+        bad_dyn(&[(36, 0x800)]),
+        Err(ElfError::UnsupportedRelocationFormat)
+    ); // DT_RELR
+    assert_eq!(
+        bad_dyn(&[(2, 24)]),
+        Err(ElfError::UnsupportedRelocationFormat)
+    ); // PLT relocations
+    assert_eq!(bad_dyn(&[(9, 16)]), Err(ElfError::BadDynamic)); // RELAENT
+    assert_eq!(bad_dyn(&[(7, 0x1ff0)]), Err(ElfError::BadDynamic)); // RELA outside file-backed data
+
+    let reloc = |r: (u64, u32, i64)| ElfImage::parse(&build(&[r], &[])).map(|_| ());
+    assert_eq!(
+        reloc((0x1100, 1, 0)),
+        Err(ElfError::UnsupportedRelocation { kind: 1 })
+    ); // R_X86_64_64
+    assert_eq!(
+        reloc((BSS_END - 4, 8, 0)),
+        Err(ElfError::RelocationOutOfImage {
+            offset: BSS_END - 4
+        })
+    );
+    assert_eq!(
+        reloc((u64::MAX - 2, 8, 0)),
+        Err(ElfError::RelocationOutOfImage {
+            offset: u64::MAX - 2
+        })
+    );
+    assert_eq!(reloc((0x1100, 0, 0)), Ok(())); // R_X86_64_NONE is fine
+}
+
+#[test]
+fn load_refuses_bad_destinations() {
+    let f = build(&[(0x1100, 8, 1)], &[]);
+    let img = ElfImage::parse(&f).unwrap();
+    let mut small = vec![0; BSS_END as usize - 1];
+    assert_eq!(
+        img.load_into(&mut small, 0),
+        Err(ElfError::DestinationTooSmall)
+    );
+    assert!(
+        small.iter().all(|&b| b == 0),
+        "a refused load writes nothing"
+    );
+    let mut dest = vec![0; BSS_END as usize];
+    assert_eq!(img.load_into(&mut dest, 0x1234), Err(ElfError::BadBias));
+
+    let mut exec = f.clone();
+    put16(&mut exec, 16, 2); // ET_EXEC: fixed address
+    let img = ElfImage::parse(&exec).unwrap();
+    assert!(!img.is_relocatable());
+    assert_eq!(img.load_into(&mut dest, 0x1000), Err(ElfError::BadBias));
+    assert_eq!(img.load_into(&mut dest, 0), Ok(()));
+}

@@ -1,0 +1,173 @@
+//! Reading the PVH `hvm_start_info` QEMU leaves for the loader: the memory
+//! map, the modules (the boot archive), the command line and the RSDP.
+//!
+//! Everything is copied out or bounds-checked here, so the rest of the
+//! loader works on plain values. Addresses are physical, and the loader runs
+//! identity-mapped over the low 4 GiB, where QEMU puts all of it.
+
+use bootproto::PhysRange;
+
+const START_INFO_MAGIC: u32 = 0x336e_c578;
+/// Most E820 entries read.
+pub const MAX_E820: usize = 64;
+/// The identity map the entry stub builds.
+const IDENTITY_TOP: u64 = 4 << 30;
+
+/// `struct hvm_start_info` (version 1).
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct StartInfo {
+    magic: u32,
+    version: u32,
+    flags: u32,
+    nr_modules: u32,
+    modlist_paddr: u64,
+    cmdline_paddr: u64,
+    rsdp_paddr: u64,
+    memmap_paddr: u64,
+    memmap_entries: u32,
+    reserved: u32,
+}
+
+/// `struct hvm_modlist_entry`.
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct ModlistEntry {
+    paddr: u64,
+    size: u64,
+    cmdline_paddr: u64,
+    reserved: u64,
+}
+
+/// `struct hvm_memmap_table_entry`.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub struct E820Entry {
+    /// Start of the region.
+    pub addr: u64,
+    /// Its length.
+    pub size: u64,
+    /// E820 type.
+    pub kind: u32,
+    reserved: u32,
+}
+
+/// What the loader needs from the start info.
+pub struct BootInfo {
+    /// The firmware memory map.
+    pub e820: [E820Entry; MAX_E820],
+    /// Entries used in `e820`.
+    pub e820_len: usize,
+    /// The first module (the boot archive), if any.
+    pub archive: Option<PhysRange>,
+    /// The command line (empty if none).
+    pub cmdline: &'static str,
+    /// The RSDP's physical address, or 0.
+    pub rsdp: u64,
+}
+
+/// Why the start info was refused.
+#[derive(Debug)]
+pub enum PvhError {
+    /// The magic number is wrong: not started through PVH.
+    BadMagic,
+    /// Version 0 has no memory map, which the loader needs.
+    NoMemoryMap,
+    /// A table lies beyond the identity-mapped 4 GiB.
+    OutOfReach,
+    /// The command line is not UTF-8.
+    BadCmdline,
+}
+
+impl core::fmt::Display for PvhError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Self::BadMagic => "no PVH start info (bad magic)",
+            Self::NoMemoryMap => "PVH start info version 0 has no memory map",
+            Self::OutOfReach => "PVH tables above 4 GiB",
+            Self::BadCmdline => "command line is not UTF-8",
+        })
+    }
+}
+
+fn reachable(addr: u64, len: u64) -> Result<(), PvhError> {
+    match addr.checked_add(len) {
+        Some(end) if end <= IDENTITY_TOP => Ok(()),
+        _ => Err(PvhError::OutOfReach),
+    }
+}
+
+/// Reads the start info at physical address `phys`.
+pub fn read(phys: u32) -> Result<BootInfo, PvhError> {
+    reachable(u64::from(phys), size_of::<StartInfo>() as u64)?;
+    // SAFETY: PVH passes the start info's address in ebx; it is below 4 GiB
+    // (checked), so identity-mapped, and `StartInfo` is plain integers.
+    let start = unsafe { (phys as usize as *const StartInfo).read_unaligned() };
+    if start.magic != START_INFO_MAGIC {
+        return Err(PvhError::BadMagic);
+    }
+    if start.version < 1 || start.memmap_paddr == 0 {
+        return Err(PvhError::NoMemoryMap);
+    }
+
+    let mut e820 = [E820Entry::default(); MAX_E820];
+    let e820_len = (start.memmap_entries as usize).min(MAX_E820);
+    reachable(
+        start.memmap_paddr,
+        (e820_len * size_of::<E820Entry>()) as u64,
+    )?;
+    for (i, slot) in e820.iter_mut().take(e820_len).enumerate() {
+        // SAFETY: the table is in reach (checked above) and has at least
+        // `e820_len` entries of plain integers.
+        *slot = unsafe {
+            (start.memmap_paddr as usize as *const E820Entry)
+                .add(i)
+                .read_unaligned()
+        };
+    }
+
+    let archive = if start.nr_modules > 0 && start.modlist_paddr != 0 {
+        reachable(start.modlist_paddr, size_of::<ModlistEntry>() as u64)?;
+        // SAFETY: the module list is in reach and has at least one entry.
+        let first =
+            unsafe { (start.modlist_paddr as usize as *const ModlistEntry).read_unaligned() };
+        reachable(first.paddr, first.size)?;
+        Some(PhysRange::new(first.paddr, first.size))
+    } else {
+        None
+    };
+
+    let cmdline = if start.cmdline_paddr == 0 {
+        ""
+    } else {
+        c_string(start.cmdline_paddr)?
+    };
+    Ok(BootInfo {
+        e820,
+        e820_len,
+        archive,
+        cmdline,
+        rsdp: start.rsdp_paddr,
+    })
+}
+
+/// The NUL-terminated string at `phys` (at most 4 KiB).
+fn c_string(phys: u64) -> Result<&'static str, PvhError> {
+    const MAX: u64 = 4096;
+    reachable(phys, MAX)?;
+    // SAFETY: the 4 KiB from `phys` are in reach; QEMU's command line lives
+    // in memory the loader never writes.
+    let bytes = unsafe { core::slice::from_raw_parts(phys as usize as *const u8, MAX as usize) };
+    let len = bytes
+        .iter()
+        .position(|&b| b == 0)
+        .ok_or(PvhError::BadCmdline)?;
+    core::str::from_utf8(&bytes[..len]).map_err(|_| PvhError::BadCmdline)
+}
+
+/// The bytes of a module, e.g. the boot archive.
+pub fn module_bytes(range: PhysRange) -> &'static [u8] {
+    // SAFETY: `read` checked the range is in reach; the module's memory is
+    // marked BootArchive in the memory map, so nothing writes it.
+    unsafe { core::slice::from_raw_parts(range.base as usize as *const u8, range.size as usize) }
+}

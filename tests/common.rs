@@ -1,0 +1,69 @@
+//! Helpers shared by the image-based tests: starting a machine the usual
+//! way and reading the boot banner.
+
+use std::time::Duration;
+
+pub use harness::{HarnessError, Images, Machine, QemuConfig};
+
+/// How long a boot may take under TCG on a loaded 2-core machine.
+pub const BOOT_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// A machine configuration with `cores` cores and `mem_mib` MiB, with
+/// `fatal=exit` so that a kernel fault ends the run at once.
+pub fn config(cores: u32, mem_mib: u32) -> Result<QemuConfig, HarnessError> {
+    let images = Images::locate()?;
+    let mut config = QemuConfig::new(&images).append("fatal=exit");
+    config.cores = cores;
+    config.mem_mib = mem_mib;
+    Ok(config)
+}
+
+/// What the boot banner said.
+#[derive(Debug)]
+pub struct Banner {
+    /// The first banner line.
+    pub title: String,
+    /// APIC ids from the `cores:` line.
+    pub apic_ids: Vec<u32>,
+    /// KiB from the `memory:` line.
+    pub usable_kib: u64,
+    /// Milliseconds since reset from the `boot:` line.
+    pub boot_ms: f64,
+}
+
+/// Waits for the banner and parses it.
+pub fn read_banner(machine: &mut Machine) -> Result<Banner, HarnessError> {
+    let title = machine.expect("Corefish 0.1.0: CPU driver", BOOT_TIMEOUT)?;
+    let cores = machine.expect("cores: ", BOOT_TIMEOUT)?;
+    let memory = machine.expect("memory: ", BOOT_TIMEOUT)?;
+    let boot = machine.expect("boot: ", BOOT_TIMEOUT)?;
+    let apic_ids = between(&cores, "APIC ids", ")")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .map(|id| {
+            id.parse()
+                .unwrap_or_else(|_| panic!("bad APIC id {id:?} in {cores:?}"))
+        })
+        .collect();
+    let usable_kib = between(&memory, "usable (", " KiB)")
+        .parse()
+        .unwrap_or_else(|_| panic!("no KiB in {memory:?}"));
+    let boot_ms = between(&boot, "boot: ", " ms since reset")
+        .parse()
+        .unwrap_or_else(|_| panic!("no ms in {boot:?}"));
+    Ok(Banner {
+        title,
+        apic_ids,
+        usable_kib,
+        boot_ms,
+    })
+}
+
+/// The text between `start` and the next `end` in `line` (empty if absent).
+pub fn between<'a>(line: &'a str, start: &str, end: &str) -> &'a str {
+    line.split_once(start)
+        .and_then(|(_, rest)| rest.split_once(end))
+        .map_or("", |(inside, _)| inside.trim())
+}

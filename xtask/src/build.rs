@@ -1,0 +1,141 @@
+//! Building the images: the PVH loader, every CPU driver variant, and the
+//! boot archive that carries the CPU drivers (and, later, programs).
+//!
+//! Kernel code needs compiler flags host code must not get (static
+//! relocation model or static PIE, no red zone, frame pointers), so each
+//! image is built by its own cargo invocation with `CARGO_ENCODED_RUSTFLAGS`,
+//! an explicit `--target` (which spares build scripts and proc-macros those
+//! flags) and a target directory of its own. Images are copied to
+//! `target/corefish/images/`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use bootarchive::ArchiveBuilder;
+use harness::Images;
+
+/// The only target these machines have; naming it explicitly keeps the
+/// image flags away from build scripts and proc-macros.
+pub const TARGET: &str = "x86_64-unknown-linux-gnu";
+
+/// Flags of the loader: a static executable at a fixed address.
+#[rustfmt::skip]
+pub const LOADER_FLAGS: &[&str] = &[
+    "-C", "relocation-model=static",
+    "-C", "target-feature=+crt-static",
+    "-C", "no-redzone=yes",
+    "-C", "force-frame-pointers=yes",
+];
+
+/// Flags of a CPU driver: a static PIE, so that it can be loaded at any
+/// address; no red zone (interrupts may arrive while the kernel idles);
+/// frame pointers for backtraces in fatal reports.
+#[rustfmt::skip]
+pub const KERNEL_FLAGS: &[&str] = &[
+    "-C", "relocation-model=pie",
+    "-C", "target-feature=+crt-static",
+    "-C", "no-redzone=yes",
+    "-C", "force-frame-pointers=yes",
+];
+
+/// A CPU driver build that goes into the boot archive.
+pub struct KernelVariant {
+    /// Module name in the boot archive (and `kernel=` value).
+    pub name: &'static str,
+    /// Cargo features of the `cpudriver` package.
+    pub features: &'static [&'static str],
+}
+
+/// Every CPU driver the boot archive carries.
+pub const KERNELS: &[KernelVariant] = &[KernelVariant {
+    name: "cpudriver",
+    features: &[],
+}];
+
+/// The cargo that runs xtask.
+pub fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
+/// Builds `package`'s binary `bin` with `flags`, in its own target
+/// directory; returns the ELF's path.
+fn build_image(
+    package: &str,
+    bin: &str,
+    features: &[&str],
+    flags: &[&str],
+    target_dir: &Path,
+) -> Result<PathBuf, String> {
+    let mut command = Command::new(cargo());
+    command
+        .args([
+            "build",
+            "--release",
+            "--package",
+            package,
+            "--bin",
+            bin,
+            "--target",
+            TARGET,
+        ])
+        .arg("--target-dir")
+        .arg(target_dir)
+        .env("CARGO_ENCODED_RUSTFLAGS", flags.join("\x1f"))
+        .env_remove("RUSTFLAGS");
+    if !features.is_empty() {
+        command.args(["--features", &features.join(",")]);
+    }
+    let status = command
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !status.success() {
+        return Err(format!(
+            "building {package} {bin} (features {features:?}) failed"
+        ));
+    }
+    Ok(target_dir.join(TARGET).join("release").join(bin))
+}
+
+fn copy(from: &Path, to: &Path) -> Result<(), String> {
+    std::fs::copy(from, to)
+        .map(|_| ())
+        .map_err(|e| format!("cannot copy {} to {}: {e}", from.display(), to.display()))
+}
+
+/// Builds everything; returns where the images are.
+pub fn build_all() -> Result<Images, String> {
+    let target = harness::workspace_root().join("target");
+    let images = Images::in_dir(Images::default_dir());
+    std::fs::create_dir_all(images.dir())
+        .map_err(|e| format!("cannot create {}: {e}", images.dir().display()))?;
+
+    let loader = build_image(
+        "loader",
+        "loader",
+        &[],
+        LOADER_FLAGS,
+        &target.join("loader"),
+    )?;
+    copy(&loader, &images.loader())?;
+
+    let mut archive = ArchiveBuilder::new();
+    for variant in KERNELS {
+        let kernel_dir = target.join("kernel");
+        let elf = build_image(
+            "cpudriver",
+            "cpudriver",
+            variant.features,
+            KERNEL_FLAGS,
+            &kernel_dir,
+        )?;
+        copy(&elf, &images.kernel(variant.name))?;
+        let bytes =
+            std::fs::read(&elf).map_err(|e| format!("cannot read {}: {e}", elf.display()))?;
+        archive
+            .add(variant.name, &bytes)
+            .map_err(|e| format!("boot archive: {e}"))?;
+    }
+    std::fs::write(images.archive(), archive.build())
+        .map_err(|e| format!("cannot write the boot archive: {e}"))?;
+    Ok(images)
+}

@@ -1,0 +1,49 @@
+//! Making sure QEMU is installed.
+
+use std::process::Command;
+
+const PACKAGE: &str = "qemu-system-x86";
+
+fn qemu_present() -> bool {
+    Command::new(harness::QemuConfig::QEMU_BINARY)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.trim_ascii() == b"0")
+}
+
+/// Installs QEMU with apt-get when it is missing and we are root;
+/// otherwise explains how.
+pub fn ensure_installed() -> Result<(), String> {
+    if qemu_present() {
+        return Ok(());
+    }
+    if !is_root() {
+        return Err(format!(
+            "{} is not installed. Install it with:\n    sudo apt-get update && sudo apt-get install -y {PACKAGE}",
+            harness::QemuConfig::QEMU_BINARY
+        ));
+    }
+    eprintln!("xtask: QEMU is missing; installing {PACKAGE} with apt-get");
+    for args in [&["update"][..], &["install", "-y", PACKAGE][..]] {
+        let status = Command::new("apt-get")
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+            .map_err(|e| format!("cannot run apt-get: {e}"))?;
+        if !status.success() {
+            return Err(format!("apt-get {} failed ({status})", args.join(" ")));
+        }
+    }
+    if qemu_present() {
+        Ok(())
+    } else {
+        Err(format!("{PACKAGE} installed, but QEMU still does not run"))
+    }
+}

@@ -1,0 +1,45 @@
+//! `cargo xtask test`: formatting and lints, host tests of every library
+//! crate, then the tests
+//! that boot the built images in QEMU. Stops at the first failing step;
+//! the output ends with cargo's own test summary lines.
+
+use std::process::Command;
+
+/// Packages that are not host-testable: freestanding images and the
+/// symbols only they link.
+pub const FREESTANDING: &[&str] = &["cpudriver", "loader", "baremetal"];
+/// The package holding the tests that need built images.
+const QEMU_TESTS: &str = "qemu-tests";
+
+fn cargo_test(args: &[&str], images: &harness::Images) -> Result<(), String> {
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .arg("test")
+        .args(args)
+        .env("COREFISH_IMAGES", images.dir())
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("cargo test {} failed", args.join(" ")))
+    }
+}
+
+/// Runs the whole suite (extra arguments go to the QEMU tests' harness,
+/// e.g. a test-name filter).
+pub fn test(extra: &[String]) -> Result<(), String> {
+    crate::qemu::ensure_installed()?;
+    crate::lint::lint()?;
+    let images = crate::build::build_all()?;
+    let mut host = vec!["--workspace"];
+    for package in FREESTANDING.iter().chain([&QEMU_TESTS]) {
+        host.extend(["--exclude", package]);
+    }
+    cargo_test(&host, &images)?;
+    let mut qemu = vec!["--package", QEMU_TESTS];
+    if !extra.is_empty() {
+        qemu.push("--");
+        qemu.extend(extra.iter().map(String::as_str));
+    }
+    cargo_test(&qemu, &images)
+}
