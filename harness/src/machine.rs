@@ -4,7 +4,7 @@ use std::fs::File;
 use std::io::{Read, Write};
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Stdio};
+use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -53,7 +53,16 @@ impl Machine {
     /// Starts QEMU with `config`, logging the serial console to
     /// `target/qemu-logs/<name>.log`.
     pub fn start(config: &QemuConfig, name: &str) -> Result<Self, HarnessError> {
-        let command_line = config.command_line("stdio");
+        Self::spawn(config.command("stdio"), config.command_line("stdio"), name)
+    }
+
+    /// Starts any program as a machine whose stdin/stdout are its console
+    /// (`command_line` is what reports show). `start` uses this for QEMU.
+    pub fn spawn(
+        mut command: Command,
+        command_line: String,
+        name: &str,
+    ) -> Result<Self, HarnessError> {
         let log_dir = crate::workspace_root().join("target").join("qemu-logs");
         let log = log_dir.join(format!("{name}.log"));
         let spawn_error = |error| HarnessError::Spawn {
@@ -63,17 +72,19 @@ impl Machine {
         std::fs::create_dir_all(&log_dir).map_err(spawn_error)?;
         let file = File::create(&log).map_err(spawn_error)?;
 
-        let mut command = config.command("stdio");
         command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+            .stderr(Stdio::piped())
+            // Its own process group, so that dropping the machine also
+            // kills anything it started.
+            .process_group(0);
         // SAFETY: the closure runs in the forked child before exec and only
         // calls prctl, which is async-signal-safe.
         unsafe {
             command.pre_exec(|| {
-                // QEMU dies with the thread that started it, even if the test
-                // process is killed without running destructors.
+                // The child dies with the thread that started it, even if the
+                // test process is killed without running destructors.
                 libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
                 Ok(())
             });
@@ -231,9 +242,16 @@ impl Machine {
 
 impl Drop for Machine {
     fn drop(&mut self) {
+        if let Ok(group) = i32::try_from(self.child.id()) {
+            // SAFETY: kill(2) on the process group this machine created;
+            // it has no memory-safety preconditions.
+            unsafe { libc::kill(-group, libc::SIGKILL) };
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
-        self.finish_reader();
+        // The reader thread ends by itself when the console pipes close;
+        // it is not joined here, so a stray process holding them open can
+        // never hang a test.
     }
 }
 
@@ -298,4 +316,89 @@ fn push_bytes(console: &Shared, bytes: &[u8]) {
         }
     }
     ready.notify_all();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shell(script: &str, name: &str) -> Machine {
+        let mut command = Command::new("sh");
+        command.args(["-c", script]);
+        Machine::spawn(command, format!("sh -c '{script}'"), name).expect("sh starts")
+    }
+
+    #[test]
+    fn typed_text_comes_back_in_order() {
+        let mut m = shell("cat", "harness_echo");
+        m.send("first line\nsecond").unwrap();
+        m.send(" line\n").unwrap();
+        assert_eq!(
+            m.expect("first", Duration::from_secs(10)).unwrap(),
+            "first line"
+        );
+        assert_eq!(
+            m.expect("line", Duration::from_secs(10)).unwrap(),
+            "second line"
+        );
+        // Consumed lines are not matched again.
+        assert!(m.expect("first", Duration::from_millis(200)).is_err());
+    }
+
+    #[test]
+    fn a_miss_reports_the_tail_and_command_line() {
+        let mut m = shell(
+            "for i in $(seq 1 80); do echo line $i; done; sleep 30",
+            "harness_miss",
+        );
+        let err = m
+            .expect("never printed", Duration::from_millis(500))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not seen within"), "{err}");
+        assert!(err.contains("last 50 serial lines"), "{err}");
+        assert!(
+            err.contains("line 80") && err.contains("line 31") && !err.contains("line 30\n"),
+            "{err}"
+        );
+        assert!(err.contains("sh -c"), "{err}");
+    }
+
+    #[test]
+    fn early_exit_and_exit_codes_are_reported() {
+        let mut m = shell("echo bye; exit 35", "harness_exit");
+        let err = m
+            .expect("never printed", Duration::from_secs(10))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("exited first"), "{err}");
+        assert_eq!(
+            m.wait_exit(Duration::from_secs(10)).unwrap().debug_exit(),
+            Some(ExitCode::Failure)
+        );
+    }
+
+    #[test]
+    fn dropping_kills_the_process() {
+        let m = shell("sleep 600", "harness_kill");
+        let pid = m.child.id();
+        drop(m);
+        assert!(
+            !std::path::Path::new(&format!("/proc/{pid}")).exists(),
+            "process {pid} still exists"
+        );
+    }
+
+    #[test]
+    fn dropping_kills_what_the_process_started() {
+        let mut m = shell("sleep 600 & echo forked $!; wait", "harness_kill_group");
+        let line = m.expect("forked", Duration::from_secs(10)).unwrap();
+        let pid: u32 = line.trim_start_matches("forked ").parse().unwrap();
+        drop(m);
+        let gone = (0..100).any(|_| {
+            std::thread::sleep(Duration::from_millis(20));
+            !std::path::Path::new(&format!("/proc/{pid}")).exists()
+        });
+        assert!(gone, "grandchild {pid} survived the machine");
+    }
 }

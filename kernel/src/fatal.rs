@@ -14,6 +14,22 @@ use bootproto::cmdline::Cmdline;
 use cpu::debug_exit::{ExitCode, exit_qemu};
 
 static EXIT_ON_FATAL: AtomicBool = AtomicBool::new(false);
+static REPORTING: AtomicBool = AtomicBool::new(false);
+
+/// Claims the right to report a fatal error. A second fatal error while
+/// the first is being reported (a fault in the reporting code) gets a
+/// one-line notice and stops the core at once instead of recursing.
+pub fn begin_report() {
+    if REPORTING.swap(true, Ordering::Relaxed) {
+        let mut out = crate::console::emergency();
+        let _ = writeln!(
+            out,
+            "\n!!! nested fatal error while reporting; core stopped"
+        );
+        drop(out);
+        finish();
+    }
+}
 
 /// Reads `fatal=halt|exit` from the command line (default `halt`).
 pub fn configure(cmdline: Cmdline<'_>) {
@@ -29,7 +45,14 @@ pub fn stop_core(reason: &str) -> ! {
     let core = crate::identity::this_core();
     let mut out = crate::console::emergency();
     let _ = writeln!(out, "!!! core {} halted ({reason})", core.core_id);
+    drop(out);
+    finish()
+}
+
+/// Applies the `fatal=` policy: switch the machine off, or halt the core.
+fn finish() -> ! {
     if EXIT_ON_FATAL.load(Ordering::Relaxed) {
+        let mut out = crate::console::emergency();
         let _ = writeln!(
             out,
             "!!! fatal=exit: switching the machine off (status {})",
@@ -43,6 +66,7 @@ pub fn stop_core(reason: &str) -> ! {
 
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
+    begin_report();
     let core = crate::identity::this_core();
     let mut out = crate::console::emergency();
     let _ = writeln!(
@@ -50,6 +74,7 @@ fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
         "\n!!! FATAL: kernel panic on core {} (APIC {}): {info}",
         core.core_id, core.apic_id
     );
+    crate::arch::backtrace::write_here(&mut out);
     drop(out);
     stop_core("panic")
 }

@@ -59,6 +59,13 @@ pub extern "C" fn kernel_main(params_ptr: *const BootParams) -> ! {
     let cmdline = params
         .cmdline()
         .unwrap_or(bootproto::cmdline::Cmdline::new(""));
+    // Time stamps read 0 until the clock is calibrated below.
+    logger::init(
+        cmdline
+            .get("log")
+            .and_then(logger::parse_level)
+            .unwrap_or(LevelFilter::Info),
+    );
     fatal::configure(cmdline);
 
     arch::gdt::init();
@@ -76,19 +83,12 @@ pub extern "C" fn kernel_main(params_ptr: *const BootParams) -> ! {
     };
     arch::pic::disable();
     arch::apic::init();
-    let rates = match params.tsc_hz {
-        0 => arch::pit::calibrate(CALIBRATION_MS),
-        hz => arch::pit::Rates {
-            tsc_hz: hz,
-            apic_timer_hz: arch::pit::calibrate(CALIBRATION_MS).apic_timer_hz,
-        },
-    };
+    let mut rates = arch::pit::calibrate(CALIBRATION_MS);
+    if params.tsc_hz != 0 {
+        // The starter knows the TSC rate better (it measured for longer).
+        rates.tsc_hz = params.tsc_hz;
+    }
     time::set_tsc_hz(rates.tsc_hz);
-    let level = cmdline
-        .get("log")
-        .and_then(logger::parse_level)
-        .unwrap_or(LevelFilter::Info);
-    logger::init(level);
     info!(
         "kernel `{}` at {:#x}, direct map up to {direct_top:#x}",
         params.kernel_name().unwrap_or("?"),

@@ -103,6 +103,11 @@ fn run(start_info: u32, tsc_at_start: u64) -> Result<core::convert::Infallible, 
         )
     };
     image.load_into(dest, bias).map_err(LoaderError::Elf)?;
+    println!(
+        "loader: `{kernel_name}` ({} KiB, {} relocations) at physical {kernel_phys:#x}, running at {bias:#x}",
+        image.memory_size() >> 10,
+        image.relocations().count()
+    );
 
     let mut params = BootParams::new();
     params.core_id = 0;

@@ -32,3 +32,14 @@ pub fn write(out: &mut impl Write, mut rbp: u64) {
     }
     let _ = writeln!(out);
 }
+
+/// Writes the backtrace of the caller.
+#[inline(always)]
+pub fn write_here(out: &mut impl Write) {
+    let rbp: u64;
+    // SAFETY: reading rbp has no side effect (the kernel keeps frame pointers).
+    unsafe {
+        core::arch::asm!("mov {}, rbp", out(reg) rbp, options(nomem, nostack, preserves_flags))
+    };
+    write(out, rbp);
+}

@@ -43,6 +43,7 @@ pub fn name(vector: u64) -> (&'static str, &'static str) {
 
 /// Reports exception `frame.vector` and stops this core.
 pub fn fatal(frame: &TrapFrame) -> ! {
+    crate::fatal::begin_report();
     let mut out = crate::console::emergency();
     let (mnemonic, what) = name(frame.vector);
     let core = crate::identity::this_core();

@@ -10,7 +10,6 @@ pub const STACK_SIZE: usize = 64 * 1024;
 pub struct Stack(pub [u8; STACK_SIZE]);
 
 /// The stack the kernel runs on (its top is loaded by the entry point).
-#[unsafe(no_mangle)]
 pub static mut BOOT_STACK: Stack = Stack([0; STACK_SIZE]);
 
 /// Interrupt-stack-table stacks, for exceptions that may arrive with a
