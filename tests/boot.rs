@@ -39,7 +39,7 @@ fn boot_and_check(cores: u32, mem_mib: u32, name: &str) -> Result<(), HarnessErr
         banner.usable_kib
     );
     assert!(banner.boot_ms > 0.0, "boot time {}", banner.boot_ms);
-    machine.expect("core 0 idle", BOOT_TIMEOUT)?;
+    machine.expect("init: hello from user space", BOOT_TIMEOUT)?;
     Ok(())
 }
 

@@ -20,6 +20,21 @@ pub fn write_fmt(args: core::fmt::Arguments<'_>) {
     let _ = CONSOLE.lock().write_fmt(args);
 }
 
+/// Writes raw bytes (a program's output); non-ASCII bytes are shown as `?`.
+pub fn write_bytes(bytes: &[u8]) {
+    let mut serial = CONSOLE.lock();
+    for &b in bytes {
+        match b {
+            b'\n' => {
+                serial.write_byte(b'\r');
+                serial.write_byte(b'\n');
+            }
+            b'\t' | 0x20..=0x7e => serial.write_byte(b),
+            _ => serial.write_byte(b'?'),
+        }
+    }
+}
+
 /// A writer for fatal reports: the console if it is free, otherwise a
 /// fresh handle to the same UART (the lock may be held by the code that
 /// faulted, and this core is about to stop anyway).

@@ -24,15 +24,27 @@ use baremetal as _;
 
 mod arch;
 mod banner;
+mod bootstrap;
 mod console;
+mod cspace;
+mod dispatch;
 mod fatal;
 mod identity;
+mod interrupt;
+mod invoke;
+mod kill;
+mod lmp;
 mod logger;
 mod memory;
+mod objects;
+mod osnode;
 mod platform;
 mod selftest;
+mod syscall;
 mod time;
 mod timer;
+mod usermem;
+mod vspace;
 
 use bootproto::params::BootParams;
 use log::{LevelFilter, info, warn};
@@ -70,6 +82,8 @@ pub extern "C" fn kernel_main(params_ptr: *const BootParams) -> ! {
 
     arch::gdt::init();
     arch::idt::init();
+    arch::syscall::init();
+    let (nx, smep, smap) = arch::features::init();
     if let Err(e) = memory::init(&params.memory_map) {
         kprintln!("cpudriver: memory map unusable: {e}");
         fatal::stop_core("bad memory map");
@@ -89,11 +103,13 @@ pub extern "C" fn kernel_main(params_ptr: *const BootParams) -> ! {
         rates.tsc_hz = params.tsc_hz;
     }
     time::set_tsc_hz(rates.tsc_hz);
+    time::set_apic_timer_hz(rates.apic_timer_hz);
     info!(
         "kernel `{}` at {:#x}, direct map up to {direct_top:#x}",
         params.kernel_name().unwrap_or("?"),
         identity::image_base()
     );
+    log::debug!("protection: NX {nx}, SMEP {smep}, SMAP {smap}");
     if arch::apic::id() != params.apic_id {
         warn!(
             "running on APIC {} but started as APIC {}",
@@ -115,8 +131,9 @@ pub extern "C" fn kernel_main(params_ptr: *const BootParams) -> ! {
         let ioapic = unsafe { arch::ioapic::IoApic::at(io.phys) };
         ioapic.mask_all();
     }
+    let platform = platform::set(platform);
 
-    let waited = timer::one_shot_check(rates.apic_timer_hz, TIMER_CHECK_MS);
+    let waited = timer::one_shot_check(TIMER_CHECK_MS);
     info!(
         "timer: {TIMER_CHECK_MS} ms one-shot interrupt arrived after {}.{:03} ms",
         waited / 1_000_000,
@@ -136,7 +153,7 @@ pub extern "C" fn kernel_main(params_ptr: *const BootParams) -> ! {
     };
     banner::print(&banner::Report {
         params: &params,
-        platform: &platform,
+        platform,
         archive,
         rates,
         tsc_at_entry,
@@ -145,6 +162,13 @@ pub extern "C" fn kernel_main(params_ptr: *const BootParams) -> ! {
     if let Some(fault) = selftest::requested(cmdline) {
         info!("selftest: provoking {fault}");
         arch::provoke_fault(fault);
+    }
+    match archive {
+        Some(archive) => {
+            let error = bootstrap::start(&params, &archive);
+            log::error!("cannot start the first OSNode: {error}");
+        }
+        None => log::error!("no boot archive: nothing to run"),
     }
     info!("core {} idle", params.core_id);
     loop {

@@ -38,3 +38,33 @@ pub fn alloc_low_frame() -> Option<u64> {
 pub fn free_bytes() -> u64 {
     FRAMES.lock().free_bytes()
 }
+
+/// A contiguous region of `size` bytes aligned to `align` (for the first
+/// OSNode's objects).
+pub fn alloc_region(size: u64, align: u64) -> Option<u64> {
+    FRAMES
+        .lock()
+        .alloc(size.next_multiple_of(FRAME_SIZE), align)
+        .ok()
+}
+
+static GIVEN_TO_INIT: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+/// Takes every free range out of the allocator (they become init's RAM
+/// capabilities: DESIGN.md rule 6, the kernel keeps no memory to allocate
+/// on anyone's behalf).
+pub fn take_all_free() -> impl Iterator<Item = frames::PhysRange> {
+    let mut frames = FRAMES.lock();
+    let ranges: arrayvec::ArrayVec<frames::PhysRange, MAX_RANGES> = frames.free_ranges().collect();
+    for range in &ranges {
+        // Each range is free, so reserving it cannot fail.
+        let _ = frames.reserve(*range);
+        GIVEN_TO_INIT.fetch_add(range.size, core::sync::atomic::Ordering::Relaxed);
+    }
+    ranges.into_iter()
+}
+
+/// Bytes of RAM handed to init.
+pub fn given_to_init() -> u64 {
+    GIVEN_TO_INIT.load(core::sync::atomic::Ordering::Relaxed)
+}

@@ -11,6 +11,81 @@ use arrayvec::ArrayVec;
 pub const MAX_CORES: usize = 256;
 /// Most IOAPICs Corefish handles.
 pub const MAX_IOAPICS: usize = 8;
+/// Most interrupt source overrides recorded.
+pub const MAX_OVERRIDES: usize = 16;
+
+static PLATFORM: spin::Once<Platform> = spin::Once::new();
+
+/// Records the platform (once, at boot).
+pub fn set(platform: Platform) -> &'static Platform {
+    PLATFORM.call_once(|| platform)
+}
+
+/// The platform, once recorded.
+pub fn get() -> Option<&'static Platform> {
+    PLATFORM.get()
+}
+
+/// Device-memory ranges of the low 4 GiB that init may map: the first MiB
+/// (firmware areas, and where the trampoline for other cores goes), and
+/// every hole above it that is not memory, except the interrupt controllers
+/// and HPET (0xfec00000-0xfeffffff), which only kernels program.
+pub fn device_ranges<const N: usize>(
+    map: &bootproto::memmap::MemoryMap<N>,
+) -> ArrayVec<frames::PhysRange, 32> {
+    use frames::PhysRange;
+    const KERNEL_ONLY: PhysRange = PhysRange::new(0xfec0_0000, 0x40_0000);
+    const LOW_MIB: u64 = 0x10_0000;
+    const LOW_4G: u64 = 4 << 30;
+    let mut out = ArrayVec::new();
+    let _ = out.try_push(PhysRange::new(0, LOW_MIB));
+    let mut add_hole = |hole: PhysRange| {
+        for piece in [
+            PhysRange::from_bounds(hole.base, hole.end().min(KERNEL_ONLY.base)),
+            PhysRange::from_bounds(hole.base.max(KERNEL_ONLY.end()), hole.end()),
+        ] {
+            if let Some(aligned) = piece.align_in(4096) {
+                let _ = out.try_push(aligned);
+            }
+        }
+    };
+    let mut cursor = LOW_MIB;
+    for region in map
+        .regions()
+        .iter()
+        .filter(|r| r.kind().is_memory())
+        .map(|r| r.range())
+    {
+        if region.end() <= cursor {
+            continue;
+        }
+        if region.base > cursor {
+            add_hole(PhysRange::from_bounds(cursor, region.base.min(LOW_4G)));
+        }
+        cursor = cursor.max(region.end());
+        if cursor >= LOW_4G {
+            break;
+        }
+    }
+    if cursor < LOW_4G {
+        add_hole(PhysRange::from_bounds(cursor, LOW_4G));
+    }
+    out
+}
+
+/// An ISA interrupt that the firmware says arrives on another line or with
+/// another mode than the ISA default (edge-triggered, active high).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Override {
+    /// The ISA IRQ.
+    pub isa_irq: u8,
+    /// The global system interrupt it arrives on.
+    pub gsi: u32,
+    /// Level-triggered.
+    pub level: bool,
+    /// Active low.
+    pub active_low: bool,
+}
 
 /// One processor entry of the MADT.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +143,7 @@ pub struct Platform {
     pub local_apic_phys: u64,
     cores: ArrayVec<Core, MAX_CORES>,
     ioapics: ArrayVec<IoApicInfo, MAX_IOAPICS>,
+    overrides: ArrayVec<Override, MAX_OVERRIDES>,
 }
 
 impl Platform {
@@ -77,6 +153,7 @@ impl Platform {
             local_apic_phys,
             cores: ArrayVec::new(),
             ioapics: ArrayVec::new(),
+            overrides: ArrayVec::new(),
         }
     }
 
@@ -105,6 +182,23 @@ impl Platform {
     /// Number of MADT processor entries that are not enabled (hot-plug slots).
     pub fn disabled_cores(&self) -> usize {
         self.cores.iter().filter(|c| !c.enabled).count()
+    }
+
+    /// Records an interrupt source override (extra ones are ignored: the
+    /// defaults then apply).
+    pub fn add_override(&mut self, o: Override) {
+        let _ = self.overrides.try_push(o);
+    }
+
+    /// Trigger mode and polarity of `gsi`: `(level, active_low)`. ISA lines
+    /// (below 16) default to edge/high, others (PCI) to level/low, unless an
+    /// override says otherwise.
+    pub fn line_mode(&self, gsi: u32) -> (bool, bool) {
+        match self.overrides.iter().find(|o| o.gsi == gsi) {
+            Some(o) => (o.level, o.active_low),
+            None if gsi < 16 => (false, false),
+            None => (true, true),
+        }
     }
 
     /// The IOAPICs.

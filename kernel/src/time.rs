@@ -8,6 +8,17 @@
 use core::sync::atomic::{AtomicU64, Ordering};
 
 static TSC_HZ: AtomicU64 = AtomicU64::new(0);
+static APIC_TIMER_HZ: AtomicU64 = AtomicU64::new(0);
+
+/// Sets the local APIC timer's rate (ticks per second at divide-by-16).
+pub fn set_apic_timer_hz(hz: u64) {
+    APIC_TIMER_HZ.store(hz, Ordering::Relaxed);
+}
+
+/// The local APIC timer's rate.
+pub fn apic_timer_hz() -> u64 {
+    APIC_TIMER_HZ.load(Ordering::Relaxed)
+}
 
 /// Sets the TSC rate (measured at boot, or handed over by the starter).
 pub fn set_tsc_hz(hz: u64) {

@@ -1,10 +1,12 @@
-//! The local APIC timer as seen by the rest of the kernel: interrupts are
-//! counted, and at boot a one-shot check proves that the timer, the IDT and
-//! interrupt delivery work together and that the calibration is right.
+//! The local APIC timer as seen by the rest of the kernel: one-shot
+//! interrupts at absolute system-clock deadlines (the end of a time slice,
+//! the next sleeper's wakeup), and the boot-time check that the timer, the
+//! IDT and interrupt delivery work together.
 
 use core::sync::atomic::{AtomicU64, Ordering};
 
 use crate::arch::apic;
+use crate::time;
 
 static TICKS: AtomicU64 = AtomicU64::new(0);
 
@@ -18,16 +20,28 @@ pub fn ticks() -> u64 {
     TICKS.load(Ordering::Relaxed)
 }
 
+/// Arms a one-shot interrupt at `deadline_ns` (system clock), or stops the
+/// timer for `None`. A deadline already past fires at once.
+pub fn arm_at(deadline_ns: Option<u64>) {
+    let Some(deadline) = deadline_ns else {
+        apic::stop_timer();
+        return;
+    };
+    let delta_ns = deadline.saturating_sub(time::now_ns()).max(1_000);
+    let ticks = u128::from(delta_ns) * u128::from(time::apic_timer_hz()) / 1_000_000_000;
+    apic::one_shot(ticks.clamp(1, u128::from(u32::MAX)) as u32);
+}
+
 /// Arms a one-shot interrupt `millis` ms ahead, waits for it with the core
 /// halted, and returns the nanoseconds that really passed.
-pub fn one_shot_check(apic_timer_hz: u64, millis: u64) -> u64 {
+pub fn one_shot_check(millis: u64) -> u64 {
     let before = ticks();
-    let start = crate::time::now_ns();
-    apic::one_shot((apic_timer_hz * millis / 1000).min(u64::from(u32::MAX)) as u32);
+    let start = time::now_ns();
+    arm_at(Some(start + millis * 1_000_000));
     while ticks() == before {
         // SAFETY: the IDT handles every vector; the kernel is built without
         // a red zone, so the interrupt frame cannot clobber live data.
         unsafe { cpu::instr::wait_for_interrupt() };
     }
-    crate::time::now_ns() - start
+    time::now_ns() - start
 }

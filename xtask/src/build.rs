@@ -38,6 +38,23 @@ pub const KERNEL_FLAGS: &[&str] = &[
     "-C", "force-frame-pointers=yes",
 ];
 
+/// Flags of a user program: a static PIE linked with `user/link.ld`
+/// (programs keep the red zone: the kernel never runs on their stacks).
+#[rustfmt::skip]
+pub const USER_FLAGS: &[&str] = &[
+    "-C", "relocation-model=pie",
+    "-C", "target-feature=+crt-static",
+    "-C", "force-frame-pointers=yes",
+    "-C", "link-arg=-nostartfiles",
+    "-C", "link-arg=-nostdlib",
+    "-C", "link-arg=-Wl,--gc-sections",
+    "-C", "link-arg=-Wl,-z,norelro",
+    "-C", "link-arg=-Wl,--build-id=none",
+];
+
+/// The programs that go into the boot archive (package = binary = module name).
+pub const PROGRAMS: &[&str] = &["init"];
+
 /// A CPU driver build that goes into the boot archive.
 pub struct KernelVariant {
     /// Module name in the boot archive (and `kernel=` value).
@@ -133,6 +150,19 @@ pub fn build_all() -> Result<Images, String> {
             std::fs::read(&elf).map_err(|e| format!("cannot read {}: {e}", elf.display()))?;
         archive
             .add(variant.name, &bytes)
+            .map_err(|e| format!("boot archive: {e}"))?;
+    }
+    let script = harness::workspace_root().join("user").join("link.ld");
+    let script_arg = format!("link-arg=-Wl,-T,{}", script.display());
+    let mut user_flags: Vec<&str> = USER_FLAGS.to_vec();
+    user_flags.extend(["-C", &script_arg]);
+    for program in PROGRAMS {
+        let elf = build_image(program, program, &[], &user_flags, &target.join("user"))?;
+        copy(&elf, &images.kernel(program))?;
+        let bytes =
+            std::fs::read(&elf).map_err(|e| format!("cannot read {}: {e}", elf.display()))?;
+        archive
+            .add(program, &bytes)
             .map_err(|e| format!("boot archive: {e}"))?;
     }
     std::fs::write(images.archive(), archive.build())

@@ -5,7 +5,7 @@
 
 use std::process::Command;
 
-use crate::build::{KERNEL_FLAGS, LOADER_FLAGS, TARGET};
+use crate::build::{KERNEL_FLAGS, LOADER_FLAGS, PROGRAMS, TARGET, USER_FLAGS};
 
 fn run(command: &mut Command, what: &str) -> Result<(), String> {
     let status = command
@@ -27,15 +27,17 @@ pub fn lint() -> Result<(), String> {
     )?;
     let mut host = Command::new(&cargo);
     host.args(["clippy", "--quiet", "--workspace", "--all-targets"]);
-    for package in crate::test::FREESTANDING {
+    for package in crate::test::freestanding() {
         host.args(["--exclude", package]);
     }
     run(host.args(["--", "-D", "warnings"]), "clippy (host crates)")?;
     let target = harness::workspace_root().join("target");
-    for (package, flags, dir) in [
+    let images = [
         ("cpudriver", KERNEL_FLAGS, "kernel"),
         ("loader", LOADER_FLAGS, "loader"),
-    ] {
+    ];
+    let programs = PROGRAMS.iter().map(|p| (*p, USER_FLAGS, "user"));
+    for (package, flags, dir) in images.into_iter().chain(programs) {
         let mut image = Command::new(&cargo);
         image
             .args([

@@ -5,9 +5,15 @@
 
 use std::process::Command;
 
-/// Packages that are not host-testable: freestanding images and the
-/// symbols only they link.
-pub const FREESTANDING: &[&str] = &["cpudriver", "loader", "baremetal"];
+/// Packages that are not host-testable: freestanding images, the user
+/// runtime and the symbols only they link (user programs are added from
+/// [`crate::build::PROGRAMS`]).
+pub const FREESTANDING: &[&str] = &["cpudriver", "loader", "baremetal", "corefish"];
+
+/// Every package that only builds freestanding.
+pub fn freestanding() -> impl Iterator<Item = &'static str> {
+    FREESTANDING.iter().chain(crate::build::PROGRAMS).copied()
+}
 /// The package holding the tests that need built images.
 const QEMU_TESTS: &str = "qemu-tests";
 
@@ -32,7 +38,7 @@ pub fn test(extra: &[String]) -> Result<(), String> {
     crate::lint::lint()?;
     let images = crate::build::build_all()?;
     let mut host = vec!["--workspace"];
-    for package in FREESTANDING.iter().chain([&QEMU_TESTS]) {
+    for package in freestanding().chain([QEMU_TESTS]) {
         host.extend(["--exclude", package]);
     }
     cargo_test(&host, &images)?;

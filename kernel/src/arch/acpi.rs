@@ -77,6 +77,17 @@ pub fn discover(rsdp: u64) -> Result<Platform, PlatformError> {
             MadtEntry::LocalApicAddressOverride(e) => {
                 platform.local_apic_phys = e.local_apic_address
             }
+            MadtEntry::InterruptSourceOverride(e) => {
+                let (irq, gsi, flags) = (e.irq, e.global_system_interrupt, e.flags);
+                // MPS INTI flags: polarity bits 0-1 (3 = active low), trigger
+                // bits 2-3 (3 = level); 0 means "as the bus" (ISA: edge, high).
+                platform.add_override(crate::platform::Override {
+                    isa_irq: irq,
+                    gsi,
+                    level: (flags >> 2) & 3 == 3,
+                    active_low: flags & 3 == 3,
+                });
+            }
             _ => {}
         }
     }

@@ -104,8 +104,8 @@ pub fn fatal(frame: &TrapFrame) -> ! {
     crate::fatal::stop_core("CPU exception")
 }
 
-/// A page-fault error code, decoded.
-struct PageFaultCode(u64);
+/// A page-fault error code, decoded for reports.
+pub struct PageFaultCode(pub u64);
 
 impl core::fmt::Display for PageFaultCode {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {

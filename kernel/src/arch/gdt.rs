@@ -85,6 +85,8 @@ pub fn init() {
         for slot in 0..3 {
             (*tss).ist[slot] = ist_base + ((slot + 1) * STACK_SIZE) as u64;
         }
+        // Every entry from user mode starts at the top of the kernel stack.
+        (*tss).rsp[0] = crate::arch::stack::boot_stack_range().1;
         let gdt = &raw mut GDT;
         let [low, high] = tss_descriptor(tss_base, size_of::<TaskState>() as u64 - 1);
         (*gdt)[5] = low;

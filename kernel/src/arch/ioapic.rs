@@ -42,6 +42,22 @@ impl IoApic {
         ((self.read(REG_VERSION) >> 16) & 0xff) + 1
     }
 
+    /// Routes input `pin` to `vector` on the core with APIC id `apic`
+    /// (fixed delivery, physical destination), unmasked.
+    pub fn route(&self, pin: u32, vector: u8, apic: u8, level: bool, active_low: bool) {
+        let reg = REG_REDIRECTION + 2 * pin;
+        let mut low = u32::from(vector);
+        if active_low {
+            low |= 1 << 13;
+        }
+        if level {
+            low |= 1 << 15;
+        }
+        self.write(reg, MASKED);
+        self.write(reg + 1, u32::from(apic) << 24);
+        self.write(reg, low);
+    }
+
     /// Masks every redirection entry.
     pub fn mask_all(&self) {
         for pin in 0..self.pins() {

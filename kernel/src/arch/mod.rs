@@ -7,15 +7,21 @@ pub mod apic;
 pub mod backtrace;
 pub mod entry;
 pub mod exception;
+pub mod features;
 pub mod gdt;
 pub mod idt;
 pub mod ioapic;
+pub mod irq;
 pub mod mmio;
+pub mod objects;
 pub mod paging;
 pub mod pic;
 pub mod pit;
+pub mod ports;
 pub mod stack;
+pub mod syscall;
 pub mod trap;
+pub mod user;
 pub mod vectors;
 
 /// The physical address space as the direct map shows it, as bytes: used

@@ -16,6 +16,15 @@ use cpu::paging::{
 
 use crate::memory;
 
+/// Physical address of this kernel's own top-level table.
+static KERNEL_PML4: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+/// This kernel's own top-level table (its upper half is copied into every
+/// address space it runs).
+pub fn kernel_pml4() -> u64 {
+    KERNEL_PML4.load(core::sync::atomic::Ordering::Relaxed)
+}
+
 /// Page-table memory: frames from this kernel's allocator, reached through
 /// the direct map (the starter's tables map the low 4 GiB, and the frames
 /// are taken from there).
@@ -76,5 +85,6 @@ pub fn init<const N: usize>(map: &MemoryMap<N>, phys_top: u64) -> Result<(u64, u
     // kernel's image, stack, boot parameters and every frame in use; nothing
     // in use lives at the identity mapping the starter also provided.
     unsafe { cpu::regs::set_cr3(pml4) };
+    KERNEL_PML4.store(pml4, core::sync::atomic::Ordering::Relaxed);
     Ok((pml4, top))
 }

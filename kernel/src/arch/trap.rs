@@ -1,7 +1,7 @@
 //! What happens after an entry stub: the saved register frame and the
 //! dispatch of each vector to its handler.
 
-use super::{apic, exception, vectors};
+use super::exception;
 
 /// Registers saved on every entry, lowest address first (the order the
 /// common entry path pushes them in reverse).
@@ -42,22 +42,17 @@ pub struct TrapFrame {
 
 const _: () = assert!(size_of::<TrapFrame>() == 22 * 8);
 
-/// Called by the common entry path with the saved frame.
+/// Called by the common entry path with the saved frame. Entries from
+/// user mode never return here (the dispatcher code continues some
+/// dispatcher); interrupts in ring 0 (the idle loop) return to it.
 pub extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
+    if frame.cs & 3 == 3 {
+        crate::dispatch::user_trap(frame);
+    }
     match frame.vector {
         0..=31 => exception::fatal(frame),
-        vectors::APIC_TIMER => {
-            crate::timer::tick();
-            apic::end_of_interrupt();
-        }
-        vectors::APIC_SPURIOUS => {}
-        vectors::LEGACY_PIC_FIRST..=vectors::LEGACY_PIC_LAST => {
-            // A spurious interrupt from the masked 8259 PIC: no EOI.
-            log::debug!("spurious legacy PIC vector {:#x}", frame.vector);
-        }
         vector => {
-            log::warn!("unexpected interrupt vector {vector:#x}");
-            apic::end_of_interrupt();
+            crate::interrupt::handle(vector);
         }
     }
 }

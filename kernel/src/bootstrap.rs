@@ -1,0 +1,645 @@
+//! Creating the first OSNode at boot: its KCB and its first dispatcher,
+//! `init`, with capabilities to everything else.
+//!
+//! This is the one place the CPU driver makes objects itself (DESIGN.md
+//! rule 6 lets user space create objects only by retype; someone has to
+//! make the first ones). It does so the way a spawner would, through the
+//! same capability operations: one RAM capability for a boot region is
+//! created, every object of the OSNode is retyped from it into its final
+//! slot, and the temporary RAM capability is deleted again, so the objects
+//! stand on their own in the mapping database.
+//!
+//! Init's CSpace (`abi::cspace`): root slot 0 the task CNode (its own
+//! CNodes, dispatcher, frame, VSpace root, an endpoint to itself), 1 the
+//! receive CNode, 3 the resources (Kernel, IRQ table, all I/O ports, IPI,
+//! its KCB, the boot archive read-only), 4 one RAM capability per free RAM
+//! region, 5 physical-address capabilities for device memory, 6 its page
+//! tables, image, stack and their mapping records.
+
+use abi::cspace::{INIT_RESOURCES, L2_SLOTS, init, root, task};
+use abi::dispatcher::{FRAME_MAGIC, FpuState, Registers};
+use abi::layout::{ARGS_BASE, DISPATCHER_BASE, PROGRAM_BASE, STACK_SIZE, STACK_TOP};
+use bootproto::params::BootParams;
+use caps::{Capability, CteAddr, CteMemory, ObjType, Rights};
+use elfload::ElfImage;
+use frames::{FRAME_SIZE, PhysRange};
+use osnode::PAddr;
+use osnode::dcb::Resume;
+
+use crate::arch::objects::{Area, KernelMemory, UserFrame};
+use crate::{dispatch, memory, objects, osnode as node, vspace};
+
+/// Why the first OSNode could not be made.
+#[derive(Debug)]
+pub enum BootstrapError {
+    /// No `init` module in the boot archive.
+    NoInit,
+    /// The init image is invalid.
+    BadImage(elfload::ElfError),
+    /// Not enough memory.
+    NoMemory,
+    /// A capability operation failed (a kernel bug).
+    Caps(&'static str, caps::CapError),
+    /// A mapping failed (a kernel bug).
+    Map(&'static str, abi::error::SysError),
+}
+
+impl core::fmt::Display for BootstrapError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::NoInit => f.write_str("the boot archive has no `init` program"),
+            Self::BadImage(e) => write!(f, "init image: {e}"),
+            Self::NoMemory => f.write_str("not enough memory for the first OSNode"),
+            Self::Caps(what, e) => write!(f, "{what}: {e}"),
+            Self::Map(what, e) => write!(f, "{what}: {e}"),
+        }
+    }
+}
+
+/// A bump allocator over the boot region.
+struct Region {
+    base: u64,
+    next: u64,
+    end: u64,
+}
+
+impl Region {
+    fn take(&mut self, size: u64, align: u64) -> Result<u64, BootstrapError> {
+        let at = self.next.next_multiple_of(align);
+        let end = at.checked_add(size).ok_or(BootstrapError::NoMemory)?;
+        if end > self.end {
+            return Err(BootstrapError::NoMemory);
+        }
+        self.next = end;
+        Ok(at - self.base)
+    }
+}
+
+/// The state of the construction.
+struct Builder {
+    mem: KernelMemory,
+    root: CteAddr,
+    ram: CteAddr,
+    region: Region,
+    kcb: PAddr,
+}
+
+impl Builder {
+    /// Retypes one object of `ty` and `size` from the boot region into `dest`.
+    fn object(
+        &mut self,
+        ty: ObjType,
+        size: u64,
+        dest: CteAddr,
+        what: &'static str,
+    ) -> Result<Capability, BootstrapError> {
+        // Kernel objects are naturally aligned; other memory page-aligned.
+        let align = if ty.is_kernel_object() {
+            size
+        } else {
+            FRAME_SIZE
+        };
+        let offset = self.region.take(size, align)?;
+        caps::ops::retype(
+            &mut self.mem,
+            &mut self.root,
+            self.ram,
+            ty,
+            offset,
+            size,
+            1,
+            &[dest],
+        )
+        .map_err(|e| BootstrapError::Caps(what, e))?;
+        // The region was zeroed as a whole; only give objects their layout.
+        objects::init_object(&mut self.mem, self.kcb, dest);
+        self.commit();
+        Ok(self.mem.read(dest).cap)
+    }
+
+    /// Creates a root capability.
+    fn root_cap(
+        &mut self,
+        ty: ObjType,
+        base: u64,
+        size: u64,
+        dest: CteAddr,
+        what: &'static str,
+    ) -> Result<(), BootstrapError> {
+        caps::ops::create(&mut self.mem, &mut self.root, ty, base, size, dest)
+            .map_err(|e| BootstrapError::Caps(what, e))
+    }
+
+    fn copy(
+        &mut self,
+        from: CteAddr,
+        to: CteAddr,
+        what: &'static str,
+    ) -> Result<(), BootstrapError> {
+        caps::ops::copy(&mut self.mem, &mut self.root, from, to)
+            .map_err(|e| BootstrapError::Caps(what, e))
+    }
+
+    /// Stores the MDB root in the KCB (once the KCB exists).
+    fn commit(&mut self) {
+        if self.kcb != 0 {
+            self.mem.kcb(self.kcb).mdb_root = self.root;
+        }
+    }
+
+    /// Installs `child` (at `child_at`) in `table` and records the mapping in `record_at`.
+    #[allow(clippy::too_many_arguments)]
+    fn map(
+        &mut self,
+        table: Capability,
+        child_at: CteAddr,
+        index: u64,
+        count: u64,
+        offset_pages: u64,
+        flags: u64,
+        record_at: CteAddr,
+        what: &'static str,
+    ) -> Result<(), BootstrapError> {
+        let child = self.mem.read(child_at).cap;
+        let request = vspace::Request {
+            table,
+            index,
+            count,
+            offset_pages,
+            flags,
+        };
+        let (record, first, step) = vspace::plan(&mut self.mem, &request, &child)
+            .map_err(|e| BootstrapError::Map(what, e))?;
+        caps::ops::derive(&mut self.mem, &mut self.root, child_at, record, record_at)
+            .map_err(|e| BootstrapError::Caps(what, e))?;
+        let record = self.mem.read(record_at).cap;
+        vspace::install(&mut self.mem, &record, record_at, first, step);
+        self.commit();
+        Ok(())
+    }
+}
+
+/// Slot `index` of the CNode whose memory starts at `base`.
+fn slot(base: u64, index: u32) -> CteAddr {
+    base + u64::from(index) * caps::CTE_SIZE
+}
+
+/// Page-table indices of a user address: (PML4, PDPT, PD, PT).
+fn indices(virt: u64) -> (u64, u64, u64, u64) {
+    (
+        (virt >> 39) & 511,
+        (virt >> 30) & 511,
+        (virt >> 21) & 511,
+        (virt >> 12) & 511,
+    )
+}
+
+/// Builds the first OSNode and runs init. Returns only on failure.
+pub fn start(params: &BootParams, archive: &bootarchive::Archive<'_>) -> BootstrapError {
+    match build(params, archive) {
+        Ok(kcb) => {
+            node::set_current(kcb);
+            dispatch::schedule()
+        }
+        Err(e) => e,
+    }
+}
+
+fn build(params: &BootParams, archive: &bootarchive::Archive<'_>) -> Result<PAddr, BootstrapError> {
+    let module = archive.get("init").ok_or(BootstrapError::NoInit)?;
+    let image = ElfImage::parse(module.data).map_err(BootstrapError::BadImage)?;
+    if !image.is_relocatable() || image.memory_size() > abi::layout::PROGRAM_MAX {
+        return Err(BootstrapError::BadImage(elfload::ElfError::ImageTooLarge));
+    }
+    let image_size = image.memory_size().next_multiple_of(FRAME_SIZE);
+
+    // Kernel objects, frames, then slack for alignment.
+    let total = 16 * 1024 * 8 + 4096 + 8192 + 8192 * 6 + 4096 + image_size + STACK_SIZE + 64 * 1024;
+    let base = memory::alloc_region(total, 16 * 1024).ok_or(BootstrapError::NoMemory)?;
+    let mut mem = KernelMemory::new();
+    mem.zero(base, total);
+
+    // Where the CNodes will be: planned first, so caps can go straight to
+    // their final slots (the memory is already zero).
+    let mut b = Builder {
+        mem,
+        root: 0,
+        ram: 0,
+        region: Region {
+            base,
+            next: base,
+            end: base + total,
+        },
+        kcb: 0,
+    };
+    // 16 KiB each, in this order: KCB, root CNode, then the L2 CNodes.
+    const L2_ORDER: [u32; 6] = [
+        root::TASK,
+        root::RECEIVE,
+        INIT_RESOURCES,
+        init::RAM_CNODE,
+        init::DEVICE_CNODE,
+        init::PAGE_CNODE,
+    ];
+    let cnode_at = |i: u64| base + (i + 1) * 16 * 1024;
+    let l1_base = cnode_at(0);
+    let l2_base = |root_slot: u32| {
+        let position = L2_ORDER.iter().position(|&s| s == root_slot).unwrap_or(0);
+        cnode_at(1 + position as u64)
+    };
+    let task_base = l2_base(root::TASK);
+    let page_base = l2_base(init::PAGE_CNODE);
+    let res_base = l2_base(INIT_RESOURCES);
+
+    b.ram = slot(page_base, L2_SLOTS - 1);
+    b.root_cap(ObjType::Ram, base, total, b.ram, "boot region")?;
+
+    let kcb_cap = b.object(
+        ObjType::KernelControlBlock,
+        caps::KCB_SIZE,
+        slot(res_base, init::KCB.l2()),
+        "KCB",
+    )?;
+    b.kcb = kcb_cap.base;
+    b.commit();
+    let _ = b.object(
+        ObjType::L1CNode,
+        256 * caps::CTE_SIZE,
+        slot(task_base, task::ROOT_CNODE.l2()),
+        "root CNode",
+    )?;
+    for root_slot in L2_ORDER {
+        let cnode = b.object(
+            ObjType::L2CNode,
+            caps::L2CNODE_SIZE,
+            slot(l1_base, root_slot),
+            "L2 CNode",
+        )?;
+        debug_assert_eq!(cnode.base, l2_base(root_slot));
+    }
+    b.copy(
+        slot(l1_base, root::TASK),
+        slot(task_base, task::TASK_CNODE.l2()),
+        "task CNode copy",
+    )?;
+    b.copy(
+        slot(l1_base, root::RECEIVE),
+        slot(task_base, task::RECEIVE_CNODE.l2()),
+        "receive CNode copy",
+    )?;
+
+    let dcb = b.object(
+        ObjType::Dispatcher,
+        caps::DISPATCHER_SIZE,
+        slot(task_base, task::DISPATCHER.l2()),
+        "dispatcher",
+    )?;
+    let frame = b.object(
+        ObjType::Frame,
+        abi::dispatcher::FRAME_SIZE,
+        slot(task_base, task::DISPATCHER_FRAME.l2()),
+        "dispatcher frame",
+    )?;
+    let vnode = vspace::VNODE_OBJECT_SIZE;
+    let pml4 = b.object(
+        ObjType::VNodePml4,
+        vnode,
+        slot(task_base, task::VSPACE_ROOT.l2()),
+        "PML4",
+    )?;
+    b.object(
+        ObjType::Frame,
+        FRAME_SIZE,
+        slot(task_base, task::ARGS_FRAME.l2()),
+        "arguments frame",
+    )?;
+    let pdpt = b.object(ObjType::VNodePdpt, vnode, slot(page_base, 0), "PDPT")?;
+    let pd = b.object(ObjType::VNodePd, vnode, slot(page_base, 1), "PD")?;
+    let pt_image = b.object(ObjType::VNodePt, vnode, slot(page_base, 2), "image PT")?;
+    let pt_frame = b.object(ObjType::VNodePt, vnode, slot(page_base, 3), "frame PT")?;
+    let pt_stack = b.object(ObjType::VNodePt, vnode, slot(page_base, 4), "stack PT")?;
+    let image_frame = b.object(
+        ObjType::Frame,
+        image_size,
+        slot(page_base, 5),
+        "image frame",
+    )?;
+    b.object(
+        ObjType::Frame,
+        STACK_SIZE,
+        slot(page_base, 6),
+        "stack frame",
+    )?;
+
+    // Load and relocate init into its frame.
+    load_image(&mut b.mem, &image, image_frame.base, image_size)?;
+
+    // The page tables: PML4 -> PDPT -> PD -> three PTs.
+    let (p4, p3, p2_image, p1_image) = indices(PROGRAM_BASE);
+    let (_, _, p2_frame, p1_frame) = indices(DISPATCHER_BASE);
+    let (_, _, _, p1_args) = indices(ARGS_BASE);
+    let stack_base = STACK_TOP - STACK_SIZE;
+    let (_, _, p2_stack, p1_stack) = indices(stack_base);
+    let mut record = 16;
+    let mut next_record = || {
+        record += 1;
+        slot(page_base, record)
+    };
+    b.map(pml4, slot(page_base, 0), p4, 1, 0, 0, next_record(), "PDPT")?;
+    b.map(pdpt, slot(page_base, 1), p3, 1, 0, 0, next_record(), "PD")?;
+    b.map(
+        pd,
+        slot(page_base, 2),
+        p2_image,
+        1,
+        0,
+        0,
+        next_record(),
+        "image PT",
+    )?;
+    b.map(
+        pd,
+        slot(page_base, 3),
+        p2_frame,
+        1,
+        0,
+        0,
+        next_record(),
+        "frame PT",
+    )?;
+    b.map(
+        pd,
+        slot(page_base, 4),
+        p2_stack,
+        1,
+        0,
+        0,
+        next_record(),
+        "stack PT",
+    )?;
+    for segment in image.segments() {
+        let first = (segment.vaddr / FRAME_SIZE) * FRAME_SIZE;
+        let pages = (segment.vaddr + segment.memsz)
+            .next_multiple_of(FRAME_SIZE)
+            .saturating_sub(first)
+            / FRAME_SIZE;
+        let mut flags = 0;
+        if segment.writable {
+            flags |= abi::invoke::MAP_WRITE;
+        }
+        if segment.executable {
+            flags |= abi::invoke::MAP_EXECUTE;
+        }
+        b.map(
+            pt_image,
+            slot(page_base, 5),
+            p1_image + first / FRAME_SIZE,
+            pages,
+            first / FRAME_SIZE,
+            flags,
+            next_record(),
+            "image",
+        )?;
+    }
+    let rw = abi::invoke::MAP_WRITE;
+    b.map(
+        pt_frame,
+        slot(task_base, task::DISPATCHER_FRAME.l2()),
+        p1_frame,
+        abi::dispatcher::FRAME_SIZE / FRAME_SIZE,
+        0,
+        rw,
+        next_record(),
+        "dispatcher frame",
+    )?;
+    b.map(
+        pt_frame,
+        slot(task_base, task::ARGS_FRAME.l2()),
+        p1_args,
+        1,
+        0,
+        rw,
+        next_record(),
+        "arguments",
+    )?;
+    b.map(
+        pt_stack,
+        slot(page_base, 6),
+        p1_stack,
+        STACK_SIZE / FRAME_SIZE,
+        0,
+        rw,
+        next_record(),
+        "stack",
+    )?;
+
+    // The boot region's RAM capability is not needed any more.
+    caps::ops::delete(&mut b.mem, &mut b.root, b.ram)
+        .map_err(|e| BootstrapError::Caps("boot region", e))?;
+    b.commit();
+
+    grant_resources(
+        &mut b,
+        params,
+        archive,
+        res_base,
+        l2_base(init::RAM_CNODE),
+        l2_base(init::DEVICE_CNODE),
+    )?;
+
+    // Endpoint 0 of init, for whoever should reach it.
+    let endpoint = Capability::new(ObjType::EndPoint, Rights::ALL, dcb.base, dcb.size);
+    caps::ops::derive(
+        &mut b.mem,
+        &mut b.root,
+        slot(task_base, task::DISPATCHER.l2()),
+        endpoint,
+        slot(task_base, task::SELF_ENDPOINT.l2()),
+    )
+    .map_err(|e| BootstrapError::Caps("self endpoint", e))?;
+    b.commit();
+
+    // The dispatcher: CSpace, VSpace, frame, and where it starts.
+    let dcb_at = dcb.base;
+    for (offset, from) in [
+        (
+            core::mem::offset_of!(osnode::dcb::Dcb, cspace),
+            slot(task_base, task::ROOT_CNODE.l2()),
+        ),
+        (
+            core::mem::offset_of!(osnode::dcb::Dcb, vspace),
+            slot(task_base, task::VSPACE_ROOT.l2()),
+        ),
+        (
+            core::mem::offset_of!(osnode::dcb::Dcb, frame),
+            slot(task_base, task::DISPATCHER_FRAME.l2()),
+        ),
+    ] {
+        b.copy(from, dcb_at + offset as u64, "dispatcher's capabilities")?;
+    }
+    b.copy(
+        slot(task_base, task::ROOT_CNODE.l2()),
+        b.kcb + core::mem::offset_of!(osnode::kcb::Kcb, init_cspace) as u64,
+        "init CSpace root",
+    )?;
+    b.commit();
+    {
+        let d = b.mem.dcb(dcb_at);
+        d.frame_phys = frame.base;
+        d.vspace_phys = pml4.base;
+        d.name[..4].copy_from_slice(b"init");
+        d.state = abi::invoke::state::RUNNABLE;
+        d.resume = Resume::Run as u32;
+    }
+    // SAFETY: `frame` is the dispatcher frame just created (FRAME_SIZE bytes).
+    let user_frame = unsafe { UserFrame::at(frame.base) };
+    write_initial_frame(&user_frame, image.entry() + PROGRAM_BASE);
+    let mut queue = b.mem.kcb(b.kcb).run_queue;
+    queue.push_back(&mut b.mem, dcb_at);
+    b.mem.kcb(b.kcb).run_queue = queue;
+    b.mem.kcb(b.kcb).id = 0;
+    log::info!(
+        "first OSNode: KCB at {:#x}, init ({} KiB) in a {} KiB boot region, {} KiB of RAM given to init",
+        b.kcb,
+        image_size >> 10,
+        total >> 10,
+        memory::given_to_init() >> 10
+    );
+    Ok(b.kcb)
+}
+
+/// Copies and relocates the image into the frame at `frame_phys`.
+fn load_image(
+    mem: &mut KernelMemory,
+    image: &ElfImage<'_>,
+    frame_phys: u64,
+    size: u64,
+) -> Result<(), BootstrapError> {
+    let dest = mem.bytes_mut(frame_phys, size);
+    image
+        .load_into(dest, PROGRAM_BASE)
+        .map_err(BootstrapError::BadImage)
+}
+
+/// The dispatcher frame's initial contents: magic, no upcalls, and the
+/// enabled area at the entry point with the stack at its top.
+fn write_initial_frame(frame: &UserFrame, entry: u64) {
+    frame.set_magic(FRAME_MAGIC);
+    let regs = Registers {
+        rip: entry,
+        rsp: STACK_TOP,
+        rdi: DISPATCHER_BASE,
+        rflags: 1 << 9,
+        ..Registers::default()
+    };
+    frame.store(Area::Enabled, &regs, &FpuState::default());
+}
+
+/// Gives init the resources: Kernel, IRQ table, I/O ports, IPI, the boot
+/// archive (read-only), every free RAM region and the device memory.
+fn grant_resources(
+    b: &mut Builder,
+    params: &BootParams,
+    archive: &bootarchive::Archive<'_>,
+    res_base: u64,
+    ram_base: u64,
+    device_base: u64,
+) -> Result<(), BootstrapError> {
+    b.root_cap(
+        ObjType::Kernel,
+        0,
+        1,
+        slot(res_base, init::KERNEL.l2()),
+        "Kernel capability",
+    )?;
+    b.root_cap(
+        ObjType::IrqTable,
+        0,
+        256,
+        slot(res_base, init::IRQ_TABLE.l2()),
+        "IRQ table",
+    )?;
+    b.root_cap(
+        ObjType::Io,
+        0,
+        0x1_0000,
+        slot(res_base, init::IO.l2()),
+        "I/O ports",
+    )?;
+    b.root_cap(
+        ObjType::Ipi,
+        0,
+        1,
+        slot(res_base, init::IPI.l2()),
+        "IPI capability",
+    )?;
+
+    // The archive: RAM -> Frame, then a read-only copy for init.
+    let archive_range = PhysRange::new(params.archive_phys, archive.total_len() as u64)
+        .align_out(FRAME_SIZE)
+        .unwrap_or(PhysRange::new(params.archive_phys, FRAME_SIZE));
+    let scratch_ram = slot(res_base, L2_SLOTS - 1);
+    let scratch_frame = slot(res_base, L2_SLOTS - 2);
+    b.root_cap(
+        ObjType::Ram,
+        archive_range.base,
+        archive_range.size,
+        scratch_ram,
+        "archive RAM",
+    )?;
+    caps::ops::retype(
+        &mut b.mem,
+        &mut b.root,
+        scratch_ram,
+        ObjType::Frame,
+        0,
+        archive_range.size,
+        1,
+        &[scratch_frame],
+    )
+    .map_err(|e| BootstrapError::Caps("archive frame", e))?;
+    caps::ops::mint(
+        &mut b.mem,
+        &mut b.root,
+        scratch_frame,
+        slot(res_base, init::ARCHIVE.l2()),
+        Rights::READ,
+        0,
+    )
+    .map_err(|e| BootstrapError::Caps("archive frame", e))?;
+    caps::ops::delete(&mut b.mem, &mut b.root, scratch_frame)
+        .map_err(|e| BootstrapError::Caps("archive frame", e))?;
+    caps::ops::delete(&mut b.mem, &mut b.root, scratch_ram)
+        .map_err(|e| BootstrapError::Caps("archive RAM", e))?;
+
+    let mut index = 0;
+    for range in memory::take_all_free() {
+        if index == L2_SLOTS {
+            log::warn!("more than {L2_SLOTS} free RAM regions; {range:?} stays unused");
+            continue;
+        }
+        b.root_cap(
+            ObjType::Ram,
+            range.base,
+            range.size,
+            slot(ram_base, index),
+            "RAM",
+        )?;
+        index += 1;
+    }
+    let mut index = 0;
+    for range in crate::platform::device_ranges(&params.memory_map) {
+        if index < L2_SLOTS {
+            b.root_cap(
+                ObjType::PhysAddr,
+                range.base,
+                range.size,
+                slot(device_base, index),
+                "device memory",
+            )?;
+            index += 1;
+        }
+    }
+    b.commit();
+    Ok(())
+}

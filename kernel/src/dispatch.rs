@@ -1,0 +1,422 @@
+//! Entering and leaving user space: saving a dispatcher's state into its
+//! frame when it enters the kernel, choosing what runs next, and resuming
+//! it (directly, or through an upcall).
+//!
+//! Every entry from user space starts at the top of the kernel stack and
+//! ends in [`schedule`] or [`resume_current`], which never return: the
+//! CPU driver keeps no kernel context between events (DESIGN.md rule 4).
+//!
+//! Where state is saved (the dispatcher frame's areas, `abi::dispatcher`):
+//! upcalls disabled (the frame's flag, or the instruction pointer inside
+//! the critical range) means the disabled area, otherwise the enabled area.
+//! A dispatcher preempted while enabled is resumed through its `run` upcall
+//! (or directly from the enabled area if it has none); one preempted while
+//! disabled, or returning from a system call, resumes the area it left.
+
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use abi::dispatcher::{FpuState, Registers, upcall};
+use abi::error::SysError;
+use osnode::PAddr;
+use osnode::dcb::Resume;
+
+use crate::arch::objects::{Area, KernelMemory, UserFrame};
+use crate::arch::syscall::SyscallFrame;
+use crate::arch::trap::TrapFrame;
+use crate::arch::user::{self, UserContext};
+use crate::{kill, osnode as node, time, timer, vspace};
+
+/// When the running dispatcher's time slice ends (system-clock ns).
+static SLICE_END: AtomicU64 = AtomicU64::new(0);
+/// When the running dispatcher was dispatched.
+static DISPATCHED_AT: AtomicU64 = AtomicU64::new(0);
+
+/// The dispatcher that entered the kernel, and where its state was saved.
+#[derive(Debug, Clone, Copy)]
+pub struct Current {
+    /// Its DCB.
+    pub dcb: PAddr,
+    /// The area its registers are in.
+    pub area: Area,
+}
+
+/// The frame of a dispatcher.
+pub fn frame_of(mem: &mut KernelMemory, dcb: PAddr) -> UserFrame {
+    let phys = mem.dcb(dcb).frame_phys;
+    // SAFETY: a dispatcher only runs once set up, which checked that
+    // `frame_phys` is a Frame object of FRAME_SIZE bytes; the DCB holds a
+    // copy of its capability, so it stays alive.
+    unsafe { UserFrame::at(phys) }
+}
+
+/// Entry from the `syscall` instruction.
+pub fn syscall_entry(frame: &SyscallFrame) -> ! {
+    let regs = Registers {
+        rax: frame.rax,
+        rbx: frame.rbx,
+        rcx: frame.rcx,
+        rdx: frame.rdx,
+        rsi: frame.rsi,
+        rdi: frame.rdi,
+        rbp: frame.rbp,
+        rsp: frame.rsp,
+        r8: frame.r8,
+        r9: frame.r9,
+        r10: frame.r10,
+        r11: frame.r11,
+        r12: frame.r12,
+        r13: frame.r13,
+        r14: frame.r14,
+        r15: frame.r15,
+        rip: frame.rcx,
+        rflags: frame.r11,
+        fs_base: user::fs_base(),
+        reserved: 0,
+    };
+    let fpu = user::save_fpu();
+    match save_current(&regs, &fpu) {
+        Some(current) => crate::syscall::handle(current, &regs),
+        None => schedule(),
+    }
+}
+
+/// Entry from an exception or interrupt taken in user mode.
+pub fn user_trap(frame: &TrapFrame) -> ! {
+    let regs = Registers {
+        rax: frame.rax,
+        rbx: frame.rbx,
+        rcx: frame.rcx,
+        rdx: frame.rdx,
+        rsi: frame.rsi,
+        rdi: frame.rdi,
+        rbp: frame.rbp,
+        rsp: frame.rsp,
+        r8: frame.r8,
+        r9: frame.r9,
+        r10: frame.r10,
+        r11: frame.r11,
+        r12: frame.r12,
+        r13: frame.r13,
+        r14: frame.r14,
+        r15: frame.r15,
+        rip: frame.rip,
+        rflags: frame.rflags,
+        fs_base: user::fs_base(),
+        reserved: 0,
+    };
+    let fpu = user::save_fpu();
+    let current = save_current(&regs, &fpu);
+    if frame.vector < 32 {
+        match current {
+            Some(current) => fault(current, frame, &regs, &fpu),
+            None => schedule(),
+        }
+    }
+    let woke_someone = crate::interrupt::handle(frame.vector);
+    match current {
+        Some(current) if woke_someone || slice_expired() => preempt(current),
+        Some(current) => {
+            // Not preempted: continue exactly where it was.
+            let mut mem = KernelMemory::new();
+            mem.dcb(current.dcb).resume = resume_for(current.area) as u32;
+            resume_current(current.dcb)
+        }
+        None => schedule(),
+    }
+}
+
+/// Saves the running dispatcher's registers into its frame.
+fn save_current(regs: &Registers, fpu: &FpuState) -> Option<Current> {
+    let kcb = node::current()?;
+    let mut mem = KernelMemory::new();
+    let dcb = mem.kcb(kcb).current;
+    if dcb == 0 {
+        return None;
+    }
+    let frame = frame_of(&mut mem, dcb);
+    let header = frame.header();
+    let disabled =
+        header.disabled != 0 || (header.crit_pc_low..header.crit_pc_high).contains(&regs.rip);
+    let area = if disabled {
+        Area::Disabled
+    } else {
+        Area::Enabled
+    };
+    frame.store(area, regs, fpu);
+    let ran = time::now_ns().saturating_sub(DISPATCHED_AT.load(Ordering::Relaxed));
+    let d = mem.dcb(dcb);
+    d.runtime_ns = d.runtime_ns.saturating_add(ran);
+    Some(Current { dcb, area })
+}
+
+/// Ends a system call: writes its results into the saved registers and
+/// continues the caller.
+pub fn finish_syscall(current: Current, result: Result<[u64; 6], SysError>) -> ! {
+    let mut mem = KernelMemory::new();
+    set_results(&mut mem, current.dcb, current.area, result);
+    mem.dcb(current.dcb).resume = resume_for(current.area) as u32;
+    resume_current(current.dcb)
+}
+
+/// Writes system-call results into a dispatcher's saved registers.
+pub fn set_results(
+    mem: &mut KernelMemory,
+    dcb: PAddr,
+    area: Area,
+    result: Result<[u64; 6], SysError>,
+) {
+    let frame = frame_of(mem, dcb);
+    let mut regs = frame.registers(area);
+    let (code, values) = match result {
+        Ok(values) => (0, values),
+        Err(e) => (e as u64, [0; 6]),
+    };
+    regs.rax = code;
+    [regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9] = values;
+    frame.set_registers(area, &regs);
+}
+
+fn resume_for(area: Area) -> Resume {
+    match area {
+        Area::Disabled | Area::Trap => Resume::Disabled,
+        Area::Enabled => Resume::Enabled,
+    }
+}
+
+/// The running dispatcher gives up the core (time slice over, or an
+/// interrupt made someone else runnable): it goes to the back of the run
+/// queue and resumes through its `run` upcall if it was enabled.
+pub fn preempt(current: Current) -> ! {
+    let mut mem = KernelMemory::new();
+    mem.dcb(current.dcb).resume = match current.area {
+        Area::Enabled => Resume::Run,
+        Area::Disabled | Area::Trap => Resume::Disabled,
+    } as u32;
+    requeue(&mut mem, current.dcb);
+    schedule()
+}
+
+/// The caller of YIELD: back of the queue, continuing where it called.
+pub fn yield_current(current: Current) -> ! {
+    let mut mem = KernelMemory::new();
+    set_results(&mut mem, current.dcb, current.area, Ok([0; 6]));
+    mem.dcb(current.dcb).resume = resume_for(current.area) as u32;
+    requeue(&mut mem, current.dcb);
+    schedule()
+}
+
+/// The caller of WAIT blocks until a message arrives or `deadline_ns`
+/// passes (0: no deadline). The WAIT results are written when it wakes.
+pub fn block(current: Current, deadline_ns: u64) -> ! {
+    let mut mem = KernelMemory::new();
+    let Some(kcb) = node::current() else {
+        schedule()
+    };
+    {
+        let d = mem.dcb(current.dcb);
+        d.resume = resume_for(current.area) as u32;
+        d.flags |= osnode::dcb::WAITING;
+        d.state = abi::invoke::state::BLOCKED;
+    }
+    if deadline_ns != 0 {
+        let mut wakeups = mem.kcb(kcb).wakeups;
+        wakeups.insert(&mut mem, current.dcb, deadline_ns);
+        mem.kcb(kcb).wakeups = wakeups;
+    }
+    mem.kcb(kcb).current = 0;
+    schedule()
+}
+
+/// Makes a waiting dispatcher runnable; its WAIT returns `timed_out`.
+pub fn wake(mem: &mut KernelMemory, kcb: PAddr, dcb: PAddr, timed_out: bool) {
+    let (waiting, resume) = {
+        let d = mem.dcb(dcb);
+        (d.flags & osnode::dcb::WAITING != 0, d.resume_mode())
+    };
+    if !waiting {
+        return;
+    }
+    {
+        let d = mem.dcb(dcb);
+        d.flags &= !osnode::dcb::WAITING;
+        d.state = abi::invoke::state::RUNNABLE;
+    }
+    let mut wakeups = mem.kcb(kcb).wakeups;
+    wakeups.remove(mem, dcb);
+    mem.kcb(kcb).wakeups = wakeups;
+    let area = if resume == Resume::Disabled {
+        Area::Disabled
+    } else {
+        Area::Enabled
+    };
+    set_results(mem, dcb, area, Ok([u64::from(timed_out), 0, 0, 0, 0, 0]));
+    let mut queue = mem.kcb(kcb).run_queue;
+    queue.push_back(mem, dcb);
+    mem.kcb(kcb).run_queue = queue;
+}
+
+/// Puts the running dispatcher at the back of the run queue.
+fn requeue(mem: &mut KernelMemory, dcb: PAddr) {
+    let Some(kcb) = node::current() else { return };
+    let mut queue = mem.kcb(kcb).run_queue;
+    queue.push_back(mem, dcb);
+    let k = mem.kcb(kcb);
+    k.run_queue = queue;
+    k.current = 0;
+}
+
+/// Wakes every sleeper whose deadline has passed; returns whether any woke.
+pub fn wake_expired(mem: &mut KernelMemory, kcb: PAddr, now: u64) -> bool {
+    let mut any = false;
+    loop {
+        let mut wakeups = mem.kcb(kcb).wakeups;
+        let expired = wakeups.pop_expired(mem, now);
+        mem.kcb(kcb).wakeups = wakeups;
+        match expired {
+            // Already off the wakeup queue; `wake` also clears WAITING.
+            Some(dcb) => {
+                wake(mem, kcb, dcb, true);
+                any = true;
+            }
+            None => return any,
+        }
+    }
+}
+
+/// Runs the next runnable dispatcher of the current KCB; idles (halted,
+/// interrupts on) while there is none.
+pub fn schedule() -> ! {
+    let mut mem = KernelMemory::new();
+    loop {
+        if let Some(kcb) = node::current() {
+            wake_expired(&mut mem, kcb, time::now_ns());
+            let mut queue = mem.kcb(kcb).run_queue;
+            let next = queue.pop_front(&mut mem);
+            mem.kcb(kcb).run_queue = queue;
+            if let Some(next) = next {
+                mem.kcb(kcb).current = next;
+                SLICE_END.store(time::now_ns() + mem.kcb(kcb).quantum_ns, Ordering::Relaxed);
+                resume_current(next);
+            }
+            let wakeups = mem.kcb(kcb).wakeups;
+            let deadline = wakeups.next_deadline(&mut mem);
+            mem.kcb(kcb).wakeups = wakeups;
+            timer::arm_at(deadline);
+        }
+        // SAFETY: the IDT handles every vector; the kernel has no red zone.
+        unsafe { cpu::instr::wait_for_interrupt() };
+    }
+}
+
+/// Resumes dispatcher `dcb` (the KCB's current one) as its resume mode
+/// says. A context that cannot be resumed safely kills the dispatcher.
+pub fn resume_current(dcb: PAddr) -> ! {
+    let mut mem = KernelMemory::new();
+    let frame = frame_of(&mut mem, dcb);
+    let header = frame.header();
+    let (regs, fpu) = match mem.dcb(dcb).resume_mode() {
+        Resume::Run if header.run_entry != 0 => {
+            frame.set_disabled(true);
+            upcall_context(&header, upcall::RUN, 0, 0)
+        }
+        Resume::Run | Resume::Enabled => (frame.registers(Area::Enabled), frame.fpu(Area::Enabled)),
+        Resume::Disabled => (frame.registers(Area::Disabled), frame.fpu(Area::Disabled)),
+    };
+    enter(&mut mem, dcb, regs, fpu)
+}
+
+/// The registers of an upcall to `entry` on the upcall stack.
+fn upcall_context(
+    header: &crate::arch::objects::FrameHeader,
+    reason: u64,
+    arg1: u64,
+    arg2: u64,
+) -> (Registers, FpuState) {
+    let entry = match reason {
+        upcall::PAGE_FAULT => header.pagefault_entry,
+        upcall::TRAP => header.trap_entry,
+        _ => header.run_entry,
+    };
+    let regs = Registers {
+        rip: entry,
+        // The System V ABI expects rsp + 8 to be 16-aligned at entry.
+        rsp: (header.upcall_stack_top & !0xf).wrapping_sub(8),
+        rdi: reason,
+        rsi: arg1,
+        rdx: arg2,
+        ..Registers::default()
+    };
+    (regs, FpuState::default())
+}
+
+/// Switches to the dispatcher's address space and enters user mode.
+fn enter(mem: &mut KernelMemory, dcb: PAddr, regs: Registers, fpu: FpuState) -> ! {
+    let (vspace, id) = {
+        let d = mem.dcb(dcb);
+        d.dispatches += 1;
+        (d.vspace_phys, d.id)
+    };
+    let context = match UserContext::check(regs, fpu) {
+        Ok(context) => context,
+        Err(bad) => {
+            kill::kill(mem, dcb, kill::Reason::BadContext(bad));
+            schedule()
+        }
+    };
+    vspace::activate(mem, vspace);
+    let now = time::now_ns();
+    frame_of(mem, dcb).set_identity(id, u64::from(crate::identity::this_core().core_id), now);
+    DISPATCHED_AT.store(now, Ordering::Relaxed);
+    let next_wakeup = node::current().and_then(|kcb| {
+        let wakeups = mem.kcb(kcb).wakeups;
+        let deadline = wakeups.next_deadline(mem);
+        mem.kcb(kcb).wakeups = wakeups;
+        deadline
+    });
+    let slice_end = SLICE_END.load(Ordering::Relaxed);
+    timer::arm_at(Some(next_wakeup.map_or(slice_end, |w| w.min(slice_end))));
+    user::resume(context)
+}
+
+/// A CPU exception in user mode: an upcall if the dispatcher handles it,
+/// otherwise the dispatcher is killed with a report.
+fn fault(current: Current, frame: &TrapFrame, regs: &Registers, fpu: &FpuState) -> ! {
+    let mut mem = KernelMemory::new();
+    let address = if frame.vector == 14 {
+        cpu::regs::cr2()
+    } else {
+        0
+    };
+    let user_frame = frame_of(&mut mem, current.dcb);
+    let header = user_frame.header();
+    let (reason, entry) = match frame.vector {
+        14 => (upcall::PAGE_FAULT, header.pagefault_entry),
+        _ => (upcall::TRAP, header.trap_entry),
+    };
+    if current.area == Area::Enabled && entry != 0 {
+        user_frame.set_fault(frame.vector, frame.error_code, address);
+        user_frame.set_disabled(true);
+        let detail = if reason == upcall::PAGE_FAULT {
+            address
+        } else {
+            frame.vector
+        };
+        let (regs, fpu) = upcall_context(&header, reason, detail, frame.error_code);
+        enter(&mut mem, current.dcb, regs, fpu);
+    }
+    user_frame.store(Area::Trap, regs, fpu);
+    let fault = kill::Fault {
+        vector: frame.vector,
+        error: frame.error_code,
+        address,
+        rip: regs.rip,
+        rsp: regs.rsp,
+    };
+    kill::kill(&mut mem, current.dcb, kill::Reason::Fault(fault));
+    schedule()
+}
+
+/// Whether the running dispatcher's time slice is over.
+pub fn slice_expired() -> bool {
+    time::now_ns() >= SLICE_END.load(Ordering::Relaxed)
+}

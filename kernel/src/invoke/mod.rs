@@ -1,0 +1,111 @@
+//! Capability invocations: `INVOKE(cptr, op, a0..a3)` (operations and
+//! argument packing: `abi::invoke`). The capability is looked up in the
+//! caller's CSpace, the operation checked against its type and rights, and
+//! every argument validated before anything changes.
+
+mod caps_ops;
+mod devices;
+mod dispatcher;
+mod vnode;
+
+use abi::cspace::CPtr;
+use abi::dispatcher::Registers;
+use abi::error::SysError;
+use abi::invoke::{self as op, op_of};
+use caps::{Capability, ObjType};
+use osnode::PAddr;
+use osnode::dcb::DCB_MAGIC;
+
+use crate::arch::objects::KernelMemory;
+use crate::cspace::{self, Resolved};
+use crate::dispatch::{self, Current, finish_syscall};
+use crate::{lmp, osnode as node};
+
+/// Everything an invocation handler needs.
+pub struct Invocation {
+    /// Object memory.
+    pub mem: KernelMemory,
+    /// The caller's KCB.
+    pub kcb: PAddr,
+    /// The caller's CSpace root.
+    pub root: Capability,
+    /// The invoked capability.
+    pub target: Resolved,
+    /// The operation word.
+    pub op_word: u64,
+    /// The four arguments.
+    pub args: [u64; 4],
+}
+
+/// What an invocation returns in `rdi..r9`.
+pub type Results = [u64; 6];
+
+/// Runs the invocation in `regs` for `current` and continues.
+pub fn invoke(current: Current, regs: &Registers) -> ! {
+    let result = run(current, regs);
+    // The caller may have ended its own dispatcher (deleting its last
+    // capability): then it does not continue.
+    let mut mem = KernelMemory::new();
+    if mem.dcb(current.dcb).magic != DCB_MAGIC || node::current().is_none() {
+        dispatch::schedule();
+    }
+    finish_syscall(current, result)
+}
+
+fn run(current: Current, regs: &Registers) -> Result<Results, SysError> {
+    let kcb = node::current().ok_or(SysError::DispatcherNotReady)?;
+    let mut mem = KernelMemory::new();
+    let root = cspace::root_of(&mut mem, current.dcb);
+    let target = cspace::cap(&mem, &root, CPtr(regs.rdi as u32))?;
+    let mut inv = Invocation {
+        mem,
+        kcb,
+        root,
+        target,
+        op_word: regs.rsi,
+        args: [regs.rdx, regs.r10, regs.r8, regs.r9],
+    };
+    let ty = inv.target.ty();
+    match op_of(regs.rsi) {
+        op::IDENTIFY => Ok(caps_ops::describe(&inv.target.cap)),
+        op::COPY => caps_ops::copy(&mut inv),
+        op::MINT => caps_ops::mint(&mut inv),
+        op::DELETE => caps_ops::delete(&mut inv),
+        op::REVOKE => caps_ops::revoke(&mut inv),
+        op::IDENTIFY_IN if ty == ObjType::L1CNode => caps_ops::identify_in(&mut inv),
+        op::RETYPE => caps_ops::retype(&mut inv),
+        op::MAP if ty.is_vnode() => vnode::map(&mut inv),
+        op::DISPATCHER_SETUP if ty == ObjType::Dispatcher => dispatcher::setup(&mut inv),
+        op::DISPATCHER_RUN if ty == ObjType::Dispatcher => dispatcher::run(&mut inv),
+        op::DISPATCHER_SET_EXIT_ENDPOINT if ty == ObjType::Dispatcher => {
+            dispatcher::set_exit_endpoint(&mut inv)
+        }
+        op::DISPATCHER_CREATE_ENDPOINT if ty == ObjType::Dispatcher => {
+            dispatcher::create_endpoint(&mut inv)
+        }
+        op::DISPATCHER_STATUS if ty == ObjType::Dispatcher => dispatcher::status(&mut inv),
+        op::SEND if ty == ObjType::EndPoint => send(&mut inv),
+        op::IO_IN if ty == ObjType::Io => devices::io_in(&mut inv),
+        op::IO_OUT if ty == ObjType::Io => devices::io_out(&mut inv),
+        op::IRQ_ALLOC_DEST if ty == ObjType::IrqTable => devices::irq_alloc_dest(&mut inv),
+        op::IRQ_GET_SOURCE if ty == ObjType::IrqTable => devices::irq_get_source(&mut inv),
+        op::IRQ_CONNECT if ty == ObjType::IrqDest => devices::irq_connect(&mut inv),
+        op::IRQ_ROUTE if ty == ObjType::IrqSrc => devices::irq_route(&mut inv),
+        _ => Err(SysError::InvalidOperation),
+    }
+}
+
+/// SEND: four words and optionally a capability to the endpoint's dispatcher.
+fn send(inv: &mut Invocation) -> Result<Results, SysError> {
+    if !inv.target.cap.rights().contains(caps::Rights::WRITE) {
+        return Err(SysError::InsufficientRights);
+    }
+    let transfer = if inv.op_word & op::SEND_WITH_CAP != 0 {
+        let cap = cspace::cap(&inv.mem, &inv.root, CPtr((inv.op_word >> 32) as u32))?;
+        Some(cap.at)
+    } else {
+        None
+    };
+    lmp::send(&mut inv.mem, &inv.target.cap, inv.args, transfer)?;
+    Ok([0; 6])
+}

@@ -1,0 +1,121 @@
+//! Ending dispatchers: by their own EXIT system call, or killed by the
+//! kernel after a fault it cannot hand to the dispatcher. Either way the
+//! dispatcher leaves every queue, its DCB records why, and its exit
+//! endpoint (set by whoever spawned it) receives a message, so user space
+//! decides what happens next (DESIGN.md: no kernel policy).
+
+use abi::dispatcher::{EXIT_KIND_EXITED, EXIT_KIND_FAULTED, EXIT_MESSAGE};
+use abi::invoke::state;
+use osnode::PAddr;
+
+use crate::arch::exception::{PageFaultCode, name};
+use crate::arch::objects::KernelMemory;
+use crate::arch::user::BadContext;
+use crate::{kprintln, lmp};
+
+/// A CPU exception in user mode.
+#[derive(Debug, Clone, Copy)]
+pub struct Fault {
+    /// Exception vector.
+    pub vector: u64,
+    /// Error code.
+    pub error: u64,
+    /// Faulting address (page faults).
+    pub address: u64,
+    /// Instruction pointer.
+    pub rip: u64,
+    /// Stack pointer.
+    pub rsp: u64,
+}
+
+/// Why the kernel kills a dispatcher.
+#[derive(Debug, Clone, Copy)]
+pub enum Reason {
+    /// An exception it has no upcall for.
+    Fault(Fault),
+    /// Its saved context cannot be resumed safely.
+    BadContext(BadContext),
+}
+
+/// Exit code recorded for a dispatcher whose context was unusable.
+const BAD_CONTEXT_CODE: u64 = 255;
+
+/// Kills `dcb` with a report on the console.
+pub fn kill(mem: &mut KernelMemory, dcb: PAddr, reason: Reason) {
+    let (id, name_bytes) = {
+        let d = mem.dcb(dcb);
+        (d.id, d.name)
+    };
+    let label = core::str::from_utf8(&name_bytes)
+        .unwrap_or("?")
+        .trim_end_matches('\0');
+    let core = crate::identity::this_core().core_id;
+    let code = match reason {
+        Reason::Fault(f) => {
+            let (mnemonic, what) = name(f.vector);
+            if f.vector == 14 {
+                kprintln!(
+                    "dispatcher {id} `{label}` on core {core} killed: {mnemonic} {what} (vector 14) [{}] at address {:#x} (rip {:#x}, rsp {:#x})",
+                    PageFaultCode(f.error),
+                    f.address,
+                    f.rip,
+                    f.rsp
+                );
+            } else {
+                kprintln!(
+                    "dispatcher {id} `{label}` on core {core} killed: {mnemonic} {what} (vector {}), error code {:#x} (rip {:#x}, rsp {:#x})",
+                    f.vector,
+                    f.error,
+                    f.rip,
+                    f.rsp
+                );
+            }
+            f.vector
+        }
+        Reason::BadContext(bad) => {
+            kprintln!(
+                "dispatcher {id} `{label}` on core {core} killed: cannot resume its saved context: {bad:?}"
+            );
+            BAD_CONTEXT_CODE
+        }
+    };
+    end(mem, dcb, state::FAULTED, code);
+    lmp::notify_exit(mem, dcb, EXIT_KIND_FAULTED, code);
+}
+
+/// Ends `dcb` by its own request.
+pub fn exit(mem: &mut KernelMemory, dcb: PAddr, code: u64) {
+    end(mem, dcb, state::EXITED, code);
+    lmp::notify_exit(mem, dcb, EXIT_KIND_EXITED, code);
+}
+
+/// Marks `dcb` ended and removes it from its KCB's queues.
+pub fn end(mem: &mut KernelMemory, dcb: PAddr, final_state: u64, code: u64) {
+    let kcb = {
+        let d = mem.dcb(dcb);
+        d.state = final_state;
+        d.exit_code = code;
+        d.flags &= !osnode::dcb::WAITING;
+        d.kcb
+    };
+    unlink(mem, kcb, dcb);
+}
+
+/// Takes `dcb` off the run and wakeup queues of `kcb` (and clears `current`).
+pub fn unlink(mem: &mut KernelMemory, kcb: PAddr, dcb: PAddr) {
+    let mut run = mem.kcb(kcb).run_queue;
+    run.remove(mem, dcb);
+    let mut wakeups = mem.kcb(kcb).wakeups;
+    wakeups.remove(mem, dcb);
+    let k = mem.kcb(kcb);
+    k.run_queue = run;
+    k.wakeups = wakeups;
+    if k.current == dcb {
+        k.current = 0;
+    }
+}
+
+/// The exit message for a dispatcher (`EXIT_MESSAGE`, kind, id, code).
+pub fn exit_message(kind: u64, id: u64, code: u64) -> [u64; 4] {
+    [EXIT_MESSAGE, kind, id, code]
+}

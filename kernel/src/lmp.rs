@@ -1,0 +1,136 @@
+//! LMP: kernel-mediated messages between dispatchers of one OSNode. A
+//! message (four words, the sender's badge, optionally one capability) is
+//! written into a ring of the receiver's dispatcher frame; a capability is
+//! copied into the slot the receiver named for that ring. The kernel also
+//! uses LMP to tell a dispatcher's spawner that it ended, and to turn
+//! interrupts into messages.
+
+use abi::cspace::SlotRef;
+use abi::dispatcher::{IRQ_MESSAGE, MESSAGE_HAS_CAP, Message, RECEIVE_SLOT_VALID, RING_SLOTS};
+use abi::error::SysError;
+use abi::invoke::state;
+use caps::{Capability, CteAddr, ObjType};
+use osnode::PAddr;
+use osnode::dcb::DCB_MAGIC;
+
+use crate::arch::objects::KernelMemory;
+use crate::cspace::{self, sys};
+use crate::dispatch::{self, frame_of};
+use crate::osnode as node;
+
+/// Delivers a message to the dispatcher `endpoint` names. Returns whether
+/// that woke it.
+pub fn send(
+    mem: &mut KernelMemory,
+    endpoint: &Capability,
+    words: [u64; 4],
+    transfer: Option<CteAddr>,
+) -> Result<bool, SysError> {
+    if endpoint.obj_type() != ObjType::EndPoint {
+        return Err(SysError::WrongType);
+    }
+    let listener = endpoint.base;
+    let ring = endpoint.extra as usize;
+    if ring >= abi::dispatcher::ENDPOINTS {
+        return Err(SysError::BadArgument);
+    }
+    let (magic, listener_state, kcb, frame_phys) = {
+        let d = mem.dcb(listener);
+        (d.magic, d.state, d.kcb, d.frame_phys)
+    };
+    let alive = matches!(
+        listener_state,
+        state::READY | state::RUNNABLE | state::BLOCKED
+    );
+    // LMP is local: the receiver must belong to the OSNode this kernel runs.
+    if magic != DCB_MAGIC || !alive || frame_phys == 0 || Some(kcb) != node::current() {
+        return Err(SysError::DispatcherNotReady);
+    }
+    let frame = frame_of(mem, listener);
+    let (head, tail) = frame.ring_counters(ring);
+    if head.wrapping_sub(tail) as usize >= RING_SLOTS {
+        return Err(SysError::EndpointFull);
+    }
+    let mut flags = 0;
+    if let Some(source) = transfer {
+        let slot_word = frame.receive_slot(ring);
+        if slot_word & RECEIVE_SLOT_VALID == 0 {
+            return Err(SysError::NoReceiveSlot);
+        }
+        let root = mem.dcb(listener).cspace.cap;
+        let dest = cspace::dest(mem, &root, SlotRef::unpack(slot_word & !RECEIVE_SLOT_VALID))?;
+        let mut mdb_root = mem.kcb(kcb).mdb_root;
+        let copied = caps::ops::copy(mem, &mut mdb_root, source, dest);
+        mem.kcb(kcb).mdb_root = mdb_root;
+        copied.map_err(|e| match e {
+            caps::CapError::SlotOccupied => SysError::NoReceiveSlot,
+            other => sys(other),
+        })?;
+        frame.clear_receive_slot(ring);
+        flags = MESSAGE_HAS_CAP;
+    }
+    let message = Message {
+        badge: endpoint.word,
+        words,
+        flags,
+        reserved: [0; 2],
+    };
+    frame.push_message(ring, head, &message);
+    let waiting = mem.dcb(listener).flags & osnode::dcb::WAITING != 0;
+    if waiting {
+        dispatch::wake(mem, kcb, listener, false);
+    }
+    Ok(waiting)
+}
+
+/// Tells the exit endpoint of `dcb` (if it has one) that it ended.
+pub fn notify_exit(mem: &mut KernelMemory, dcb: PAddr, kind: u64, code: u64) {
+    let (endpoint, id) = {
+        let d = mem.dcb(dcb);
+        (d.exit_endpoint.cap, d.id)
+    };
+    if endpoint.obj_type() != ObjType::EndPoint {
+        return;
+    }
+    if let Err(e) = send(
+        mem,
+        &endpoint,
+        crate::kill::exit_message(kind, id, code),
+        None,
+    ) {
+        log::warn!("exit of dispatcher {id} not delivered: {e}");
+    }
+}
+
+/// Turns interrupt `vector` into a message to the endpoint routed to it.
+/// Returns whether a dispatcher woke.
+pub fn deliver_interrupt(vector: u8) -> bool {
+    let Some(kcb) = node::current() else {
+        return false;
+    };
+    let mut mem = KernelMemory::new();
+    let endpoint = match mem.kcb(kcb).irq_route(vector) {
+        Some(route) => {
+            route.count += 1;
+            route.endpoint.cap
+        }
+        None => return false,
+    };
+    if endpoint.obj_type() != ObjType::EndPoint {
+        return false;
+    }
+    match send(
+        &mut mem,
+        &endpoint,
+        [IRQ_MESSAGE, u64::from(vector), 0, 0],
+        None,
+    ) {
+        Ok(woke) => woke,
+        Err(e) => {
+            // A full ring means the driver has not caught up; the device
+            // state tells it what happened when it does.
+            log::debug!("interrupt {vector:#x} not delivered: {e}");
+            false
+        }
+    }
+}

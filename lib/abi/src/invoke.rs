@@ -1,0 +1,107 @@
+//! Capability invocations: `syscall(INVOKE, cptr, op_word, a0, a1, a2, a3)`.
+//!
+//! The operation word holds the operation number in bits 0-15; for
+//! [`SEND`] bit 16 says a capability travels with the message and bits
+//! 32-63 hold its address. Destination slots are packed
+//! [`SlotRef`](crate::cspace::SlotRef)s.
+//!
+//! | op | on | arguments | results |
+//! |---|---|---|---|
+//! | [`IDENTIFY`] | any | | `rdi` = type \| rights << 8 \| extra << 32, `rsi` = base, `rdx` = size, `r10` = word |
+//! | [`COPY`] | any | a0 = destination | |
+//! | [`MINT`] | any | a0 = destination, a1 = rights mask, a2 = badge | |
+//! | [`DELETE`] | any | | |
+//! | [`REVOKE`] | any | | |
+//! | [`IDENTIFY_IN`] | L1 CNode | a0 = capability address in that CSpace | as IDENTIFY |
+//! | [`RETYPE`] | PhysAddr, RAM, Frame, DevFrame, IO | a0 = type \| count << 16, a1 = offset, a2 = object size, a3 = first destination (count consecutive slots) | |
+//! | [`MAP`] | VNode | a0 = child cptr \| flags << 32, a1 = entry \| count << 16, a2 = offset in child, a3 = destination of the mapping record | |
+//! | [`DISPATCHER_SETUP`] | Dispatcher | a0 = CSpace root cptr \| VSpace root cptr << 32, a1 = frame cptr, a2 = name (8 ASCII bytes, little-endian) | |
+//! | [`DISPATCHER_RUN`] | Dispatcher | | |
+//! | [`DISPATCHER_SET_EXIT_ENDPOINT`] | Dispatcher | a0 = endpoint cptr | |
+//! | [`DISPATCHER_CREATE_ENDPOINT`] | Dispatcher | a0 = endpoint index, a1 = destination | |
+//! | [`DISPATCHER_STATUS`] | Dispatcher | | `rdi` = state, `rsi` = id, `rdx` = exit code |
+//! | [`SEND`] | EndPoint | a0..a3 = payload | |
+//! | [`IO_IN`] | IO | a0 = port, a1 = width (1, 2, 4) | `rdi` = value |
+//! | [`IO_OUT`] | IO | a0 = port, a1 = width, a2 = value | |
+//! | [`IRQ_ALLOC_DEST`] | IRQ table | a0 = destination | |
+//! | [`IRQ_GET_SOURCE`] | IRQ table | a0 = GSI, a1 = destination | |
+//! | [`IRQ_CONNECT`] | IRQ destination | a0 = endpoint cptr | |
+//! | [`IRQ_ROUTE`] | IRQ source | a0 = IRQ destination cptr | |
+
+/// Describe a capability.
+pub const IDENTIFY: u64 = 1;
+/// Copy a capability into an empty slot.
+pub const COPY: u64 = 2;
+/// Copy with fewer rights and/or a badge (endpoints).
+pub const MINT: u64 = 3;
+/// Delete this capability.
+pub const DELETE: u64 = 4;
+/// Delete every copy and descendant of this capability, keeping it.
+pub const REVOKE: u64 = 5;
+/// Describe the capability at an address of the CSpace this L1 CNode roots
+/// (a0 = capability address); results as for [`IDENTIFY`].
+pub const IDENTIFY_IN: u64 = 6;
+/// Create objects from memory (or sub-ranges of I/O ports).
+pub const RETYPE: u64 = 16;
+/// Install a frame, device frame or lower-level page table in a page table.
+pub const MAP: u64 = 32;
+/// Give a dispatcher its CSpace, VSpace and frame.
+pub const DISPATCHER_SETUP: u64 = 48;
+/// Make a set-up dispatcher runnable.
+pub const DISPATCHER_RUN: u64 = 49;
+/// Name the endpoint told when the dispatcher exits or is killed.
+pub const DISPATCHER_SET_EXIT_ENDPOINT: u64 = 50;
+/// Create an endpoint capability for one of the dispatcher's rings.
+pub const DISPATCHER_CREATE_ENDPOINT: u64 = 51;
+/// State, id and exit code of a dispatcher.
+pub const DISPATCHER_STATUS: u64 = 52;
+/// Send a message (and optionally a capability) to the endpoint's dispatcher.
+pub const SEND: u64 = 64;
+/// Read an I/O port.
+pub const IO_IN: u64 = 80;
+/// Write an I/O port.
+pub const IO_OUT: u64 = 81;
+/// Allocate a free interrupt vector of this OSNode as an IRQ-destination capability.
+pub const IRQ_ALLOC_DEST: u64 = 96;
+/// Make an IRQ-source capability for a global system interrupt (IOAPIC line).
+pub const IRQ_GET_SOURCE: u64 = 97;
+/// Deliver the destination's interrupts as messages to an endpoint.
+pub const IRQ_CONNECT: u64 = 100;
+/// Route the source's line to the destination's vector on the current core.
+pub const IRQ_ROUTE: u64 = 104;
+
+/// Operation-word flag: a capability travels with the message.
+pub const SEND_WITH_CAP: u64 = 1 << 16;
+
+/// Mapping flag: writable.
+pub const MAP_WRITE: u64 = 1;
+/// Mapping flag: executable.
+pub const MAP_EXECUTE: u64 = 2;
+/// Mapping flag: uncached (device registers).
+pub const MAP_NOCACHE: u64 = 4;
+
+/// The operation number of an operation word.
+pub const fn op_of(word: u64) -> u64 {
+    word & 0xffff
+}
+
+/// Builds the operation word of a SEND that carries the capability at `cap`.
+pub const fn send_with_cap(cap: u32) -> u64 {
+    SEND | SEND_WITH_CAP | ((cap as u64) << 32)
+}
+
+/// Dispatcher states reported by [`DISPATCHER_STATUS`].
+pub mod state {
+    /// Created, not yet set up.
+    pub const NEW: u64 = 0;
+    /// Set up, not yet running.
+    pub const READY: u64 = 1;
+    /// Runnable or running.
+    pub const RUNNABLE: u64 = 2;
+    /// Waiting for a message or a deadline.
+    pub const BLOCKED: u64 = 3;
+    /// Ended by the EXIT system call.
+    pub const EXITED: u64 = 4;
+    /// Killed by the kernel after a fault.
+    pub const FAULTED: u64 = 5;
+}

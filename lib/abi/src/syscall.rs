@@ -1,0 +1,31 @@
+//! System calls.
+//!
+//! # Register convention (`syscall` instruction)
+//! * in: `rax` = syscall number, arguments in `rdi, rsi, rdx, r10, r8, r9`;
+//! * out: `rax` = [`SysError`](crate::error::SysError) code (0 = success),
+//!   results in `rdi, rsi, rdx, r10, r8, r9`; `rcx` and `r11` are clobbered
+//!   (by the instruction), every other register is preserved.
+
+/// Invoke a capability: `rdi` = capability address, `rsi` = operation word
+/// (see [`crate::invoke`]), `rdx, r10, r8, r9` = four arguments.
+pub const INVOKE: u64 = 0;
+/// Give up the rest of the time slice.
+pub const YIELD: u64 = 1;
+/// Block until a message arrives on one of the caller's endpoints, an
+/// interrupt it listens to fires, or `rdi` (absolute deadline in
+/// nanoseconds of the system clock; 0 = no deadline) passes. Returns at once
+/// if a message is already waiting. Result `rdi` = 1 if woken by the
+/// deadline, 0 otherwise.
+pub const WAIT: u64 = 2;
+/// Print `rsi` bytes at user address `rdi` on the kernel console
+/// (at most [`MAX_PRINT`] bytes).
+pub const DEBUG_PRINT: u64 = 3;
+/// The system clock: nanoseconds since machine reset, in `rdi`; valid on
+/// every core.
+pub const TIME: u64 = 4;
+/// End the calling dispatcher with exit code `rdi`. Its exit endpoint, if
+/// any, receives an [`EXIT_MESSAGE`](crate::dispatcher::EXIT_MESSAGE).
+pub const EXIT: u64 = 5;
+
+/// Largest `DEBUG_PRINT`.
+pub const MAX_PRINT: u64 = 1024;

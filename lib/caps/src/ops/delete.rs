@@ -1,0 +1,87 @@
+//! Delete, revoke and identify: removing capabilities and reading them.
+//!
+//! Deleting a capability never deletes anything else: descendants of a
+//! deleted object stay alive (and keep its memory from being retyped again)
+//! until they are deleted or revoked themselves. Revoke deletes one
+//! capability per step so the kernel can clean up each object (unmap,
+//! deschedule, ...) between steps.
+
+use super::live_cap;
+use crate::{CapError, Capability, Cte, CteAddr, CteMemory, mdb};
+
+/// What [`delete`] removed, for the kernel's type-specific cleanup.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Deleted {
+    /// The capability that was in the slot.
+    pub cap: Capability,
+    /// Whether it was the last copy: the object itself is gone.
+    pub last_copy: bool,
+    /// Whether the object had descendants (which remain).
+    pub had_descendants: bool,
+}
+
+/// Removes the capability at `at` from the MDB and clears the slot.
+///
+/// Errors: [`CapError::SlotEmpty`].
+pub fn delete<M: CteMemory>(
+    mem: &mut M,
+    root: &mut CteAddr,
+    at: CteAddr,
+) -> Result<Deleted, CapError> {
+    let cap = live_cap(mem, at)?;
+    let deleted = Deleted {
+        cap,
+        last_copy: !mdb::has_copies(mem, *root, at),
+        had_descendants: mdb::has_descendants(mem, *root, at),
+    };
+    mdb::remove(mem, root, at);
+    mem.write(at, &Cte::NULL);
+    Ok(deleted)
+}
+
+/// Deletes one capability that is a descendant or a copy of the one at `at`
+/// (never `at` itself) and returns its slot and what was deleted, or `None`
+/// when none is left. Descendants go first, the last in the order first, so
+/// a deleted descendant never has descendants of its own; copies go last.
+///
+/// Errors: [`CapError::SlotEmpty`].
+pub fn revoke_step<M: CteMemory>(
+    mem: &mut M,
+    root: &mut CteAddr,
+    at: CteAddr,
+) -> Result<Option<(CteAddr, Deleted)>, CapError> {
+    let cap = live_cap(mem, at)?;
+    let copy = |n: Option<CteAddr>| n.filter(|&n| mem.read(n).cap.is_copy_of(&cap));
+    let victim = mdb::last_descendant(mem, *root, at)
+        .or_else(|| copy(mdb::successor(mem, *root, at)))
+        .or_else(|| copy(mdb::predecessor(mem, *root, at)));
+    match victim {
+        Some(v) if v != at => Ok(Some((v, delete(mem, root, v)?))),
+        _ => Ok(None),
+    }
+}
+
+/// Deletes every descendant and copy of the capability at `at`, calling
+/// `on_delete` after each deletion; returns how many were deleted.
+///
+/// Errors: [`CapError::SlotEmpty`] (then nothing is deleted).
+pub fn revoke<M: CteMemory>(
+    mem: &mut M,
+    root: &mut CteAddr,
+    at: CteAddr,
+    mut on_delete: impl FnMut(CteAddr, &Deleted),
+) -> Result<u64, CapError> {
+    let mut count = 0;
+    while let Some((slot, deleted)) = revoke_step(mem, root, at)? {
+        on_delete(slot, &deleted);
+        count += 1;
+    }
+    Ok(count)
+}
+
+/// The capability at `at`.
+///
+/// Errors: [`CapError::SlotEmpty`].
+pub fn identify<M: CteMemory>(mem: &M, at: CteAddr) -> Result<Capability, CapError> {
+    live_cap(mem, at)
+}
