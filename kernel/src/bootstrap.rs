@@ -56,6 +56,9 @@ impl core::fmt::Display for BootstrapError {
     }
 }
 
+/// RAM init gets for itself (the rest goes to it as the machine's RAM).
+const INIT_RAM: u64 = 8 << 20;
+
 /// A bump allocator over the boot region.
 struct Region {
     base: u64,
@@ -438,6 +441,15 @@ fn build(params: &BootParams, archive: &bootarchive::Archive<'_>) -> Result<PAdd
         .map_err(|e| BootstrapError::Caps("boot region", e))?;
     b.commit();
 
+    // Init's own RAM for its runtime (heap, page tables, slots).
+    let initial = memory::alloc_region(INIT_RAM, FRAME_SIZE).ok_or(BootstrapError::NoMemory)?;
+    b.root_cap(
+        ObjType::Ram,
+        initial,
+        INIT_RAM,
+        slot(task_base, task::INITIAL_RAM.l2()),
+        "init's RAM",
+    )?;
     grant_resources(
         &mut b,
         params,

@@ -53,7 +53,7 @@ pub const USER_FLAGS: &[&str] = &[
 ];
 
 /// The programs that go into the boot archive (package = binary = module name).
-pub const PROGRAMS: &[&str] = &["init"];
+pub const PROGRAMS: &[&str] = &["init", "hello"];
 
 /// A CPU driver build that goes into the boot archive.
 pub struct KernelVariant {

@@ -53,6 +53,30 @@ pub fn mint(inv: &mut Invocation) -> Result<Results, SysError> {
     Ok([0; 6])
 }
 
+/// MINT_IN(a0 = slot of the invoked CNode, a1 = source, a2 = rights mask,
+/// a3 = badge).
+pub fn mint_in(inv: &mut Invocation) -> Result<Results, SysError> {
+    let dest = caps::ops::cnode_slot(&inv.target.cap, inv.args[0]).map_err(sys)?;
+    let source = cspace::cap(
+        &inv.mem,
+        &inv.root,
+        CPtr(u32::try_from(inv.args[1]).map_err(|_| SysError::BadArgument)?),
+    )?;
+    let rights = u8::try_from(inv.args[2]).map_err(|_| SysError::BadArgument)?;
+    let badge = inv.args[3];
+    with_root(inv, |mem, root| {
+        caps::ops::mint(
+            mem,
+            root,
+            source.at,
+            dest,
+            Rights::from_bits_truncate(rights),
+            badge,
+        )
+    })?;
+    Ok([0; 6])
+}
+
 /// DELETE.
 pub fn delete(inv: &mut Invocation) -> Result<Results, SysError> {
     objects::delete(&mut inv.mem, inv.kcb, inv.target.at)?;

@@ -125,9 +125,13 @@ pub fn create_endpoint(inv: &mut Invocation) -> Result<Results, SysError> {
     let child =
         Capability::new(ObjType::EndPoint, Rights::ALL, parent.base, parent.size).with_extra(index);
     let mut root = inv.mem.kcb(inv.kcb).mdb_root;
-    let derived = caps::ops::derive(&mut inv.mem, &mut root, inv.target.at, child, dest);
+    // An endpoint to that ring may exist already: then this is a copy of it.
+    let made = match caps::mdb::find_copy(&inv.mem, root, &child) {
+        Some(existing) => caps::ops::copy(&mut inv.mem, &mut root, existing, dest),
+        None => caps::ops::derive(&mut inv.mem, &mut root, inv.target.at, child, dest),
+    };
     inv.mem.kcb(inv.kcb).mdb_root = root;
-    derived.map_err(sys)?;
+    made.map_err(sys)?;
     Ok([0; 6])
 }
 

@@ -73,6 +73,9 @@ fn run(current: Current, regs: &Registers) -> Result<Results, SysError> {
         op::DELETE => caps_ops::delete(&mut inv),
         op::REVOKE => caps_ops::revoke(&mut inv),
         op::IDENTIFY_IN if ty == ObjType::L1CNode => caps_ops::identify_in(&mut inv),
+        op::MINT_IN if matches!(ty, ObjType::L1CNode | ObjType::L2CNode) => {
+            caps_ops::mint_in(&mut inv)
+        }
         op::RETYPE => caps_ops::retype(&mut inv),
         op::MAP if ty.is_vnode() => vnode::map(&mut inv),
         op::DISPATCHER_SETUP if ty == ObjType::Dispatcher => dispatcher::setup(&mut inv),

@@ -13,6 +13,7 @@
 //! | [`DELETE`] | any | | |
 //! | [`REVOKE`] | any | | |
 //! | [`IDENTIFY_IN`] | L1 CNode | a0 = capability address in that CSpace | as IDENTIFY |
+//! | [`MINT_IN`] | L1 or L2 CNode | a0 = slot index, a1 = source, a2 = rights mask, a3 = badge | |
 //! | [`RETYPE`] | PhysAddr, RAM, Frame, DevFrame, IO | a0 = type \| count << 16, a1 = offset, a2 = object size, a3 = first destination (count consecutive slots) | |
 //! | [`MAP`] | VNode | a0 = child cptr \| flags << 32, a1 = entry \| count << 16, a2 = offset in child, a3 = destination of the mapping record | |
 //! | [`DISPATCHER_SETUP`] | Dispatcher | a0 = CSpace root cptr \| VSpace root cptr << 32, a1 = frame cptr, a2 = name (8 ASCII bytes, little-endian) | |
@@ -41,6 +42,10 @@ pub const REVOKE: u64 = 5;
 /// Describe the capability at an address of the CSpace this L1 CNode roots
 /// (a0 = capability address); results as for [`IDENTIFY`].
 pub const IDENTIFY_IN: u64 = 6;
+/// Copy a capability of the caller's CSpace into a slot of the invoked
+/// CNode (a0 = slot index, a1 = source cptr, a2 = rights mask, a3 = badge):
+/// how a spawner fills a new program's CNodes.
+pub const MINT_IN: u64 = 7;
 /// Create objects from memory (or sub-ranges of I/O ports).
 pub const RETYPE: u64 = 16;
 /// Install a frame, device frame or lower-level page table in a page table.

@@ -139,3 +139,236 @@ impl<K> Cap<K> {
         invoke(self.cptr, op::REVOKE, [0; 4]).map(|_| ())
     }
 }
+
+/// Slots in this program's root CNode.
+pub fn root_slots() -> Result<u32, SysError> {
+    Cap::<kind::L1CNode>::at(abi::cspace::task::ROOT_CNODE)
+        .identify()
+        .map(|id| id.extra)
+}
+
+impl Cap<kind::Ram> {
+    /// Retypes `count` objects of `ty` and `objsize` bytes at `offset` into
+    /// consecutive slots from `first`.
+    pub fn retype(
+        self,
+        ty: ObjType,
+        offset: u64,
+        objsize: u64,
+        count: u64,
+        first: SlotRef,
+    ) -> Result<(), SysError> {
+        invoke(
+            self.cptr,
+            op::RETYPE,
+            [ty as u64 | (count << 16), offset, objsize, first.pack()],
+        )
+        .map(|_| ())
+    }
+}
+
+impl Cap<kind::L1CNode> {
+    /// Describes the capability at `cptr` in the CSpace this CNode roots.
+    pub fn identify_in(self, cptr: CPtr) -> Result<Identity, SysError> {
+        invoke(self.cptr, op::IDENTIFY_IN, [u64::from(cptr.0), 0, 0, 0]).map(Identity::from_values)
+    }
+
+    /// Copies `source` (in this program's CSpace) into slot `index` of this
+    /// CNode, with at most `rights` (and a badge, for endpoints).
+    pub fn mint_in(
+        self,
+        index: u32,
+        source: CPtr,
+        rights: Rights,
+        badge: u64,
+    ) -> Result<(), SysError> {
+        invoke(
+            self.cptr,
+            op::MINT_IN,
+            [
+                u64::from(index),
+                u64::from(source.0),
+                u64::from(rights.bits()),
+                badge,
+            ],
+        )
+        .map(|_| ())
+    }
+}
+
+impl Cap<kind::L2CNode> {
+    /// Copies `source` into slot `index` of this CNode, with at most `rights`.
+    pub fn mint_in(
+        self,
+        index: u32,
+        source: CPtr,
+        rights: Rights,
+        badge: u64,
+    ) -> Result<(), SysError> {
+        invoke(
+            self.cptr,
+            op::MINT_IN,
+            [
+                u64::from(index),
+                u64::from(source.0),
+                u64::from(rights.bits()),
+                badge,
+            ],
+        )
+        .map(|_| ())
+    }
+}
+
+impl Cap<kind::VNode> {
+    /// Installs `count` entries of `child` (a frame from page `offset_pages`,
+    /// or a lower-level page table) from entry `index`, recording the
+    /// mapping in the empty slot `record`.
+    pub fn map(
+        self,
+        child: CPtr,
+        index: u64,
+        count: u64,
+        offset_pages: u64,
+        flags: u64,
+        record: CPtr,
+    ) -> Result<(), SysError> {
+        invoke(
+            self.cptr,
+            op::MAP,
+            [
+                u64::from(child.0) | (flags << 32),
+                index | (count << 16),
+                offset_pages,
+                SlotRef::Slot(record).pack(),
+            ],
+        )
+        .map(|_| ())
+    }
+}
+
+/// What DISPATCHER_STATUS reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DispatcherStatus {
+    /// `abi::invoke::state`.
+    pub state: u64,
+    /// Id within the OSNode.
+    pub id: u64,
+    /// Exit code or exception vector.
+    pub exit_code: u64,
+    /// CPU time used, in nanoseconds.
+    pub runtime_ns: u64,
+    /// Times dispatched.
+    pub dispatches: u64,
+}
+
+impl Cap<kind::Dispatcher> {
+    /// Gives the dispatcher its CSpace root, VSpace root, frame and name.
+    pub fn setup(
+        self,
+        cspace: CPtr,
+        vspace: CPtr,
+        frame: CPtr,
+        name: &str,
+    ) -> Result<(), SysError> {
+        let mut packed = [0u8; 8];
+        for (d, s) in packed.iter_mut().zip(name.bytes()) {
+            *d = s;
+        }
+        invoke(
+            self.cptr,
+            op::DISPATCHER_SETUP,
+            [
+                u64::from(cspace.0) | (u64::from(vspace.0) << 32),
+                u64::from(frame.0),
+                u64::from_le_bytes(packed),
+                0,
+            ],
+        )
+        .map(|_| ())
+    }
+
+    /// Starts it.
+    pub fn run(self) -> Result<(), SysError> {
+        invoke(self.cptr, op::DISPATCHER_RUN, [0; 4]).map(|_| ())
+    }
+
+    /// Names the endpoint that hears of its end.
+    pub fn set_exit_endpoint(self, endpoint: CPtr) -> Result<(), SysError> {
+        invoke(
+            self.cptr,
+            op::DISPATCHER_SET_EXIT_ENDPOINT,
+            [u64::from(endpoint.0), 0, 0, 0],
+        )
+        .map(|_| ())
+    }
+
+    /// Makes an endpoint to its ring `ring` in the empty slot `dest`.
+    pub fn create_endpoint(self, ring: u64, dest: CPtr) -> Result<Cap<kind::EndPoint>, SysError> {
+        invoke(
+            self.cptr,
+            op::DISPATCHER_CREATE_ENDPOINT,
+            [ring, SlotRef::Slot(dest).pack(), 0, 0],
+        )?;
+        Ok(Cap::at(dest))
+    }
+
+    /// Its state.
+    pub fn status(self) -> Result<DispatcherStatus, SysError> {
+        let v = invoke(self.cptr, op::DISPATCHER_STATUS, [0; 4])?;
+        Ok(DispatcherStatus {
+            state: v[0],
+            id: v[1],
+            exit_code: v[2],
+            runtime_ns: v[3],
+            dispatches: v[4],
+        })
+    }
+}
+
+impl Cap<kind::Io> {
+    /// Reads `width` bytes from `port`.
+    pub fn read(self, port: u16, width: u64) -> Result<u64, SysError> {
+        invoke(self.cptr, op::IO_IN, [u64::from(port), width, 0, 0]).map(|v| v[0])
+    }
+
+    /// Writes `width` bytes of `value` to `port`.
+    pub fn write(self, port: u16, width: u64, value: u64) -> Result<(), SysError> {
+        invoke(self.cptr, op::IO_OUT, [u64::from(port), width, value, 0]).map(|_| ())
+    }
+}
+
+impl Cap<kind::IrqTable> {
+    /// A free interrupt vector of this OSNode, into `dest`; returns the vector.
+    pub fn alloc_dest(self, dest: CPtr) -> Result<u64, SysError> {
+        invoke(
+            self.cptr,
+            op::IRQ_ALLOC_DEST,
+            [SlotRef::Slot(dest).pack(), 0, 0, 0],
+        )
+        .map(|v| v[0])
+    }
+
+    /// The interrupt line `gsi`, into `dest`.
+    pub fn get_source(self, gsi: u64, dest: CPtr) -> Result<(), SysError> {
+        invoke(
+            self.cptr,
+            op::IRQ_GET_SOURCE,
+            [gsi, SlotRef::Slot(dest).pack(), 0, 0],
+        )
+        .map(|_| ())
+    }
+}
+
+impl Cap<kind::IrqDest> {
+    /// Delivers this vector's interrupts as messages to `endpoint`.
+    pub fn connect(self, endpoint: CPtr) -> Result<(), SysError> {
+        invoke(self.cptr, op::IRQ_CONNECT, [u64::from(endpoint.0), 0, 0, 0]).map(|_| ())
+    }
+}
+
+impl Cap<kind::IrqSrc> {
+    /// Routes this line to the vector of `dest` on the current core.
+    pub fn route(self, dest: CPtr) -> Result<(), SysError> {
+        invoke(self.cptr, op::IRQ_ROUTE, [u64::from(dest.0), 0, 0, 0]).map(|_| ())
+    }
+}

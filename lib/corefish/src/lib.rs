@@ -3,6 +3,11 @@
 //!
 //! * [`sys`]: the system calls;
 //! * [`cap`]: typed capability handles and their invocations;
+//! * [`slots`], [`ram`], [`vspace`], the heap: CSpace slots, objects made
+//!   from the program's RAM, its own mappings, `alloc` collections;
+//! * [`lmp`]: messages (send, receive, call/reply); [`memserv`]: asking the
+//!   memory server for RAM;
+//! * [`spawn`]: starting programs;
 //! * [`print!`]/[`println!`]: text output;
 //! * the program entry point: a program names its `main` with
 //!   [`entry!`]; the runtime starts it and exits with its return value.
@@ -13,13 +18,35 @@
 #![no_std]
 #![deny(clippy::unwrap_used)]
 
+extern crate alloc;
+
 // memcpy and friends, which the prebuilt `core` needs.
 use baremetal as _;
 
 pub mod cap;
+mod frame;
+mod heap;
+pub mod lmp;
+pub mod memserv;
 pub mod print;
+pub mod ram;
+pub mod slots;
+pub mod spawn;
 mod start;
 pub mod sys;
+pub mod vspace;
+
+pub use frame::{core_id, dispatcher_id};
+
+/// The program's arguments (what its spawner wrote to its arguments page).
+pub fn args() -> &'static str {
+    // SAFETY: the spawner maps one page at ARGS_BASE (zeroed, then the
+    // arguments and at least one NUL) before the program runs, and never
+    // writes it again.
+    let page = unsafe { core::slice::from_raw_parts(abi::layout::ARGS_BASE as *const u8, 4096) };
+    let end = page.iter().position(|&b| b == 0).unwrap_or(page.len());
+    core::str::from_utf8(&page[..end]).unwrap_or("")
+}
 
 pub use abi;
 pub use abi::cspace::{CPtr, SlotRef};

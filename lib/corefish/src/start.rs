@@ -22,6 +22,9 @@ pub unsafe extern "C" fn _start() -> ! {
 }
 
 extern "C" fn start() -> ! {
+    // The program's own RAM, if its spawner gave it some.
+    let _ = crate::ram::add(abi::cspace::task::INITIAL_RAM);
+    let _ = crate::lmp::arm(crate::lmp::INBOX);
     // SAFETY: `corefish_main` is defined by the program through `entry!`
     // with this exact signature.
     let code = unsafe { corefish_main() };

@@ -1,0 +1,81 @@
+//! This dispatcher's own frame (mapped at `abi::layout::DISPATCHER_BASE`):
+//! the LMP rings the kernel delivers into and the fields the runtime sets.
+//! The kernel writes the frame concurrently with this code, so every access
+//! is a volatile read or write of one field.
+
+use abi::dispatcher::{DispatcherFrame, ENDPOINTS, EndpointRing, Message, RING_SLOTS};
+use abi::layout::DISPATCHER_BASE;
+use core::mem::offset_of;
+
+fn field<T>(offset: usize) -> *mut T {
+    (DISPATCHER_BASE as usize + offset) as *mut T
+}
+
+fn ring_offset(ring: usize) -> usize {
+    offset_of!(DispatcherFrame, endpoints) + (ring % ENDPOINTS) * size_of::<EndpointRing>()
+}
+
+/// The `(head, tail)` counters of a ring.
+pub fn counters(ring: usize) -> (u32, u32) {
+    let at = ring_offset(ring);
+    // SAFETY: the spawner (or the kernel, for init) maps this dispatcher's
+    // frame at DISPATCHER_BASE before it runs; these are in-frame integer
+    // fields, read volatile because the kernel writes them.
+    unsafe {
+        (
+            field::<u32>(at + offset_of!(EndpointRing, head)).read_volatile(),
+            field::<u32>(at + offset_of!(EndpointRing, tail)).read_volatile(),
+        )
+    }
+}
+
+/// Takes the next message of a ring, if any.
+pub fn pop(ring: usize) -> Option<Message> {
+    let (head, tail) = counters(ring);
+    if head == tail {
+        return None;
+    }
+    core::sync::atomic::fence(core::sync::atomic::Ordering::Acquire);
+    let at = ring_offset(ring)
+        + offset_of!(EndpointRing, messages)
+        + (tail as usize % RING_SLOTS) * size_of::<Message>();
+    // SAFETY: in-frame message slot (index masked), written by the kernel
+    // before it advanced `head`; then the tail field, which only this
+    // dispatcher writes.
+    unsafe {
+        let message = field::<Message>(at).read_volatile();
+        field::<u32>(ring_offset(ring) + offset_of!(EndpointRing, tail))
+            .write_volatile(tail.wrapping_add(1));
+        Some(message)
+    }
+}
+
+/// Names the slot where a capability sent to `ring` should go (a packed
+/// slot reference with the valid bit), or 0 for none.
+pub fn set_receive_slot(ring: usize, word: u64) {
+    // SAFETY: in-frame field, volatile write.
+    unsafe {
+        field::<u64>(ring_offset(ring) + offset_of!(EndpointRing, receive_slot))
+            .write_volatile(word)
+    }
+}
+
+/// The current receive-slot word of a ring.
+pub fn receive_slot(ring: usize) -> u64 {
+    // SAFETY: in-frame field, volatile read.
+    unsafe {
+        field::<u64>(ring_offset(ring) + offset_of!(EndpointRing, receive_slot)).read_volatile()
+    }
+}
+
+/// This dispatcher's id (written by the kernel at every dispatch).
+pub fn dispatcher_id() -> u64 {
+    // SAFETY: in-frame field, volatile read.
+    unsafe { field::<u64>(offset_of!(DispatcherFrame, dispatcher_id)).read_volatile() }
+}
+
+/// The core this dispatcher last ran on.
+pub fn core_id() -> u64 {
+    // SAFETY: in-frame field, volatile read.
+    unsafe { field::<u64>(offset_of!(DispatcherFrame, core_id)).read_volatile() }
+}

@@ -1,0 +1,153 @@
+//! LMP messaging for programs: sending to endpoints, receiving from this
+//! dispatcher's rings, and calls (a request carrying an endpoint for the
+//! reply, then waiting for the reply).
+//!
+//! Rings: 0 is the program's inbox (requests, exit notifications of
+//! children, interrupts), 1 receives replies to [`call`]. Every ring the
+//! runtime reads has a receive slot armed, so a capability sent with a
+//! message always has somewhere to go; taking the message re-arms it.
+
+use abi::cspace::{CPtr, SlotRef, task};
+use abi::dispatcher::{MESSAGE_HAS_CAP, RECEIVE_SLOT_VALID};
+use abi::error::SysError;
+use abi::invoke;
+use spin::Mutex;
+
+use crate::cap::{Cap, kind};
+use crate::{frame, slots, sys};
+
+/// The inbox ring.
+pub const INBOX: usize = 0;
+/// The ring replies to calls arrive on.
+pub const REPLIES: usize = 1;
+/// How many times a send to a full ring is retried (yielding in between).
+const FULL_RETRIES: u32 = 100_000;
+
+/// A received message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Message {
+    /// The badge of the endpoint it was sent through.
+    pub badge: u64,
+    /// The payload.
+    pub words: [u64; 4],
+    /// Where the capability that came with it is, if any.
+    pub cap: Option<CPtr>,
+}
+
+/// The slot armed for each ring (0: none).
+static ARMED: Mutex<[u32; abi::dispatcher::ENDPOINTS]> =
+    Mutex::new([0; abi::dispatcher::ENDPOINTS]);
+/// An endpoint to this dispatcher's reply ring (0 until made).
+static REPLY_ENDPOINT: Mutex<u32> = Mutex::new(0);
+
+/// Makes sure a capability sent to `ring` has an empty slot to land in.
+pub fn arm(ring: usize) -> Result<(), SysError> {
+    let mut armed = ARMED.lock();
+    if armed[ring] != 0 && frame::receive_slot(ring) & RECEIVE_SLOT_VALID != 0 {
+        return Ok(());
+    }
+    let slot = slots::alloc()?;
+    armed[ring] = slot.0 + 1;
+    frame::set_receive_slot(ring, SlotRef::Slot(slot).pack() | RECEIVE_SLOT_VALID);
+    Ok(())
+}
+
+/// Sends `words` (and the capability at `cap`) through `endpoint`, retrying
+/// while the receiver's ring is full.
+pub fn send(
+    endpoint: Cap<kind::EndPoint>,
+    words: [u64; 4],
+    cap: Option<CPtr>,
+) -> Result<(), SysError> {
+    let op = cap.map_or(invoke::SEND, |c| invoke::send_with_cap(c.0));
+    for _ in 0..FULL_RETRIES {
+        match sys::invoke(endpoint.cptr(), op, words) {
+            Err(SysError::EndpointFull) => sys::yield_now(),
+            other => return other.map(|_| ()),
+        }
+    }
+    Err(SysError::EndpointFull)
+}
+
+/// Takes the next message of `ring`, if one is waiting.
+pub fn try_recv(ring: usize) -> Option<Message> {
+    let raw = frame::pop(ring)?;
+    let cap = if raw.flags & MESSAGE_HAS_CAP != 0 {
+        let mut armed = ARMED.lock();
+        let slot = armed[ring].checked_sub(1).map(CPtr);
+        armed[ring] = 0;
+        drop(armed);
+        let _ = arm(ring);
+        slot
+    } else {
+        None
+    };
+    Some(Message {
+        badge: raw.badge,
+        words: raw.words,
+        cap,
+    })
+}
+
+/// Waits for the next message of `ring`.
+pub fn recv(ring: usize) -> Message {
+    let _ = arm(ring);
+    loop {
+        if let Some(message) = try_recv(ring) {
+            return message;
+        }
+        sys::wait(0);
+    }
+}
+
+/// Waits for a message on any of `rings` until `deadline_ns` (0: forever).
+pub fn recv_any(rings: &[usize], deadline_ns: u64) -> Option<(usize, Message)> {
+    for &ring in rings {
+        let _ = arm(ring);
+    }
+    loop {
+        for &ring in rings {
+            if let Some(message) = try_recv(ring) {
+                return Some((ring, message));
+            }
+        }
+        if sys::wait(deadline_ns) && deadline_ns != 0 && sys::time_ns() >= deadline_ns {
+            return None;
+        }
+    }
+}
+
+/// An endpoint to this dispatcher's own ring `ring`, in a fresh slot.
+pub fn endpoint_to_self(ring: usize) -> Result<Cap<kind::EndPoint>, SysError> {
+    let slot = slots::alloc()?;
+    sys::invoke(
+        task::DISPATCHER,
+        invoke::DISPATCHER_CREATE_ENDPOINT,
+        [ring as u64, SlotRef::Slot(slot).pack(), 0, 0],
+    )?;
+    Ok(Cap::at(slot))
+}
+
+/// Sends a request with an endpoint for the reply, and waits for the reply.
+pub fn call(server: Cap<kind::EndPoint>, words: [u64; 4]) -> Result<Message, SysError> {
+    let reply = {
+        let mut ep = REPLY_ENDPOINT.lock();
+        if *ep == 0 {
+            *ep = endpoint_to_self(REPLIES)?.cptr().0 + 1;
+        }
+        CPtr(*ep - 1)
+    };
+    arm(REPLIES)?;
+    send(server, words, Some(reply))?;
+    Ok(recv(REPLIES))
+}
+
+/// Replies to a request received with a reply endpoint, then deletes that
+/// endpoint and frees its slot.
+pub fn reply(request: &Message, words: [u64; 4], cap: Option<CPtr>) -> Result<(), SysError> {
+    let to = request.cap.ok_or(SysError::SlotEmpty)?;
+    let result = send(Cap::at(to), words, cap);
+    let _ = Cap::<kind::Any>::at(to).delete();
+    slots::free(to);
+    result
+}

@@ -1,0 +1,100 @@
+//! The program's memory: RAM capabilities it holds (its initial RAM, what
+//! the memory server sent it, or for init all of the machine's) carved into
+//! objects by retype, bump-allocated from each region in turn.
+//!
+//! When every region is used up, more RAM is requested from the memory
+//! server, if the program has an endpoint to it.
+
+use abi::cspace::{CPtr, SlotRef};
+use abi::error::SysError;
+use abi::invoke;
+use arrayvec::ArrayVec;
+use caps::ObjType;
+use spin::Mutex;
+
+use crate::{slots, sys};
+
+/// A RAM region the allocator carves objects from.
+#[derive(Debug, Clone, Copy)]
+struct Region {
+    cap: CPtr,
+    base: u64,
+    size: u64,
+    used: u64,
+}
+
+static REGIONS: Mutex<ArrayVec<Region, 64>> = Mutex::new(ArrayVec::new_const());
+
+/// Gives the allocator the RAM capability at `cap`.
+pub fn add(cap: CPtr) -> Result<(), SysError> {
+    let id = crate::cap::Cap::<crate::cap::kind::Ram>::at(cap).identify()?;
+    if id.ty != Some(ObjType::Ram) {
+        return Err(SysError::WrongType);
+    }
+    REGIONS
+        .lock()
+        .try_push(Region {
+            cap,
+            base: id.base,
+            size: id.size,
+            used: 0,
+        })
+        .map_err(|_| SysError::BadCount)
+}
+
+/// Bytes still free in all regions.
+pub fn available() -> u64 {
+    REGIONS.lock().iter().map(|r| r.size - r.used).sum()
+}
+
+/// Creates one object of `ty` and `objsize` bytes into a fresh slot.
+pub fn alloc(ty: ObjType, objsize: u64) -> Result<CPtr, SysError> {
+    let slot = slots::alloc()?;
+    match alloc_into(ty, objsize, SlotRef::Slot(slot)) {
+        Ok(()) => Ok(slot),
+        Err(e) => {
+            slots::free(slot);
+            Err(e)
+        }
+    }
+}
+
+/// Creates one object of `ty` and `objsize` bytes into `dest`.
+pub fn alloc_into(ty: ObjType, objsize: u64, dest: SlotRef) -> Result<(), SysError> {
+    let align = if ty.is_kernel_object() {
+        objsize.max(1)
+    } else {
+        caps::PAGE_SIZE
+    };
+    for attempt in 0..2 {
+        let carved = {
+            let mut regions = REGIONS.lock();
+            regions.iter_mut().find_map(|r| {
+                let start = (r.base + r.used).checked_next_multiple_of(align)?;
+                let end = start.checked_add(objsize)?;
+                (end <= r.base + r.size).then(|| {
+                    r.used = end - r.base;
+                    (r.cap, start - r.base)
+                })
+            })
+        };
+        if let Some((cap, offset)) = carved {
+            sys::invoke(
+                cap,
+                invoke::RETYPE,
+                [ty as u64 | (1 << 16), offset, objsize, dest.pack()],
+            )?;
+            return Ok(());
+        }
+        if attempt == 0 {
+            crate::memserv::request_more(objsize + align)?;
+        }
+    }
+    Err(SysError::OutOfBounds)
+}
+
+/// Carves a RAM capability of `bytes` (for a child program, or to send to
+/// another program) into a fresh slot.
+pub fn alloc_ram(bytes: u64) -> Result<CPtr, SysError> {
+    alloc(ObjType::Ram, bytes.next_multiple_of(caps::PAGE_SIZE))
+}
