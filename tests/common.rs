@@ -67,3 +67,15 @@ pub fn between<'a>(line: &'a str, start: &str, end: &str) -> &'a str {
         .and_then(|(_, rest)| rest.split_once(end))
         .map_or("", |(inside, _)| inside.trim())
 }
+
+/// Boots to the shell prompt.
+pub fn boot_to_shell(name: &str) -> Result<Machine, HarnessError> {
+    let mut machine = Machine::start(&config(4, 512)?, name)?;
+    machine.expect("Corefish shell; type `help`.", BOOT_TIMEOUT)?;
+    Ok(machine)
+}
+
+/// Types a command line into the shell.
+pub fn type_line(machine: &mut Machine, line: &str) -> Result<(), HarnessError> {
+    machine.send(&format!("{line}\r"))
+}

@@ -40,17 +40,36 @@ pub struct Current {
     pub area: Area,
 }
 
-/// The frame of a dispatcher.
-pub fn frame_of(mem: &mut KernelMemory, dcb: PAddr) -> UserFrame {
-    let phys = mem.dcb(dcb).frame_phys;
-    // SAFETY: a dispatcher only runs once set up, which checked that
-    // `frame_phys` is a Frame object of FRAME_SIZE bytes; the DCB holds a
-    // copy of its capability, so it stays alive.
-    unsafe { UserFrame::at(phys) }
+/// The frame of a dispatcher, if it still has one: the DCB must be live
+/// and its own copy of the frame capability must still be there, naming the
+/// frame the DCB records. (Revoking the frame, or the memory it came from,
+/// deletes that copy too; the dispatcher then has no frame and cannot run.)
+pub fn frame_of(mem: &mut KernelMemory, dcb: PAddr) -> Option<UserFrame> {
+    let d = mem.dcb(dcb);
+    let cap = d.frame.cap;
+    let intact = d.magic == osnode::dcb::DCB_MAGIC
+        && cap.obj_type() == caps::ObjType::Frame
+        && cap.base == d.frame_phys
+        && cap.size >= abi::dispatcher::FRAME_SIZE;
+    // SAFETY: the DCB's capability copy proves a Frame object of at least
+    // FRAME_SIZE bytes at `frame_phys` exists (capabilities are only ever
+    // written by the capability library, which keeps them true).
+    intact.then(|| unsafe { UserFrame::at(d.frame_phys) })
+}
+
+/// The top-level page table of a dispatcher, under the same conditions as
+/// [`frame_of`].
+pub fn vspace_of(mem: &mut KernelMemory, dcb: PAddr) -> Option<u64> {
+    let d = mem.dcb(dcb);
+    let cap = d.vspace.cap;
+    let intact = d.magic == osnode::dcb::DCB_MAGIC
+        && cap.obj_type() == caps::ObjType::VNodePml4
+        && cap.base == d.vspace_phys;
+    intact.then_some(d.vspace_phys)
 }
 
 /// Entry from the `syscall` instruction.
-pub fn syscall_entry(frame: &SyscallFrame) -> ! {
+pub fn syscall_entry(frame: &SyscallFrame, fpu: &FpuState) -> ! {
     let regs = Registers {
         rax: frame.rax,
         rbx: frame.rbx,
@@ -73,15 +92,14 @@ pub fn syscall_entry(frame: &SyscallFrame) -> ! {
         fs_base: user::fs_base(),
         reserved: 0,
     };
-    let fpu = user::save_fpu();
-    match save_current(&regs, &fpu) {
+    match save_current(&regs, fpu) {
         Some(current) => crate::syscall::handle(current, &regs),
         None => schedule(),
     }
 }
 
 /// Entry from an exception or interrupt taken in user mode.
-pub fn user_trap(frame: &TrapFrame) -> ! {
+pub fn user_trap(frame: &TrapFrame, fpu: &FpuState) -> ! {
     let regs = Registers {
         rax: frame.rax,
         rbx: frame.rbx,
@@ -104,15 +122,19 @@ pub fn user_trap(frame: &TrapFrame) -> ! {
         fs_base: user::fs_base(),
         reserved: 0,
     };
-    let fpu = user::save_fpu();
-    let current = save_current(&regs, &fpu);
-    if frame.vector < 32 {
-        match current {
-            Some(current) => fault(current, frame, &regs, &fpu),
+    let current = save_current(&regs, fpu);
+    match frame.vector {
+        // An NMI is not the dispatcher's doing: carry on.
+        2 => {}
+        // A machine check is the hardware's: stop this core.
+        18 => crate::arch::exception::fatal(frame),
+        0..=31 => match current {
+            Some(current) => fault(current, frame, &regs, fpu),
             None => schedule(),
-        }
+        },
+        _ => {}
     }
-    let woke_someone = crate::interrupt::handle(frame.vector);
+    let woke_someone = frame.vector != 2 && crate::interrupt::handle(frame.vector);
     match current {
         Some(current) if woke_someone || slice_expired() => preempt(current),
         Some(current) => {
@@ -133,7 +155,10 @@ fn save_current(regs: &Registers, fpu: &FpuState) -> Option<Current> {
     if dcb == 0 {
         return None;
     }
-    let frame = frame_of(&mut mem, dcb);
+    let Some(frame) = frame_of(&mut mem, dcb) else {
+        kill::kill(&mut mem, dcb, kill::Reason::Lost);
+        return None;
+    };
     let header = frame.header();
     let disabled =
         header.disabled != 0 || (header.crit_pc_low..header.crit_pc_high).contains(&regs.rip);
@@ -165,7 +190,9 @@ pub fn set_results(
     area: Area,
     result: Result<[u64; 6], SysError>,
 ) {
-    let frame = frame_of(mem, dcb);
+    let Some(frame) = frame_of(mem, dcb) else {
+        return;
+    };
     let mut regs = frame.registers(area);
     let (code, values) = match result {
         Ok(values) => (0, values),
@@ -303,6 +330,9 @@ pub fn schedule() -> ! {
             mem.kcb(kcb).wakeups = wakeups;
             timer::arm_at(deadline);
         }
+        // Idle on this kernel's own tables: the last address space may be
+        // freed by now.
+        vspace::activate_kernel();
         // SAFETY: the IDT handles every vector; the kernel has no red zone.
         unsafe { cpu::instr::wait_for_interrupt() };
     }
@@ -312,7 +342,10 @@ pub fn schedule() -> ! {
 /// says. A context that cannot be resumed safely kills the dispatcher.
 pub fn resume_current(dcb: PAddr) -> ! {
     let mut mem = KernelMemory::new();
-    let frame = frame_of(&mut mem, dcb);
+    let Some(frame) = frame_of(&mut mem, dcb) else {
+        kill::kill(&mut mem, dcb, kill::Reason::Lost);
+        schedule()
+    };
     let header = frame.header();
     let (regs, fpu) = match mem.dcb(dcb).resume_mode() {
         Resume::Run if header.run_entry != 0 => {
@@ -351,10 +384,14 @@ fn upcall_context(
 
 /// Switches to the dispatcher's address space and enters user mode.
 fn enter(mem: &mut KernelMemory, dcb: PAddr, regs: Registers, fpu: FpuState) -> ! {
-    let (vspace, id) = {
+    let id = {
         let d = mem.dcb(dcb);
         d.dispatches += 1;
-        (d.vspace_phys, d.id)
+        d.id
+    };
+    let (Some(vspace), Some(frame)) = (vspace_of(mem, dcb), frame_of(mem, dcb)) else {
+        kill::kill(mem, dcb, kill::Reason::Lost);
+        schedule()
     };
     let context = match UserContext::check(regs, fpu) {
         Ok(context) => context,
@@ -365,7 +402,7 @@ fn enter(mem: &mut KernelMemory, dcb: PAddr, regs: Registers, fpu: FpuState) -> 
     };
     vspace::activate(mem, vspace);
     let now = time::now_ns();
-    frame_of(mem, dcb).set_identity(id, u64::from(crate::identity::this_core().core_id), now);
+    frame.set_identity(id, u64::from(crate::identity::this_core().core_id), now);
     DISPATCHED_AT.store(now, Ordering::Relaxed);
     let next_wakeup = node::current().and_then(|kcb| {
         let wakeups = mem.kcb(kcb).wakeups;
@@ -387,7 +424,10 @@ fn fault(current: Current, frame: &TrapFrame, regs: &Registers, fpu: &FpuState) 
     } else {
         0
     };
-    let user_frame = frame_of(&mut mem, current.dcb);
+    let Some(user_frame) = frame_of(&mut mem, current.dcb) else {
+        kill::kill(&mut mem, current.dcb, kill::Reason::Lost);
+        schedule()
+    };
     let header = user_frame.header();
     let (reason, entry) = match frame.vector {
         14 => (upcall::PAGE_FAULT, header.pagefault_entry),

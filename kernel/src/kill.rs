@@ -35,8 +35,12 @@ pub enum Reason {
     Fault(Fault),
     /// Its saved context cannot be resumed safely.
     BadContext(BadContext),
+    /// Its dispatcher frame or top-level page table was deleted (revoked).
+    Lost,
 }
 
+/// Exit code recorded for a dispatcher that lost its frame or address space.
+const LOST_CODE: u64 = 254;
 /// Exit code recorded for a dispatcher whose context was unusable.
 const BAD_CONTEXT_CODE: u64 = 255;
 
@@ -71,6 +75,12 @@ pub fn kill(mem: &mut KernelMemory, dcb: PAddr, reason: Reason) {
                 );
             }
             f.vector
+        }
+        Reason::Lost => {
+            kprintln!(
+                "dispatcher {id} `{label}` on core {core} stopped: its dispatcher frame or address space was revoked"
+            );
+            LOST_CODE
         }
         Reason::BadContext(bad) => {
             kprintln!(

@@ -46,7 +46,7 @@ pub fn send(
     if magic != DCB_MAGIC || !alive || frame_phys == 0 || Some(kcb) != node::current() {
         return Err(SysError::DispatcherNotReady);
     }
-    let frame = frame_of(mem, listener);
+    let frame = frame_of(mem, listener).ok_or(SysError::DispatcherNotReady)?;
     let (head, tail) = frame.ring_counters(ring);
     if head.wrapping_sub(tail) as usize >= RING_SLOTS {
         return Err(SysError::EndpointFull);
@@ -76,7 +76,10 @@ pub fn send(
         reserved: [0; 2],
     };
     frame.push_message(ring, head, &message);
-    let waiting = mem.dcb(listener).flags & osnode::dcb::WAITING != 0;
+    let waiting = {
+        let d = mem.dcb(listener);
+        d.flags & osnode::dcb::WAITING != 0 && d.wait_rings & (1 << ring) != 0
+    };
     if waiting {
         dispatch::wake(mem, kcb, listener, false);
     }
@@ -109,13 +112,18 @@ pub fn deliver_interrupt(vector: u8) -> bool {
         return false;
     };
     let mut mem = KernelMemory::new();
-    let endpoint = match mem.kcb(kcb).irq_route(vector) {
+    let (endpoint, gsi_plus_one) = match mem.kcb(kcb).irq_route(vector) {
         Some(route) => {
             route.count += 1;
-            route.endpoint.cap
+            (route.endpoint.cap, route.gsi_plus_one)
         }
         None => return false,
     };
+    // A level-triggered line stays asserted until the driver has served the
+    // device: mask it until the driver acknowledges (IRQ_ACK).
+    if gsi_plus_one != 0 && crate::arch::irq::is_level(u64::from(gsi_plus_one - 1)) {
+        crate::arch::irq::mask(u64::from(gsi_plus_one - 1));
+    }
     if endpoint.obj_type() != ObjType::EndPoint {
         return false;
     }

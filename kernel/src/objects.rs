@@ -74,13 +74,19 @@ pub fn init_object(mem: &mut KernelMemory, kcb: PAddr, at: CteAddr) {
 /// Deletes the capability at `at` with all cleanup, including every CNode
 /// that became garbage.
 pub fn delete(mem: &mut KernelMemory, kcb: PAddr, at: CteAddr) -> Result<(), SysError> {
-    delete_one(mem, kcb, at)?;
+    let result = delete_one(mem, kcb, at);
     drain(mem, kcb);
-    Ok(())
+    result
 }
 
 /// Deletes every copy and descendant of the capability at `at`.
 pub fn revoke(mem: &mut KernelMemory, kcb: PAddr, at: CteAddr) -> Result<(), SysError> {
+    let result = revoke_steps(mem, kcb, at);
+    drain(mem, kcb);
+    result
+}
+
+fn revoke_steps(mem: &mut KernelMemory, kcb: PAddr, at: CteAddr) -> Result<(), SysError> {
     let original = mem.read(at).cap;
     if original.is_null() {
         return Err(SysError::SlotEmpty);
@@ -89,7 +95,7 @@ pub fn revoke(mem: &mut KernelMemory, kcb: PAddr, at: CteAddr) -> Result<(), Sys
         // Cleanup may have deleted `at` itself (a CNode holding it died).
         let cap = mem.read(at).cap;
         if cap != original {
-            break;
+            return Ok(());
         }
         let root = mem.kcb(kcb).mdb_root;
         let victim = mdb::last_descendant(mem, root, at)
@@ -99,11 +105,9 @@ pub fn revoke(mem: &mut KernelMemory, kcb: PAddr, at: CteAddr) -> Result<(), Sys
             });
         match victim {
             Some(v) if v != at => delete_one(mem, kcb, v)?,
-            _ => break,
+            _ => return Ok(()),
         }
     }
-    drain(mem, kcb);
-    Ok(())
 }
 
 /// Deletes one capability and cleans up after it, without draining zombies.
@@ -181,8 +185,35 @@ fn after_delete(mem: &mut KernelMemory, kcb: PAddr, at: CteAddr, deleted: &Delet
             ZOMBIES.store(at, core::sync::atomic::Ordering::Relaxed);
         }
         ObjType::Dispatcher if deleted.last_copy => destroy_dispatcher(mem, kcb, cap.base),
+        ObjType::IrqDest if deleted.last_copy => free_vector(mem, kcb, cap.base),
+        ObjType::IrqSrc if deleted.last_copy => crate::arch::irq::mask(cap.base),
         _ => {}
     }
+}
+
+/// Frees an OSNode's interrupt vector whose last IRQ-destination capability
+/// went: its line (if routed) is masked, its endpoint copy deleted.
+fn free_vector(mem: &mut KernelMemory, kcb: PAddr, vector: u64) {
+    let Some(index) = vector
+        .checked_sub(u64::from(osnode::kcb::FIRST_IRQ_VECTOR))
+        .filter(|&i| i < osnode::kcb::IRQ_VECTORS as u64)
+    else {
+        return;
+    };
+    let route = mem.kcb(kcb).irq_routes[index as usize];
+    if route.gsi_plus_one != 0 {
+        crate::arch::irq::mask(u64::from(route.gsi_plus_one - 1));
+    }
+    let slot = kcb
+        + core::mem::offset_of!(Kcb, irq_routes) as u64
+        + index * size_of::<osnode::kcb::IrqRoute>() as u64
+        + core::mem::offset_of!(osnode::kcb::IrqRoute, endpoint) as u64;
+    if !mem.read(slot).cap.is_null() {
+        let _ = delete_one(mem, kcb, slot);
+    }
+    let r = &mut mem.kcb(kcb).irq_routes[index as usize];
+    r.allocated = 0;
+    r.gsi_plus_one = 0;
 }
 
 /// Takes a dispatcher whose last capability went out of every queue, marks

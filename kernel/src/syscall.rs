@@ -16,7 +16,7 @@ pub fn handle(current: Current, regs: &Registers) -> ! {
     match regs.rax {
         INVOKE => invoke::invoke(current, regs),
         YIELD => dispatch::yield_current(current),
-        WAIT => wait(current, regs.rdi),
+        WAIT => wait(current, regs.rdi, regs.rsi),
         DEBUG_PRINT => finish_syscall(current, debug_print(current, regs.rdi, regs.rsi)),
         TIME => finish_syscall(current, Ok([time::now_ns(), 0, 0, 0, 0, 0])),
         EXIT => {
@@ -30,13 +30,19 @@ pub fn handle(current: Current, regs: &Registers) -> ! {
 
 /// WAIT: returns at once if a message is waiting or the deadline passed;
 /// otherwise blocks.
-fn wait(current: Current, deadline_ns: u64) -> ! {
+fn wait(current: Current, deadline_ns: u64, rings: u64) -> ! {
     let mut mem = KernelMemory::new();
-    let frame = frame_of(&mut mem, current.dcb);
-    let pending = (0..abi::dispatcher::ENDPOINTS).any(|ring| {
-        let (head, tail) = frame.ring_counters(ring);
-        head != tail && (head.wrapping_sub(tail) as usize) <= RING_SLOTS
-    });
+    let Some(frame) = frame_of(&mut mem, current.dcb) else {
+        dispatch::schedule()
+    };
+    let rings = if rings == 0 { u64::MAX } else { rings };
+    mem.dcb(current.dcb).wait_rings = rings;
+    let pending = (0..abi::dispatcher::ENDPOINTS)
+        .filter(|&ring| rings & (1 << ring) != 0)
+        .any(|ring| {
+            let (head, tail) = frame.ring_counters(ring);
+            head != tail && (head.wrapping_sub(tail) as usize) <= RING_SLOTS
+        });
     if pending {
         finish_syscall(current, Ok([0; 6]));
     }
@@ -55,7 +61,7 @@ fn debug_print(current: Current, addr: u64, len: u64) -> Result<[u64; 6], SysErr
     let mut buf = [0u8; MAX_PRINT as usize];
     let text = &mut buf[..len as usize];
     let mut mem = KernelMemory::new();
-    let pml4 = mem.dcb(current.dcb).vspace_phys;
+    let pml4 = dispatch::vspace_of(&mut mem, current.dcb).ok_or(SysError::DispatcherNotReady)?;
     usermem::read(&mut mem, pml4, addr, text)?;
     crate::console::write_bytes(text);
     Ok([len, 0, 0, 0, 0, 0])

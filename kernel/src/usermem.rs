@@ -18,9 +18,12 @@ fn translate(mem: &mut KernelMemory, pml4: u64, virt: u64) -> Option<u64> {
         if entry & (PRESENT | USER) != PRESENT | USER {
             return None;
         }
-        if level == 1 || (level <= 3 && entry & PAGE_SIZE_BIT != 0) {
-            let page = 1u64 << (12 + 9 * (level - 1));
-            return Some((entry & ADDR_MASK & !(page - 1)) + (virt & (page - 1)));
+        // MAP never installs large pages in user address spaces.
+        if entry & PAGE_SIZE_BIT != 0 {
+            return None;
+        }
+        if level == 1 {
+            return Some((entry & ADDR_MASK) + (virt & (PAGE_SIZE - 1)));
         }
         table = entry & ADDR_MASK;
     }

@@ -221,6 +221,15 @@ pub fn activate(mem: &mut KernelMemory, pml4: u64) {
     }
 }
 
+/// Switches to this kernel's own tables (no user half).
+pub fn activate_kernel() {
+    let kernel = crate::arch::paging::kernel_pml4();
+    if cpu::regs::cr3() & ADDR_MASK != kernel {
+        // SAFETY: the kernel's own PML4 maps everything the kernel uses.
+        unsafe { cpu::regs::set_cr3(kernel) };
+    }
+}
+
 /// Prepares a fresh top-level table (its kernel half).
 pub fn init_pml4(mem: &mut KernelMemory, pml4: u64) {
     let kernel = crate::arch::paging::kernel_pml4();

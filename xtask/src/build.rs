@@ -53,7 +53,10 @@ pub const USER_FLAGS: &[&str] = &[
 ];
 
 /// The programs that go into the boot archive (package = binary = module name).
-pub const PROGRAMS: &[&str] = &["init", "hello"];
+pub const PROGRAMS: &[&str] = &[
+    "init", "hello", "memserv", "serial", "shell", "threads", "faulter", "confine", "holder",
+    "lmpring", "lmpnode", "fuzz",
+];
 
 /// A CPU driver build that goes into the boot archive.
 pub struct KernelVariant {

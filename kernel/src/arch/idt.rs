@@ -3,7 +3,8 @@
 //! Every vector has a 16-byte stub that pushes a zero error code (unless the
 //! CPU pushed one), then the vector number, and jumps to a common path that
 //! saves the general registers as a [`TrapFrame`](super::trap::TrapFrame)
-//! and calls [`trap_dispatch`](super::trap::trap_dispatch). All gates are
+//! and the FPU/SSE state (with `fxsave`, before any Rust code can touch an
+//! SSE register), and calls [`trap_dispatch`](super::trap::trap_dispatch). All gates are
 //! interrupt gates, so the CPU driver is never interrupted while it handles
 //! an event (DESIGN.md rule 4). NMI, double fault and machine check run on
 //! their own IST stacks.
@@ -50,9 +51,20 @@ corefish_trap_common:
     pushq %rcx
     pushq %rbx
     pushq %rax
+    /* Flags: clear AC (user code may set it: SMAP must hold in the
+       kernel) and DF; IF is already clear (interrupt gates). */
+    pushq $2
+    popfq
+    /* The interrupted FPU/SSE state, before any Rust code runs. */
     movq %rsp, %rdi
-    cld
+    movq %rsp, %rbx
+    subq $512, %rsp
+    andq $-16, %rsp
+    fxsave64 (%rsp)
+    movq %rsp, %rsi
     call {dispatch}
+    fxrstor64 (%rsp)
+    movq %rbx, %rsp
     popq %rax
     popq %rbx
     popq %rcx

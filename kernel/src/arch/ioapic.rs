@@ -58,6 +58,13 @@ impl IoApic {
         self.write(reg, low);
     }
 
+    /// Masks or unmasks input `pin`.
+    pub fn set_masked(&self, pin: u32, masked: bool) {
+        let reg = REG_REDIRECTION + 2 * pin;
+        let low = self.read(reg);
+        self.write(reg, if masked { low | MASKED } else { low & !MASKED });
+    }
+
     /// Masks every redirection entry.
     pub fn mask_all(&self) {
         for pin in 0..self.pins() {

@@ -21,6 +21,25 @@ fn find(gsi: u64) -> Option<(IoApic, u32)> {
     })
 }
 
+/// Masks line `gsi` (if some IOAPIC serves it).
+pub fn mask(gsi: u64) {
+    if let Some((ioapic, pin)) = find(gsi) {
+        ioapic.set_masked(pin, true);
+    }
+}
+
+/// Unmasks line `gsi`.
+pub fn unmask(gsi: u64) {
+    if let Some((ioapic, pin)) = find(gsi) {
+        ioapic.set_masked(pin, false);
+    }
+}
+
+/// Whether `gsi` is level-triggered.
+pub fn is_level(gsi: u64) -> bool {
+    platform::get().is_some_and(|p| p.line_mode(gsi as u32).0)
+}
+
 /// Routes `gsi` to `vector` on this core (unmasked), with the trigger mode
 /// and polarity the platform says the line has.
 pub fn route(gsi: u64, vector: u8) -> Result<(), SysError> {

@@ -80,6 +80,11 @@ global_asm!(
     "push rbx",
     "push rax",
     "mov rdi, rsp",
+    // The caller's FPU/SSE state, before any Rust code runs.
+    "sub rsp, 512",
+    "and rsp, -16",
+    "fxsave64 [rsp]",
+    "mov rsi, rsp",
     "cld",
     "call {entry}",
     "ud2",
@@ -93,8 +98,8 @@ unsafe extern "C" {
     static corefish_syscall_entry: u8;
 }
 
-extern "C" fn syscall_entry(frame: &SyscallFrame) -> ! {
-    crate::dispatch::syscall_entry(frame)
+extern "C" fn syscall_entry(frame: &SyscallFrame, fpu: &abi::dispatcher::FpuState) -> ! {
+    crate::dispatch::syscall_entry(frame, fpu)
 }
 
 const IA32_STAR: u32 = 0xc000_0081;

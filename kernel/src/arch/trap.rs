@@ -45,9 +45,9 @@ const _: () = assert!(size_of::<TrapFrame>() == 22 * 8);
 /// Called by the common entry path with the saved frame. Entries from
 /// user mode never return here (the dispatcher code continues some
 /// dispatcher); interrupts in ring 0 (the idle loop) return to it.
-pub extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
+pub extern "C" fn trap_dispatch(frame: &mut TrapFrame, fpu: &abi::dispatcher::FpuState) {
     if frame.cs & 3 == 3 {
-        crate::dispatch::user_trap(frame);
+        crate::dispatch::user_trap(frame, fpu);
     }
     match frame.vector {
         0..=31 => exception::fatal(frame),

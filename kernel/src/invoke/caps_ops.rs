@@ -56,6 +56,9 @@ pub fn mint(inv: &mut Invocation) -> Result<Results, SysError> {
 /// MINT_IN(a0 = slot of the invoked CNode, a1 = source, a2 = rights mask,
 /// a3 = badge).
 pub fn mint_in(inv: &mut Invocation) -> Result<Results, SysError> {
+    if !inv.target.cap.rights().contains(Rights::WRITE) {
+        return Err(SysError::InsufficientRights);
+    }
     let dest = caps::ops::cnode_slot(&inv.target.cap, inv.args[0]).map_err(sys)?;
     let source = cspace::cap(
         &inv.mem,

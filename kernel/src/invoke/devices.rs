@@ -112,6 +112,12 @@ pub fn irq_connect(inv: &mut Invocation) -> Result<Results, SysError> {
     Ok([0; 6])
 }
 
+/// IRQ_ACK: unmasks the line (after a level-triggered interrupt).
+pub fn irq_ack(inv: &mut Invocation) -> Result<Results, SysError> {
+    crate::arch::irq::unmask(inv.target.cap.base);
+    Ok([0; 6])
+}
+
 /// IRQ_ROUTE(a0 = IRQ destination): this line now raises that vector on
 /// the current core.
 pub fn irq_route(inv: &mut Invocation) -> Result<Results, SysError> {

@@ -132,6 +132,13 @@ pub fn create_endpoint(inv: &mut Invocation) -> Result<Results, SysError> {
     };
     inv.mem.kcb(inv.kcb).mdb_root = root;
     made.map_err(sys)?;
+    // A copy may have come from a badged or restricted mint: the new
+    // endpoint is always plain (badge and rights are not part of the MDB
+    // key, so this changes no order).
+    let mut cte = inv.mem.read(dest);
+    cte.cap.word = 0;
+    cte.cap.rights = inv.target.cap.rights;
+    inv.mem.write(dest, &cte);
     Ok([0; 6])
 }
 

@@ -66,7 +66,19 @@ fn run(current: Current, regs: &Registers) -> Result<Results, SysError> {
         args: [regs.rdx, regs.r10, regs.r8, regs.r9],
     };
     let ty = inv.target.ty();
-    match op_of(regs.rsi) {
+    let op = op_of(regs.rsi);
+    // Changing a dispatcher takes the write right; reading its state, read.
+    if ty == ObjType::Dispatcher && (op::DISPATCHER_SETUP..=op::DISPATCHER_STATUS).contains(&op) {
+        let needed = if op == op::DISPATCHER_STATUS {
+            caps::Rights::READ
+        } else {
+            caps::Rights::WRITE
+        };
+        if !inv.target.cap.rights().contains(needed) {
+            return Err(SysError::InsufficientRights);
+        }
+    }
+    match op {
         op::IDENTIFY => Ok(caps_ops::describe(&inv.target.cap)),
         op::COPY => caps_ops::copy(&mut inv),
         op::MINT => caps_ops::mint(&mut inv),
@@ -94,6 +106,7 @@ fn run(current: Current, regs: &Registers) -> Result<Results, SysError> {
         op::IRQ_GET_SOURCE if ty == ObjType::IrqTable => devices::irq_get_source(&mut inv),
         op::IRQ_CONNECT if ty == ObjType::IrqDest => devices::irq_connect(&mut inv),
         op::IRQ_ROUTE if ty == ObjType::IrqSrc => devices::irq_route(&mut inv),
+        op::IRQ_ACK if ty == ObjType::IrqSrc => devices::irq_ack(&mut inv),
         _ => Err(SysError::InvalidOperation),
     }
 }
@@ -104,6 +117,10 @@ fn send(inv: &mut Invocation) -> Result<Results, SysError> {
         return Err(SysError::InsufficientRights);
     }
     let transfer = if inv.op_word & op::SEND_WITH_CAP != 0 {
+        // Passing capabilities on needs the right to grant (seL4's rule).
+        if !inv.target.cap.rights().contains(caps::Rights::GRANT) {
+            return Err(SysError::InsufficientRights);
+        }
         let cap = cspace::cap(&inv.mem, &inv.root, CPtr((inv.op_word >> 32) as u32))?;
         Some(cap.at)
     } else {

@@ -12,6 +12,9 @@ use crate::vspace::{self, Request};
 /// MAP(a0 = child cptr | flags << 32, a1 = entry | count << 16, a2 = page
 /// offset into the child, a3 = destination of the Mapping capability).
 pub fn map(inv: &mut Invocation) -> Result<Results, SysError> {
+    if !inv.target.cap.rights().contains(caps::Rights::WRITE) {
+        return Err(SysError::InsufficientRights);
+    }
     let child = cspace::cap(&inv.mem, &inv.root, CPtr(inv.args[0] as u32))?;
     let request = Request {
         table: inv.target.cap,

@@ -117,6 +117,9 @@ pub mod task {
     pub const INITIAL_RAM: CPtr = CPtr::new(super::root::TASK, 10);
     /// The arguments frame (command line), mapped at `layout::ARGS_BASE`.
     pub const ARGS_FRAME: CPtr = CPtr::new(super::root::TASK, 11);
+    /// The boot archive, read-only (programs that start others read their
+    /// images from it).
+    pub const BOOT_ARCHIVE: CPtr = CPtr::new(super::root::TASK, 12);
     /// First task-CNode slot with no fixed meaning.
     pub const FIRST_FREE: u32 = 16;
 }

@@ -28,6 +28,7 @@
 //! | [`IRQ_GET_SOURCE`] | IRQ table | a0 = GSI, a1 = destination | |
 //! | [`IRQ_CONNECT`] | IRQ destination | a0 = endpoint cptr | |
 //! | [`IRQ_ROUTE`] | IRQ source | a0 = IRQ destination cptr | |
+//! | [`IRQ_ACK`] | IRQ source | | |
 
 /// Describe a capability.
 pub const IDENTIFY: u64 = 1;
@@ -74,6 +75,9 @@ pub const IRQ_GET_SOURCE: u64 = 97;
 pub const IRQ_CONNECT: u64 = 100;
 /// Route the source's line to the destination's vector on the current core.
 pub const IRQ_ROUTE: u64 = 104;
+/// Acknowledge an interrupt of the source's line: a level-triggered line is
+/// masked from delivery until then.
+pub const IRQ_ACK: u64 = 105;
 
 /// Operation-word flag: a capability travels with the message.
 pub const SEND_WITH_CAP: u64 = 1 << 16;

@@ -11,11 +11,11 @@
 pub const INVOKE: u64 = 0;
 /// Give up the rest of the time slice.
 pub const YIELD: u64 = 1;
-/// Block until a message arrives on one of the caller's endpoints, an
-/// interrupt it listens to fires, or `rdi` (absolute deadline in
-/// nanoseconds of the system clock; 0 = no deadline) passes. Returns at once
-/// if a message is already waiting. Result `rdi` = 1 if woken by the
-/// deadline, 0 otherwise.
+/// Block until a message arrives on one of the rings in the bit mask `rsi`
+/// (0: any ring) of the caller's dispatcher frame, or `rdi` (absolute
+/// deadline in nanoseconds of the system clock; 0 = no deadline) passes.
+/// Returns at once if such a message is already waiting. Result `rdi` = 1
+/// if woken by the deadline, 0 otherwise.
 pub const WAIT: u64 = 2;
 /// Print `rsi` bytes at user address `rdi` on the kernel console
 /// (at most [`MAX_PRINT`] bytes).

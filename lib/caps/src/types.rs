@@ -181,10 +181,15 @@ impl ObjType {
     }
 
     /// Whether a `self` capability may be retyped into `to` objects.
+    ///
+    /// Physical addresses become device frames only, never RAM: RAM (memory
+    /// kernel objects can be made of) exists only as the root capabilities
+    /// the kernel creates for real memory at boot. Otherwise a device hole
+    /// or ROM could be turned into a CNode full of forged capabilities.
     pub const fn can_retype_to(self, to: ObjType) -> bool {
         use ObjType::*;
         match self {
-            PhysAddr => matches!(to, PhysAddr | Ram | DevFrame),
+            PhysAddr => matches!(to, PhysAddr | DevFrame),
             Ram => {
                 matches!(
                     to,

@@ -41,8 +41,15 @@ fn retype_makes_objects_with_all_rights() {
         sys.cap(20),
         Capability::new(ObjType::Io, Rights::ALL, 0x64, 2)
     );
-    sys.retype(PHYS, ObjType::Ram, 0, 0x10_0000, &[21]).unwrap();
-    sys.retype(21, ObjType::Ram, 0, 0x8000, &[22]).unwrap();
+    // Physical addresses become device frames, never RAM.
+    assert_eq!(
+        sys.retype(PHYS, ObjType::Ram, 0, 0x10_0000, &[21]),
+        Err(CapError::IllegalRetype)
+    );
+    sys.retype(PHYS, ObjType::DevFrame, 0, 0x10_0000, &[21])
+        .unwrap();
+    sys.retype(RAM, ObjType::Ram, 0x20000, 0x8000, &[22])
+        .unwrap();
     sys.retype(22, ObjType::Frame, 0, 0x8000, &[23]).unwrap();
     sys.retype(23, ObjType::Frame, 0x1000, 0x1000, &[24])
         .unwrap();

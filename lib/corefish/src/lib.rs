@@ -8,6 +8,7 @@
 //! * [`lmp`]: messages (send, receive, call/reply); [`memserv`]: asking the
 //!   memory server for RAM;
 //! * [`spawn`]: starting programs;
+//! * [`thread`]: cooperative user-level threads within the dispatcher;
 //! * [`print!`]/[`println!`]: text output;
 //! * the program entry point: a program names its `main` with
 //!   [`entry!`]; the runtime starts it and exits with its return value.
@@ -28,12 +29,15 @@ mod frame;
 mod heap;
 pub mod lmp;
 pub mod memserv;
+pub mod modules;
 pub mod print;
+pub mod proto;
 pub mod ram;
 pub mod slots;
 pub mod spawn;
 mod start;
 pub mod sys;
+pub mod thread;
 pub mod vspace;
 
 pub use frame::{core_id, dispatcher_id};
@@ -51,6 +55,8 @@ pub fn args() -> &'static str {
 pub use abi;
 pub use abi::cspace::{CPtr, SlotRef};
 pub use abi::error::SysError;
+pub use caps;
+pub use caps::{ObjType, Rights};
 
 /// Names the program's `main` function (`fn() -> i32`): the runtime calls
 /// it after setting up, and exits with its result.

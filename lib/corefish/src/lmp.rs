@@ -20,7 +20,8 @@ use crate::{frame, slots, sys};
 pub const INBOX: usize = 0;
 /// The ring replies to calls arrive on.
 pub const REPLIES: usize = 1;
-/// How many times a send to a full ring is retried (yielding in between).
+/// How many times a send to a full ring, or with a capability to a ring
+/// whose receive slot is not set up yet, is retried (yielding in between).
 const FULL_RETRIES: u32 = 100_000;
 
 /// A received message.
@@ -34,22 +35,40 @@ pub struct Message {
     pub cap: Option<CPtr>,
 }
 
-/// The slot armed for each ring (0: none).
+/// The slot a spawner arms for the inbox before the program runs: the
+/// first slot of the receive CNode.
+pub const FIRST_RECEIVE_SLOT: CPtr = CPtr::new(abi::cspace::root::RECEIVE, 0);
+
+/// The slot armed for each ring, plus one (0: none). Init's inbox is not
+/// armed by a spawner, but `arm` notices (the frame's slot is not valid).
 static ARMED: Mutex<[u32; abi::dispatcher::ENDPOINTS]> =
-    Mutex::new([0; abi::dispatcher::ENDPOINTS]);
+    Mutex::new([FIRST_RECEIVE_SLOT.0 + 1, 0, 0, 0, 0, 0, 0, 0]);
 /// An endpoint to this dispatcher's reply ring (0 until made).
 static REPLY_ENDPOINT: Mutex<u32> = Mutex::new(0);
 
 /// Makes sure a capability sent to `ring` has an empty slot to land in.
 pub fn arm(ring: usize) -> Result<(), SysError> {
     let mut armed = ARMED.lock();
-    if armed[ring] != 0 && frame::receive_slot(ring) & RECEIVE_SLOT_VALID != 0 {
+    // Armed, or holding a capability not taken yet (the kernel clears the
+    // frame's slot when it stores one; `try_recv` re-arms after taking it).
+    if armed[ring] != 0 {
         return Ok(());
     }
     let slot = slots::alloc()?;
     armed[ring] = slot.0 + 1;
     frame::set_receive_slot(ring, SlotRef::Slot(slot).pack() | RECEIVE_SLOT_VALID);
     Ok(())
+}
+
+/// Sets up the inbox at program start: a program its spawner started has
+/// the inbox armed with [`FIRST_RECEIVE_SLOT`] already; init arms it here.
+pub fn init() {
+    if frame::receive_slot(INBOX) & RECEIVE_SLOT_VALID == 0 && frame::counters(INBOX).0 == 0 {
+        frame::set_receive_slot(
+            INBOX,
+            SlotRef::Slot(FIRST_RECEIVE_SLOT).pack() | RECEIVE_SLOT_VALID,
+        );
+    }
 }
 
 /// Sends `words` (and the capability at `cap`) through `endpoint`, retrying
@@ -62,7 +81,7 @@ pub fn send(
     let op = cap.map_or(invoke::SEND, |c| invoke::send_with_cap(c.0));
     for _ in 0..FULL_RETRIES {
         match sys::invoke(endpoint.cptr(), op, words) {
-            Err(SysError::EndpointFull) => sys::yield_now(),
+            Err(SysError::EndpointFull | SysError::NoReceiveSlot) => sys::yield_now(),
             other => return other.map(|_| ()),
         }
     }
@@ -96,7 +115,7 @@ pub fn recv(ring: usize) -> Message {
         if let Some(message) = try_recv(ring) {
             return message;
         }
-        sys::wait(0);
+        sys::wait_rings(0, 1 << ring);
     }
 }
 
@@ -111,7 +130,8 @@ pub fn recv_any(rings: &[usize], deadline_ns: u64) -> Option<(usize, Message)> {
                 return Some((ring, message));
             }
         }
-        if sys::wait(deadline_ns) && deadline_ns != 0 && sys::time_ns() >= deadline_ns {
+        let mask = rings.iter().fold(0, |m, &r| m | (1u64 << r));
+        if sys::wait_rings(deadline_ns, mask) && deadline_ns != 0 && sys::time_ns() >= deadline_ns {
             return None;
         }
     }

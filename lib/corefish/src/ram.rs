@@ -42,6 +42,23 @@ pub fn add(cap: CPtr) -> Result<(), SysError> {
         .map_err(|_| SysError::BadCount)
 }
 
+/// Takes back a RAM capability with no descendants left (a killed child's
+/// memory) as a fresh region.
+pub fn give_back(cap: CPtr) -> Result<(), SysError> {
+    let id = crate::cap::Cap::<crate::cap::kind::Ram>::at(cap).identify()?;
+    let mut regions = REGIONS.lock();
+    // Regions that are used up make room.
+    regions.retain(|r| r.used < r.size);
+    regions
+        .try_push(Region {
+            cap,
+            base: id.base,
+            size: id.size,
+            used: 0,
+        })
+        .map_err(|_| SysError::BadCount)
+}
+
 /// Bytes still free in all regions.
 pub fn available() -> u64 {
     REGIONS.lock().iter().map(|r| r.size - r.used).sum()
@@ -72,7 +89,9 @@ pub fn alloc_into(ty: ObjType, objsize: u64, dest: SlotRef) -> Result<(), SysErr
             regions.iter_mut().find_map(|r| {
                 let start = (r.base + r.used).checked_next_multiple_of(align)?;
                 let end = start.checked_add(objsize)?;
-                (end <= r.base + r.size).then(|| {
+                // RAM retyped into RAM must be smaller than its source.
+                let whole = ty == ObjType::Ram && objsize == r.size;
+                (end <= r.base + r.size && !whole).then(|| {
                     r.used = end - r.base;
                     (r.cap, start - r.base)
                 })

@@ -16,7 +16,10 @@
 //! revoking its RAM capability, which takes every object with it.
 
 use abi::cspace::{CPtr, SlotRef, task};
-use abi::dispatcher::{DispatcherFrame, FRAME_MAGIC, FRAME_SIZE, FpuState, Registers, SaveArea};
+use abi::dispatcher::{
+    DispatcherFrame, EndpointRing, FRAME_MAGIC, FRAME_SIZE, FpuState, RECEIVE_SLOT_VALID,
+    Registers, SaveArea,
+};
 use abi::error::SysError;
 use abi::invoke::{MAP_EXECUTE, MAP_WRITE};
 use abi::layout::{ARGS_BASE, DISPATCHER_BASE, PROGRAM_BASE, PROGRAM_MAX, STACK_SIZE, STACK_TOP};
@@ -148,9 +151,8 @@ impl Child {
     /// including the bookkeeping CNode.
     pub fn kill(self) -> Result<(), SysError> {
         Cap::<kind::Ram>::at(self.ram).revoke()?;
-        Cap::<kind::Ram>::at(self.ram).delete()?;
-        slots::free(self.ram);
-        Ok(())
+        // Nothing is made of that RAM any more: it is the spawner's again.
+        ram::give_back(self.ram)
     }
 }
 
@@ -407,6 +409,14 @@ fn write_frame(bytes: &mut [u8], entry: u64) {
         bytes[at..at + 8].copy_from_slice(&value.to_le_bytes())
     };
     put(bytes, offset_of!(DispatcherFrame, magic), FRAME_MAGIC);
+    // Capabilities sent before the program first runs land in the first
+    // slot of its receive CNode (its runtime knows, see `lmp`).
+    let inbox = offset_of!(DispatcherFrame, endpoints) + offset_of!(EndpointRing, receive_slot);
+    put(
+        bytes,
+        inbox,
+        SlotRef::Slot(crate::lmp::FIRST_RECEIVE_SLOT).pack() | RECEIVE_SLOT_VALID,
+    );
     let area = offset_of!(DispatcherFrame, enabled_area);
     let regs = area + offset_of!(SaveArea, regs);
     put(bytes, regs + offset_of!(Registers, rip), entry);

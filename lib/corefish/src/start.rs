@@ -24,7 +24,7 @@ pub unsafe extern "C" fn _start() -> ! {
 extern "C" fn start() -> ! {
     // The program's own RAM, if its spawner gave it some.
     let _ = crate::ram::add(abi::cspace::task::INITIAL_RAM);
-    let _ = crate::lmp::arm(crate::lmp::INBOX);
+    crate::lmp::init();
     // SAFETY: `corefish_main` is defined by the program through `entry!`
     // with this exact signature.
     let code = unsafe { corefish_main() };

@@ -47,10 +47,17 @@ pub fn yield_now() {
     let _ = call(syscall::YIELD, [0; 6]);
 }
 
-/// Blocks until a message arrives or `deadline_ns` (0: none) passes;
-/// returns whether the deadline passed.
+/// Blocks until a message arrives on any ring or `deadline_ns` (0: none)
+/// passes; returns whether the deadline passed.
 pub fn wait(deadline_ns: u64) -> bool {
-    call(syscall::WAIT, [deadline_ns, 0, 0, 0, 0, 0]).is_ok_and(|v| v[0] == 1)
+    wait_rings(deadline_ns, 0)
+}
+
+/// Blocks until a message arrives on one of the rings in the bit mask
+/// `rings` (0: any) or `deadline_ns` (0: none) passes; returns whether the
+/// deadline passed.
+pub fn wait_rings(deadline_ns: u64, rings: u64) -> bool {
+    call(syscall::WAIT, [deadline_ns, rings, 0, 0, 0, 0]).is_ok_and(|v| v[0] == 1)
 }
 
 /// Writes text to the kernel console.

@@ -43,7 +43,7 @@ pub struct Mapping {
     pub vaddr: u64,
     /// Length in bytes.
     pub bytes: u64,
-    records: ArrayVec<CPtr, 8>,
+    records: ArrayVec<CPtr, 64>,
 }
 
 impl Mapping {

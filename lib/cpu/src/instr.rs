@@ -42,5 +42,6 @@ pub fn halt_forever() -> ! {
 pub unsafe fn wait_for_interrupt() {
     // SAFETY: `sti; hlt` is atomic with respect to interrupts (the STI shadow
     // covers `hlt`), so no wakeup is lost; the caller guarantees the IDT.
-    unsafe { asm!("sti", "hlt", "cli", options(nomem, nostack)) };
+    // (Not `nomem`: interrupt handlers change memory while it waits.)
+    unsafe { asm!("sti", "hlt", "cli", options(nostack)) };
 }

@@ -107,6 +107,8 @@ pub struct Dcb {
     pub runtime_ns: u64,
     /// Times dispatched.
     pub dispatches: u64,
+    /// While waiting: the rings whose messages wake it (bit per ring).
+    pub wait_rings: u64,
     /// Copy of the CSpace root capability (keeps it alive).
     pub cspace: Cte,
     /// Copy of the VSpace root capability.
@@ -142,6 +144,7 @@ impl Dcb {
             exit_code: 0,
             runtime_ns: 0,
             dispatches: 0,
+            wait_rings: 0,
             cspace: EMPTY_CTE,
             vspace: EMPTY_CTE,
             frame: EMPTY_CTE,

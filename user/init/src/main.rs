@@ -1,78 +1,44 @@
 //! `init`: the first program of the first OSNode. The CPU driver starts it
-//! with capabilities to all free RAM, the boot archive and the devices; it
-//! starts everything else.
+//! with capabilities to all free RAM, the boot archive and the devices. It
+//! starts the services (the memory server, the serial driver, the shell)
+//! and then serves as the process manager: it spawns programs from the
+//! boot archive, tracks them, and answers the shell's commands.
 
 #![no_std]
 #![no_main]
 
-use corefish::abi::cspace::{init, task};
-use corefish::abi::dispatcher::EXIT_MESSAGE;
-use corefish::cap::{Cap, kind};
-use corefish::{lmp, println, spawn, vspace};
+extern crate alloc;
+
+mod archive;
+mod commands;
+mod procs;
+mod services;
+
+use corefish::{lmp, println};
 
 corefish::entry!(main);
 
 fn main() -> i32 {
     println!("init: hello from user space");
-    let archive_cap = Cap::<kind::Frame>::at(init::ARCHIVE);
-    let size = match archive_cap.identify() {
-        Ok(id) => id.size,
-        Err(e) => {
-            println!("init: no boot archive: {e}");
-            return 1;
-        }
-    };
-    let mapping = match vspace::map(init::ARCHIVE, size, 0) {
-        Ok(m) => m,
-        Err(e) => {
-            println!("init: cannot map the boot archive: {e}");
-            return 1;
-        }
-    };
-    let archive = match bootarchive::Archive::parse(mapping.bytes()) {
+    let archive = match archive::Modules::map() {
         Ok(a) => a,
         Err(e) => {
-            println!("init: bad boot archive: {e}");
+            println!("init: cannot read the boot archive: {e}");
             return 1;
         }
     };
-    println!("init: boot archive has {} modules", archive.len());
-    let Some(hello) = archive.get("hello") else {
-        println!("init: no hello module");
-        return 1;
-    };
-    let me = match lmp::endpoint_to_self(lmp::INBOX) {
-        Ok(ep) => ep,
+    let mut procs = match procs::Procs::new() {
+        Ok(p) => p,
         Err(e) => {
-            println!("init: no endpoint: {e}");
+            println!("init: cannot make its endpoint: {e}");
             return 1;
         }
     };
-    let spec = spawn::Spec {
-        name: "hello",
-        image: hello.data,
-        args: "from init",
-        ram_bytes: 1 << 20,
-        caps: &[],
-        exit_endpoint: Some(me.cptr()),
-    };
-    match spawn::spawn(&spec) {
-        Ok(child) => {
-            println!("init: spawned hello as dispatcher {}", child.id);
-            let message = lmp::recv(lmp::INBOX);
-            if message.words[0] == EXIT_MESSAGE {
-                println!(
-                    "init: dispatcher {} ended (kind {}) with code {}",
-                    message.words[2], message.words[1], message.words[3]
-                );
-            }
-            match child.kill() {
-                Ok(()) => println!("init: cleaned up hello"),
-                Err(e) => println!("init: cleanup failed: {e}"),
-            }
-        }
-        Err(e) => println!("init: spawn failed: {e}"),
+    if let Err(e) = services::start(&mut procs, &archive) {
+        println!("init: cannot start the services: {e}");
     }
-    let _ = task::SELF_ENDPOINT;
-    0
+    loop {
+        let message = lmp::recv(lmp::INBOX);
+        procs.handle(message, &archive);
+    }
 }

@@ -43,7 +43,7 @@ pub struct Model {
 pub fn legal_targets(from: ObjType) -> &'static [ObjType] {
     use ObjType::*;
     match from {
-        PhysAddr => &[PhysAddr, Ram, DevFrame],
+        PhysAddr => &[PhysAddr, DevFrame],
         Ram => &[
             Ram,
             Frame,

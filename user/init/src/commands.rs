@@ -1,0 +1,167 @@
+//! The shell's commands, answered by init: `help`, `ps`, `run`, `kill`,
+//! `mem`, `caps`.
+
+use alloc::format;
+use alloc::string::String;
+use core::fmt::Write;
+use corefish::abi::cspace::{CPtr, task};
+use corefish::abi::invoke::state;
+use corefish::cap::{Cap, kind};
+use corefish::proto::memserv::{MEM_REPLY, STATS};
+use corefish::{SysError, lmp, ram};
+
+use crate::archive::Modules;
+use crate::procs::{Procs, State};
+
+/// What a command produced.
+pub enum Outcome {
+    /// Text to answer now.
+    Answer(String),
+    /// Answer when program `id` ends.
+    WaitFor(u64),
+}
+
+/// Runs one command line.
+pub fn run(procs: &mut Procs, modules: &Modules, line: &str) -> Outcome {
+    let mut words = line.split_whitespace();
+    let answer = match words.next().unwrap_or("") {
+        "help" => help(modules),
+        "ps" => ps(procs),
+        "run" => return run_program(procs, modules, line),
+        "kill" => kill(procs, words.next()),
+        "mem" => mem(),
+        "caps" => caps(procs, words.next()),
+        "" => String::new(),
+        other => format!("unknown command `{other}`; try `help`\n"),
+    };
+    Outcome::Answer(answer)
+}
+
+fn help(modules: &Modules) -> String {
+    let mut text = String::from(
+        "help              this list\n\
+         ps                the programs init started\n\
+         run NAME [ARGS]   start a program from the boot archive and wait for it (`&` at the end: do not wait)\n\
+         kill ID           end a program and free everything it had\n\
+         mem               free and total memory\n\
+         caps ID           the capabilities in a program's CSpace\n\
+         programs:",
+    );
+    for name in modules.names() {
+        let _ = write!(text, " {name}");
+    }
+    text.push('\n');
+    text
+}
+
+fn ps(procs: &mut Procs) -> String {
+    let mut text = String::from("  ID  DISP  STATE        CPU ms  NAME\n");
+    for p in &procs.list {
+        let status = p.child.dispatcher().status().ok();
+        let state = match p.state {
+            State::Running => match status.map(|s| s.state) {
+                Some(state::BLOCKED) => "waiting".into(),
+                _ => String::from("running"),
+            },
+            State::Exited(code) => format!("exited({code})"),
+            State::Faulted(vector) => format!("killed(#{vector})"),
+            State::Killed => "killed".into(),
+        };
+        let (disp, cpu) = status.map_or((0, 0), |s| (s.id, s.runtime_ns / 1_000_000));
+        let _ = writeln!(
+            text,
+            "{:>4}  {:>4}  {:<11}  {:>6}  {}",
+            p.id, disp, state, cpu, p.name
+        );
+    }
+    text
+}
+
+fn run_program(procs: &mut Procs, modules: &Modules, line: &str) -> Outcome {
+    let rest = line.trim_start_matches("run").trim();
+    let (rest, background) = match rest.strip_suffix('&') {
+        Some(r) => (r.trim(), true),
+        None => (rest, false),
+    };
+    let (name, args) = rest.split_once(' ').unwrap_or((rest, ""));
+    if name.is_empty() {
+        return Outcome::Answer("usage: run NAME [ARGS] [&]\n".into());
+    }
+    match procs.start(modules, name, args.trim(), &[]) {
+        Ok(id) if background => Outcome::Answer(format!("started {name} as {id}\n")),
+        Ok(id) => Outcome::WaitFor(id),
+        Err(e) => Outcome::Answer(format!("run: {e}\n")),
+    }
+}
+
+fn kill(procs: &mut Procs, id: Option<&str>) -> String {
+    let Some(id) = id.and_then(|s| s.parse::<u64>().ok()) else {
+        return "usage: kill ID\n".into();
+    };
+    match procs.get(id) {
+        Some(p) if p.state == State::Running => {
+            p.state = State::Killed;
+            procs.release(id);
+            format!("killed {id}\n")
+        }
+        Some(_) => format!("{id} has already ended\n"),
+        None => format!("no program {id}\n"),
+    }
+}
+
+fn mem() -> String {
+    let server = Cap::<kind::EndPoint>::at(task::MEMORY_ENDPOINT);
+    let served = match lmp::call(server, [STATS, 0, 0, 0]) {
+        Ok(reply) if reply.words[0] == MEM_REPLY && reply.words[1] == 0 => {
+            format!(
+                "memory server: {} KiB free of {} KiB\n",
+                reply.words[2] >> 10,
+                reply.words[3] >> 10
+            )
+        }
+        Ok(_) => "memory server: bad answer\n".into(),
+        Err(e) => format!("memory server: {e}\n"),
+    };
+    format!(
+        "{served}init: {} KiB free of its own\n",
+        ram::available() >> 10
+    )
+}
+
+fn caps(procs: &mut Procs, id: Option<&str>) -> String {
+    let Some(id) = id.and_then(|s| s.parse::<u64>().ok()) else {
+        return "usage: caps ID\n".into();
+    };
+    let Some(p) = procs.get(id) else {
+        return format!("no program {id}\n");
+    };
+    if p.state != State::Running {
+        return format!("{id} has ended; its capabilities are gone\n");
+    }
+    let root = p.child.root_cnode();
+    let mut text = format!("capabilities of {} ({}):\n", id, p.name);
+    let slots = Cap::<kind::L1CNode>::at(root.cptr())
+        .identify()
+        .map_or(0, |i| i.extra);
+    for l1 in 0..slots {
+        // An empty root slot holds no L2 CNode.
+        if root.identify_in(CPtr::new(l1, 0)) == Err(SysError::NotACNode) {
+            continue;
+        }
+        for l2 in 0..256 {
+            if let Ok(cap) = root.identify_in(CPtr::new(l1, l2)) {
+                let ty = cap.ty.map_or(String::from("?"), |t| format!("{t:?}"));
+                let _ = writeln!(
+                    text,
+                    "  {l1}.{l2:<3} {ty:<16} base {:#x} size {:#x} rights {:?}",
+                    cap.base, cap.size, cap.rights
+                );
+                if text.len() > 3900 {
+                    text.push_str("  ...\n");
+                    return text;
+                }
+            }
+        }
+    }
+    text
+}

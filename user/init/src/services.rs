@@ -1,0 +1,79 @@
+//! Starting the system's services with exactly the capabilities each needs:
+//! the memory server gets the machine's RAM, the serial driver COM1's ports
+//! and interrupt, the shell endpoints to init and the serial driver.
+
+use corefish::abi::cspace::{CPtr, SlotRef, init, root, task};
+use corefish::cap::{Cap, kind};
+use corefish::{ObjType, Rights, SysError, println, slots};
+
+use crate::archive::Modules;
+use crate::procs::{Gift, Procs};
+
+/// First task slot of the memory server's RAM (as `memserv` expects).
+const MEMSERV_RAM: u32 = 32;
+/// Most RAM regions handed to the memory server.
+const MEMSERV_REGIONS: u32 = 64;
+
+/// Starts the memory server, the serial driver and the shell.
+pub fn start(procs: &mut Procs, modules: &Modules) -> Result<(), SysError> {
+    start_memserv(procs, modules)?;
+    start_serial(procs, modules)?;
+    let started = procs.start(modules, "shell", "", &[]);
+    if let Err(e) = started {
+        println!("init: {e}");
+    }
+    Ok(())
+}
+
+fn start_memserv(procs: &mut Procs, modules: &Modules) -> Result<(), SysError> {
+    let mut gifts: alloc::vec::Vec<Gift> = alloc::vec::Vec::new();
+    for i in 0..256 {
+        let ram = CPtr::new(init::RAM_CNODE, i);
+        if Cap::<kind::Ram>::at(ram).identify().is_ok() && (gifts.len() as u32) < MEMSERV_REGIONS {
+            gifts.push((
+                CPtr::new(root::TASK, MEMSERV_RAM + gifts.len() as u32),
+                ram,
+                Rights::ALL,
+                0,
+            ));
+        }
+    }
+    let id = procs.start(modules, "memserv", "", &gifts).map_err(|e| {
+        println!("init: {e}");
+        SysError::DispatcherNotReady
+    })?;
+    // The RAM is the memory server's now.
+    for &(_, ram, _, _) in &gifts {
+        let _ = Cap::<kind::Ram>::at(ram).delete();
+    }
+    let server = procs
+        .get(id)
+        .map(|p| p.child.endpoint())
+        .ok_or(SysError::DispatcherNotReady)?;
+    server.copy_to(task::MEMORY_ENDPOINT)?;
+    Ok(())
+}
+
+fn start_serial(procs: &mut Procs, modules: &Modules) -> Result<(), SysError> {
+    let ports = slots::alloc()?;
+    Cap::<kind::Ram>::at(init::IO).retype(ObjType::Io, 0x3f8, 8, 1, SlotRef::Slot(ports))?;
+    let line = slots::alloc()?;
+    Cap::<kind::IrqTable>::at(init::IRQ_TABLE).get_source(4, line)?;
+    let vector = slots::alloc()?;
+    Cap::<kind::IrqTable>::at(init::IRQ_TABLE).alloc_dest(vector)?;
+    let gifts = [
+        (CPtr::new(root::TASK, 32), ports, Rights::ALL, 0),
+        (CPtr::new(root::TASK, 33), line, Rights::ALL, 0),
+        (CPtr::new(root::TASK, 34), vector, Rights::ALL, 0),
+    ];
+    let id = procs.start(modules, "serial", "", &gifts).map_err(|e| {
+        println!("init: {e}");
+        SysError::DispatcherNotReady
+    })?;
+    let driver = procs
+        .get(id)
+        .map(|p| p.child.endpoint())
+        .ok_or(SysError::DispatcherNotReady)?;
+    driver.copy_to(task::SERIAL_ENDPOINT)?;
+    Ok(())
+}

@@ -1,0 +1,103 @@
+//! `memserv`: the memory server. Init gives it the machine's free RAM (as
+//! RAM capabilities in its task CNode, slots 32-95); programs ask it for
+//! RAM with [`MEM_REQUEST`] and get a RAM capability of that size, carved
+//! from the regions in turn. It keeps no record of what it gave: a
+//! program's RAM is the program's.
+
+#![no_std]
+#![no_main]
+
+extern crate alloc;
+
+use alloc::vec::Vec;
+use corefish::abi::cspace::{CPtr, SlotRef, root};
+use corefish::abi::error::SysError;
+use corefish::cap::{Cap, kind};
+use corefish::proto::memserv::{MEM_REPLY, MEM_REQUEST, STATS};
+use corefish::{lmp, println, slots};
+
+corefish::entry!(main);
+
+/// First task slot holding a RAM capability from init.
+pub const FIRST_RAM_SLOT: u32 = 32;
+/// Last task slot holding a RAM capability from init.
+pub const LAST_RAM_SLOT: u32 = 95;
+/// Largest single request.
+const MAX_REQUEST: u64 = 1 << 30;
+
+struct Region {
+    cap: Cap<kind::Ram>,
+    size: u64,
+    used: u64,
+}
+
+fn main() -> i32 {
+    let mut regions: Vec<Region> = (FIRST_RAM_SLOT..=LAST_RAM_SLOT)
+        .filter_map(|i| {
+            let cap = Cap::<kind::Ram>::at(CPtr::new(root::TASK, i));
+            let id = cap.identify().ok()?;
+            Some(Region {
+                cap,
+                size: id.size,
+                used: 0,
+            })
+        })
+        .collect();
+    let total: u64 = regions.iter().map(|r| r.size).sum();
+    println!(
+        "memserv: serving {} MiB in {} regions",
+        total >> 20,
+        regions.len()
+    );
+    loop {
+        let request = lmp::recv(lmp::INBOX);
+        let answer = match request.words[0] {
+            MEM_REQUEST => match give(&mut regions, request.words[1]) {
+                Ok(cap) => {
+                    let sent = lmp::reply(&request, [MEM_REPLY, 0, 0, 0], Some(cap));
+                    // The client has its copy; this one is not needed.
+                    let _ = Cap::<kind::Any>::at(cap).delete();
+                    slots::free(cap);
+                    if let Err(e) = sent {
+                        println!("memserv: reply failed: {e}");
+                    }
+                    continue;
+                }
+                Err(e) => [MEM_REPLY, e as u64, 0, 0],
+            },
+            STATS => {
+                let free: u64 = regions.iter().map(|r| r.size - r.used).sum();
+                [MEM_REPLY, 0, free, total]
+            }
+            _ => [MEM_REPLY, SysError::InvalidOperation as u64, 0, 0],
+        };
+        if request.cap.is_some() {
+            let _ = lmp::reply(&request, answer, None);
+        }
+    }
+}
+
+/// Carves `bytes` of RAM from the first region with room, into a fresh slot.
+fn give(regions: &mut [Region], bytes: u64) -> Result<CPtr, SysError> {
+    if bytes == 0 || bytes > MAX_REQUEST {
+        return Err(SysError::BadSize);
+    }
+    let bytes = bytes.next_multiple_of(4096);
+    let region = regions
+        .iter_mut()
+        .find(|r| r.size - r.used >= bytes)
+        .ok_or(SysError::OutOfBounds)?;
+    let slot = slots::alloc()?;
+    if let Err(e) = region.cap.retype(
+        corefish::ObjType::Ram,
+        region.used,
+        bytes,
+        1,
+        SlotRef::Slot(slot),
+    ) {
+        slots::free(slot);
+        return Err(e);
+    }
+    region.used += bytes;
+    Ok(slot)
+}
