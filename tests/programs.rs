@@ -91,6 +91,24 @@ fn user_level_threads() -> Result<(), HarnessError> {
     Ok(())
 }
 
+/// A program handles its own page fault (mapping the page) and trap
+/// (skipping the instruction) through upcalls, and carries on.
+#[test]
+fn faults_handled_by_upcalls() -> Result<(), HarnessError> {
+    let mut m = boot_to_shell("programs_upcalls")?;
+    type_line(&mut m, "run upcalls")?;
+    let verdict = m.expect_line("the upcalls verdict", BOOT_TIMEOUT, |l| {
+        l.starts_with("upcalls: ")
+    })?;
+    assert!(verdict.starts_with("upcalls: ok"), "{verdict}");
+    m.expect("upcalls (id 4) exited with code 0", BOOT_TIMEOUT)?;
+    assert!(
+        !m.lines().iter().any(|l| l.contains("killed")),
+        "the handled faults must not kill it"
+    );
+    Ok(())
+}
+
 /// A program cannot map what it does not hold or reach the hardware
 /// without a capability, and a revoked capability stops working at once in
 /// every holder.

@@ -31,6 +31,26 @@ fn typed_commands_run_and_print() -> Result<(), HarnessError> {
     m.send("mem\r")?;
     m.expect("memory server: ", BOOT_TIMEOUT)?;
 
+    // A program in the background: its capabilities listed, then killed.
+    m.send("run sleeper &\r")?;
+    let started = m.expect("started sleeper as ", BOOT_TIMEOUT)?;
+    let id = started
+        .trim_start_matches("started sleeper as ")
+        .to_string();
+    m.send(&format!("caps {id}\r"))?;
+    m.expect(&format!("capabilities of {id} (sleeper):"), BOOT_TIMEOUT)?;
+    m.expect("L1CNode", BOOT_TIMEOUT)?;
+    m.expect("Dispatcher", BOOT_TIMEOUT)?;
+    m.send(&format!("kill {id}\r"))?;
+    m.expect(&format!("killed {id}"), BOOT_TIMEOUT)?;
+    m.send("ps\r")?;
+    let line = m.expect_line("the sleeper's ps line", BOOT_TIMEOUT, |l| {
+        l.ends_with("sleeper")
+    })?;
+    assert!(line.contains("killed"), "{line}");
+    m.send(&format!("caps {id}\r"))?;
+    m.expect("has ended; its capabilities are gone", BOOT_TIMEOUT)?;
+
     m.send("frobnicate\r")?;
     m.expect("unknown command `frobnicate`", BOOT_TIMEOUT)?;
     Ok(())

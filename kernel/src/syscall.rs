@@ -5,7 +5,7 @@
 use abi::dispatcher::RING_SLOTS;
 use abi::dispatcher::Registers;
 use abi::error::SysError;
-use abi::syscall::{DEBUG_PRINT, EXIT, INVOKE, MAX_PRINT, TIME, WAIT, YIELD};
+use abi::syscall::{DEBUG_PRINT, EXIT, INVOKE, MAX_PRINT, RESUME, TIME, WAIT, YIELD};
 
 use crate::arch::objects::KernelMemory;
 use crate::dispatch::{self, Current, finish_syscall, frame_of};
@@ -19,6 +19,14 @@ pub fn handle(current: Current, regs: &Registers) -> ! {
         WAIT => wait(current, regs.rdi, regs.rsi),
         DEBUG_PRINT => finish_syscall(current, debug_print(current, regs.rdi, regs.rsi)),
         TIME => finish_syscall(current, Ok([time::now_ns(), 0, 0, 0, 0, 0])),
+        RESUME => {
+            let mut mem = KernelMemory::new();
+            if let Some(frame) = frame_of(&mut mem, current.dcb) {
+                frame.set_disabled(false);
+            }
+            mem.dcb(current.dcb).resume = osnode::dcb::Resume::Enabled as u32;
+            dispatch::resume_current(current.dcb)
+        }
         EXIT => {
             let mut mem = KernelMemory::new();
             kill::exit(&mut mem, current.dcb, regs.rdi);

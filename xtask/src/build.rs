@@ -53,9 +53,12 @@ pub const USER_FLAGS: &[&str] = &[
 ];
 
 /// The programs that go into the boot archive (package = binary = module name).
+#[rustfmt::skip]
 pub const PROGRAMS: &[&str] = &[
-    "init", "hello", "memserv", "serial", "shell", "threads", "faulter", "confine", "holder",
-    "lmpring", "lmpnode", "fuzz",
+    // The system.
+    "init", "memserv", "serial", "shell",
+    // Programs to run from the shell, and the tests' programs.
+    "hello", "sleeper", "threads", "upcalls", "faulter", "confine", "holder", "lmpring", "lmpnode", "fuzz",
 ];
 
 /// A CPU driver build that goes into the boot archive.

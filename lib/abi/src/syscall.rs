@@ -27,5 +27,10 @@ pub const TIME: u64 = 4;
 /// any, receives an [`EXIT_MESSAGE`](crate::dispatcher::EXIT_MESSAGE).
 pub const EXIT: u64 = 5;
 
+/// From an upcall handler (upcalls disabled): clear the disabled flag and
+/// continue the enabled save area, i.e. where the dispatcher was when the
+/// upcall was made (possibly changed by the handler). Does not return.
+pub const RESUME: u64 = 6;
+
 /// Largest `DEBUG_PRINT`.
 pub const MAX_PRINT: u64 = 1024;

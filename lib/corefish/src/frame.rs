@@ -68,6 +68,36 @@ pub fn receive_slot(ring: usize) -> u64 {
     }
 }
 
+/// Writes one of the frame's user-owned words (upcall entries and stack).
+fn set_word(offset: usize, value: u64) {
+    // SAFETY: in-frame field, volatile write of an integer.
+    unsafe { field::<u64>(offset).write_volatile(value) }
+}
+
+/// Sets the page-fault and trap upcall entries and the stack upcalls run on.
+pub fn set_upcalls(pagefault: u64, trap: u64, stack_top: u64) {
+    set_word(offset_of!(DispatcherFrame, upcall_stack_top), stack_top);
+    set_word(offset_of!(DispatcherFrame, pagefault_entry), pagefault);
+    set_word(offset_of!(DispatcherFrame, trap_entry), trap);
+}
+
+/// The registers saved in the enabled area (where an upcall interrupted).
+pub fn enabled_registers() -> abi::dispatcher::Registers {
+    let at =
+        offset_of!(DispatcherFrame, enabled_area) + offset_of!(abi::dispatcher::SaveArea, regs);
+    // SAFETY: in-frame save area, volatile read of plain integers.
+    unsafe { field::<abi::dispatcher::Registers>(at).read_volatile() }
+}
+
+/// Changes the registers saved in the enabled area (before resuming them).
+pub fn set_enabled_registers(regs: &abi::dispatcher::Registers) {
+    let at =
+        offset_of!(DispatcherFrame, enabled_area) + offset_of!(abi::dispatcher::SaveArea, regs);
+    // SAFETY: in-frame save area, volatile write of plain integers; the
+    // kernel checks them again before resuming.
+    unsafe { field::<abi::dispatcher::Registers>(at).write_volatile(*regs) }
+}
+
 /// This dispatcher's id (written by the kernel at every dispatch).
 pub fn dispatcher_id() -> u64 {
     // SAFETY: in-frame field, volatile read.

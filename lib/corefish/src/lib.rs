@@ -38,6 +38,7 @@ pub mod spawn;
 mod start;
 pub mod sys;
 pub mod thread;
+pub mod upcall;
 pub mod vspace;
 
 pub use frame::{core_id, dispatcher_id};

@@ -83,6 +83,14 @@ pub fn sleep_until(deadline_ns: u64) {
     }
 }
 
+/// From an upcall handler: continues where the dispatcher was when the
+/// upcall was made (the enabled save area).
+pub fn resume() -> ! {
+    loop {
+        let _ = call(syscall::RESUME, [0; 6]);
+    }
+}
+
 /// Ends this dispatcher with `code`.
 pub fn exit(code: u64) -> ! {
     loop {

@@ -20,9 +20,10 @@ use alloc::string::String;
 use corefish::abi::cspace::{CPtr, root, task};
 use corefish::abi::dispatcher::{EXIT_KIND_FAULTED, EXIT_MESSAGE};
 use corefish::abi::invoke::{MAP_WRITE, state};
+use corefish::abi::syscall;
 use corefish::cap::{Cap, kind};
 use corefish::spawn::{Spec, spawn};
-use corefish::{ObjType, Rights, SysError, lmp, modules, println, ram, slots, vspace};
+use corefish::{ObjType, Rights, SysError, lmp, modules, println, ram, slots, sys, vspace};
 
 corefish::entry!(main);
 
@@ -101,8 +102,37 @@ fn mapping() -> Result<String, String> {
         Cap::<kind::VNode>::at(task::VSPACE_ROOT).map(pdpt, 256, 1, 0, 0, record2),
         SysError::BadArgument,
     )?;
+    // System-call arguments that point where the caller cannot read.
+    let print =
+        |addr: u64, len: u64| sys::call(syscall::DEBUG_PRINT, [addr, len, 0, 0, 0, 0]).map(|_| ());
+    expect(
+        "printing from an unmapped address",
+        print(0xdead_0000, 8),
+        SysError::BadUserPointer,
+    )?;
+    expect(
+        "printing from kernel memory",
+        print(0xffff_8000_0010_0000, 8),
+        SysError::BadUserPointer,
+    )?;
+    expect(
+        "printing across the end of user space",
+        print(0x0000_7fff_ffff_fffc, 8),
+        SysError::BadUserPointer,
+    )?;
+    expect(
+        "printing too much",
+        print(0x40_0000, syscall::MAX_PRINT + 1),
+        SysError::BadArgument,
+    )?;
+    expect(
+        "an unknown system call",
+        sys::call(99, [0; 6]).map(|_| ()),
+        SysError::InvalidSyscall,
+    )?;
     Ok(String::from(
-        "cannot map an empty slot, a missing CNode's slot, an endpoint, a read-only frame writable, or into the kernel half",
+        "cannot map an empty slot, a missing CNode's slot, an endpoint, a read-only frame writable, or into the kernel half; \
+         bad user pointers and unknown system calls are refused",
     ))
 }
 
