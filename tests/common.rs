@@ -79,3 +79,39 @@ pub fn boot_to_shell(name: &str) -> Result<Machine, HarnessError> {
 pub fn type_line(machine: &mut Machine, line: &str) -> Result<(), HarnessError> {
     machine.send(&format!("{line}\r"))
 }
+
+/// Boots with a copy of the boot archive in which `replace` adds or
+/// replaces modules (name, bytes), with `cores` cores and `mem_mib` MiB.
+pub fn boot_with_modules(
+    name: &str,
+    cores: u32,
+    mem_mib: u32,
+    replace: &[(&str, Vec<u8>)],
+) -> Result<Machine, HarnessError> {
+    let mut config = config(cores, mem_mib)?;
+    let bytes = std::fs::read(&config.archive).expect("boot archive");
+    let archive = bootarchive::Archive::parse(&bytes).expect("valid boot archive");
+    let mut builder = bootarchive::ArchiveBuilder::new();
+    for module in archive.modules() {
+        if !replace.iter().any(|(n, _)| *n == module.name) {
+            builder.add(module.name, module.data).expect("module");
+        }
+    }
+    for (module, data) in replace {
+        builder.add(module, data).expect("module");
+    }
+    let dir = harness::workspace_root().join("target").join("qemu-tests");
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    let path = dir.join(format!("{name}.img"));
+    std::fs::write(&path, builder.build()).expect("write archive");
+    config.archive = path;
+    Machine::start(&config, name)
+}
+
+/// The bytes of module `name` of the standard boot archive.
+pub fn standard_module(name: &str) -> Vec<u8> {
+    let images = Images::locate().expect("images");
+    let bytes = std::fs::read(images.archive()).expect("boot archive");
+    let archive = bootarchive::Archive::parse(&bytes).expect("valid boot archive");
+    archive.get(name).expect("module").data.to_vec()
+}

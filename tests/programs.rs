@@ -73,7 +73,7 @@ fn ten_programs_exchange_messages_and_capabilities() -> Result<(), HarnessError>
         ),
         "{ok}"
     );
-    m.expect("lmpring (id 4) exited with code 0", BOOT_TIMEOUT)?;
+    expect_exit(&mut m, "lmpring", 0)?;
     Ok(())
 }
 
@@ -87,7 +87,7 @@ fn user_level_threads() -> Result<(), HarnessError> {
         l.starts_with("threads: ")
     })?;
     assert!(verdict.starts_with("threads: ok"), "{verdict}");
-    m.expect("threads (id 4) exited with code 0", BOOT_TIMEOUT)?;
+    expect_exit(&mut m, "threads", 0)?;
     Ok(())
 }
 
@@ -101,7 +101,7 @@ fn faults_handled_by_upcalls() -> Result<(), HarnessError> {
         l.starts_with("upcalls: ")
     })?;
     assert!(verdict.starts_with("upcalls: ok"), "{verdict}");
-    m.expect("upcalls (id 4) exited with code 0", BOOT_TIMEOUT)?;
+    expect_exit(&mut m, "upcalls", 0)?;
     assert!(
         !m.lines().iter().any(|l| l.contains("killed")),
         "the handled faults must not kill it"
@@ -147,7 +147,7 @@ fn syscall_fuzzer_leaves_a_healthy_system() -> Result<(), HarnessError> {
     })?;
     assert!(verdict.starts_with("fuzz: 100000 invocations"), "{verdict}");
     assert!(verdict.ends_with("health check passed"), "{verdict}");
-    m.expect("fuzz (id 4) exited with code 0", BOOT_TIMEOUT)?;
+    expect_exit(&mut m, "fuzz", 0)?;
     let end = run(&mut m, "run hello after fuzzing")?;
     assert!(end.ends_with("exited with code 2"), "{end}");
     type_line(&mut m, "ps")?;
@@ -155,6 +155,19 @@ fn syscall_fuzzer_leaves_a_healthy_system() -> Result<(), HarnessError> {
     assert!(
         !m.lines().iter().any(|l| l.contains("FATAL")),
         "the kernel faulted"
+    );
+    Ok(())
+}
+
+/// Waits for init's report that program `name` (whatever its id) exited
+/// with `code`.
+fn expect_exit(m: &mut Machine, name: &str, code: u64) -> Result<(), HarnessError> {
+    let line = m.expect_line(&format!("{name}'s exit"), BOOT_TIMEOUT, |l| {
+        l.starts_with(&format!("{name} (id ")) && l.contains(") exited with code ")
+    })?;
+    assert!(
+        line.ends_with(&format!("exited with code {code}")),
+        "{line}"
     );
     Ok(())
 }

@@ -31,13 +31,23 @@ pub struct Report<'a> {
     pub tsc_at_entry: u64,
 }
 
+/// `name version` of this kernel, e.g. `cpudriver 0.1.0`.
+pub fn version_text(params: &BootParams) -> arrayvec::ArrayString<32> {
+    let mut text = arrayvec::ArrayString::new();
+    let _ = core::fmt::Write::write_fmt(
+        &mut text,
+        format_args!("{} {}", params.kernel_name().unwrap_or("?"), crate::VERSION),
+    );
+    text
+}
+
 /// Prints the banner.
 pub fn print(r: &Report<'_>) {
     let core = crate::identity::this_core();
     let name = r.params.kernel_name().unwrap_or("?");
     kprintln!(
         "Corefish {}: CPU driver `{name}` on core {} (APIC {})",
-        env!("CARGO_PKG_VERSION"),
+        crate::VERSION,
         core.core_id,
         core.apic_id
     );

@@ -27,13 +27,21 @@ use osnode::PAddr;
 use osnode::dcb::Resume;
 
 use crate::arch::objects::{Area, KernelMemory, UserFrame};
-use crate::{dispatch, memory, objects, osnode as node, vspace};
+use crate::{memory, objects, vspace};
 
 /// Why the first OSNode could not be made.
 #[derive(Debug)]
 pub enum BootstrapError {
-    /// No `init` module in the boot archive.
-    NoInit,
+    /// The first program's module is not in the boot archive.
+    NoProgram(&'static str),
+    /// There is no boot archive.
+    NoArchive,
+    /// The boot parameters name no KCB.
+    NoKcb,
+    /// The KCB cannot be run by this kernel.
+    BadKcb(osnode::kcb::KcbError),
+    /// The KCB runs on another core (the APIC id).
+    KcbRunning(u32),
     /// The init image is invalid.
     BadImage(elfload::ElfError),
     /// Not enough memory.
@@ -42,22 +50,34 @@ pub enum BootstrapError {
     Caps(&'static str, caps::CapError),
     /// A mapping failed (a kernel bug).
     Map(&'static str, abi::error::SysError),
+    /// An object is not where the plan put it (a kernel bug).
+    Layout(&'static str),
 }
 
 impl core::fmt::Display for BootstrapError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
-            Self::NoInit => f.write_str("the boot archive has no `init` program"),
+            Self::NoProgram(name) => write!(f, "the boot archive has no `{name}` program"),
+            Self::NoArchive => f.write_str("no boot archive"),
+            Self::NoKcb => f.write_str("no KCB to run"),
+            Self::BadKcb(e) => write!(f, "{e}"),
+            Self::KcbRunning(apic) => {
+                write!(f, "the KCB runs on the core with APIC id {apic} already")
+            }
             Self::BadImage(e) => write!(f, "init image: {e}"),
             Self::NoMemory => f.write_str("not enough memory for the first OSNode"),
             Self::Caps(what, e) => write!(f, "{what}: {e}"),
             Self::Map(what, e) => write!(f, "{what}: {e}"),
+            Self::Layout(what) => write!(f, "{what} not where planned"),
         }
     }
 }
 
 /// RAM init gets for itself (the rest goes to it as the machine's RAM).
 const INIT_RAM: u64 = 8 << 20;
+/// RAM a monitor gets for itself (the rest of its core's memory goes to it
+/// in its RAM CNode).
+const MONITOR_RAM: u64 = 2 << 20;
 
 /// A bump allocator over the boot region.
 struct Region {
@@ -118,6 +138,46 @@ impl Builder {
         objects::init_object(&mut self.mem, self.kcb, dest);
         self.commit();
         Ok(self.mem.read(dest).cap)
+    }
+
+    /// A Frame capability with `rights` for memory that is not the OSNode's
+    /// own (the archive, shared pages): made from a temporary RAM root in
+    /// scratch slots of the CNode at `scratch_base`.
+    fn frame_cap(
+        &mut self,
+        range: PhysRange,
+        rights: Rights,
+        dest: CteAddr,
+        scratch_base: u64,
+        what: &'static str,
+    ) -> Result<(), BootstrapError> {
+        let scratch_ram = slot(scratch_base, L2_SLOTS - 1);
+        let scratch_frame = slot(scratch_base, L2_SLOTS - 2);
+        self.root_cap(ObjType::Ram, range.base, range.size, scratch_ram, what)?;
+        let made = caps::ops::retype(
+            &mut self.mem,
+            &mut self.root,
+            scratch_ram,
+            ObjType::Frame,
+            0,
+            range.size,
+            1,
+            &[scratch_frame],
+        )
+        .and_then(|()| {
+            caps::ops::mint(
+                &mut self.mem,
+                &mut self.root,
+                scratch_frame,
+                dest,
+                rights,
+                0,
+            )
+        })
+        .and_then(|()| caps::ops::delete(&mut self.mem, &mut self.root, scratch_frame).map(|_| ()))
+        .and_then(|()| caps::ops::delete(&mut self.mem, &mut self.root, scratch_ram).map(|_| ()));
+        self.commit();
+        made.map_err(|e| BootstrapError::Caps(what, e))
     }
 
     /// Creates a root capability.
@@ -197,19 +257,79 @@ fn indices(virt: u64) -> (u64, u64, u64, u64) {
     )
 }
 
-/// Builds the first OSNode and runs init. Returns only on failure.
-pub fn start(params: &BootParams, archive: &bootarchive::Archive<'_>) -> BootstrapError {
-    match build(params, archive) {
-        Ok(kcb) => {
-            node::set_current(kcb);
-            dispatch::schedule()
-        }
-        Err(e) => e,
-    }
+/// Which OSNode is being made.
+#[derive(Debug, Clone, Copy)]
+enum Role {
+    /// The machine's first: its KCB is made here; its first program is
+    /// `init`, with every resource of the machine.
+    First {
+        /// The system page (given to init for the boot driver).
+        system_phys: u64,
+    },
+    /// A later core's: its KCB was made by the boot driver; its first
+    /// program is `monitor`, with the memory the boot driver gave.
+    Monitor,
 }
 
-fn build(params: &BootParams, archive: &bootarchive::Archive<'_>) -> Result<PAddr, BootstrapError> {
-    let module = archive.get("init").ok_or(BootstrapError::NoInit)?;
+/// Builds the first OSNode with init; returns its KCB.
+pub fn first_osnode(
+    params: &BootParams,
+    archive: &bootarchive::Archive<'_>,
+    system_phys: u64,
+) -> Result<PAddr, BootstrapError> {
+    let kcb = build(params, archive, Role::First { system_phys })?;
+    crate::system::set_core_of(0, params.apic_id);
+    Ok(kcb)
+}
+
+/// Runs the KCB a boot driver gave this core: a fresh one gets a monitor;
+/// one that ran before (on any core, under any kernel) resumes as it was.
+pub fn run_osnode(
+    params: &BootParams,
+    archive: &bootarchive::Archive<'_>,
+) -> Result<PAddr, BootstrapError> {
+    let kcb = params.kcb_phys;
+    if kcb == 0 {
+        return Err(BootstrapError::NoKcb);
+    }
+    let mut mem = KernelMemory::new();
+    let (id, started) = {
+        let k = mem.kcb(kcb);
+        k.validate().map_err(BootstrapError::BadKcb)?;
+        (k.id, k.flags & osnode::kcb::KCB_STARTED != 0)
+    };
+    let me = params.apic_id;
+    if started {
+        if let Some(apic) = crate::system::core_of(id).filter(|&a| a != me) {
+            return Err(BootstrapError::KcbRunning(apic));
+        }
+        let k = mem.kcb(kcb);
+        k.last_core = params.core_id;
+        k.last_apic = me;
+        // The dispatcher that was running when its core stopped goes first.
+        let interrupted = core::mem::replace(&mut k.current, 0);
+        if interrupted != 0 {
+            let mut queue = mem.kcb(kcb).run_queue;
+            queue.push_back(&mut mem, interrupted);
+            mem.kcb(kcb).run_queue = queue;
+        }
+        return Ok(kcb);
+    }
+    build(params, archive, Role::Monitor)
+}
+
+fn build(
+    params: &BootParams,
+    archive: &bootarchive::Archive<'_>,
+    role: Role,
+) -> Result<PAddr, BootstrapError> {
+    let program = match role {
+        Role::First { .. } => "init",
+        Role::Monitor => "monitor",
+    };
+    let module = archive
+        .get(program)
+        .ok_or(BootstrapError::NoProgram(program))?;
     let image = ElfImage::parse(module.data).map_err(BootstrapError::BadImage)?;
     if !image.is_relocatable() || image.memory_size() > abi::layout::PROGRAM_MAX {
         return Err(BootstrapError::BadImage(elfload::ElfError::ImageTooLarge));
@@ -244,7 +364,13 @@ fn build(params: &BootParams, archive: &bootarchive::Archive<'_>) -> Result<PAdd
         init::DEVICE_CNODE,
         init::PAGE_CNODE,
     ];
-    let cnode_at = |i: u64| base + (i + 1) * 16 * 1024;
+    // The first OSNode's KCB comes first; a monitor's KCB is the boot
+    // driver's, elsewhere.
+    let kcb_slots = match role {
+        Role::First { .. } => 1,
+        Role::Monitor => 0,
+    };
+    let cnode_at = |i: u64| base + (i + kcb_slots) * 16 * 1024;
     let l1_base = cnode_at(0);
     let l2_base = |root_slot: u32| {
         let position = L2_ORDER.iter().position(|&s| s == root_slot).unwrap_or(0);
@@ -257,20 +383,35 @@ fn build(params: &BootParams, archive: &bootarchive::Archive<'_>) -> Result<PAdd
     b.ram = slot(page_base, L2_SLOTS - 1);
     b.root_cap(ObjType::Ram, base, total, b.ram, "boot region")?;
 
-    let kcb_cap = b.object(
-        ObjType::KernelControlBlock,
-        caps::KCB_SIZE,
-        slot(res_base, init::KCB.l2()),
-        "KCB",
-    )?;
-    b.kcb = kcb_cap.base;
+    match role {
+        Role::First { .. } => {
+            let kcb_cap = b.object(
+                ObjType::KernelControlBlock,
+                caps::KCB_SIZE,
+                slot(res_base, init::KCB.l2()),
+                "KCB",
+            )?;
+            b.kcb = kcb_cap.base;
+        }
+        Role::Monitor => {
+            // The boot driver made it (and owns its capability, in its
+            // OSNode) and chose its id.
+            b.kcb = params.kcb_phys;
+            let k = b.mem.kcb(b.kcb);
+            k.id = params.osnode_id;
+            k.mdb_root = 0;
+        }
+    }
     b.commit();
-    let _ = b.object(
+    let l1 = b.object(
         ObjType::L1CNode,
         256 * caps::CTE_SIZE,
         slot(task_base, task::ROOT_CNODE.l2()),
         "root CNode",
     )?;
+    if l1.base != l1_base {
+        return Err(BootstrapError::Layout("root CNode"));
+    }
     for root_slot in L2_ORDER {
         let cnode = b.object(
             ObjType::L2CNode,
@@ -278,7 +419,9 @@ fn build(params: &BootParams, archive: &bootarchive::Archive<'_>) -> Result<PAdd
             slot(l1_base, root_slot),
             "L2 CNode",
         )?;
-        debug_assert_eq!(cnode.base, l2_base(root_slot));
+        if cnode.base != l2_base(root_slot) {
+            return Err(BootstrapError::Layout("L2 CNode"));
+        }
     }
     b.copy(
         slot(l1_base, root::TASK),
@@ -441,19 +584,24 @@ fn build(params: &BootParams, archive: &bootarchive::Archive<'_>) -> Result<PAdd
         .map_err(|e| BootstrapError::Caps("boot region", e))?;
     b.commit();
 
-    // Init's own RAM for its runtime (heap, page tables, slots).
-    let initial = memory::alloc_region(INIT_RAM, FRAME_SIZE).ok_or(BootstrapError::NoMemory)?;
+    // The first program's own RAM for its runtime (heap, page tables, slots).
+    let own = match role {
+        Role::First { .. } => INIT_RAM,
+        Role::Monitor => MONITOR_RAM,
+    };
+    let initial = memory::alloc_region(own, FRAME_SIZE).ok_or(BootstrapError::NoMemory)?;
     b.root_cap(
         ObjType::Ram,
         initial,
-        INIT_RAM,
+        own,
         slot(task_base, task::INITIAL_RAM.l2()),
-        "init's RAM",
+        "the first program's RAM",
     )?;
     grant_resources(
         &mut b,
         params,
         archive,
+        role,
         res_base,
         l2_base(init::RAM_CNODE),
         l2_base(init::DEVICE_CNODE),
@@ -499,7 +647,7 @@ fn build(params: &BootParams, archive: &bootarchive::Archive<'_>) -> Result<PAdd
         let d = b.mem.dcb(dcb_at);
         d.frame_phys = frame.base;
         d.vspace_phys = pml4.base;
-        d.name[..4].copy_from_slice(b"init");
+        d.name[..program.len()].copy_from_slice(program.as_bytes());
         d.state = abi::invoke::state::RUNNABLE;
         d.resume = Resume::Run as u32;
     }
@@ -509,9 +657,16 @@ fn build(params: &BootParams, archive: &bootarchive::Archive<'_>) -> Result<PAdd
     let mut queue = b.mem.kcb(b.kcb).run_queue;
     queue.push_back(&mut b.mem, dcb_at);
     b.mem.kcb(b.kcb).run_queue = queue;
-    b.mem.kcb(b.kcb).id = 0;
+    let k = b.mem.kcb(b.kcb);
+    k.flags |= osnode::kcb::KCB_STARTED;
+    k.last_core = params.core_id;
+    k.last_apic = params.apic_id;
+    if matches!(role, Role::First { .. }) {
+        k.id = 0;
+    }
     log::info!(
-        "first OSNode: KCB at {:#x}, init ({} KiB) in a {} KiB boot region, {} KiB of RAM given to init",
+        "OSNode {}: KCB at {:#x}, {program} ({} KiB) in a {} KiB boot region, {} KiB of RAM given to it",
+        k.id,
         b.kcb,
         image_size >> 10,
         total >> 10,
@@ -547,12 +702,16 @@ fn write_initial_frame(frame: &UserFrame, entry: u64) {
     frame.store(Area::Enabled, &regs, &FpuState::default());
 }
 
-/// Gives init the resources: Kernel, IRQ table, I/O ports, IPI, the boot
-/// archive (read-only), every free RAM region and the device memory.
+/// Gives the first program its resources. Init: Kernel, IRQ table, I/O
+/// ports, IPI, the boot archive (read-only), the system page, every free
+/// RAM region and the device memory. A monitor: Kernel, IRQ table, IPI, the
+/// archive, its channel to the first OSNode and the rest of its core's RAM.
+#[allow(clippy::too_many_arguments)]
 fn grant_resources(
     b: &mut Builder,
     params: &BootParams,
     archive: &bootarchive::Archive<'_>,
+    role: Role,
     res_base: u64,
     ram_base: u64,
     device_base: u64,
@@ -571,13 +730,15 @@ fn grant_resources(
         slot(res_base, init::IRQ_TABLE.l2()),
         "IRQ table",
     )?;
-    b.root_cap(
-        ObjType::Io,
-        0,
-        0x1_0000,
-        slot(res_base, init::IO.l2()),
-        "I/O ports",
-    )?;
+    if let Role::First { .. } = role {
+        b.root_cap(
+            ObjType::Io,
+            0,
+            0x1_0000,
+            slot(res_base, init::IO.l2()),
+            "I/O ports",
+        )?;
+    }
     b.root_cap(
         ObjType::Ipi,
         0,
@@ -586,43 +747,40 @@ fn grant_resources(
         "IPI capability",
     )?;
 
-    // The archive: RAM -> Frame, then a read-only copy for init.
+    // The archive (read-only) and, per role, the system page or the channel.
     let archive_range = PhysRange::new(params.archive_phys, archive.total_len() as u64)
         .align_out(FRAME_SIZE)
         .unwrap_or(PhysRange::new(params.archive_phys, FRAME_SIZE));
-    let scratch_ram = slot(res_base, L2_SLOTS - 1);
-    let scratch_frame = slot(res_base, L2_SLOTS - 2);
-    b.root_cap(
-        ObjType::Ram,
-        archive_range.base,
-        archive_range.size,
-        scratch_ram,
-        "archive RAM",
-    )?;
-    caps::ops::retype(
-        &mut b.mem,
-        &mut b.root,
-        scratch_ram,
-        ObjType::Frame,
-        0,
-        archive_range.size,
-        1,
-        &[scratch_frame],
-    )
-    .map_err(|e| BootstrapError::Caps("archive frame", e))?;
-    caps::ops::mint(
-        &mut b.mem,
-        &mut b.root,
-        scratch_frame,
-        slot(res_base, init::ARCHIVE.l2()),
+    b.frame_cap(
+        archive_range,
         Rights::READ,
-        0,
-    )
-    .map_err(|e| BootstrapError::Caps("archive frame", e))?;
-    caps::ops::delete(&mut b.mem, &mut b.root, scratch_frame)
-        .map_err(|e| BootstrapError::Caps("archive frame", e))?;
-    caps::ops::delete(&mut b.mem, &mut b.root, scratch_ram)
-        .map_err(|e| BootstrapError::Caps("archive RAM", e))?;
+        slot(res_base, init::ARCHIVE.l2()),
+        res_base,
+        "boot archive",
+    )?;
+    match role {
+        Role::First { system_phys } if system_phys != 0 => {
+            let page = PhysRange::new(system_phys, FRAME_SIZE);
+            b.frame_cap(
+                page,
+                Rights::ALL,
+                slot(res_base, init::SYSTEM_PAGE.l2()),
+                res_base,
+                "system page",
+            )?;
+        }
+        Role::Monitor if params.channel_phys != 0 => {
+            let channel = PhysRange::new(params.channel_phys, params.channel_size.max(FRAME_SIZE));
+            b.frame_cap(
+                channel,
+                Rights::ALL,
+                slot(res_base, init::CHANNEL.l2()),
+                res_base,
+                "channel",
+            )?;
+        }
+        _ => {}
+    }
 
     let mut index = 0;
     for range in memory::take_all_free() {
@@ -638,6 +796,10 @@ fn grant_resources(
             "RAM",
         )?;
         index += 1;
+    }
+    if let Role::Monitor = role {
+        b.commit();
+        return Ok(());
     }
     let mut index = 0;
     for range in crate::platform::device_ranges(&params.memory_map) {

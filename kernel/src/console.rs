@@ -1,10 +1,9 @@
 //! The kernel's serial console (COM1): the one output of the CPU driver.
 //!
 //! The first boot stage programs the UART; kernels only attach to it.
-//! Writers take a spin lock local to this kernel instance. Each core runs
-//! its own copy of the kernel, so the lock orders output within one core
-//! only; cores share the UART itself, byte by byte (a later issue gives the
-//! console to a user-level driver).
+//! Writers take a spin lock local to this kernel instance, then the console
+//! lock of the system page, which orders whole writes between the kernels
+//! of different cores (the UART is one device for all of them).
 
 use core::fmt::Write;
 
@@ -17,12 +16,16 @@ static CONSOLE: Mutex<Serial> = Mutex::new(unsafe { Serial::attach(COM1) });
 
 /// Writes formatted text.
 pub fn write_fmt(args: core::fmt::Arguments<'_>) {
-    let _ = CONSOLE.lock().write_fmt(args);
+    let mut serial = CONSOLE.lock();
+    crate::system::lock_console();
+    let _ = serial.write_fmt(args);
+    crate::system::unlock_console();
 }
 
 /// Writes raw bytes (a program's output); non-ASCII bytes are shown as `?`.
 pub fn write_bytes(bytes: &[u8]) {
     let mut serial = CONSOLE.lock();
+    crate::system::lock_console();
     for &b in bytes {
         match b {
             b'\n' => {
@@ -33,6 +36,7 @@ pub fn write_bytes(bytes: &[u8]) {
             _ => serial.write_byte(b'?'),
         }
     }
+    crate::system::unlock_console();
 }
 
 /// A writer for fatal reports: the console if it is free, otherwise a

@@ -35,19 +35,29 @@ mod invoke;
 mod kill;
 mod lmp;
 mod logger;
+mod machine;
 mod memory;
 mod objects;
 mod osnode;
 mod platform;
 mod selftest;
 mod syscall;
+mod system;
 mod time;
 mod timer;
 mod usermem;
 mod vspace;
 
-use bootproto::params::BootParams;
+use bootproto::params::{ACK_ENTERED, ACK_REFUSED, ACK_RUNNING, BootAck, BootParams, FIRST_CORE};
 use log::{LevelFilter, info, warn};
+
+/// This kernel's version (the `v2` build differs visibly: its scheduling
+/// quantum is shorter).
+pub const VERSION: &str = if cfg!(feature = "v2") {
+    concat!(env!("CARGO_PKG_VERSION"), "-v2")
+} else {
+    env!("CARGO_PKG_VERSION")
+};
 
 /// How long the PIT calibration window lasts.
 const CALIBRATION_MS: u64 = 20;
@@ -95,17 +105,38 @@ pub extern "C" fn kernel_main(params_ptr: *const BootParams) -> ! {
             fatal::stop_core("no page tables");
         }
     };
-    arch::pic::disable();
-    arch::apic::init();
-    let mut rates = arch::pit::calibrate(CALIBRATION_MS);
-    if params.tsc_hz != 0 {
-        // The starter knows the TSC rate better (it measured for longer).
-        rates.tsc_hz = params.tsc_hz;
+    let first = params.flags & FIRST_CORE != 0;
+    if first {
+        arch::pic::disable();
     }
+    arch::apic::init();
+    // Only the first core measures the clocks (the PIT is one device for the
+    // whole machine); the boot driver passes the rates to the others.
+    let rates = if first || params.tsc_hz == 0 || params.apic_timer_hz == 0 {
+        let mut measured = arch::pit::calibrate(CALIBRATION_MS);
+        if params.tsc_hz != 0 {
+            measured.tsc_hz = params.tsc_hz;
+        }
+        measured
+    } else {
+        arch::pit::Rates {
+            tsc_hz: params.tsc_hz,
+            apic_timer_hz: params.apic_timer_hz,
+        }
+    };
     time::set_tsc_hz(rates.tsc_hz);
     time::set_apic_timer_hz(rates.apic_timer_hz);
+    let system_phys = if first {
+        memory::alloc_low_frame().unwrap_or(0)
+    } else {
+        params.system_phys
+    };
+    if first && system_phys != 0 {
+        arch::objects::KernelMemory::new().zero(system_phys, 4096);
+    }
+    system::set(system_phys);
     info!(
-        "kernel `{}` at {:#x}, direct map up to {direct_top:#x}",
+        "kernel `{}` {VERSION} at {:#x}, direct map up to {direct_top:#x}",
         params.kernel_name().unwrap_or("?"),
         identity::image_base()
     );
@@ -125,23 +156,26 @@ pub extern "C" fn kernel_main(params_ptr: *const BootParams) -> ! {
             fatal::stop_core("no ACPI");
         }
     };
-    for io in platform.ioapics() {
-        // SAFETY: the address comes from the MADT and lies in the low 4 GiB,
-        // which the direct map covers uncached where no memory is.
-        let ioapic = unsafe { arch::ioapic::IoApic::at(io.phys) };
-        ioapic.mask_all();
+    if first {
+        for io in platform.ioapics() {
+            // SAFETY: the address comes from the MADT and lies in the low
+            // 4 GiB, which the direct map covers uncached where no memory is.
+            let ioapic = unsafe { arch::ioapic::IoApic::at(io.phys) };
+            ioapic.mask_all();
+        }
     }
     let platform = platform::set(platform);
+    machine::set(machine::Machine {
+        tsc_hz: rates.tsc_hz,
+        apic_timer_hz: rates.apic_timer_hz,
+        phys_top: params.phys_top,
+        rsdp: params.rsdp_phys,
+        memory_map: params.memory_map,
+        version: banner::version_text(&params),
+    });
 
-    let waited = timer::one_shot_check(TIMER_CHECK_MS);
-    info!(
-        "timer: {TIMER_CHECK_MS} ms one-shot interrupt arrived after {}.{:03} ms",
-        waited / 1_000_000,
-        waited / 1000 % 1000
-    );
-
-    // SAFETY: the loader marked the archive's memory as BootArchive, which
-    // no one writes, and the direct map covers it.
+    // SAFETY: the archive's memory is never written (the loader marked it
+    // BootArchive; boot drivers pass the same range) and is direct-mapped.
     let archive_bytes =
         unsafe { arch::phys_bytes(params.archive_phys, params.archive_size as usize) };
     let archive = match bootarchive::Archive::parse(archive_bytes) {
@@ -151,24 +185,61 @@ pub extern "C" fn kernel_main(params_ptr: *const BootParams) -> ! {
             None
         }
     };
-    banner::print(&banner::Report {
-        params: &params,
-        platform,
-        archive,
-        rates,
-        tsc_at_entry,
-    });
+    if first {
+        let waited = timer::one_shot_check(TIMER_CHECK_MS);
+        info!(
+            "timer: {TIMER_CHECK_MS} ms one-shot interrupt arrived after {}.{:03} ms",
+            waited / 1_000_000,
+            waited / 1000 % 1000
+        );
+        banner::print(&banner::Report {
+            params: &params,
+            platform,
+            archive,
+            rates,
+            tsc_at_entry,
+        });
+    }
 
     if let Some(fault) = selftest::requested(cmdline) {
         info!("selftest: provoking {fault}");
         arch::provoke_fault(fault);
     }
-    match archive {
-        Some(archive) => {
-            let error = bootstrap::start(&params, &archive);
-            log::error!("cannot start the first OSNode: {error}");
+    let mut ack = BootAck {
+        stage: ACK_ENTERED,
+        tsc_entered: tsc_at_entry,
+        tsc_initialised: cpu::instr::rdtsc(),
+        ..BootAck::default()
+    };
+    let version = banner::version_text(&params);
+    let n = version.len().min(ack.version.len() - 1);
+    ack.version[..n].copy_from_slice(&version.as_bytes()[..n]);
+    let started = match archive {
+        Some(archive) if first => bootstrap::first_osnode(&params, &archive, system_phys),
+        Some(archive) => bootstrap::run_osnode(&params, &archive),
+        None => Err(bootstrap::BootstrapError::NoArchive),
+    };
+    match started {
+        Ok(kcb) => {
+            if !first {
+                info!(
+                    "core {} (APIC {}) runs OSNode {} under `{version}`",
+                    params.core_id,
+                    params.apic_id,
+                    arch::objects::KernelMemory::new().kcb(kcb).id
+                );
+            }
+            ack.stage = ACK_RUNNING;
+            ack.tsc_running = cpu::instr::rdtsc();
+            arch::entry::write_ack(params_ptr, &ack);
+            osnode::set_current(kcb);
+            dispatch::schedule()
         }
-        None => log::error!("no boot archive: nothing to run"),
+        Err(e) => {
+            ack.stage = ACK_REFUSED;
+            arch::entry::write_ack(params_ptr, &ack);
+            log::error!("core {}: cannot run an OSNode: {e}", params.core_id);
+        }
     }
     info!("core {} idle", params.core_id);
     loop {

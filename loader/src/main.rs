@@ -103,6 +103,8 @@ fn run(start_info: u32, tsc_at_start: u64) -> Result<core::convert::Infallible, 
         )
     };
     image.load_into(dest, bias).map_err(LoaderError::Elf)?;
+    let entry_code = dest.get(image.entry() as usize..).unwrap_or(&[]);
+    bootproto::starter::check_entry(entry_code).map_err(LoaderError::NotACpuDriver)?;
     println!(
         "loader: `{kernel_name}` ({} KiB, {} relocations) at physical {kernel_phys:#x}, running at {bias:#x}",
         image.memory_size() >> 10,
@@ -127,9 +129,17 @@ fn run(start_info: u32, tsc_at_start: u64) -> Result<core::convert::Infallible, 
         .set_cmdline(info.cmdline)
         .map_err(|_| LoaderError::CmdlineTooLong)?;
     params.memory_map = map;
+    params.flags = bootproto::params::FIRST_CORE;
     params.tsc_at_handoff = cpu::instr::rdtsc();
     // SAFETY: the first page of `block` is ours (see above).
-    unsafe { (params_phys as usize as *mut BootParams).write(params) };
+    let page = unsafe {
+        core::slice::from_raw_parts_mut(
+            params_phys as usize as *mut u8,
+            bootproto::params::PARAMS_PAGE,
+        )
+    };
+    page.fill(0);
+    params.encode(page);
 
     // SAFETY: the image is loaded and relocated for `bias`, and its
     // boot-parameter page is filled; the loader's page tables map both.
@@ -145,6 +155,7 @@ enum LoaderError {
     NoKernel,
     Elf(elfload::ElfError),
     NotPie,
+    NotACpuDriver(bootproto::starter::StarterError),
     Placement(placement::PlacementError),
     NameTooLong,
     CmdlineTooLong,
@@ -160,6 +171,7 @@ impl core::fmt::Display for LoaderError {
             Self::NoKernel => f.write_str("the boot archive has no module of that name"),
             Self::Elf(e) => write!(f, "kernel image: {e}"),
             Self::NotPie => f.write_str("kernel image is not a static PIE linked at 0"),
+            Self::NotACpuDriver(e) => write!(f, "kernel image: {e}"),
             Self::Placement(e) => write!(f, "{e}"),
             Self::NameTooLong => f.write_str("kernel name too long"),
             Self::CmdlineTooLong => f.write_str("command line too long for the boot parameters"),

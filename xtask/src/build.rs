@@ -56,7 +56,7 @@ pub const USER_FLAGS: &[&str] = &[
 #[rustfmt::skip]
 pub const PROGRAMS: &[&str] = &[
     // The system.
-    "init", "memserv", "serial", "shell",
+    "init", "memserv", "serial", "shell", "monitor", "corectrl",
     // Programs to run from the shell, and the tests' programs.
     "hello", "sleeper", "threads", "upcalls", "faulter", "confine", "holder", "lmpring", "lmpnode", "fuzz",
 ];
@@ -70,10 +70,18 @@ pub struct KernelVariant {
 }
 
 /// Every CPU driver the boot archive carries.
-pub const KERNELS: &[KernelVariant] = &[KernelVariant {
-    name: "cpudriver",
-    features: &[],
-}];
+pub const KERNELS: &[KernelVariant] = &[
+    KernelVariant {
+        name: "cpudriver",
+        features: &[],
+    },
+    // The same source with a different version string and time slice, for
+    // booting cores with another kernel and updating kernels.
+    KernelVariant {
+        name: "cpudriver-v2",
+        features: &["v2"],
+    },
+];
 
 /// The cargo that runs xtask.
 pub fn cargo() -> String {
@@ -143,7 +151,9 @@ pub fn build_all() -> Result<Images, String> {
 
     let mut archive = ArchiveBuilder::new();
     for variant in KERNELS {
-        let kernel_dir = target.join("kernel");
+        // A target directory per variant, so that switching features does
+        // not rebuild the other.
+        let kernel_dir = target.join(format!("kernel-{}", variant.name));
         let elf = build_image(
             "cpudriver",
             "cpudriver",
@@ -171,6 +181,14 @@ pub fn build_all() -> Result<Images, String> {
             .add(program, &bytes)
             .map_err(|e| format!("boot archive: {e}"))?;
     }
+    let config = harness::workspace_root()
+        .join("user")
+        .join(bootcmd::CONFIG_MODULE);
+    let bytes =
+        std::fs::read(&config).map_err(|e| format!("cannot read {}: {e}", config.display()))?;
+    archive
+        .add(bootcmd::CONFIG_MODULE, &bytes)
+        .map_err(|e| format!("boot archive: {e}"))?;
     std::fs::write(images.archive(), archive.build())
         .map_err(|e| format!("cannot write the boot archive: {e}"))?;
     Ok(images)

@@ -95,3 +95,30 @@ pub fn stop_timer() {
     r.write(LVT_TIMER, LVT_MASKED | vectors::APIC_TIMER as u32);
     r.write(TIMER_INITIAL, 0);
 }
+
+const ICR_LOW: usize = 0x300;
+const ICR_HIGH: usize = 0x310;
+const ICR_PENDING: u32 = 1 << 12;
+const ICR_INIT: u32 = 0b101 << 8 | 1 << 14;
+const ICR_STARTUP: u32 = 0b110 << 8 | 1 << 14;
+
+/// Sends an inter-processor interrupt command to `apic_id` and waits until
+/// the APIC has accepted it.
+fn send_ipi(apic_id: u32, command: u32) {
+    let r = regs();
+    r.write(ICR_HIGH, apic_id << 24);
+    r.write(ICR_LOW, command);
+    while r.read(ICR_LOW) & ICR_PENDING != 0 {
+        core::hint::spin_loop();
+    }
+}
+
+/// INIT to another core (it resets and waits for STARTUP).
+pub fn send_init(apic_id: u32) {
+    send_ipi(apic_id, ICR_INIT);
+}
+
+/// STARTUP to another core: it starts in real mode at `vector << 12`.
+pub fn send_startup(apic_id: u32, vector: u8) {
+    send_ipi(apic_id, ICR_STARTUP | u32::from(vector));
+}

@@ -13,7 +13,11 @@ use crate::arch::stack::{BOOT_STACK, STACK_SIZE};
 #[unsafe(link_section = ".text.entry")]
 pub unsafe extern "C" fn _start() -> ! {
     core::arch::naked_asm!(
-        "cli",
+        // The preamble boot drivers check (`bootproto::starter::check_entry`).
+        "jmp 3f",
+        ".ascii \"CFCPUDRV\"",
+        ".long {version}",
+        "3: cli",
         "cld",
         "lea rsp, [rip + {stack} + {size}]",
         "xor ebp, ebp",
@@ -25,15 +29,37 @@ pub unsafe extern "C" fn _start() -> ! {
         stack = sym BOOT_STACK,
         size = const STACK_SIZE,
         main = sym crate::kernel_main,
+        version = const bootproto::params::BOOT_PARAMS_VERSION,
     )
 }
 
-/// Copies the boot parameters out of the starter's page.
+/// The starter's boot-parameter page.
+fn params_page(ptr: *const bootproto::params::BootParams) -> &'static mut [u8] {
+    // SAFETY: the entry contract makes `ptr` the direct-map address of a
+    // boot-parameter page (PARAMS_PAGE bytes) that the starter gave this
+    // kernel; it is read at entry and written only for acknowledgements.
+    unsafe { core::slice::from_raw_parts_mut(ptr as *mut u8, bootproto::params::PARAMS_PAGE) }
+}
+
+/// Reads the boot parameters out of the starter's page.
 pub fn read_boot_params(
     ptr: *const bootproto::params::BootParams,
 ) -> bootproto::params::BootParams {
-    // SAFETY: the entry contract makes `ptr` the direct-map address of a
-    // readable boot-parameter page; `BootParams` is plain integers and byte
-    // arrays, so any content is a valid value (it is validated next).
-    unsafe { ptr.read() }
+    bootproto::params::BootParams::decode(params_page(ptr))
+}
+
+/// Reports progress to the starter in the boot-parameter page: everything
+/// but the stage word first, then the stage with a Release store, so that a
+/// starter that sees the stage (with an Acquire load) sees the rest.
+pub fn write_ack(ptr: *const bootproto::params::BootParams, ack: &bootproto::params::BootAck) {
+    let page = params_page(ptr);
+    let mut rest = *ack;
+    rest.stage = 0;
+    rest.encode(page);
+    let stage = &mut page[bootproto::params::ACK_OFFSET..bootproto::params::ACK_OFFSET + 8];
+    // SAFETY: ACK_OFFSET is a multiple of 8 in a page-aligned page, so the
+    // pointer is aligned for a u64; the bytes are this page's and the starter
+    // only reads them atomically.
+    let word = unsafe { core::sync::atomic::AtomicU64::from_ptr(stage.as_mut_ptr().cast::<u64>()) };
+    word.store(ack.stage, core::sync::atomic::Ordering::Release);
 }

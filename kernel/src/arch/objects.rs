@@ -99,6 +99,14 @@ impl DcbMemory for KernelMemory {
     }
 }
 
+/// A 32-bit word of the system page, for atomic access.
+pub fn shared_word(phys: PAddr) -> &'static core::sync::atomic::AtomicU32 {
+    // SAFETY: `phys` is a 4-aligned word of the system page, a page of RAM
+    // every kernel keeps mapped (direct map) for the machine's lifetime and
+    // only ever accesses through atomics.
+    unsafe { &*(phys_to_virt(phys) as *const core::sync::atomic::AtomicU32) }
+}
+
 /// Which save area of a dispatcher frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Area {

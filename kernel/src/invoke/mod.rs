@@ -6,6 +6,7 @@
 mod caps_ops;
 mod devices;
 mod dispatcher;
+mod kernel;
 mod vnode;
 
 use abi::cspace::CPtr;
@@ -107,6 +108,12 @@ fn run(current: Current, regs: &Registers) -> Result<Results, SysError> {
         op::IRQ_CONNECT if ty == ObjType::IrqDest => devices::irq_connect(&mut inv),
         op::IRQ_ROUTE if ty == ObjType::IrqSrc => devices::irq_route(&mut inv),
         op::IRQ_ACK if ty == ObjType::IrqSrc => devices::irq_ack(&mut inv),
+        op::KERNEL_INFO if ty == ObjType::Kernel => kernel::info(&mut inv),
+        op::KERNEL_CORE if ty == ObjType::Kernel => kernel::core(&mut inv),
+        op::KERNEL_MEMORY_REGION if ty == ObjType::Kernel => kernel::memory_region(&mut inv),
+        op::KERNEL_VERSION if ty == ObjType::Kernel => kernel::version(&mut inv),
+        op::IPI_INIT if ty == ObjType::Ipi => kernel::ipi_init(&mut inv),
+        op::IPI_STARTUP if ty == ObjType::Ipi => kernel::ipi_startup(&mut inv),
         _ => Err(SysError::InvalidOperation),
     }
 }

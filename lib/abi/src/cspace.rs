@@ -120,12 +120,18 @@ pub mod task {
     /// The boot archive, read-only (programs that start others read their
     /// images from it).
     pub const BOOT_ARCHIVE: CPtr = CPtr::new(super::root::TASK, 12);
-    /// First task-CNode slot with no fixed meaning.
+    /// First task-CNode slot with no fixed meaning: slots from here to
+    /// [`FIRST_GIFT`] are the program's own (its slot allocator starts here).
     pub const FIRST_FREE: u32 = 16;
+    /// First task-CNode slot for capabilities a spawner gives a program
+    /// beyond the well-known ones (each program documents its own); the
+    /// slot allocator never hands these out.
+    pub const FIRST_GIFT: u32 = 32;
 }
 
-/// Slots only the first program (init) receives from the CPU driver, in
-/// root slot [`INIT_RESOURCES`].
+/// Slots only the first program of an OSNode (init on the first core, the
+/// monitor on the others) receives from the CPU driver, in root slot
+/// [`INIT_RESOURCES`].
 pub const INIT_RESOURCES: u32 = 3;
 
 /// What the CPU driver puts in init's resource CNodes.
@@ -144,6 +150,10 @@ pub mod init {
     pub const KCB: CPtr = CPtr::new(super::INIT_RESOURCES, 4);
     /// The boot archive as read-only frames (whole archive).
     pub const ARCHIVE: CPtr = CPtr::new(super::INIT_RESOURCES, 5);
+    /// The system page (first OSNode only), for the boot driver.
+    pub const SYSTEM_PAGE: CPtr = CPtr::new(super::INIT_RESOURCES, 6);
+    /// A monitor's channel frame to the first OSNode (monitors only).
+    pub const CHANNEL: CPtr = CPtr::new(super::INIT_RESOURCES, 7);
     /// Root slot of the L2 CNode holding one RAM capability per free RAM
     /// region (up to 256), in address order, then empty slots.
     pub const RAM_CNODE: u32 = 4;

@@ -29,6 +29,12 @@
 //! | [`IRQ_CONNECT`] | IRQ destination | a0 = endpoint cptr | |
 //! | [`IRQ_ROUTE`] | IRQ source | a0 = IRQ destination cptr | |
 //! | [`IRQ_ACK`] | IRQ source | | |
+//! | [`KERNEL_INFO`] | Kernel | | clock rates, physical top, RSDP, system page, cores |
+//! | [`KERNEL_CORE`] | Kernel | a0 = core index | APIC id, usable, is this core |
+//! | [`KERNEL_MEMORY_REGION`] | Kernel | a0 = index | base, size, kind |
+//! | [`KERNEL_VERSION`] | Kernel | | image name and version, 32 bytes |
+//! | [`IPI_INIT`] | IPI | a0 = APIC id | |
+//! | [`IPI_STARTUP`] | IPI | a0 = APIC id, a1 = vector | |
 
 /// Describe a capability.
 pub const IDENTIFY: u64 = 1;
@@ -78,6 +84,27 @@ pub const IRQ_ROUTE: u64 = 104;
 /// Acknowledge an interrupt of the source's line: a level-triggered line is
 /// masked from delivery until then.
 pub const IRQ_ACK: u64 = 105;
+
+/// What the kernel knows of the machine (Kernel capability): results
+/// `rdi` = TSC Hz, `rsi` = APIC timer Hz, `rdx` = physical top, `r10` = RSDP,
+/// `r8` = system page, `r9` = number of usable cores.
+pub const KERNEL_INFO: u64 = 112;
+/// Core `a0` of the machine (Kernel capability): results `rdi` = APIC id,
+/// `rsi` = 1 if usable, `rdx` = 1 if it is the caller's core.
+pub const KERNEL_CORE: u64 = 113;
+/// Region `a0` of the memory map this kernel booted with (Kernel
+/// capability): results `rdi` = base, `rsi` = size, `rdx` = kind
+/// (`bootproto::memmap::MemoryKind`); `BadArgument` past the last region.
+pub const KERNEL_MEMORY_REGION: u64 = 114;
+/// This kernel's image name and version (Kernel capability): 32 bytes of
+/// NUL-padded UTF-8 in the first four results, then the time slice (ns)
+/// it gives the caller's OSNode's dispatchers.
+pub const KERNEL_VERSION: u64 = 115;
+/// Send INIT to the core with APIC id `a0` (IPI capability).
+pub const IPI_INIT: u64 = 120;
+/// Send STARTUP with vector `a1` (the trampoline's page number below 1 MiB)
+/// to the core with APIC id `a0` (IPI capability).
+pub const IPI_STARTUP: u64 = 121;
 
 /// Operation-word flag: a capability travels with the message.
 pub const SEND_WITH_CAP: u64 = 1 << 16;

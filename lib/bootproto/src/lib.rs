@@ -6,7 +6,9 @@
 //! * [`params`]: the [`BootParams`](params::BootParams) page handed to a CPU
 //!   driver at entry, and the entry-state contract.
 //! * [`memmap`]: the physical memory map carried in it.
-//! * [`cmdline`]: the kernel command line's `key=value` syntax.
+//! * [`cmdline`]: the kernel command line's `key=value` syntax;
+//! * [`system`]: the page all kernels share (console lock, OSNode table);
+//! * [`starter`]: the rules a boot driver follows to start another core.
 
 #![no_std]
 #![deny(clippy::unwrap_used)]
@@ -16,5 +18,7 @@ pub mod cmdline;
 pub mod layout;
 pub mod memmap;
 pub mod params;
+pub mod starter;
+pub mod system;
 
 pub use frames::PhysRange;

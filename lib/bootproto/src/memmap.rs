@@ -32,6 +32,10 @@ pub enum MemoryKind {
     BootArchive = 0x102,
     /// A CPU driver's boot-parameter page and image.
     KernelImage = 0x103,
+    /// RAM that belongs to someone else: in the map a boot driver gives a
+    /// later core's kernel, all RAM but the share given to that kernel.
+    /// Mapped like memory, never allocated.
+    Assigned = 0x104,
 }
 
 impl MemoryKind {
@@ -58,6 +62,7 @@ impl MemoryKind {
             0x101 => Self::Loader,
             0x102 => Self::BootArchive,
             0x103 => Self::KernelImage,
+            0x104 => Self::Assigned,
             _ => Self::Reserved,
         }
     }
@@ -74,6 +79,7 @@ impl MemoryKind {
             Self::Loader => "loader",
             Self::BootArchive => "boot-archive",
             Self::KernelImage => "kernel-image",
+            Self::Assigned => "assigned",
         }
     }
 

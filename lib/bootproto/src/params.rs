@@ -21,13 +21,22 @@ use crate::memmap::MemoryMap;
 /// `b"CFBOOTP1"` read as a little-endian integer.
 pub const BOOT_PARAMS_MAGIC: u64 = u64::from_le_bytes(*b"CFBOOTP1");
 /// Layout version; bump on any change to [`BootParams`].
-pub const BOOT_PARAMS_VERSION: u32 = 1;
+pub const BOOT_PARAMS_VERSION: u32 = 2;
 /// Room for the command line, including its terminating NUL.
 pub const CMDLINE_CAPACITY: usize = 256;
 /// Room for the kernel image's name.
 pub const NAME_CAPACITY: usize = 32;
 /// Room for memory-map regions.
 pub const MEMORY_MAP_CAPACITY: usize = 64;
+/// [`BootParams::flags`]: this is the machine's first core (started by the
+/// loader): the kernel owns the legacy devices (PIC, PIT, IOAPIC masks) and
+/// builds the first OSNode.
+pub const FIRST_CORE: u64 = 1 << 0;
+/// Where in the boot-parameter page the kernel reports its progress
+/// ([`BootAck`]), for the starter that waits for it.
+pub const ACK_OFFSET: usize = 3072;
+/// Bytes of the boot-parameter page.
+pub const PARAMS_PAGE: usize = 4096;
 
 /// Everything a CPU driver needs to know at entry.
 #[derive(Debug, Clone, Copy)]
@@ -64,6 +73,24 @@ pub struct BootParams {
     /// TSC frequency in Hz if the starter knows it, else 0 (the kernel then
     /// calibrates it).
     pub tsc_hz: u64,
+    /// Local APIC timer rate (divide-by-16) if known, else 0.
+    pub apic_timer_hz: u64,
+    /// [`FIRST_CORE`] and other flags.
+    pub flags: u64,
+    /// Physical address of the KCB to run, or 0: the kernel makes the first
+    /// OSNode's KCB itself (first core only).
+    pub kcb_phys: u64,
+    /// The id the OSNode of a fresh KCB gets (the boot driver chooses it;
+    /// ignored for a KCB that ran before, which keeps its id).
+    pub osnode_id: u64,
+    /// Physical address of the system page shared by all kernels (see
+    /// `layout::SystemPage`), or 0: the kernel allocates it (first core).
+    pub system_phys: u64,
+    /// Physical address and length of the frame for the channel between the
+    /// new OSNode's monitor and the first OSNode (0: none).
+    pub channel_phys: u64,
+    /// Length of that frame.
+    pub channel_size: u64,
     /// Name of the kernel image (NUL-padded UTF-8).
     pub kernel_name: [u8; NAME_CAPACITY],
     /// Kernel command line (NUL-terminated UTF-8).
@@ -131,6 +158,13 @@ impl BootParams {
             tsc_at_start: 0,
             tsc_at_handoff: 0,
             tsc_hz: 0,
+            apic_timer_hz: 0,
+            flags: 0,
+            kcb_phys: 0,
+            osnode_id: 0,
+            system_phys: 0,
+            channel_phys: 0,
+            channel_size: 0,
             kernel_name: [0; NAME_CAPACITY],
             cmdline: [0; CMDLINE_CAPACITY],
             memory_map: MemoryMap::new(),
@@ -187,6 +221,211 @@ impl BootParams {
 impl Default for BootParams {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+/// A little-endian writer over a byte slice (encoding stops silently at
+/// the end; callers pass a whole page).
+struct Writer<'a> {
+    out: &'a mut [u8],
+    at: usize,
+}
+
+impl Writer<'_> {
+    fn bytes(&mut self, b: &[u8]) {
+        if let Some(dest) = self.out.get_mut(self.at..self.at + b.len()) {
+            dest.copy_from_slice(b);
+        }
+        self.at += b.len();
+    }
+    fn u64(&mut self, v: u64) {
+        self.bytes(&v.to_le_bytes());
+    }
+    fn u32(&mut self, v: u32) {
+        self.bytes(&v.to_le_bytes());
+    }
+}
+
+/// A little-endian reader over a byte slice (reads past the end give 0).
+struct Reader<'a> {
+    input: &'a [u8],
+    at: usize,
+}
+
+impl Reader<'_> {
+    fn fill(&mut self, out: &mut [u8]) {
+        for (i, b) in out.iter_mut().enumerate() {
+            *b = self.input.get(self.at + i).copied().unwrap_or(0);
+        }
+        self.at += out.len();
+    }
+    fn u64(&mut self) -> u64 {
+        let mut b = [0; 8];
+        self.fill(&mut b);
+        u64::from_le_bytes(b)
+    }
+    fn u32(&mut self) -> u32 {
+        let mut b = [0; 4];
+        self.fill(&mut b);
+        u32::from_le_bytes(b)
+    }
+}
+
+impl BootParams {
+    /// Writes the parameters into a boot-parameter page (the format is the
+    /// fields in declaration order, little-endian, without padding).
+    pub fn encode(&self, page: &mut [u8]) {
+        let mut w = Writer { out: page, at: 0 };
+        w.u64(self.magic);
+        w.u32(self.version);
+        w.u32(self.size);
+        w.u32(self.core_id);
+        w.u32(self.apic_id);
+        for v in [
+            self.kernel_phys,
+            self.kernel_size,
+            self.params_phys,
+            self.archive_phys,
+            self.archive_size,
+            self.rsdp_phys,
+            self.phys_top,
+            self.tsc_at_start,
+            self.tsc_at_handoff,
+            self.tsc_hz,
+            self.apic_timer_hz,
+            self.flags,
+            self.kcb_phys,
+            self.osnode_id,
+            self.system_phys,
+            self.channel_phys,
+            self.channel_size,
+        ] {
+            w.u64(v);
+        }
+        w.bytes(&self.kernel_name);
+        w.bytes(&self.cmdline);
+        let regions = self.memory_map.regions();
+        w.u32(regions.len() as u32);
+        w.u32(0);
+        for i in 0..MEMORY_MAP_CAPACITY {
+            let r = regions.get(i).copied().unwrap_or_default();
+            w.u64(r.base);
+            w.u64(r.size);
+            w.u32(r.raw_kind);
+            w.u32(0);
+        }
+    }
+
+    /// Reads parameters from a boot-parameter page (any bytes decode; use
+    /// [`BootParams::validate`] to check them).
+    pub fn decode(page: &[u8]) -> Self {
+        let mut r = Reader { input: page, at: 0 };
+        let mut p = Self::new();
+        p.magic = r.u64();
+        p.version = r.u32();
+        p.size = r.u32();
+        p.core_id = r.u32();
+        p.apic_id = r.u32();
+        for field in [
+            &mut p.kernel_phys,
+            &mut p.kernel_size,
+            &mut p.params_phys,
+            &mut p.archive_phys,
+            &mut p.archive_size,
+            &mut p.rsdp_phys,
+            &mut p.phys_top,
+            &mut p.tsc_at_start,
+            &mut p.tsc_at_handoff,
+            &mut p.tsc_hz,
+            &mut p.apic_timer_hz,
+            &mut p.flags,
+            &mut p.kcb_phys,
+            &mut p.osnode_id,
+            &mut p.system_phys,
+            &mut p.channel_phys,
+            &mut p.channel_size,
+        ] {
+            *field = r.u64();
+        }
+        r.fill(&mut p.kernel_name);
+        r.fill(&mut p.cmdline);
+        let len = r.u32() as usize;
+        let _ = r.u32();
+        let mut map = MemoryMap::new();
+        for i in 0..MEMORY_MAP_CAPACITY {
+            let (base, size, kind) = (r.u64(), r.u64(), r.u32());
+            let _ = r.u32();
+            if i < len && size > 0 {
+                // A map that does not fit is cut short; validate() still
+                // checks the rest of the page.
+                let _ = map.set(
+                    crate::PhysRange::new(base, size),
+                    crate::memmap::MemoryKind::from_raw(kind),
+                );
+            }
+        }
+        p.memory_map = map;
+        p
+    }
+}
+
+/// What a kernel reports to its starter in the boot-parameter page (at
+/// [`ACK_OFFSET`]): how far it got, when, and what it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BootAck {
+    /// [`ACK_ENTERED`], [`ACK_RUNNING`] or 0.
+    pub stage: u64,
+    /// TSC when the kernel's main was entered.
+    pub tsc_entered: u64,
+    /// TSC when its own initialisation was done.
+    pub tsc_initialised: u64,
+    /// TSC when it first dispatched its OSNode.
+    pub tsc_running: u64,
+    /// `name version` of the kernel (NUL-padded).
+    pub version: [u8; NAME_CAPACITY],
+}
+
+/// [`BootAck::stage`]: the kernel's main was entered.
+pub const ACK_ENTERED: u64 = 1;
+/// [`BootAck::stage`]: the OSNode runs.
+pub const ACK_RUNNING: u64 = 2;
+/// [`BootAck::stage`]: the kernel refused to run the KCB it was given.
+pub const ACK_REFUSED: u64 = 3;
+
+impl BootAck {
+    /// Encodes into the ack area of a boot-parameter page.
+    pub fn encode(&self, page: &mut [u8]) {
+        let mut w = Writer {
+            out: page.get_mut(ACK_OFFSET..).unwrap_or(&mut []),
+            at: 0,
+        };
+        w.u64(self.stage);
+        w.u64(self.tsc_entered);
+        w.u64(self.tsc_initialised);
+        w.u64(self.tsc_running);
+        w.bytes(&self.version);
+    }
+
+    /// Decodes the ack area of a boot-parameter page.
+    pub fn decode(page: &[u8]) -> Self {
+        let mut r = Reader {
+            input: page.get(ACK_OFFSET..).unwrap_or(&[]),
+            at: 0,
+        };
+        let mut ack = Self {
+            stage: r.u64(),
+            tsc_entered: r.u64(),
+            tsc_initialised: r.u64(),
+            tsc_running: r.u64(),
+            version: [0; NAME_CAPACITY],
+        };
+        r.fill(&mut ack.version);
+        ack
+    }
+
+    /// The version text.
+    pub fn version_text(&self) -> &str {
+        text(&self.version).unwrap_or("?")
     }
 }
 
@@ -255,6 +494,66 @@ mod tests {
         let mut p = sample();
         p.kernel_size = 0;
         assert_eq!(p.validate(), Err(ParamsError::BadImageRange));
+    }
+
+    #[test]
+    fn encoding_round_trips() {
+        let mut p = sample();
+        p.core_id = 3;
+        p.apic_id = 7;
+        p.flags = FIRST_CORE;
+        p.kcb_phys = 0x1234_0000;
+        p.osnode_id = 9;
+        p.channel_size = 8192;
+        p.memory_map
+            .set(
+                crate::PhysRange::new(0x100_000, 0x200_000),
+                crate::memmap::MemoryKind::Ram,
+            )
+            .unwrap();
+        p.memory_map
+            .set(
+                crate::PhysRange::new(0x400_000, 0x1000),
+                crate::memmap::MemoryKind::KernelImage,
+            )
+            .unwrap();
+        let mut page = [0xaau8; PARAMS_PAGE];
+        p.encode(&mut page);
+        let q = BootParams::decode(&page);
+        assert_eq!(q.validate(), Ok(()));
+        assert_eq!(
+            (
+                q.core_id,
+                q.apic_id,
+                q.flags,
+                q.kcb_phys,
+                q.osnode_id,
+                q.channel_size
+            ),
+            (3, 7, FIRST_CORE, 0x1234_0000, 9, 8192)
+        );
+        assert_eq!(q.memory_map.regions(), p.memory_map.regions());
+        assert_eq!(q.cmdline().unwrap().as_str(), "fatal=exit");
+        // The ack area is separate and untouched by the parameters.
+        assert!(page[ACK_OFFSET..].iter().all(|&b| b == 0xaa));
+        let ack = BootAck {
+            stage: ACK_RUNNING,
+            tsc_entered: 5,
+            tsc_initialised: 6,
+            tsc_running: 7,
+            version: *b"cpudriver 0.1.0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0",
+        };
+        ack.encode(&mut page);
+        assert_eq!(BootAck::decode(&page), ack);
+        assert_eq!(BootAck::decode(&page).version_text(), "cpudriver 0.1.0");
+        assert_eq!(BootParams::decode(&page).kcb_phys, 0x1234_0000);
+    }
+
+    #[test]
+    fn garbage_decodes_but_does_not_validate() {
+        let page = [0x5au8; PARAMS_PAGE];
+        assert!(BootParams::decode(&page).validate().is_err());
+        assert!(BootParams::decode(&[]).validate().is_err());
     }
 
     #[test]

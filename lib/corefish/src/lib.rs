@@ -6,7 +6,7 @@
 //! * [`slots`], [`ram`], [`vspace`], the heap: CSpace slots, objects made
 //!   from the program's RAM, its own mappings, `alloc` collections;
 //! * [`lmp`]: messages (send, receive, call/reply); [`memserv`]: asking the
-//!   memory server for RAM;
+//!   memory server for RAM; [`channel`]: UMP channels to other cores;
 //! * [`spawn`]: starting programs;
 //! * [`thread`]: cooperative user-level threads within the dispatcher;
 //! * [`print!`]/[`println!`]: text output;
@@ -25,6 +25,7 @@ extern crate alloc;
 use baremetal as _;
 
 pub mod cap;
+pub mod channel;
 mod frame;
 mod heap;
 pub mod lmp;

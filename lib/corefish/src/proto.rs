@@ -57,3 +57,45 @@ pub mod serial {
         len
     }
 }
+
+/// The monitors: the hub (the first OSNode's monitor, started by init) and
+/// one monitor per other OSNode, each connected to the hub by a UMP channel
+/// whose frame the boot driver made (`corefish::channel`).
+pub mod monitor {
+    /// UMP, monitor to hub, its first message: `[HELLO, core id, OSNode
+    /// id, TSC when sent, ..]`.
+    pub const HELLO: u64 = 0x6d01;
+    /// UMP, either way: `[PING, sequence, TSC when sent, ..]`; answered
+    /// with `[PONG, the same words]`.
+    pub const PING: u64 = 0x6d02;
+    /// The answer to [`PING`].
+    pub const PONG: u64 = 0x6d03;
+
+    /// LMP, boot driver to hub: `[FRAME, core id, 0, 0]` with the channel
+    /// frame of a core being booted (no reply; an [`ADD`] follows).
+    pub const FRAME: u64 = 0x6d0f;
+    /// LMP, boot driver to hub: `[ADD, core id, OSNode id, timeout ms]`, after
+    /// the core's [`FRAME`]. The hub takes side A of the channel and
+    /// waits for the new monitor's [`HELLO`]; reply `[REPLY, status, TSC
+    /// of the hello, 0]` (status: 0, [`NO_ANSWER`], or a `SysError` code).
+    pub const ADD: u64 = 0x6d10;
+    /// Status of an [`ADD`] whose monitor did not say hello in time.
+    pub const NO_ANSWER: u64 = u64::MAX;
+    /// LMP, boot driver to hub: `[STATUS, core id, 0, 0]`; reply `[REPLY, 0,
+    /// 1 if that core's monitor is connected, round trip ns of a ping]`.
+    pub const STATUS: u64 = 0x6d11;
+    /// First word of the hub's LMP replies.
+    pub const REPLY: u64 = 0x6d1f;
+}
+
+/// The boot driver, `corectrl`, which speaks the same text protocol as the
+/// process manager: [`procmgr::CONNECT`] once with a shared page, then
+/// [`procmgr::COMMAND`] with a command line (`bootcmd` syntax), answered
+/// with [`procmgr::REPLY`] and text.
+pub mod corectrl {
+    pub use super::procmgr::{COMMAND, CONNECT, REPLY};
+    /// `[READY, 0, 0, 0]`: answered with `[REPLY, 0, 0, 0]` once the boot
+    /// driver has run its startup configuration (init waits for this before
+    /// it starts the shell).
+    pub const READY: u64 = 0x5010;
+}

@@ -1,6 +1,7 @@
 //! The CSpace slot allocator: empty slots for new capabilities.
 //!
-//! It starts with the free part of the task CNode and, when that runs out,
+//! It starts with the program's part of the task CNode (up to
+//! `task::FIRST_GIFT`, where the spawner's gifts begin) and, when that runs out,
 //! makes another L2 CNode (256 slots) from the program's RAM and installs
 //! it in the first empty root slot. Freed slots are reused first.
 
@@ -35,8 +36,15 @@ pub fn alloc() -> Result<CPtr, SysError> {
         return Ok(slot);
     }
     loop {
+        let limit = |l1| {
+            if l1 == root::TASK {
+                task::FIRST_GIFT
+            } else {
+                L2_SLOTS
+            }
+        };
         if let Some((l1, index)) = a.current
-            && index < L2_SLOTS
+            && index < limit(l1)
         {
             a.current = Some((l1, index + 1));
             return Ok(CPtr::new(l1, index));

@@ -97,3 +97,11 @@ pub fn exit(code: u64) -> ! {
         let _ = call(syscall::EXIT, [code, 0, 0, 0, 0, 0]);
     }
 }
+
+/// The time-stamp counter (the same clock on every core; `rdtsc` is allowed
+/// in user mode).
+pub fn tsc() -> u64 {
+    // SAFETY: `rdtsc` only reads the counter; the kernel leaves CR4.TSD
+    // clear so that it works in ring 3.
+    unsafe { core::arch::x86_64::_rdtsc() }
+}

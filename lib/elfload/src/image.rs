@@ -135,6 +135,19 @@ impl<'a> ElfImage<'a> {
             })
     }
 
+    /// The `len` bytes the file gives the image at virtual address `vaddr`
+    /// (before relocation), if one segment's file bytes hold them all: what
+    /// a loader can inspect without loading.
+    pub fn file_bytes_at(&self, vaddr: u64, len: u64) -> Option<&'a [u8]> {
+        let end = vaddr.checked_add(len)?;
+        let s = self
+            .segments()
+            .find(|s| vaddr >= s.vaddr && end <= s.vaddr.saturating_add(s.filesz))?;
+        let from = usize::try_from(s.offset + (vaddr - s.vaddr)).ok()?;
+        self.file
+            .get(from..from.checked_add(usize::try_from(len).ok()?)?)
+    }
+
     /// The relocations (all validated by `parse`).
     pub fn relocations(&self) -> impl Iterator<Item = Relocation> + '_ {
         let (at, count) = self.relocs;

@@ -114,6 +114,18 @@ fn describes_the_image() {
     );
 }
 
+#[test]
+fn file_bytes_are_found_by_address() {
+    let f = build(&[], &[]);
+    let img = ElfImage::parse(&f).unwrap();
+    assert_eq!(img.file_bytes_at(ENTRY, 4), Some(&f[0x100..0x104]));
+    assert_eq!(img.file_bytes_at(0x1100, 16), Some(&f[0x1100..0x1110]));
+    // Zeroed memory and ranges across segments have no file bytes.
+    assert_eq!(img.file_bytes_at(0x3000, 4), None);
+    assert_eq!(img.file_bytes_at(0xffe, 4), None);
+    assert_eq!(img.file_bytes_at(u64::MAX - 1, 4), None);
+}
+
 proptest! {
     /// Every relocated word holds bias + addend; every other byte is the
     /// file's byte, or zero beyond the file-backed part.

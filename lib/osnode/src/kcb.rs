@@ -32,6 +32,9 @@ use crate::queue::{DispatcherList, RunQueue, WakeQueue};
 pub const KCB_MAGIC: u64 = u64::from_le_bytes(*b"CFKCB\0\0\x01");
 /// Current layout version.
 pub const KCB_VERSION: u32 = 1;
+/// [`Kcb::flags`]: the OSNode has been built (its first dispatcher made);
+/// a kernel given this KCB resumes it instead of building it.
+pub const KCB_STARTED: u32 = 1 << 0;
 /// Interrupt vectors an OSNode can route to endpoints.
 pub const IRQ_VECTORS: usize = 32;
 /// The first of those vectors.

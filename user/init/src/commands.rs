@@ -31,6 +31,7 @@ pub fn run(procs: &mut Procs, modules: &Modules, line: &str) -> Outcome {
         "kill" => kill(procs, words.next()),
         "mem" => mem(),
         "caps" => caps(procs, words.next()),
+        "corectrl" => corectrl(procs, line.trim_start_matches("corectrl")),
         "" => String::new(),
         other => format!("unknown command `{other}`; try `help`\n"),
     };
@@ -45,6 +46,7 @@ fn help(modules: &Modules) -> String {
          kill ID           end a program and free everything it had\n\
          mem               free and total memory\n\
          caps ID           the capabilities in a program's CSpace\n\
+         corectrl ...      the boot driver: `corectrl help`\n\
          programs:",
     );
     for name in modules.names() {
@@ -126,6 +128,27 @@ fn mem() -> String {
         "{served}init: {} KiB free of its own\n",
         ram::available() >> 10
     )
+}
+
+/// Forwards a command to the boot driver and returns its answer.
+fn corectrl(procs: &mut Procs, command: &str) -> String {
+    let Some((endpoint, page)) = procs.corectrl.as_mut() else {
+        return "corectrl: the boot driver is not running\n".into();
+    };
+    let command = command.trim().as_bytes();
+    let bytes = page.bytes_mut();
+    let n = command.len().min(bytes.len());
+    bytes[..n].copy_from_slice(&command[..n]);
+    match lmp::call(
+        *endpoint,
+        [corefish::proto::corectrl::COMMAND, n as u64, 0, 0],
+    ) {
+        Ok(reply) => {
+            let len = (reply.words[2] as usize).min(page.bytes().len());
+            String::from_utf8_lossy(&page.bytes()[..len]).into_owned()
+        }
+        Err(e) => format!("corectrl: {e}\n"),
+    }
 }
 
 fn caps(procs: &mut Procs, id: Option<&str>) -> String {

@@ -54,6 +54,9 @@ pub type Gift = (CPtr, CPtr, Rights, u64);
 pub struct Procs {
     inbox: Cap<kind::EndPoint>,
     next_id: u64,
+    /// The boot driver, once started: its endpoint and the page shared
+    /// with it for forwarded commands.
+    pub corectrl: Option<(Cap<kind::EndPoint>, Mapping)>,
     /// The programs, in start order.
     pub list: Vec<Proc>,
 }
@@ -64,6 +67,7 @@ impl Procs {
         Ok(Self {
             inbox: lmp::endpoint_to_self(lmp::INBOX)?,
             next_id: 1,
+            corectrl: None,
             list: Vec::new(),
         })
     }

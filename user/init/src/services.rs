@@ -1,6 +1,8 @@
 //! Starting the system's services with exactly the capabilities each needs:
 //! the memory server gets the machine's RAM, the serial driver COM1's ports
-//! and interrupt, the shell endpoints to init and the serial driver.
+//! and interrupt, the hub monitor nothing special, the boot driver the
+//! Kernel and IPI capabilities, the first MiB, the system page and an
+//! endpoint to the hub, the shell endpoints to init and the serial driver.
 
 use corefish::abi::cspace::{CPtr, SlotRef, init, root, task};
 use corefish::cap::{Cap, kind};
@@ -14,10 +16,14 @@ const MEMSERV_RAM: u32 = 32;
 /// Most RAM regions handed to the memory server.
 const MEMSERV_REGIONS: u32 = 64;
 
-/// Starts the memory server, the serial driver and the shell.
+/// Starts the memory server, the serial driver, the hub monitor, the boot
+/// driver and the shell.
 pub fn start(procs: &mut Procs, modules: &Modules) -> Result<(), SysError> {
     start_memserv(procs, modules)?;
     start_serial(procs, modules)?;
+    if let Err(e) = start_corectrl(procs, modules) {
+        println!("init: cannot start the boot driver: {e}; this OSNode stays alone");
+    }
     let started = procs.start(modules, "shell", "", &[]);
     if let Err(e) = started {
         println!("init: {e}");
@@ -51,6 +57,44 @@ fn start_memserv(procs: &mut Procs, modules: &Modules) -> Result<(), SysError> {
         .map(|p| p.child.endpoint())
         .ok_or(SysError::DispatcherNotReady)?;
     server.copy_to(task::MEMORY_ENDPOINT)?;
+    Ok(())
+}
+
+/// The hub monitor, then the boot driver with an endpoint to it.
+fn start_corectrl(procs: &mut Procs, modules: &Modules) -> Result<(), SysError> {
+    let started = |r: Result<u64, alloc::string::String>| {
+        r.map_err(|e| {
+            println!("init: {e}");
+            SysError::DispatcherNotReady
+        })
+    };
+    let hub = started(procs.start(modules, "monitor", "hub", &[]))?;
+    let hub_endpoint = procs
+        .get(hub)
+        .map(|p| p.child.endpoint())
+        .ok_or(SysError::DispatcherNotReady)?;
+    let slot = |i| CPtr::new(root::TASK, i);
+    let gifts = [
+        (slot(32), init::KERNEL, Rights::ALL, 0),
+        (slot(33), init::IPI, Rights::ALL, 0),
+        (slot(34), CPtr::new(init::DEVICE_CNODE, 0), Rights::ALL, 0),
+        (slot(35), init::SYSTEM_PAGE, Rights::ALL, 0),
+        (slot(36), hub_endpoint.cptr(), Rights::ALL, 0),
+    ];
+    let id = started(procs.start(modules, "corectrl", "", &gifts))?;
+    let endpoint = procs
+        .get(id)
+        .map(|p| p.child.endpoint())
+        .ok_or(SysError::DispatcherNotReady)?;
+    let (page, mapping) = corefish::vspace::map_writable(4096)?;
+    corefish::lmp::send(
+        endpoint,
+        [corefish::proto::corectrl::CONNECT, 0, 0, 0],
+        Some(page),
+    )?;
+    procs.corectrl = Some((endpoint, mapping));
+    // The cores of the startup configuration come up before the shell.
+    corefish::lmp::call(endpoint, [corefish::proto::corectrl::READY, 0, 0, 0])?;
     Ok(())
 }
 

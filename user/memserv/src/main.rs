@@ -1,7 +1,8 @@
 //! `memserv`: the memory server. Init gives it the machine's free RAM (as
 //! RAM capabilities in its task CNode, slots 32-95); programs ask it for
 //! RAM with [`MEM_REQUEST`] and get a RAM capability of that size, carved
-//! from the regions in turn. It keeps no record of what it gave: a
+//! from the regions in turn (from the part below a limit, if the request
+//! names one: the boot driver needs memory a 32-bit page table reaches). It keeps no record of what it gave: a
 //! program's RAM is the program's.
 
 #![no_std]
@@ -27,6 +28,7 @@ const MAX_REQUEST: u64 = 1 << 30;
 
 struct Region {
     cap: Cap<kind::Ram>,
+    base: u64,
     size: u64,
     used: u64,
 }
@@ -38,6 +40,7 @@ fn main() -> i32 {
             let id = cap.identify().ok()?;
             Some(Region {
                 cap,
+                base: id.base,
                 size: id.size,
                 used: 0,
             })
@@ -52,7 +55,7 @@ fn main() -> i32 {
     loop {
         let request = lmp::recv(lmp::INBOX);
         let answer = match request.words[0] {
-            MEM_REQUEST => match give(&mut regions, request.words[1]) {
+            MEM_REQUEST => match give(&mut regions, request.words[1], request.words[2]) {
                 Ok(cap) => {
                     let sent = lmp::reply(&request, [MEM_REPLY, 0, 0, 0], Some(cap));
                     // The client has its copy; this one is not needed.
@@ -77,15 +80,17 @@ fn main() -> i32 {
     }
 }
 
-/// Carves `bytes` of RAM from the first region with room, into a fresh slot.
-fn give(regions: &mut [Region], bytes: u64) -> Result<CPtr, SysError> {
+/// Carves `bytes` of RAM from the first region with room (ending at or
+/// below `limit`, unless it is 0), into a fresh slot.
+fn give(regions: &mut [Region], bytes: u64, limit: u64) -> Result<CPtr, SysError> {
     if bytes == 0 || bytes > MAX_REQUEST {
         return Err(SysError::BadSize);
     }
     let bytes = bytes.next_multiple_of(4096);
+    let limit = if limit == 0 { u64::MAX } else { limit };
     let region = regions
         .iter_mut()
-        .find(|r| r.size - r.used >= bytes)
+        .find(|r| r.size - r.used >= bytes && r.base + r.used + bytes <= limit)
         .ok_or(SysError::OutOfBounds)?;
     let slot = slots::alloc()?;
     if let Err(e) = region.cap.retype(

@@ -1,0 +1,73 @@
+//! The system page (layout: `bootproto::system`): the console lock and the
+//! OSNode table shared by every kernel of the machine. The first core's
+//! kernel allocates it; the others get its address in their boot
+//! parameters.
+
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+
+use bootproto::system::{CONSOLE_LOCK, OSNODE_TABLE, OSNODES};
+
+static PAGE: AtomicU64 = AtomicU64::new(0);
+
+/// Most spins before a lock holder is presumed dead (a core stopped while
+/// printing) and the lock is taken anyway.
+const LOCK_PATIENCE: u32 = 50_000_000;
+
+/// Records the system page's physical address.
+pub fn set(phys: u64) {
+    PAGE.store(phys, Ordering::Relaxed);
+}
+
+/// The system page's physical address (0 until set).
+pub fn phys() -> u64 {
+    PAGE.load(Ordering::Relaxed)
+}
+
+fn word(offset: usize) -> Option<&'static AtomicU32> {
+    match phys() {
+        0 => None,
+        page => Some(crate::arch::objects::shared_word(page + offset as u64)),
+    }
+}
+
+/// Takes the console lock (bounded: a dead holder is overridden).
+pub fn lock_console() {
+    let Some(lock) = word(CONSOLE_LOCK) else {
+        return;
+    };
+    let me = crate::identity::this_core().apic_id + 1;
+    for _ in 0..LOCK_PATIENCE {
+        if lock
+            .compare_exchange(0, me, Ordering::Acquire, Ordering::Relaxed)
+            .is_ok()
+        {
+            return;
+        }
+        core::hint::spin_loop();
+    }
+    lock.store(me, Ordering::Release);
+}
+
+/// Releases the console lock.
+pub fn unlock_console() {
+    if let Some(lock) = word(CONSOLE_LOCK) {
+        lock.store(0, Ordering::Release);
+    }
+}
+
+/// Records that OSNode `kcb_id` runs on the core with `apic_id` (the first
+/// core's kernel does this for OSNode 0; the boot driver for the others).
+pub fn set_core_of(kcb_id: u64, apic_id: u32) {
+    let index = usize::try_from(kcb_id).ok().filter(|&i| i < OSNODES);
+    if let Some(w) = index.and_then(|i| word(OSNODE_TABLE + i * 4)) {
+        w.store(apic_id + 1, Ordering::Release);
+    }
+}
+
+/// The APIC id running OSNode `kcb_id`, if any.
+pub fn core_of(kcb_id: u64) -> Option<u32> {
+    let index = usize::try_from(kcb_id).ok().filter(|&i| i < OSNODES)?;
+    word(OSNODE_TABLE + index * 4)?
+        .load(Ordering::Acquire)
+        .checked_sub(1)
+}

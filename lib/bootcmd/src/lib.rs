@@ -1,0 +1,334 @@
+//! The boot driver's language: the commands `corectrl` takes from the shell
+//! and the startup configuration it reads from the boot archive.
+//!
+//! # Commands
+//! ```text
+//! boot <core>|all [--kernel <image>] [--kcb new|<kcb-id>]
+//! list
+//! help
+//! ```
+//! `boot` starts a core (or every core that is not running) with a CPU
+//! driver image from the boot archive (default [`DEFAULT_KERNEL`]) and a
+//! KCB: a new one (the default: a new OSNode with its own monitor) or an
+//! existing one that is not running (its OSNode resumes as it was). `list`
+//! shows the cores and the KCBs.
+//!
+//! # Startup configuration
+//! The boot archive's module [`CONFIG_MODULE`] (Barrelfish's `menu.lst`
+//! idea) holds `boot` commands, one per line, that the boot driver runs at
+//! startup in order; `#` starts a comment. Without the module the boot
+//! driver runs [`DEFAULT_CONFIG`]: every core with the standard kernel.
+//!
+//! Parsing borrows from the input and allocates nothing.
+
+#![no_std]
+#![deny(clippy::unwrap_used)]
+#![forbid(unsafe_code)]
+
+/// The CPU driver image `boot` uses unless told otherwise.
+pub const DEFAULT_KERNEL: &str = "cpudriver";
+/// The boot-archive module with the startup configuration.
+pub const CONFIG_MODULE: &str = "boot.cfg";
+/// What the boot driver does at startup without a configuration.
+pub const DEFAULT_CONFIG: &str = "boot all\n";
+
+/// Which cores a command is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CoreSpec {
+    /// Every core (that the command applies to).
+    All,
+    /// The core with this Corefish id (its index in the firmware's list).
+    One(u32),
+}
+
+/// Which KCB a booted core runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KcbChoice {
+    /// A new KCB: a new OSNode, started with a monitor.
+    New,
+    /// The existing KCB with this id, resumed as it was.
+    Existing(u64),
+}
+
+/// A `boot` command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Boot<'a> {
+    /// The core(s) to start.
+    pub core: CoreSpec,
+    /// The CPU driver image (a boot-archive module name).
+    pub kernel: &'a str,
+    /// The KCB to run.
+    pub kcb: KcbChoice,
+}
+
+/// A command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command<'a> {
+    /// Start a core.
+    Boot(Boot<'a>),
+    /// Show the cores and KCBs.
+    List,
+    /// Show the commands.
+    Help,
+}
+
+/// Why a command was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParseError<'a> {
+    /// The line holds no command.
+    Empty,
+    /// The first word is no command.
+    UnknownCommand(&'a str),
+    /// `boot` without a core.
+    MissingCore,
+    /// Something that should be a number is not.
+    BadNumber(&'a str),
+    /// An option this command does not have.
+    UnknownOption(&'a str),
+    /// An option without its value.
+    MissingValue(&'static str),
+    /// An option given twice.
+    Repeated(&'static str),
+    /// A word after the end of the command.
+    Unexpected(&'a str),
+    /// `boot all` with an existing KCB (one KCB cannot run on several cores).
+    AllWithKcb,
+    /// A command other than `boot` in the startup configuration.
+    NotInConfig(&'a str),
+}
+
+impl core::fmt::Display for ParseError<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Empty => f.write_str("no command"),
+            Self::UnknownCommand(w) => write!(f, "unknown command `{w}`; try `corectrl help`"),
+            Self::MissingCore => f.write_str("which core? (`boot <core>|all`)"),
+            Self::BadNumber(w) => write!(f, "`{w}` is not a number"),
+            Self::UnknownOption(w) => write!(f, "unknown option `{w}`"),
+            Self::MissingValue(o) => write!(f, "option {o} needs a value"),
+            Self::Repeated(o) => write!(f, "option {o} given twice"),
+            Self::Unexpected(w) => write!(f, "unexpected `{w}`"),
+            Self::AllWithKcb => f.write_str("one KCB cannot run on all cores"),
+            Self::NotInConfig(w) => write!(f, "only `boot` belongs in {CONFIG_MODULE}, not `{w}`"),
+        }
+    }
+}
+
+/// The help text.
+pub const HELP: &str = "\
+corectrl boot <core>|all [--kernel <image>] [--kcb new|<kcb-id>]
+                  start a core with a CPU driver image and a new or a stopped KCB
+corectrl list     the cores (APIC id, state, kernel, KCB) and the KCBs
+corectrl help     this list
+";
+
+fn number<T: core::str::FromStr>(word: &str) -> Result<T, ParseError<'_>> {
+    word.parse().map_err(|_| ParseError::BadNumber(word))
+}
+
+/// Parses one command line (without the `corectrl` word).
+pub fn parse(line: &str) -> Result<Command<'_>, ParseError<'_>> {
+    let mut words = line.split_whitespace();
+    let command = match words.next().ok_or(ParseError::Empty)? {
+        "boot" => Command::Boot(parse_boot(&mut words)?),
+        "list" => Command::List,
+        "help" => Command::Help,
+        other => return Err(ParseError::UnknownCommand(other)),
+    };
+    match words.next() {
+        Some(extra) => Err(ParseError::Unexpected(extra)),
+        None => Ok(command),
+    }
+}
+
+fn parse_boot<'a>(words: &mut core::str::SplitWhitespace<'a>) -> Result<Boot<'a>, ParseError<'a>> {
+    let core = match words.next().ok_or(ParseError::MissingCore)? {
+        "all" => CoreSpec::All,
+        word if word.starts_with("--") => return Err(ParseError::MissingCore),
+        word => CoreSpec::One(number(word)?),
+    };
+    let mut kernel = None;
+    let mut kcb = None;
+    while let Some(word) = words.next() {
+        match word {
+            "--kernel" => {
+                let value = words.next().ok_or(ParseError::MissingValue("--kernel"))?;
+                if kernel.replace(value).is_some() {
+                    return Err(ParseError::Repeated("--kernel"));
+                }
+            }
+            "--kcb" => {
+                let value = match words.next().ok_or(ParseError::MissingValue("--kcb"))? {
+                    "new" => KcbChoice::New,
+                    id => KcbChoice::Existing(number(id)?),
+                };
+                if kcb.replace(value).is_some() {
+                    return Err(ParseError::Repeated("--kcb"));
+                }
+            }
+            option if option.starts_with('-') => return Err(ParseError::UnknownOption(option)),
+            other => return Err(ParseError::Unexpected(other)),
+        }
+    }
+    let kcb = kcb.unwrap_or(KcbChoice::New);
+    if core == CoreSpec::All && kcb != KcbChoice::New {
+        return Err(ParseError::AllWithKcb);
+    }
+    Ok(Boot {
+        core,
+        kernel: kernel.unwrap_or(DEFAULT_KERNEL),
+        kcb,
+    })
+}
+
+/// The `boot` commands of a startup configuration, each with its line
+/// number (from 1); blank and comment lines are skipped.
+pub fn config(text: &str) -> impl Iterator<Item = (usize, Result<Boot<'_>, ParseError<'_>>)> {
+    text.lines().enumerate().filter_map(|(i, line)| {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            return None;
+        }
+        let parsed = match parse(line) {
+            Ok(Command::Boot(boot)) => Ok(boot),
+            Ok(_) => Err(ParseError::NotInConfig(
+                line.split_whitespace().next().unwrap_or(""),
+            )),
+            Err(e) => Err(e),
+        };
+        Some((i + 1, parsed))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use proptest::prelude::*;
+    use std::vec::Vec;
+
+    fn boot(core: CoreSpec, kernel: &str, kcb: KcbChoice) -> Command<'_> {
+        Command::Boot(Boot { core, kernel, kcb })
+    }
+
+    #[test]
+    fn commands_parse() {
+        assert_eq!(parse("list"), Ok(Command::List));
+        assert_eq!(parse("  help "), Ok(Command::Help));
+        assert_eq!(
+            parse("boot 3"),
+            Ok(boot(CoreSpec::One(3), DEFAULT_KERNEL, KcbChoice::New))
+        );
+        assert_eq!(
+            parse("boot 2 --kernel cpudriver-v2 --kcb 7"),
+            Ok(boot(
+                CoreSpec::One(2),
+                "cpudriver-v2",
+                KcbChoice::Existing(7)
+            ))
+        );
+        assert_eq!(
+            parse("boot all --kcb new --kernel k"),
+            Ok(boot(CoreSpec::All, "k", KcbChoice::New))
+        );
+    }
+
+    #[test]
+    fn bad_commands_are_named() {
+        assert_eq!(parse(""), Err(ParseError::Empty));
+        assert_eq!(parse("reboot"), Err(ParseError::UnknownCommand("reboot")));
+        assert_eq!(parse("boot"), Err(ParseError::MissingCore));
+        assert_eq!(parse("boot --kernel x"), Err(ParseError::MissingCore));
+        assert_eq!(parse("boot one"), Err(ParseError::BadNumber("one")));
+        assert_eq!(parse("boot -1"), Err(ParseError::BadNumber("-1")));
+        assert_eq!(
+            parse("boot 1 --kcb"),
+            Err(ParseError::MissingValue("--kcb"))
+        );
+        assert_eq!(parse("boot 1 --kcb x"), Err(ParseError::BadNumber("x")));
+        assert_eq!(
+            parse("boot 1 --kernel"),
+            Err(ParseError::MissingValue("--kernel"))
+        );
+        assert_eq!(
+            parse("boot 1 --kernel a --kernel b"),
+            Err(ParseError::Repeated("--kernel"))
+        );
+        assert_eq!(
+            parse("boot 1 --fast"),
+            Err(ParseError::UnknownOption("--fast"))
+        );
+        assert_eq!(parse("boot 1 2"), Err(ParseError::Unexpected("2")));
+        assert_eq!(parse("list cores"), Err(ParseError::Unexpected("cores")));
+        assert_eq!(parse("boot all --kcb 1"), Err(ParseError::AllWithKcb));
+    }
+
+    #[test]
+    fn config_lines_are_numbered_and_checked() {
+        let text =
+            "# cores at startup\n\nboot 1\nboot 2 --kernel cpudriver-v2 # newer\nlist\nboot x\n";
+        let lines: Vec<_> = config(text).collect();
+        assert_eq!(
+            lines,
+            [
+                (
+                    3,
+                    Ok(Boot {
+                        core: CoreSpec::One(1),
+                        kernel: DEFAULT_KERNEL,
+                        kcb: KcbChoice::New
+                    })
+                ),
+                (
+                    4,
+                    Ok(Boot {
+                        core: CoreSpec::One(2),
+                        kernel: "cpudriver-v2",
+                        kcb: KcbChoice::New
+                    })
+                ),
+                (5, Err(ParseError::NotInConfig("list"))),
+                (6, Err(ParseError::BadNumber("x"))),
+            ]
+        );
+        let default: Vec<_> = config(DEFAULT_CONFIG).collect();
+        assert_eq!(
+            default,
+            [(
+                1,
+                Ok(Boot {
+                    core: CoreSpec::All,
+                    kernel: DEFAULT_KERNEL,
+                    kcb: KcbChoice::New
+                })
+            )]
+        );
+    }
+
+    proptest! {
+        /// Any input parses or is refused with a reason that displays; it
+        /// never panics.
+        #[test]
+        fn any_line_is_answered(line in "\\PC{0,40}") {
+            match parse(&line) {
+                Ok(_) => {}
+                Err(e) => {
+                    let text = std::format!("{e}");
+                    prop_assert!(!text.is_empty());
+                }
+            }
+            let _ = config(&line).count();
+        }
+
+        /// Well-formed boot commands round-trip their values.
+        #[test]
+        fn boot_values_survive(core in 0u32..1000, kcb in proptest::option::of(0u64..1000), kernel in "[a-z][a-z0-9-]{0,20}") {
+            let mut line = std::format!("boot {core} --kernel {kernel}");
+            if let Some(id) = kcb {
+                line += &std::format!(" --kcb {id}");
+            }
+            let expected = kcb.map_or(KcbChoice::New, KcbChoice::Existing);
+            prop_assert_eq!(parse(&line), Ok(boot(CoreSpec::One(core), &kernel, expected)));
+        }
+    }
+}

@@ -1,0 +1,130 @@
+//! UMP channels as a program uses them: a shared frame mapped into this
+//! program and the `ump` crate's algorithm over it, with waiting.
+//!
+//! A channel's frame is [`CHANNEL_BYTES`] of fresh (all-zero) memory that
+//! both ends map; [`CHANNEL_LINES`] messages fit in each direction. The
+//! frame stays mapped for the rest of the program's life (a channel end
+//! lives as long as the program).
+//!
+//! Waiting is polling: a receiver that finds nothing yields, then sleeps for
+//! growing intervals (up to [`MAX_BACKOFF_NS`]), so an idle end costs its
+//! core next to nothing and a busy one answers within microseconds.
+
+use abi::cspace::CPtr;
+use abi::error::SysError;
+use core::sync::atomic::AtomicU64;
+
+pub use ump::{Payload, Side, UmpError};
+
+use crate::{sys, vspace};
+
+/// Bytes of a channel frame.
+pub const CHANNEL_BYTES: u64 = 4096;
+/// Messages per direction.
+pub const CHANNEL_LINES: usize = 16;
+/// Polls (with yields in between) before a waiting end starts to sleep.
+const SPIN_POLLS: u32 = 64;
+/// Longest sleep between polls of a waiting end.
+pub const MAX_BACKOFF_NS: u64 = 2_000_000;
+
+/// One end of a channel.
+pub struct Channel {
+    end: ump::Channel<'static>,
+}
+
+impl Channel {
+    /// Maps the channel frame `frame` and takes its `side` end.
+    pub fn open(frame: CPtr, side: Side) -> Result<Self, SysError> {
+        let mapping = vspace::map(frame, CHANNEL_BYTES, abi::invoke::MAP_WRITE)?;
+        let words = (CHANNEL_BYTES / 8) as usize;
+        // SAFETY: the mapping covers CHANNEL_BYTES of writable memory at
+        // `vaddr` (page-aligned, so aligned for u64) and is never unmapped:
+        // `mapping` is forgotten below, so the range stays valid for the
+        // program's life. Other programs write the frame concurrently, which
+        // is why it is only ever accessed as atomics.
+        let memory: &'static [AtomicU64] =
+            unsafe { core::slice::from_raw_parts(mapping.vaddr as *const AtomicU64, words) };
+        core::mem::forget(mapping);
+        let end = ump::Channel::new(memory, CHANNEL_LINES, side).map_err(|_| SysError::BadSize)?;
+        Ok(Self { end })
+    }
+
+    /// Sends `message` if the ring has room.
+    pub fn try_send(&mut self, message: &Payload) -> Result<(), UmpError> {
+        self.end.try_send(message)
+    }
+
+    /// Sends `message`, waiting for room until `deadline_ns` (0: forever).
+    pub fn send(&mut self, message: &Payload, deadline_ns: u64) -> Result<(), SysError> {
+        let mut waiting = Waiting::new(deadline_ns);
+        loop {
+            match self.end.try_send(message) {
+                Ok(()) => return Ok(()),
+                Err(_) if waiting.pause() => {}
+                Err(_) => return Err(SysError::EndpointFull),
+            }
+        }
+    }
+
+    /// The next message, if one is there.
+    pub fn try_recv(&mut self) -> Option<Payload> {
+        self.end.try_recv()
+    }
+
+    /// The next message, waiting until `deadline_ns` (0: forever).
+    pub fn recv(&mut self, deadline_ns: u64) -> Option<Payload> {
+        let mut waiting = Waiting::new(deadline_ns);
+        loop {
+            if let Some(message) = self.end.try_recv() {
+                return Some(message);
+            }
+            if !waiting.pause() {
+                return None;
+            }
+        }
+    }
+}
+
+/// Pausing between polls: yields first, then sleeps for growing intervals.
+pub struct Waiting {
+    deadline_ns: u64,
+    polls: u32,
+    backoff_ns: u64,
+}
+
+impl Waiting {
+    /// Waiting until `deadline_ns` (0: forever).
+    pub fn new(deadline_ns: u64) -> Self {
+        Self {
+            deadline_ns,
+            polls: 0,
+            backoff_ns: 20_000,
+        }
+    }
+
+    /// Starts over after progress (the next pauses are short again).
+    pub fn reset(&mut self) {
+        self.polls = 0;
+        self.backoff_ns = 20_000;
+    }
+
+    /// Pauses once; false when the deadline has passed.
+    pub fn pause(&mut self) -> bool {
+        let now = sys::time_ns();
+        if self.deadline_ns != 0 && now >= self.deadline_ns {
+            return false;
+        }
+        self.polls += 1;
+        if self.polls < SPIN_POLLS {
+            sys::yield_now();
+            return true;
+        }
+        let mut until = now + self.backoff_ns;
+        if self.deadline_ns != 0 {
+            until = until.min(self.deadline_ns);
+        }
+        sys::sleep_until(until);
+        self.backoff_ns = (self.backoff_ns * 2).min(MAX_BACKOFF_NS);
+        true
+    }
+}

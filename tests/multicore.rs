@@ -1,0 +1,208 @@
+//! Several OSNodes: the boot driver (`corectrl`) starts the other cores
+//! with a CPU driver image and a KCB of its choosing, each new OSNode's
+//! monitor connects to the hub over a UMP channel, and bad requests are
+//! refused with a clear message and change nothing.
+
+use qemu_tests::{
+    BOOT_TIMEOUT, HarnessError, Machine, boot_with_modules, config, standard_module, type_line,
+};
+
+/// Waits for `corectrl` to report core `core` booted; returns the line.
+fn expect_booted(m: &mut Machine, core: u32) -> Result<String, HarnessError> {
+    m.expect(&format!("corectrl: core {core} booted: "), BOOT_TIMEOUT)
+}
+
+/// Runs `corectrl list` and returns the core lines (by core id) and the
+/// KCB lines.
+fn list(m: &mut Machine, cores: usize) -> Result<(Vec<String>, Vec<String>), HarnessError> {
+    type_line(m, "corectrl list")?;
+    m.expect("CORE  APIC  STATE    KCB  MONITOR", BOOT_TIMEOUT)?;
+    let mut core_lines = Vec::new();
+    for id in 0..cores {
+        let prefix = format!("{id:>4}  ");
+        core_lines.push(
+            m.expect_line(&format!("core {id}'s list line"), BOOT_TIMEOUT, |l| {
+                l.starts_with(&prefix)
+            })?,
+        );
+    }
+    m.expect(" KCB  STATE", BOOT_TIMEOUT)?;
+    let mut kcb_lines = Vec::new();
+    loop {
+        let line = m.expect_line("a KCB line or the summary", BOOT_TIMEOUT, |l| {
+            l.contains("running on core") || l.contains("stopped") || l.contains(" KCBs")
+        })?;
+        if line.contains(" KCBs") {
+            assert!(line.starts_with(&format!("{cores} cores, ")), "{line}");
+            break;
+        }
+        kcb_lines.push(line);
+    }
+    Ok((core_lines, kcb_lines))
+}
+
+/// The columns of a core line: id, APIC id, state, KCB, monitor..., kernel.
+fn columns(line: &str) -> Vec<&str> {
+    line.split_whitespace().collect()
+}
+
+#[test]
+fn the_boot_driver_starts_every_core_with_a_monitor() -> Result<(), HarnessError> {
+    let mut m = Machine::start(&config(4, 512)?, "multicore_four")?;
+    m.expect(
+        "corectrl: 4 cores; the first runs `cpudriver 0.1.0`",
+        BOOT_TIMEOUT,
+    )?;
+    for core in 1..4 {
+        let booted = expect_booted(&mut m, core)?;
+        assert!(
+            booted.contains(&format!("cpudriver 0.1.0, KCB {core} (new)")),
+            "{booted}"
+        );
+    }
+    let lines = m.lines();
+    for core in 1..4 {
+        // The kernel on that core ran the OSNode the boot driver made, and
+        // its monitor came up there.
+        assert!(
+            lines.iter().any(|l| l.contains(&format!(
+                "c{core}] INFO  core {core} (APIC {core}) runs OSNode {core}"
+            ))),
+            "no kernel report from core {core}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with(&format!("monitor: core {core} up"))),
+            "no monitor on core {core}"
+        );
+    }
+    m.expect("Corefish shell; type `help`.", BOOT_TIMEOUT)?;
+    let (cores, kcbs) = list(&mut m, 4)?;
+    assert_eq!(columns(&cores[0])[..5], ["0", "0", "running", "0", "hub"]);
+    for (id, line) in cores.iter().enumerate().skip(1) {
+        let c = columns(line);
+        let id = id.to_string();
+        assert_eq!(c[..5], [&id, &id, "running", &id, "up"], "{line}");
+        assert!(line.ends_with("cpudriver 0.1.0"), "{line}");
+    }
+    for (id, line) in kcbs.iter().enumerate() {
+        assert_eq!(line.trim(), format!("{id}  running on core {id}"));
+    }
+    assert_eq!(kcbs.len(), 4);
+    Ok(())
+}
+
+/// The `mem` command's memory-server line.
+fn memserv_free(m: &mut Machine) -> Result<String, HarnessError> {
+    type_line(m, "mem")?;
+    m.expect("memory server: ", BOOT_TIMEOUT)
+}
+
+#[test]
+fn bad_boots_are_refused_and_another_kernel_boots() -> Result<(), HarnessError> {
+    let kernel = standard_module("cpudriver");
+    // Cut inside the loadable segments (the file's tail is debug information).
+    let truncated = kernel[..64 * 1024].to_vec();
+    let mut wrong_machine = kernel.clone();
+    wrong_machine[18] = 183; // e_machine = AArch64
+    let mut m = boot_with_modules(
+        "multicore_errors",
+        4,
+        512,
+        &[
+            (
+                "boot.cfg",
+                b"# leave core 3 off\nboot 1\nboot 2 --kernel cpudriver\n".to_vec(),
+            ),
+            ("cpudriver-truncated", truncated),
+            ("cpudriver-arm", wrong_machine),
+        ],
+    )?;
+    expect_booted(&mut m, 1)?;
+    expect_booted(&mut m, 2)?;
+    m.expect("Corefish shell; type `help`.", BOOT_TIMEOUT)?;
+    let before = memserv_free(&mut m)?;
+
+    let refused = [
+        (
+            "corectrl boot 3 --kernel cpudriver-truncated",
+            "boot 3: kernel image `cpudriver-truncated`: ",
+        ),
+        (
+            "corectrl boot 3 --kernel cpudriver-arm",
+            "boot 3: kernel image `cpudriver-arm`: built for machine 183",
+        ),
+        (
+            "corectrl boot 3 --kernel hello",
+            "boot 3: kernel image `hello`: not a Corefish CPU driver",
+        ),
+        (
+            "corectrl boot 3 --kernel nope",
+            "boot 3: the boot archive has no kernel image `nope`",
+        ),
+        (
+            "corectrl boot 9",
+            "boot 9: there is no core 9: this machine has cores 0 to 3",
+        ),
+        (
+            "corectrl boot 1",
+            "boot 1: core 1 is running already (KCB 1)",
+        ),
+        (
+            "corectrl boot 0",
+            "boot 0: core 0 is running already (KCB 0)",
+        ),
+        (
+            "corectrl boot 3 --kcb 1",
+            "boot 3: KCB 1 is running already, on core 1",
+        ),
+        ("corectrl boot 3 --kcb 7", "boot 3: there is no KCB 7"),
+        ("corectrl boot three", "corectrl: `three` is not a number"),
+    ];
+    for (command, answer) in refused {
+        type_line(&mut m, command)?;
+        m.expect(answer, BOOT_TIMEOUT)?;
+    }
+    // Nothing changed: core 3 is off, no KCB was made, no memory taken.
+    let (cores, kcbs) = list(&mut m, 4)?;
+    assert_eq!(
+        columns(&cores[3])[..4],
+        ["3", "3", "off", "-"],
+        "{}",
+        cores[3]
+    );
+    assert_eq!(kcbs.len(), 3);
+    assert_eq!(memserv_free(&mut m)?, before);
+
+    // The other kernel build boots on the free core and says so.
+    type_line(&mut m, "corectrl boot 3 --kernel cpudriver-v2")?;
+    m.expect("monitor: core 3 up", BOOT_TIMEOUT)?;
+    let booted = m.expect("core 3 booted: ", BOOT_TIMEOUT)?;
+    assert!(
+        booted.contains("cpudriver-v2 0.1.0-v2, KCB 3 (new)"),
+        "{booted}"
+    );
+    let (cores, _) = list(&mut m, 4)?;
+    assert!(cores[3].ends_with("cpudriver-v2 0.1.0-v2"), "{}", cores[3]);
+    assert_eq!(columns(&cores[3])[..5], ["3", "3", "running", "3", "up"]);
+    assert!(cores[1].ends_with("cpudriver 0.1.0"), "{}", cores[1]);
+    Ok(())
+}
+
+#[test]
+fn sixteen_cores_boot_and_are_listed() -> Result<(), HarnessError> {
+    let mut m = Machine::start(&config(16, 512)?, "multicore_sixteen")?;
+    for core in 1..16 {
+        expect_booted(&mut m, core)?;
+    }
+    m.expect("Corefish shell; type `help`.", BOOT_TIMEOUT)?;
+    let (cores, kcbs) = list(&mut m, 16)?;
+    for (id, line) in cores.iter().enumerate() {
+        let c = columns(line);
+        assert_eq!(c[2], "running", "{line}");
+        assert_eq!(c[3], id.to_string(), "{line}");
+    }
+    assert_eq!(kcbs.len(), 16);
+    Ok(())
+}

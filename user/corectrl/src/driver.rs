@@ -1,0 +1,539 @@
+//! The boot driver's state (every core and every KCB it knows) and the
+//! boot sequence.
+//!
+//! Booting core `c` with kernel image `k` and a KCB:
+//! 1. *checks*: the core exists and runs nothing; an existing KCB exists
+//!    and runs nowhere; the image is in the boot archive. Nothing has
+//!    changed if any check fails.
+//! 2. *load*: the image is loaded and relocated into fresh memory below
+//!    4 GiB ([`crate::image`]); the kernel gets [`KERNEL_RAM`] of RAM of its
+//!    own; a new KCB is retyped from the boot driver's RAM, with a channel
+//!    frame for its monitor; the boot parameters are written (the memory
+//!    map marks all RAM but the kernel's own as assigned); the OSNode table
+//!    in the system page names the core.
+//! 3. *start*: the trampoline is prepared, INIT and STARTUP are sent (a
+//!    second STARTUP only if the core has not arrived within
+//!    [`SECOND_STARTUP_AFTER_NS`]; QEMU and current processors need no delay
+//!    after INIT, so none is made), and the boot driver waits for the core
+//!    to arrive in the trampoline and for the kernel's acknowledgement.
+//! 4. *monitor*: for a new KCB, the hub (the first OSNode's monitor) gets
+//!    the channel frame and waits for the new monitor's hello.
+//!
+//! A failure after the start sends INIT again (the core stops wherever it
+//! was) and gives the kernel's memory back; the core is left off.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU32, Ordering};
+
+use bootcmd::KcbChoice;
+use bootproto::PhysRange;
+use bootproto::layout::phys_to_virt;
+use bootproto::params::{ACK_REFUSED, ACK_RUNNING, BootParams};
+use bootproto::system::{OSNODE_TABLE, OSNODES};
+use corefish::abi::invoke as op;
+use corefish::cap::{Cap, kind};
+use corefish::channel::CHANNEL_BYTES;
+use corefish::proto::monitor;
+use corefish::sys::{self, invoke};
+use corefish::vspace::Mapping;
+use corefish::{CPtr, ObjType, lmp, memserv, ram, slots};
+
+use crate::error::BootError;
+use crate::image::{self, Loaded};
+use crate::machine::Machine;
+use crate::trampoline::Trampoline;
+
+/// RAM each new kernel gets for itself and its OSNode (its page tables,
+/// the monitor, and what the monitor hands out).
+pub const KERNEL_RAM: u64 = 8 << 20;
+/// When a core that has not arrived in the trampoline gets a second STARTUP.
+pub const SECOND_STARTUP_AFTER_NS: u64 = 10_000_000;
+/// How long a core may take to arrive in the trampoline.
+const ARRIVAL_TIMEOUT_NS: u64 = 500_000_000;
+/// How long a kernel may take from the trampoline to running its OSNode.
+const ACK_TIMEOUT_NS: u64 = 5_000_000_000;
+/// How long a new monitor may take to say hello.
+const MONITOR_TIMEOUT_MS: u64 = 5_000;
+
+/// What a core is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CoreState {
+    /// Not started (or its last boot failed).
+    Off,
+    /// Running a kernel and an OSNode.
+    Running,
+}
+
+/// A core as the boot driver knows it.
+pub struct Core {
+    /// Its local APIC id.
+    pub apic: u32,
+    /// What it is doing.
+    pub state: CoreState,
+    /// `name version` of its kernel.
+    pub kernel: String,
+    /// The KCB it runs.
+    pub kcb: Option<u64>,
+    /// The memory of its kernel (image block, own RAM), held for it.
+    memory: Vec<CPtr>,
+}
+
+/// A KCB as the boot driver knows it.
+pub struct Kcb {
+    /// The OSNode id.
+    pub id: u64,
+    /// Its capability (none for the first OSNode's, which init holds). It
+    /// keeps the KCB's memory allocated; nothing invokes it yet.
+    #[allow(dead_code)]
+    pub cap: Option<CPtr>,
+    /// Its physical address (0: not known).
+    pub phys: u64,
+    /// The core running it.
+    pub core: Option<u32>,
+}
+
+/// How long each phase of a boot took.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Phases {
+    /// Loading and relocating the image, KCB and parameters.
+    pub load_ns: u64,
+    /// From INIT/STARTUP to the core's first instruction.
+    pub start_ns: u64,
+    /// From the first instruction to the kernel running its OSNode.
+    pub kernel_ns: u64,
+    /// From then to the monitor's hello (0 for a resumed KCB).
+    pub monitor_ns: u64,
+    /// The whole boot, as the boot driver saw it.
+    pub total_ns: u64,
+}
+
+/// A finished boot.
+pub struct Booted {
+    /// The core.
+    pub core: u32,
+    /// Its kernel's `name version`.
+    pub kernel: String,
+    /// The KCB it runs.
+    pub kcb: u64,
+    /// Whether the KCB was new.
+    pub fresh: bool,
+    /// Timings.
+    pub phases: Phases,
+}
+
+/// The boot driver.
+pub struct Driver {
+    /// The machine.
+    pub machine: Machine,
+    ipi: CPtr,
+    hub: Cap<kind::EndPoint>,
+    trampoline: Trampoline,
+    vector: u8,
+    system: Mapping,
+    /// Every core, by id.
+    pub cores: Vec<Core>,
+    /// Every KCB, by creation.
+    pub kcbs: Vec<Kcb>,
+}
+
+/// What the driver is made from.
+pub struct Resources {
+    /// The IPI capability.
+    pub ipi: CPtr,
+    /// An endpoint to the hub.
+    pub hub: CPtr,
+    /// The prepared trampoline and its STARTUP vector.
+    pub trampoline: (Trampoline, u8),
+    /// The system page, mapped writable.
+    pub system: Mapping,
+}
+
+impl Driver {
+    /// The driver of `machine`: the core it runs on runs OSNode 0.
+    pub fn new(machine: Machine, r: Resources) -> Self {
+        let cores: Vec<Core> = machine
+            .cores
+            .iter()
+            .map(|c| Core {
+                apic: c.apic,
+                state: if c.is_mine {
+                    CoreState::Running
+                } else {
+                    CoreState::Off
+                },
+                kernel: if c.is_mine {
+                    machine.version.clone()
+                } else {
+                    String::new()
+                },
+                kcb: c.is_mine.then_some(0),
+                memory: Vec::new(),
+            })
+            .collect();
+        let first = cores.iter().position(|c| c.kcb == Some(0)).unwrap_or(0) as u32;
+        Self {
+            machine,
+            ipi: r.ipi,
+            hub: Cap::at(r.hub),
+            trampoline: r.trampoline.0,
+            vector: r.trampoline.1,
+            system: r.system,
+            cores,
+            kcbs: alloc::vec![Kcb {
+                id: 0,
+                cap: None,
+                phys: 0,
+                core: Some(first)
+            }],
+        }
+    }
+
+    fn ns(&self, ticks: u64) -> u64 {
+        (u128::from(ticks) * 1_000_000_000 / u128::from(self.machine.tsc_hz.max(1))) as u64
+    }
+
+    /// Writes OSNode `id`'s entry of the system page's OSNode table.
+    fn set_table(&mut self, id: u64, apic: Option<u32>) {
+        let Some(index) = usize::try_from(id).ok().filter(|&i| i < OSNODES) else {
+            return;
+        };
+        let at = self.system.vaddr + (OSNODE_TABLE + index * 4) as u64;
+        // SAFETY: the entry lies in the mapped system page (OSNODE_TABLE +
+        // OSNODES * 4 <= 4096), 4-byte aligned; kernels read it concurrently,
+        // so it is written atomically.
+        let entry = unsafe { AtomicU32::from_ptr(at as *mut u32) };
+        entry.store(apic.map_or(0, |a| a + 1), Ordering::Release);
+    }
+
+    /// Boots core `core` with kernel image `kernel` and the chosen KCB.
+    pub fn boot(
+        &mut self,
+        core: u32,
+        kernel: &str,
+        choice: KcbChoice,
+    ) -> Result<Booted, BootError> {
+        let t0 = sys::tsc();
+        let cores = self.cores.len();
+        let c = self
+            .cores
+            .get(core as usize)
+            .ok_or(BootError::NoSuchCore { core, cores })?;
+        if c.state == CoreState::Running {
+            return Err(BootError::CoreRunning {
+                core,
+                kcb: c.kcb.unwrap_or(0),
+            });
+        }
+        let apic = c.apic;
+        let existing = match choice {
+            KcbChoice::New => None,
+            KcbChoice::Existing(id) => {
+                let k = self
+                    .kcbs
+                    .iter()
+                    .find(|k| k.id == id)
+                    .ok_or(BootError::NoSuchKcb(id))?;
+                if let Some(running_on) = k.core {
+                    return Err(BootError::KcbRunning {
+                        kcb: id,
+                        core: running_on,
+                    });
+                }
+                Some((k.id, k.phys))
+            }
+        };
+        if existing.is_none() && self.kcbs.len() >= OSNODES {
+            return Err(BootError::TooManyOsNodes);
+        }
+        let file =
+            corefish::modules::get(kernel).ok_or_else(|| BootError::NoImage(kernel.into()))?;
+        let mut loaded = image::load(kernel, file)?;
+        let mut plan = match self.plan(core, kernel, &mut loaded, existing) {
+            Ok(plan) => plan,
+            Err(e) => {
+                loaded.free();
+                return Err(e);
+            }
+        };
+        self.set_table(plan.osnode, Some(apic));
+        let t_loaded = sys::tsc();
+
+        let started = self.start(apic, &loaded).and_then(|arrived| {
+            let ack = self.wait_ack(core, &loaded)?;
+            Ok((arrived, ack))
+        });
+        let (arrived, ack) = match started {
+            Ok(done) => done,
+            Err(e) => {
+                self.undo(apic, loaded, plan);
+                return Err(e);
+            }
+        };
+        let version = ack.version_text().into();
+        let hello = match plan.channel {
+            Some(frame) => match self.meet_monitor(core, plan.osnode, frame) {
+                Ok(tsc) => tsc,
+                Err(e) => {
+                    self.undo(apic, loaded, plan);
+                    return Err(e);
+                }
+            },
+            None => ack.tsc_running,
+        };
+        let t_end = sys::tsc();
+        let fresh = plan.channel.is_some();
+        let kcb = plan.osnode;
+        // The kernel's memory stays the boot driver's to hold for it.
+        let block = loaded.release_mapping();
+        let c = &mut self.cores[core as usize];
+        c.state = CoreState::Running;
+        c.kernel = version;
+        c.kcb = Some(kcb);
+        c.memory = alloc::vec![block];
+        c.memory.extend(plan.own_ram.take());
+        plan.channel = None;
+        if let Some(k) = self.kcbs.iter_mut().find(|k| k.id == kcb) {
+            k.core = Some(core);
+        } else {
+            self.kcbs.push(Kcb {
+                id: kcb,
+                cap: plan.kcb_cap.take(),
+                phys: plan.kcb_phys,
+                core: Some(core),
+            });
+        }
+        let phases = Phases {
+            load_ns: self.ns(t_loaded - t0),
+            start_ns: self.ns(arrived.saturating_sub(t_loaded)),
+            kernel_ns: self.ns(ack.tsc_running.saturating_sub(arrived)),
+            monitor_ns: self.ns(hello.saturating_sub(ack.tsc_running)),
+            total_ns: self.ns(t_end - t0),
+        };
+        Ok(Booted {
+            core,
+            kernel: self.cores[core as usize].kernel.clone(),
+            kcb,
+            fresh,
+            phases,
+        })
+    }
+
+    /// Step 2 after the image: the kernel's RAM, the KCB, the channel, the
+    /// boot parameters.
+    fn plan(
+        &mut self,
+        core: u32,
+        kernel: &str,
+        loaded: &mut Loaded,
+        existing: Option<(u64, u64)>,
+    ) -> Result<Plan, BootError> {
+        let mut plan = Plan {
+            own_ram: Some(memserv::request_below(KERNEL_RAM, 0).map_err(BootError::NoMemory)?),
+            ..Plan::default()
+        };
+        let result = self.fill_plan(core, kernel, loaded, existing, &mut plan);
+        if let Err(e) = result {
+            plan.discard();
+            return Err(e);
+        }
+        Ok(plan)
+    }
+
+    fn fill_plan(
+        &mut self,
+        core: u32,
+        kernel: &str,
+        loaded: &mut Loaded,
+        existing: Option<(u64, u64)>,
+        plan: &mut Plan,
+    ) -> Result<(), BootError> {
+        let own_ram = plan
+            .own_ram
+            .ok_or(BootError::NoMemory(corefish::SysError::SlotEmpty))?;
+        let own = Cap::<kind::Ram>::at(own_ram)
+            .identify()
+            .map_err(|e| BootError::Sys("kernel RAM", e))?;
+        match existing {
+            Some((id, phys)) => {
+                plan.osnode = id;
+                plan.kcb_phys = phys;
+            }
+            None => {
+                let cap = ram::alloc(ObjType::KernelControlBlock, caps_kcb_size())
+                    .map_err(BootError::NoMemory)?;
+                plan.kcb_cap = Some(cap);
+                plan.kcb_phys = Cap::<kind::Any>::at(cap)
+                    .identify()
+                    .map_err(|e| BootError::Sys("KCB", e))?
+                    .base;
+                plan.osnode = self.kcbs.iter().map(|k| k.id).max().unwrap_or(0) + 1;
+                let frame =
+                    ram::alloc(ObjType::Frame, CHANNEL_BYTES).map_err(BootError::NoMemory)?;
+                plan.channel = Some(frame);
+                plan.channel_phys = Cap::<kind::Any>::at(frame)
+                    .identify()
+                    .map_err(|e| BootError::Sys("channel", e))?
+                    .base;
+            }
+        }
+        let m = &self.machine;
+        let mut p = BootParams::new();
+        p.core_id = core;
+        p.apic_id = self.cores[core as usize].apic;
+        p.kernel_phys = loaded.image_phys();
+        p.kernel_size = loaded.image_size;
+        p.params_phys = loaded.phys;
+        let archive = Cap::<kind::Frame>::at(corefish::abi::cspace::task::BOOT_ARCHIVE)
+            .identify()
+            .map_err(|e| BootError::Sys("boot archive", e))?;
+        p.archive_phys = archive.base;
+        p.archive_size = archive.size;
+        p.rsdp_phys = m.rsdp;
+        p.phys_top = m.phys_top;
+        p.tsc_hz = m.tsc_hz;
+        p.apic_timer_hz = m.apic_timer_hz;
+        p.kcb_phys = plan.kcb_phys;
+        p.osnode_id = plan.osnode;
+        p.system_phys = m.system_phys;
+        if plan.channel.is_some() {
+            p.channel_phys = plan.channel_phys;
+            p.channel_size = CHANNEL_BYTES;
+        }
+        p.set_kernel_name(kernel)
+            .map_err(|_| BootError::BadImage(kernel.into(), "name too long".into()))?;
+        p.memory_map = bootproto::starter::map_for_new_kernel(
+            &m.boot_map,
+            PhysRange::new(own.base, own.size),
+            PhysRange::new(loaded.phys, loaded.size),
+        )
+        .map_err(BootError::Plan)?;
+        p.tsc_at_handoff = sys::tsc();
+        let page = loaded.params_page();
+        page.fill(0);
+        p.encode(page);
+        Ok(())
+    }
+
+    /// Step 3: INIT, STARTUP (twice if needed); returns the TSC at arrival.
+    fn start(&mut self, apic: u32, loaded: &Loaded) -> Result<u64, BootError> {
+        self.trampoline
+            .prepare(loaded.entry, phys_to_virt(loaded.phys));
+        let apic_word = u64::from(apic);
+        let ipi = |operation, vector| {
+            invoke(self.ipi, operation, [apic_word, vector, 0, 0])
+                .map_err(|e| BootError::Sys("IPI", e))
+        };
+        ipi(op::IPI_INIT, 0)?;
+        ipi(op::IPI_STARTUP, u64::from(self.vector))?;
+        let sent = sys::time_ns();
+        let mut second = false;
+        loop {
+            if let Some(tsc) = self.trampoline.arrived() {
+                return Ok(tsc);
+            }
+            let waited = sys::time_ns() - sent;
+            if !second && waited >= SECOND_STARTUP_AFTER_NS {
+                ipi(op::IPI_STARTUP, u64::from(self.vector))?;
+                second = true;
+            }
+            if waited >= ARRIVAL_TIMEOUT_NS {
+                return Err(BootError::NoStart(apic));
+            }
+            core::hint::spin_loop();
+        }
+    }
+
+    /// Step 3, end: the kernel's acknowledgement.
+    fn wait_ack(
+        &self,
+        core: u32,
+        loaded: &Loaded,
+    ) -> Result<bootproto::params::BootAck, BootError> {
+        let deadline = sys::time_ns() + ACK_TIMEOUT_NS;
+        let mut waiting = corefish::channel::Waiting::new(deadline);
+        loop {
+            match loaded.ack() {
+                Some(ack) if ack.stage == ACK_RUNNING => return Ok(ack),
+                Some(ack) if ack.stage == ACK_REFUSED => return Err(BootError::Refused(core)),
+                _ => {}
+            }
+            if !waiting.pause() {
+                return Err(BootError::NoAck(core));
+            }
+        }
+    }
+
+    /// Step 4: the hub takes the channel and waits for the monitor's hello;
+    /// returns the hello's TSC.
+    fn meet_monitor(&mut self, core: u32, osnode: u64, frame: CPtr) -> Result<u64, BootError> {
+        let core_word = u64::from(core);
+        lmp::send(self.hub, [monitor::FRAME, core_word, 0, 0], Some(frame))
+            .map_err(|e| BootError::Sys("hub", e))?;
+        let reply = lmp::call(
+            self.hub,
+            [monitor::ADD, core_word, osnode, MONITOR_TIMEOUT_MS],
+        )
+        .map_err(|e| BootError::Sys("hub", e))?;
+        match reply.words {
+            [monitor::REPLY, 0, hello, _] => Ok(hello),
+            _ => Err(BootError::MonitorSilent(core)),
+        }
+    }
+
+    /// Stops a core whose boot failed and gives everything back.
+    fn undo(&mut self, apic: u32, loaded: Loaded, plan: Plan) {
+        // INIT stops the core wherever it is (it then waits for STARTUP), so
+        // its kernel's memory can be reused.
+        let _ = invoke(self.ipi, op::IPI_INIT, [u64::from(apic), 0, 0, 0]);
+        if plan.kcb_cap.is_some()
+            || !self
+                .kcbs
+                .iter()
+                .any(|k| k.id == plan.osnode && k.core.is_some())
+        {
+            self.set_table(plan.osnode, None);
+        }
+        loaded.free();
+        plan.discard();
+    }
+
+    /// The state of core `core`'s monitor: connected, and a ping's round
+    /// trip in ns.
+    pub fn monitor_status(&self, core: u32) -> Option<u64> {
+        let reply = lmp::call(self.hub, [monitor::STATUS, u64::from(core), 0, 0]).ok()?;
+        (reply.words[0] == monitor::REPLY && reply.words[2] == 1).then_some(reply.words[3])
+    }
+}
+
+/// What one boot made before the core starts.
+#[derive(Default)]
+struct Plan {
+    own_ram: Option<CPtr>,
+    kcb_cap: Option<CPtr>,
+    kcb_phys: u64,
+    osnode: u64,
+    channel: Option<CPtr>,
+    channel_phys: u64,
+}
+
+impl Plan {
+    /// Gives back what a failed boot made.
+    fn discard(mut self) {
+        for cap in [
+            self.own_ram.take(),
+            self.kcb_cap.take(),
+            self.channel.take(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let _ = Cap::<kind::Any>::at(cap).delete();
+            slots::free(cap);
+        }
+    }
+}
+
+fn caps_kcb_size() -> u64 {
+    corefish::caps::KCB_SIZE
+}

@@ -1,0 +1,140 @@
+//! Loading a CPU driver for a core: a block of fresh memory below 4 GiB
+//! (the trampoline's page tables map only that) holding the boot-parameter
+//! page and then the image, loaded and relocated to run at the block's
+//! direct-map address, exactly as the PVH loader does for the first core.
+//!
+//! Every core gets its own copy: a running kernel writes its data, and
+//! kernels share nothing (DESIGN.md rule 1).
+
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use bootproto::layout::phys_to_virt;
+use bootproto::params::{ACK_OFFSET, BootAck, PARAMS_PAGE};
+use corefish::cap::{Cap, kind};
+use corefish::vspace::{self, Mapping};
+use corefish::{CPtr, ObjType, SlotRef, memserv, slots};
+use elfload::ElfImage;
+
+use crate::error::BootError;
+
+/// Where the 32-bit page tables of the trampoline stop.
+pub const LOW_LIMIT: u64 = 1 << 32;
+const PAGE: u64 = 4096;
+
+/// A loaded CPU driver and its boot-parameter page.
+pub struct Loaded {
+    /// The RAM the block was made from (revoking it frees everything).
+    pub ram: CPtr,
+    /// The block as a frame.
+    frame: CPtr,
+    /// Physical address of the block (the parameter page; the image follows).
+    pub phys: u64,
+    /// Bytes of the block.
+    pub size: u64,
+    /// Bytes of the image.
+    pub image_size: u64,
+    /// The entry point's direct-map address.
+    pub entry: u64,
+    mapping: Mapping,
+}
+
+impl Loaded {
+    /// Physical address of the image.
+    pub fn image_phys(&self) -> u64 {
+        self.phys + PAGE
+    }
+
+    /// The boot-parameter page, to fill in.
+    pub fn params_page(&mut self) -> &mut [u8] {
+        &mut self.mapping.bytes_mut()[..PARAMS_PAGE]
+    }
+
+    /// The kernel's acknowledgement, once it wrote one.
+    pub fn ack(&self) -> Option<BootAck> {
+        let at = self.mapping.vaddr + ACK_OFFSET as u64;
+        // SAFETY: the ack's stage word lies in this mapping (ACK_OFFSET <
+        // PARAMS_PAGE), 8-byte aligned; the starting kernel writes it
+        // concurrently, so it is read atomically.
+        let stage = unsafe { AtomicU64::from_ptr(at as *mut u64) };
+        if stage.load(Ordering::Acquire) == 0 {
+            return None;
+        }
+        Some(BootAck::decode(&self.mapping.bytes()[..PARAMS_PAGE]))
+    }
+
+    /// Gives the memory back (the core must not run this kernel any more).
+    pub fn free(self) {
+        vspace::unmap(self.mapping);
+        let _ = Cap::<kind::Ram>::at(self.ram).revoke();
+        let _ = Cap::<kind::Ram>::at(self.ram).delete();
+        slots::free(self.ram);
+        slots::free(self.frame);
+    }
+
+    /// Unmaps the block from the boot driver (the kernel keeps running in
+    /// it); returns the RAM capability that holds it.
+    pub fn release_mapping(self) -> CPtr {
+        vspace::unmap(self.mapping);
+        let _ = Cap::<kind::Any>::at(self.frame).delete();
+        slots::free(self.frame);
+        self.ram
+    }
+}
+
+/// Loads the CPU driver image `file` (named `name`) into fresh memory.
+pub fn load(name: &str, file: &[u8]) -> Result<Loaded, BootError> {
+    let bad = |e| BootError::BadImage(name.into(), alloc::format!("{e}"));
+    let image = ElfImage::parse(file).map_err(bad)?;
+    if !image.is_relocatable() || image.vaddr_range().0 != 0 {
+        return Err(BootError::BadImage(
+            name.into(),
+            "not a static PIE linked at 0".into(),
+        ));
+    }
+    // Only a CPU driver may run in ring 0: look before allocating anything.
+    let entry_code = image
+        .file_bytes_at(image.entry(), bootproto::starter::ENTRY_PREAMBLE as u64)
+        .unwrap_or(&[]);
+    bootproto::starter::check_entry(entry_code)
+        .map_err(|e| BootError::BadImage(name.into(), alloc::format!("{e}")))?;
+    let image_size = image.memory_size().next_multiple_of(PAGE);
+    let size = PAGE + image_size;
+    let ram = memserv::request_below(size, LOW_LIMIT).map_err(BootError::NoMemory)?;
+    let frame = slots::alloc().map_err(BootError::NoMemory)?;
+    let made = Cap::<kind::Ram>::at(ram)
+        .retype(ObjType::Frame, 0, size, 1, SlotRef::Slot(frame))
+        .and_then(|()| Cap::<kind::Frame>::at(frame).identify())
+        .and_then(|id| {
+            let mapping = vspace::map(frame, size, corefish::abi::invoke::MAP_WRITE)?;
+            Ok((id.base, mapping))
+        });
+    let (phys, mut mapping) = match made {
+        Ok(done) => done,
+        Err(e) => {
+            let _ = Cap::<kind::Ram>::at(ram).revoke();
+            let _ = Cap::<kind::Ram>::at(ram).delete();
+            slots::free(ram);
+            return Err(BootError::NoMemory(e));
+        }
+    };
+    let mut loaded = Loaded {
+        ram,
+        frame,
+        phys,
+        size,
+        image_size,
+        entry: phys_to_virt(phys + PAGE) + image.entry(),
+        mapping: {
+            let bytes = mapping.bytes_mut();
+            bytes.fill(0);
+            mapping
+        },
+    };
+    let bias = phys_to_virt(loaded.image_phys());
+    let dest = &mut loaded.mapping.bytes_mut()[PAGE as usize..];
+    if let Err(e) = image.load_into(dest, bias).map_err(bad) {
+        loaded.free();
+        return Err(e);
+    }
+    Ok(loaded)
+}
