@@ -206,3 +206,91 @@ fn sixteen_cores_boot_and_are_listed() -> Result<(), HarnessError> {
     assert_eq!(kcbs.len(), 16);
     Ok(())
 }
+
+#[test]
+fn programs_on_every_pair_of_cores_exchange_ump_messages() -> Result<(), HarnessError> {
+    let mut m = Machine::start(&config(4, 512)?, "multicore_umpmesh")?;
+    m.expect("Corefish shell; type `help`.", BOOT_TIMEOUT)?;
+    for core in 1..4 {
+        type_line(&mut m, &format!("run --core {core} umpmesh {core} 4 10000"))?;
+        m.expect(&format!("started umpmesh on core {core} as "), BOOT_TIMEOUT)?;
+    }
+    type_line(&mut m, "run umpmesh 0 4 10000 &")?;
+    let mut done = Vec::new();
+    for _ in 0..4 {
+        let line = m.expect_line("a umpmesh verdict", BOOT_TIMEOUT, |l| {
+            l.contains("umpmesh: ")
+        })?;
+        assert!(
+            line.contains(
+                ": 3 peers, 10000 messages each way with each, all in order and intact ("
+            ),
+            "{line}"
+        );
+        done.push(line);
+    }
+    for core in 0..4 {
+        assert!(
+            done.iter()
+                .any(|l| l.contains(&format!("umpmesh: {core} on core {core}: "))),
+            "no verdict from core {core}: {done:?}"
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn a_capability_sent_to_another_osnode_works_there_until_revoked() -> Result<(), HarnessError> {
+    let mut m = Machine::start(&config(4, 512)?, "multicore_xcap")?;
+    m.expect("Corefish shell; type `help`.", BOOT_TIMEOUT)?;
+    type_line(&mut m, "run --core 2 xcap serve capsink")?;
+    m.expect("started xcap on core 2 as ", BOOT_TIMEOUT)?;
+    type_line(&mut m, "run --core 1 xcap send capsink")?;
+    // The copy on core 2 maps the frame core 1 wrote and answers in it.
+    let received = m.expect("xcap: core 2 received a frame", BOOT_TIMEOUT)?;
+    assert!(
+        received.ends_with("(0x1000 bytes, foreign: true) holding 0x5eedcafef00d0001"),
+        "{received}"
+    );
+    m.expect(
+        "xcap: core 1: the receiver answered 0xa11235010ff2fffe",
+        BOOT_TIMEOUT,
+    )?;
+    // Revoking on core 1 takes the copy on core 2.
+    let gone = m.expect("xcap: core 2: the frame was revoked", BOOT_TIMEOUT)?;
+    assert!(
+        gone.ends_with("mapping it now fails: Err(SlotEmpty)"),
+        "{gone}"
+    );
+    // Both end well (in either order).
+    for _ in 0..2 {
+        m.expect_line("an xcap exit", BOOT_TIMEOUT, |l| {
+            l.starts_with("xcap (id 1) on core ")
+        })?;
+    }
+    let lines = m.lines();
+    assert!(lines.iter().any(|l| l == "xcap: core 1: revoked the frame"));
+    for core in [1, 2] {
+        let exit = format!("xcap (id 1) on core {core} exited with code 0");
+        assert!(lines.contains(&exit), "{exit}");
+    }
+
+    // Bad requests to run elsewhere are refused with a reason.
+    type_line(&mut m, "run --core 9 hello")?;
+    m.expect(
+        "run: no program `hello` in the boot archive, or no OSNode runs on core 9",
+        BOOT_TIMEOUT,
+    )?;
+    type_line(&mut m, "run --core 3 nope")?;
+    m.expect(
+        "run: no program `nope` in the boot archive, or no OSNode runs on core 3",
+        BOOT_TIMEOUT,
+    )?;
+    type_line(&mut m, "run --core x hello")?;
+    m.expect("usage: run [--core N] NAME [ARGS] [&]", BOOT_TIMEOUT)?;
+    type_line(&mut m, "run --core 3 hello from three")?;
+    let hello = m.expect("hello: dispatcher", BOOT_TIMEOUT)?;
+    assert!(hello.contains("on core 3, args `from three`"), "{hello}");
+    m.expect("hello (id 1) on core 3 exited with code 2", BOOT_TIMEOUT)?;
+    Ok(())
+}

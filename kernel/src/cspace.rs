@@ -27,6 +27,8 @@ pub fn sys(e: CapError) -> SysError {
         CapError::NotCopyable => SysError::NotCopyable,
         CapError::NotDerivable => SysError::NotDerivable,
         CapError::BadArgument => SysError::BadArgument,
+        CapError::Exported => SysError::RemoteCopies,
+        CapError::Foreign => SysError::ForeignCapability,
     }
 }
 

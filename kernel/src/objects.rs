@@ -91,6 +91,11 @@ fn revoke_steps(mem: &mut KernelMemory, kcb: PAddr, at: CteAddr) -> Result<(), S
     if original.is_null() {
         return Err(SysError::SlotEmpty);
     }
+    // Copies on other OSNodes go first, through the monitors.
+    let root = mem.kcb(kcb).mdb_root;
+    if caps::ops::revoke_blocker(mem, root, at).is_some() {
+        return Err(SysError::RemoteCopies);
+    }
     loop {
         // Cleanup may have deleted `at` itself (a CNode holding it died).
         let cap = mem.read(at).cap;
@@ -115,6 +120,9 @@ fn delete_one(mem: &mut KernelMemory, kcb: PAddr, at: CteAddr) -> Result<(), Sys
     let cap = mem.read(at).cap;
     if cap.is_null() {
         return Err(SysError::SlotEmpty);
+    }
+    if cap.is_exported() {
+        return Err(SysError::RemoteCopies);
     }
     let ty = cap.obj_type();
     let root = mem.kcb(kcb).mdb_root;
@@ -268,7 +276,19 @@ fn drain(mem: &mut KernelMemory, kcb: PAddr) {
             let Ok(slot) = cnode_slot(&cnode, index) else {
                 break;
             };
-            if !mem.read(slot).cap.is_null() {
+            let cap = mem.read(slot).cap;
+            if cap.is_exported() {
+                // Its monitor's CSpace is going away: the anchor cannot
+                // outlive the CNode's memory.
+                log::warn!(
+                    "an exported capability ({:?} {:#x}+{:#x}) went with its CNode; its copies on other OSNodes remain",
+                    cap.obj_type(),
+                    cap.base,
+                    cap.size
+                );
+                let _ = caps::ops::set_exported(mem, slot, false);
+            }
+            if !cap.is_null() {
                 let _ = delete_one(mem, kcb, slot);
             }
         }

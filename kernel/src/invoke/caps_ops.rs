@@ -11,8 +11,10 @@ use crate::objects;
 
 /// IDENTIFY's results for `cap`.
 pub fn describe(cap: &Capability) -> Results {
-    let packed =
-        u64::from(cap.raw_type) | (u64::from(cap.rights) << 8) | (u64::from(cap.extra) << 32);
+    let packed = u64::from(cap.raw_type)
+        | (u64::from(cap.rights) << 8)
+        | (u64::from(cap.flags) << 16)
+        | (u64::from(cap.extra) << 32);
     [packed, cap.base, cap.size, cap.word, 0, 0]
 }
 

@@ -1,11 +1,13 @@
 //! Invocations of the Kernel and IPI capabilities, for the boot driver:
 //! what the kernel knows of the machine, and INIT/STARTUP to other cores.
 
+use abi::cspace::{CPtr, SlotRef};
 use abi::error::SysError;
+use caps::{ObjType, Rights};
 
 use super::{Invocation, Results};
 use crate::arch::apic;
-use crate::{machine, platform, system};
+use crate::{cspace, machine, platform, system};
 
 /// KERNEL_INFO.
 pub fn info(_inv: &mut Invocation) -> Result<Results, SysError> {
@@ -77,6 +79,60 @@ pub fn version(_inv: &mut Invocation) -> Result<Results, SysError> {
         );
     }
     Ok(words)
+}
+
+/// KERNEL_OSNODE.
+pub fn osnode(inv: &mut Invocation) -> Result<Results, SysError> {
+    let core = crate::identity::this_core();
+    let id = inv.mem.kcb(inv.kcb).id;
+    Ok([
+        id,
+        u64::from(core.core_id),
+        u64::from(core.apic_id),
+        0,
+        0,
+        0,
+    ])
+}
+
+/// KERNEL_CAP_IMPORT(a0 = destination, a1 = type | rights << 8, a2 = base,
+/// a3 = size).
+pub fn cap_import(inv: &mut Invocation) -> Result<Results, SysError> {
+    let m = machine::get().ok_or(SysError::DispatcherNotReady)?;
+    let dest = cspace::dest(&inv.mem, &inv.root, SlotRef::unpack(inv.args[0]))?;
+    if inv.args[1] >> 16 != 0 {
+        return Err(SysError::BadArgument);
+    }
+    let ty = ObjType::from_raw(inv.args[1] as u8).ok_or(SysError::WrongType)?;
+    let rights = Rights::from_bits_truncate((inv.args[1] >> 8) as u8);
+    let (base, size) = (inv.args[2], inv.args[3]);
+    // Only memory this machine has (a device frame: below 4 GiB).
+    let top = if ty == ObjType::DevFrame {
+        bootproto::layout::DIRECT_MAP_MIN_TOP
+    } else {
+        m.phys_top
+    };
+    if base.checked_add(size).is_none_or(|end| end > top) {
+        return Err(SysError::OutOfBounds);
+    }
+    let mut root = inv.mem.kcb(inv.kcb).mdb_root;
+    let result = caps::ops::import(&mut inv.mem, &mut root, ty, rights, base, size, dest);
+    inv.mem.kcb(inv.kcb).mdb_root = root;
+    result.map_err(cspace::sys)?;
+    Ok([0; 6])
+}
+
+/// KERNEL_CAP_EXPORT(a0 = capability address, a1 = 1 or 0).
+pub fn cap_export(inv: &mut Invocation) -> Result<Results, SysError> {
+    let cptr = u32::try_from(inv.args[0]).map_err(|_| SysError::BadArgument)?;
+    let mark = match inv.args[1] {
+        0 => false,
+        1 => true,
+        _ => return Err(SysError::BadArgument),
+    };
+    let at = cspace::cap(&inv.mem, &inv.root, CPtr(cptr))?.at;
+    caps::ops::set_exported(&mut inv.mem, at, mark).map_err(cspace::sys)?;
+    Ok([0; 6])
 }
 
 /// The APIC id of a core that exists and is not this one.

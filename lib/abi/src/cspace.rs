@@ -120,6 +120,9 @@ pub mod task {
     /// The boot archive, read-only (programs that start others read their
     /// images from it).
     pub const BOOT_ARCHIVE: CPtr = CPtr::new(super::root::TASK, 12);
+    /// An endpoint to the monitor of the program's OSNode, if any (names,
+    /// channels and capabilities across OSNodes; `corefish::monitor`).
+    pub const MONITOR_ENDPOINT: CPtr = CPtr::new(super::root::TASK, 13);
     /// First task-CNode slot with no fixed meaning: slots from here to
     /// [`FIRST_GIFT`] are the program's own (its slot allocator starts here).
     pub const FIRST_FREE: u32 = 16;

@@ -54,11 +54,17 @@ pub enum SysError {
     PortOutOfRange = 23,
     /// The interrupt vector or line is already in use.
     IrqInUse = 24,
+    /// The capability (or one a revoke would delete) has copies on other
+    /// OSNodes: revoke through the monitor (the runtime does this itself).
+    RemoteCopies = 25,
+    /// The capability is a copy of another OSNode's: it cannot be retyped
+    /// or exported.
+    ForeignCapability = 26,
 }
 
 impl SysError {
     /// Every code, for decoding and tests.
-    pub const ALL: [SysError; 24] = [
+    pub const ALL: [SysError; 26] = [
         Self::InvalidSyscall,
         Self::InvalidOperation,
         Self::SlotOutOfRange,
@@ -83,6 +89,8 @@ impl SysError {
         Self::DispatcherNotReady,
         Self::PortOutOfRange,
         Self::IrqInUse,
+        Self::RemoteCopies,
+        Self::ForeignCapability,
     ];
 
     /// The code in `rax` as a result: `Ok` for 0.
@@ -123,6 +131,8 @@ impl SysError {
             Self::DispatcherNotReady => "dispatcher not ready",
             Self::PortOutOfRange => "I/O port out of range",
             Self::IrqInUse => "interrupt in use",
+            Self::RemoteCopies => "capability has copies on other OSNodes",
+            Self::ForeignCapability => "capability belongs to another OSNode",
         }
     }
 }

@@ -7,7 +7,7 @@
 //!
 //! | op | on | arguments | results |
 //! |---|---|---|---|
-//! | [`IDENTIFY`] | any | | `rdi` = type \| rights << 8 \| extra << 32, `rsi` = base, `rdx` = size, `r10` = word |
+//! | [`IDENTIFY`] | any | | `rdi` = type \| rights << 8 \| flags << 16 \| extra << 32, `rsi` = base, `rdx` = size, `r10` = word |
 //! | [`COPY`] | any | a0 = destination | |
 //! | [`MINT`] | any | a0 = destination, a1 = rights mask, a2 = badge | |
 //! | [`DELETE`] | any | | |
@@ -33,6 +33,9 @@
 //! | [`KERNEL_CORE`] | Kernel | a0 = core index | APIC id, usable, is this core |
 //! | [`KERNEL_MEMORY_REGION`] | Kernel | a0 = index | base, size, kind |
 //! | [`KERNEL_VERSION`] | Kernel | | image name and version, 32 bytes |
+//! | [`KERNEL_OSNODE`] | Kernel | | OSNode id, core id, APIC id |
+//! | [`KERNEL_CAP_IMPORT`] | Kernel | a0 = destination, a1 = type \| rights << 8, a2 = base, a3 = size | |
+//! | [`KERNEL_CAP_EXPORT`] | Kernel | a0 = capability address, a1 = 1 (mark) or 0 (clear) | |
 //! | [`IPI_INIT`] | IPI | a0 = APIC id | |
 //! | [`IPI_STARTUP`] | IPI | a0 = APIC id, a1 = vector | |
 
@@ -100,6 +103,20 @@ pub const KERNEL_MEMORY_REGION: u64 = 114;
 /// NUL-padded UTF-8 in the first four results, then the time slice (ns)
 /// it gives the caller's OSNode's dispatchers.
 pub const KERNEL_VERSION: u64 = 115;
+/// Who the caller is (Kernel capability): results `rdi` = OSNode id, `rsi`
+/// = core id, `rdx` = APIC id of the core running it.
+pub const KERNEL_OSNODE: u64 = 116;
+/// A monitor makes this OSNode's copy of another OSNode's capability
+/// (Kernel capability): a foreign RAM, Frame or DevFrame capability of type
+/// `a1 & 0xff` with rights `a1 >> 8` for `[a2, a2 + a3)` in destination
+/// `a0` (a packed `SlotRef`). The range must be memory of this machine and
+/// overlap no capability of this OSNode.
+pub const KERNEL_CAP_IMPORT: u64 = 117;
+/// A monitor marks (`a1 = 1`) the capability at `a0` as the anchor of
+/// copies on other OSNodes, or clears the mark (`a1 = 0`) once they are
+/// gone (Kernel capability). A marked capability cannot be deleted, alone
+/// or by a revoke (`RemoteCopies`).
+pub const KERNEL_CAP_EXPORT: u64 = 118;
 /// Send INIT to the core with APIC id `a0` (IPI capability).
 pub const IPI_INIT: u64 = 120;
 /// Send STARTUP with vector `a1` (the trampoline's page number below 1 MiB)

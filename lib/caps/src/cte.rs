@@ -13,6 +13,17 @@ pub type CteAddr = u64;
 /// Bytes of one CTE.
 pub const CTE_SIZE: u64 = 64;
 
+/// [`Capability::flags`]: a copy of a capability another OSNode owns, made
+/// by this OSNode's monitor ([`crate::ops::import`]). It names memory this
+/// OSNode does not own, so it cannot be retyped or exported; its copies
+/// carry the flag too.
+pub const FLAG_FOREIGN: u8 = 1;
+/// [`Capability::flags`]: the monitor's *anchor* for a capability that has
+/// copies on other OSNodes ([`crate::ops::set_exported`]). It cannot be
+/// deleted, alone or by a revoke, until the monitor has revoked the copies
+/// elsewhere and cleared the flag; copies made from it do not carry it.
+pub const FLAG_EXPORTED: u8 = 2;
+
 /// A capability: the typed object it names and the holder's rights.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -21,7 +32,7 @@ pub struct Capability {
     pub raw_type: u8,
     /// [`Rights`] bits.
     pub rights: u8,
-    /// Reserved, 0.
+    /// [`FLAG_FOREIGN`], [`FLAG_EXPORTED`].
     pub flags: u8,
     /// Reserved, 0.
     pub reserved: u8,
@@ -120,6 +131,16 @@ impl Capability {
             size,
             word: 0,
         }
+    }
+
+    /// Whether it is a copy of another OSNode's capability.
+    pub const fn is_foreign(&self) -> bool {
+        self.flags & FLAG_FOREIGN != 0
+    }
+
+    /// Whether it anchors copies on other OSNodes.
+    pub const fn is_exported(&self) -> bool {
+        self.flags & FLAG_EXPORTED != 0
     }
 
     /// The same capability with `extra` set.

@@ -47,6 +47,12 @@ pub enum CapError {
     /// A malformed argument: a badge where none is allowed, a second badge,
     /// a null slot address, or a destination slot named twice.
     BadArgument,
+    /// The operation would delete a capability that has copies on other
+    /// OSNodes ([`crate::FLAG_EXPORTED`]): the monitor must revoke those first.
+    Exported,
+    /// The capability is a copy of another OSNode's ([`crate::FLAG_FOREIGN`]),
+    /// which cannot be retyped or exported.
+    Foreign,
 }
 
 impl fmt::Display for CapError {
@@ -67,6 +73,8 @@ impl fmt::Display for CapError {
             Self::NotCopyable => "capability type cannot be copied",
             Self::NotDerivable => "not a valid derived capability of the parent",
             Self::BadArgument => "malformed argument",
+            Self::Exported => "capability has copies on other OSNodes",
+            Self::Foreign => "capability belongs to another OSNode",
         })
     }
 }

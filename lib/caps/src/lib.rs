@@ -39,7 +39,9 @@ pub mod order;
 pub mod rights;
 pub mod types;
 
-pub use cte::{CTE_SIZE, Capability, Cte, CteAddr, CteMemory, MdbNode};
+pub use cte::{
+    CTE_SIZE, Capability, Cte, CteAddr, CteMemory, FLAG_EXPORTED, FLAG_FOREIGN, MdbNode,
+};
 pub use error::CapError;
 pub use ops::Deleted;
 pub use rights::Rights;

@@ -17,6 +17,8 @@ pub struct Identity {
     pub ty: Option<ObjType>,
     /// Its rights.
     pub rights: Rights,
+    /// `caps::FLAG_FOREIGN`, `caps::FLAG_EXPORTED`.
+    pub flags: u8,
     /// Type-specific small field.
     pub extra: u32,
     /// Base (physical address, first port, vector...).
@@ -33,6 +35,7 @@ impl Identity {
         Self {
             ty: ObjType::from_raw(v[0] as u8),
             rights: Rights::from_bits_truncate((v[0] >> 8) as u8),
+            flags: (v[0] >> 16) as u8,
             extra: (v[0] >> 32) as u32,
             base: v[1],
             size: v[2],
@@ -134,9 +137,16 @@ impl<K> Cap<K> {
         invoke(self.cptr, op::DELETE, [0; 4]).map(|_| ())
     }
 
-    /// Deletes all its copies and descendants.
+    /// Deletes all its copies and descendants. When some of them have
+    /// copies on other OSNodes, this OSNode's monitor revokes those first.
     pub fn revoke(self) -> Result<(), SysError> {
-        invoke(self.cptr, op::REVOKE, [0; 4]).map(|_| ())
+        match invoke(self.cptr, op::REVOKE, [0; 4]) {
+            Err(SysError::RemoteCopies) => {
+                crate::monitor::revoke_remote_copies(self.cptr)?;
+                invoke(self.cptr, op::REVOKE, [0; 4]).map(|_| ())
+            }
+            other => other.map(|_| ()),
+        }
     }
 }
 

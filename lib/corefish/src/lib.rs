@@ -7,6 +7,7 @@
 //!   from the program's RAM, its own mappings, `alloc` collections;
 //! * [`lmp`]: messages (send, receive, call/reply); [`memserv`]: asking the
 //!   memory server for RAM; [`channel`]: UMP channels to other cores;
+//!   [`monitor`]: names, channels, capabilities and programs across OSNodes;
 //! * [`spawn`]: starting programs;
 //! * [`thread`]: cooperative user-level threads within the dispatcher;
 //! * [`print!`]/[`println!`]: text output;
@@ -31,6 +32,7 @@ mod heap;
 pub mod lmp;
 pub mod memserv;
 pub mod modules;
+pub mod monitor;
 pub mod print;
 pub mod proto;
 pub mod ram;

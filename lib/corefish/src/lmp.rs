@@ -88,6 +88,17 @@ pub fn send(
     Err(SysError::EndpointFull)
 }
 
+/// Sends `words` (and the capability at `cap`) through `endpoint` once:
+/// `EndpointFull` or `NoReceiveSlot` if the receiver cannot take it now.
+pub fn try_send(
+    endpoint: Cap<kind::EndPoint>,
+    words: [u64; 4],
+    cap: Option<CPtr>,
+) -> Result<(), SysError> {
+    let op = cap.map_or(invoke::SEND, |c| invoke::send_with_cap(c.0));
+    sys::invoke(endpoint.cptr(), op, words).map(|_| ())
+}
+
 /// Takes the next message of `ring`, if one is waiting.
 pub fn try_recv(ring: usize) -> Option<Message> {
     let raw = frame::pop(ring)?;

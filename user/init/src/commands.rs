@@ -43,6 +43,7 @@ fn help(modules: &Modules) -> String {
         "help              this list\n\
          ps                the programs init started\n\
          run NAME [ARGS]   start a program from the boot archive and wait for it (`&` at the end: do not wait)\n\
+         run --core N NAME [ARGS]\n                   start it on core N (its monitor reports its end)\n\
          kill ID           end a program and free everything it had\n\
          mem               free and total memory\n\
          caps ID           the capabilities in a program's CSpace\n\
@@ -80,19 +81,52 @@ fn ps(procs: &mut Procs) -> String {
 }
 
 fn run_program(procs: &mut Procs, modules: &Modules, line: &str) -> Outcome {
+    const USAGE: &str = "usage: run [--core N] NAME [ARGS] [&]\n";
     let rest = line.trim_start_matches("run").trim();
     let (rest, background) = match rest.strip_suffix('&') {
         Some(r) => (r.trim(), true),
         None => (rest, false),
     };
+    let rest = match rest.strip_prefix("--core") {
+        Some(after) => {
+            let after = after.trim_start();
+            let (core, command) = after.split_once(' ').unwrap_or((after, ""));
+            let Ok(core) = core.parse::<u64>() else {
+                return Outcome::Answer(USAGE.into());
+            };
+            if core != corefish::core_id() {
+                return Outcome::Answer(run_elsewhere(core, command.trim()));
+            }
+            command.trim()
+        }
+        None => rest,
+    };
     let (name, args) = rest.split_once(' ').unwrap_or((rest, ""));
     if name.is_empty() {
-        return Outcome::Answer("usage: run NAME [ARGS] [&]\n".into());
+        return Outcome::Answer(USAGE.into());
     }
     match procs.start(modules, name, args.trim(), &[]) {
         Ok(id) if background => Outcome::Answer(format!("started {name} as {id}\n")),
         Ok(id) => Outcome::WaitFor(id),
         Err(e) => Outcome::Answer(format!("run: {e}\n")),
+    }
+}
+
+/// Starts a program on another core, through the monitors; it runs in the
+/// background (its monitor reports its end).
+fn run_elsewhere(core: u64, command: &str) -> String {
+    let name = command.split_whitespace().next().unwrap_or("");
+    if name.is_empty() {
+        return "usage: run [--core N] NAME [ARGS] [&]\n".into();
+    }
+    match corefish::monitor::spawn_on(core, command) {
+        Ok(id) => format!("started {name} on core {core} as {id}\n"),
+        Err(SysError::BadArgument) => {
+            format!(
+                "run: no program `{name}` in the boot archive, or no OSNode runs on core {core}\n"
+            )
+        }
+        Err(e) => format!("run: core {core}: {e}\n"),
     }
 }
 

@@ -97,6 +97,19 @@ impl Procs {
             Rights::READ,
             0,
         ));
+        // The hub is this OSNode's monitor; each program gets its own badge.
+        if Cap::<kind::EndPoint>::at(task::MONITOR_ENDPOINT)
+            .identify()
+            .is_ok()
+            && !gifts.iter().any(|g| g.0 == task::MONITOR_ENDPOINT)
+        {
+            caps.push((
+                task::MONITOR_ENDPOINT,
+                task::MONITOR_ENDPOINT,
+                Rights::ALL,
+                id,
+            ));
+        }
         for shared in [task::MEMORY_ENDPOINT, task::SERIAL_ENDPOINT] {
             if Cap::<kind::EndPoint>::at(shared).identify().is_ok()
                 && !gifts.iter().any(|g| g.0 == shared)

@@ -68,11 +68,18 @@ fn start_corectrl(procs: &mut Procs, modules: &Modules) -> Result<(), SysError> 
             SysError::DispatcherNotReady
         })
     };
-    let hub = started(procs.start(modules, "monitor", "hub", &[]))?;
+    let hub = started(procs.start(
+        modules,
+        "monitor",
+        "hub",
+        &[(CPtr::new(root::TASK, 32), init::KERNEL, Rights::ALL, 0)],
+    ))?;
     let hub_endpoint = procs
         .get(hub)
         .map(|p| p.child.endpoint())
         .ok_or(SysError::DispatcherNotReady)?;
+    // Init's own requests to the monitors, and its children's, go to the hub.
+    hub_endpoint.copy_to(task::MONITOR_ENDPOINT)?;
     let slot = |i| CPtr::new(root::TASK, i);
     let gifts = [
         (slot(32), init::KERNEL, Rights::ALL, 0),

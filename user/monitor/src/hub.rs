@@ -1,151 +1,126 @@
 //! The hub: the first OSNode's monitor. The boot driver gives it each new
-//! OSNode's channel ([`ADD`]); the hub waits for that monitor's hello and
-//! then keeps the channel, answering pings and reporting on request
-//! ([`STATUS`]).
-//!
-//! It waits for LMP requests on its inbox and polls the channels in
-//! between, sleeping longer the longer nothing happens (up to
-//! `corefish::channel::MAX_BACKOFF_NS`).
+//! OSNode's channel (`FRAME`, then `ADD`, which waits for that monitor's
+//! hello); `STATUS` pings a core's monitor. The hub also keeps the registry
+//! of exported names, and routes every message between other monitors.
 
 use alloc::vec::Vec;
 use corefish::abi::error::SysError;
-use corefish::channel::{Channel, Payload, Side};
+use corefish::channel::{Channel, Side};
 use corefish::lmp::{self, Message};
-use corefish::proto::monitor::{ADD, FRAME, HELLO, NO_ANSWER, PING, PONG, REPLY, STATUS};
-use corefish::{CPtr, println, slots, sys};
+use corefish::proto::monitor::{ADD, FRAME, NO_ANSWER, REPLY, STATUS};
+use corefish::{CPtr, println, sys};
 
-/// Longest time the hub waits for a ping's answer.
-const PING_TIMEOUT_NS: u64 = 1_000_000_000;
+use crate::Monitor;
+use crate::link::Link;
+use crate::protocol::{HELLO, PING};
 
-/// A connected OSNode.
-struct Peer {
-    core: u64,
-    channel: Channel,
+/// A registered name.
+struct Name {
+    name: Vec<u8>,
+    osnode: u64,
+    handle: u64,
 }
 
-/// The hub's state.
+/// What only the hub keeps.
 #[derive(Default)]
-struct Hub {
-    peers: Vec<Peer>,
-    /// Channel frames received ahead of their [`ADD`], by core.
+pub struct HubState {
+    names: Vec<Name>,
+    /// Channel frames received ahead of their `ADD`, by core.
     frames: Vec<(u64, CPtr)>,
 }
 
-/// Runs the hub (never returns).
-pub fn run() -> i32 {
-    let mut hub = Hub::default();
-    let mut backoff_ns = 20_000;
-    loop {
-        let mut progress = false;
-        for peer in &mut hub.peers {
-            while let Some(message) = peer.channel.try_recv() {
-                progress = true;
-                answer(peer, &message);
-            }
+impl HubState {
+    /// Records `name` as served by `handle` on `osnode`.
+    pub fn register(&mut self, name: &[u8], osnode: u64, handle: u64) -> Result<(), SysError> {
+        if name.is_empty() || name.len() > corefish::monitor::NAME_MAX {
+            return Err(SysError::BadArgument);
         }
-        if let Some(request) = lmp::try_recv(lmp::INBOX) {
-            progress = true;
-            hub.handle(&request);
+        if self.names.iter().any(|n| n.name == name) {
+            return Err(SysError::SlotOccupied);
         }
-        if progress {
-            backoff_ns = 20_000;
-        } else {
-            sys::wait_rings(sys::time_ns() + backoff_ns, 1 << lmp::INBOX);
-            backoff_ns = (backoff_ns * 2).min(corefish::channel::MAX_BACKOFF_NS);
-        }
+        self.names.push(Name {
+            name: name.into(),
+            osnode,
+            handle,
+        });
+        Ok(())
+    }
+
+    /// Where `name` is served.
+    pub fn lookup(&self, name: &[u8]) -> Result<(u64, u64), SysError> {
+        self.names
+            .iter()
+            .find(|n| n.name == name)
+            .map(|n| (n.osnode, n.handle))
+            .ok_or(SysError::SlotEmpty)
     }
 }
 
-/// A message from a peer outside a request.
-fn answer(peer: &mut Peer, message: &Payload) {
-    match message[0] {
-        PING => {
-            let mut pong = *message;
-            pong[0] = PONG;
-            let _ = peer.channel.send(&pong, 0);
-        }
-        PONG => {} // a late answer to a ping that timed out
-        other => println!(
-            "monitor: unknown message {other:#x} from core {}",
-            peer.core
-        ),
-    }
-}
-
-impl Hub {
-    fn handle(&mut self, request: &Message) {
-        let words = match request.words[0] {
+impl Monitor {
+    /// A request of the boot driver.
+    pub fn boot_driver_request(&mut self, m: Message) {
+        let words = match m.words[0] {
             FRAME => {
-                if let Some(frame) = request.cap {
-                    self.frames.push((request.words[1], frame));
+                if let Some(frame) = m.cap {
+                    self.hub_state.frames.push((m.words[1], frame));
                 }
                 return;
             }
-            ADD => self.add(request),
-            STATUS => status(&mut self.peers, request.words[1]),
+            ADD => self.add(&m),
+            STATUS => self.status(m.words[1]),
             _ => [REPLY, SysError::InvalidOperation as u64, 0, 0],
         };
-        if let Err(e) = lmp::reply(request, words, None) {
+        if let Err(e) = lmp::reply(&m, words, None) {
             println!("monitor: cannot answer the boot driver: {e}");
         }
     }
 
-    /// Takes a new OSNode's channel, whose frame came ahead in a
-    /// [`FRAME`] message, and waits for its monitor's hello.
-    fn add(&mut self, request: &Message) -> [u64; 4] {
-        let core = request.words[1];
-        let Some(at) = self.frames.iter().position(|&(c, _)| c == core) else {
+    /// ADD: takes a new OSNode's channel, whose frame came ahead, and waits
+    /// for its monitor's hello.
+    fn add(&mut self, m: &Message) -> [u64; 4] {
+        let [_, core, osnode, timeout_ms] = m.words;
+        let Some(at) = self.hub_state.frames.iter().position(|&(c, _)| c == core) else {
             return [REPLY, SysError::SlotEmpty as u64, 0, 0];
         };
-        let (_, frame) = self.frames.swap_remove(at);
-        let words = connect(&mut self.peers, frame, request.words);
-        if words[1] != 0 {
-            // A failed core's frame goes back to the boot driver's care.
-            let _ = corefish::cap::Cap::<corefish::cap::kind::Any>::at(frame).delete();
-            slots::free(frame);
+        let (_, frame) = self.hub_state.frames.swap_remove(at);
+        let mut channel = match Channel::open(frame, Side::A) {
+            Ok(c) => c,
+            Err(e) => return [REPLY, e as u64, 0, 0],
+        };
+        let deadline = sys::time_ns() + timeout_ms.saturating_mul(1_000_000);
+        let Some(hello) = channel.recv(deadline) else {
+            return [REPLY, NO_ANSWER, 0, 0];
+        };
+        if hello[0] != HELLO || hello[1] != core || hello[2] != osnode {
+            println!(
+                "monitor: core {core}'s channel said {:#x} from core {}, OSNode {} instead of hello",
+                hello[0], hello[1], hello[2]
+            );
+            return [REPLY, SysError::BadArgument as u64, 0, 0];
         }
-        words
+        // A core booted again replaces what the hub knew of it.
+        self.links.retain(|l| l.core != core && l.osnode != osnode);
+        self.links.push(Link::new(osnode, core, channel));
+        [REPLY, 0, hello[3], 0]
     }
-}
 
-/// Opens the channel in `frame` and waits for the hello of core `core`.
-fn connect(peers: &mut Vec<Peer>, frame: CPtr, request: [u64; 4]) -> [u64; 4] {
-    let [_, core, _osnode, timeout_ms] = request;
-    let mut channel = match Channel::open(frame, Side::A) {
-        Ok(c) => c,
-        Err(e) => return [REPLY, e as u64, 0, 0],
-    };
-    let deadline = sys::time_ns() + timeout_ms.saturating_mul(1_000_000);
-    let Some(hello) = channel.recv(deadline) else {
-        return [REPLY, NO_ANSWER, 0, 0];
-    };
-    if hello[0] != HELLO || hello[1] != core {
-        println!(
-            "monitor: core {core}'s channel said {:#x} from core {} instead of hello",
-            hello[0], hello[1]
-        );
-        return [REPLY, SysError::BadArgument as u64, 0, 0];
-    }
-    peers.retain(|p| p.core != core);
-    peers.push(Peer { core, channel });
-    [REPLY, 0, hello[3], 0]
-}
-
-/// Pings core `core`'s monitor and waits for the answer.
-fn status(peers: &mut [Peer], core: u64) -> [u64; 4] {
-    let Some(peer) = peers.iter_mut().find(|p| p.core == core) else {
-        return [REPLY, 0, 0, 0];
-    };
-    let sent = sys::time_ns();
-    let ping = [PING, sent, sys::tsc(), 0, 0, 0, 0];
-    if peer.channel.send(&ping, sent + PING_TIMEOUT_NS).is_err() {
-        return [REPLY, 0, 0, 0];
-    }
-    while let Some(message) = peer.channel.recv(sent + PING_TIMEOUT_NS) {
-        if message[0] == PONG && message[1] == sent {
-            return [REPLY, 0, 1, sys::time_ns() - sent];
+    /// STATUS: whether core `core`'s monitor answers, and how fast.
+    fn status(&mut self, core: u64) -> [u64; 4] {
+        let Some(osnode) = self.links.iter().find(|l| l.core == core).map(|l| l.osnode) else {
+            return [REPLY, 0, 0, 0];
+        };
+        let sent = sys::time_ns();
+        match self.call_remote(osnode, PING, [0; 4], &[]) {
+            Ok(_) => [REPLY, 0, 1, sys::time_ns() - sent],
+            Err(_) => [REPLY, 0, 0, 0],
         }
-        answer(peer, &message);
     }
-    [REPLY, 0, 0, 0]
+
+    /// The OSNode running on `core`, as far as the hub knows.
+    pub fn osnode_on(&self, core: u64) -> Option<u64> {
+        if core == self.core {
+            return Some(self.me);
+        }
+        self.links.iter().find(|l| l.core == core).map(|l| l.osnode)
+    }
 }

@@ -2,7 +2,8 @@
 //! fewer rights, and (for endpoints) a badge.
 //!
 //! A copy is a sibling, not a child: it names the same object and shares
-//! its descendants. Mapping records are never copied: each one stands for
+//! its descendants. A copy of a foreign capability is foreign; a copy of an
+//! exported one is not exported. Mapping records are never copied: each one stands for
 //! exactly one page-table entry.
 
 use super::{check_dest, install, live_cap};
@@ -50,6 +51,9 @@ pub fn mint<M: CteMemory>(
     check_dest(mem, dest)?;
     let mut cap = source;
     cap.rights = source.rights().intersection(rights_mask).bits();
+    // A copy is foreign if its source is; only the monitor's anchor is
+    // exported.
+    cap.flags = source.flags & !crate::FLAG_EXPORTED;
     if badge != 0 {
         cap.word = badge;
     }

@@ -22,13 +22,17 @@ pub struct Deleted {
 
 /// Removes the capability at `at` from the MDB and clears the slot.
 ///
-/// Errors: [`CapError::SlotEmpty`].
+/// Errors: [`CapError::SlotEmpty`]; [`CapError::Exported`] (it anchors
+/// copies on other OSNodes).
 pub fn delete<M: CteMemory>(
     mem: &mut M,
     root: &mut CteAddr,
     at: CteAddr,
 ) -> Result<Deleted, CapError> {
     let cap = live_cap(mem, at)?;
+    if cap.is_exported() {
+        return Err(CapError::Exported);
+    }
     let deleted = Deleted {
         cap,
         last_copy: !mdb::has_copies(mem, *root, at),
@@ -64,19 +68,52 @@ pub fn revoke_step<M: CteMemory>(
 /// Deletes every descendant and copy of the capability at `at`, calling
 /// `on_delete` after each deletion; returns how many were deleted.
 ///
-/// Errors: [`CapError::SlotEmpty`] (then nothing is deleted).
+/// Errors: [`CapError::SlotEmpty`]; [`CapError::Exported`] when one of them
+/// anchors copies on other OSNodes (see [`revoke_blocker`]). Either way
+/// nothing is deleted.
 pub fn revoke<M: CteMemory>(
     mem: &mut M,
     root: &mut CteAddr,
     at: CteAddr,
     mut on_delete: impl FnMut(CteAddr, &Deleted),
 ) -> Result<u64, CapError> {
+    live_cap(mem, at)?;
+    if revoke_blocker(mem, *root, at).is_some() {
+        return Err(CapError::Exported);
+    }
     let mut count = 0;
     while let Some((slot, deleted)) = revoke_step(mem, root, at)? {
         on_delete(slot, &deleted);
         count += 1;
     }
     Ok(count)
+}
+
+/// The first exported capability (an anchor of copies on other OSNodes)
+/// among the copies and descendants of the one at `at`, which a revoke of
+/// `at` would delete.
+pub fn revoke_blocker<M: CteMemory>(mem: &M, root: CteAddr, at: CteAddr) -> Option<CteAddr> {
+    let cap = mem.read(at).cap;
+    if cap.is_null() {
+        return None;
+    }
+    let exported = |n: CteAddr| mem.read(n).cap.is_exported();
+    let is_copy = |n: &CteAddr| mem.read(*n).cap.is_copy_of(&cap);
+    let mut next = mdb::successor(mem, root, at).filter(is_copy);
+    while let Some(n) = next {
+        if exported(n) {
+            return Some(n);
+        }
+        next = mdb::successor(mem, root, n).filter(is_copy);
+    }
+    let mut next = mdb::predecessor(mem, root, at).filter(is_copy);
+    while let Some(n) = next {
+        if exported(n) {
+            return Some(n);
+        }
+        next = mdb::predecessor(mem, root, n).filter(is_copy);
+    }
+    mdb::descendants(mem, root, at).find(|&n| exported(n))
 }
 
 /// The capability at `at`.

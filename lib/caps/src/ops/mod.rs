@@ -1,5 +1,6 @@
 //! The capability operations the kernel offers: lookup, create, retype,
-//! copy, mint, derive, delete, revoke, identify.
+//! copy, mint, derive, delete, revoke, identify, and for monitors import and
+//! export across OSNodes.
 //!
 //! Every operation validates all of its arguments before it writes
 //! anything; when it returns an error, memory and the MDB root are exactly
@@ -15,13 +16,15 @@ mod create;
 mod delete;
 mod derive;
 mod lookup;
+mod remote;
 mod retype;
 
 pub use copy::{copy, mint};
 pub use create::create;
-pub use delete::{Deleted, delete, identify, revoke, revoke_step};
+pub use delete::{Deleted, delete, identify, revoke, revoke_blocker, revoke_step};
 pub use derive::derive;
 pub use lookup::{cnode_slot, lookup};
+pub use remote::{import, set_exported};
 pub use retype::retype;
 
 use crate::{CapError, Capability, Cte, CteAddr, CteMemory, MdbNode, mdb};

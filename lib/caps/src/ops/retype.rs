@@ -17,7 +17,8 @@ use crate::{CTE_SIZE, CapError, Capability, CteAddr, CteMemory, ObjType, Rights,
 ///
 /// Checks, in order:
 /// 1. `src` holds a capability ([`CapError::SlotEmpty`]);
-/// 2. its type may be retyped into `new_type`
+/// 2. it is not foreign ([`CapError::Foreign`]: another OSNode's memory);
+///    its type may be retyped into `new_type`
 ///    ([`ObjType::can_retype_to`], else [`CapError::IllegalRetype`]);
 /// 3. it has [`Rights::WRITE`] ([`CapError::InsufficientRights`]);
 /// 4. `1 <= count <= MAX_RETYPE_COUNT` and `dest.len() == count`
@@ -48,6 +49,9 @@ pub fn retype<M: CteMemory>(
     dest: &[CteAddr],
 ) -> Result<(), CapError> {
     let source = live_cap(mem, src)?;
+    if source.is_foreign() {
+        return Err(CapError::Foreign);
+    }
     if !source.obj_type().can_retype_to(new_type) {
         return Err(CapError::IllegalRetype);
     }

@@ -1,0 +1,129 @@
+//! Programs a monitor starts (`run --core N` from the shell, through the
+//! hub): images from the boot archive, each with RAM from this monitor, an
+//! endpoint to it (badged with the program's id) as parent, memory server
+//! and monitor, and the archive. The monitor hears of each program's end,
+//! reports it on the console and frees everything it had.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use corefish::abi::cspace::task;
+use corefish::abi::dispatcher::EXIT_KIND_EXITED;
+use corefish::cap::{Cap, kind};
+use corefish::spawn::{self, Child, Spec};
+use corefish::{Rights, SysError, lmp, println, slots};
+
+use crate::Monitor;
+use crate::protocol::SPAWN;
+
+/// RAM a program starts with (it asks its monitor for more).
+const PROGRAM_RAM: u64 = 1 << 20;
+
+/// A program this monitor started.
+struct Program {
+    id: u64,
+    name: String,
+    child: Child,
+}
+
+/// The programs.
+#[derive(Default)]
+pub struct Programs {
+    list: Vec<Program>,
+    next_id: u64,
+    /// An endpoint to this monitor's inbox (made on first use).
+    inbox: Option<Cap<kind::EndPoint>>,
+}
+
+impl Monitor {
+    /// A program's SPAWN request for core `core`: started here, or (by the
+    /// hub) on that core's OSNode.
+    pub fn spawn_on_core(&mut self, core: u64, command: &str) -> Result<u64, SysError> {
+        if core == self.core {
+            return self.spawn_here(command.as_bytes());
+        }
+        if !self.hub {
+            // Only the hub knows which OSNode runs where.
+            return Err(SysError::InvalidOperation);
+        }
+        let osnode = self.osnode_on(core).ok_or(SysError::BadArgument)?;
+        self.call_remote(osnode, SPAWN, [0; 4], command.as_bytes())
+            .map(|v| v[0])
+    }
+
+    /// Starts `name args` on this OSNode; returns its id.
+    pub fn spawn_here(&mut self, command: &[u8]) -> Result<u64, SysError> {
+        let command = core::str::from_utf8(command)
+            .map_err(|_| SysError::BadArgument)?
+            .trim();
+        let (name, args) = command.split_once(' ').unwrap_or((command, ""));
+        let image = corefish::modules::get(name).ok_or(SysError::BadArgument)?;
+        let inbox = match self.programs.inbox {
+            Some(ep) => ep,
+            None => {
+                let ep = lmp::endpoint_to_self(lmp::INBOX)?;
+                self.programs.inbox = Some(ep);
+                ep
+            }
+        };
+        self.programs.next_id += 1;
+        let id = self.programs.next_id;
+        let badged = slots::alloc()?;
+        inbox.mint_to(badged, Rights::ALL, id)?;
+        let mut caps = alloc::vec![
+            (task::PARENT_ENDPOINT, badged, Rights::ALL, 0),
+            (task::MONITOR_ENDPOINT, badged, Rights::ALL, 0),
+            (task::BOOT_ARCHIVE, task::BOOT_ARCHIVE, Rights::READ, 0),
+        ];
+        // A node monitor serves memory itself; the hub's OSNode has the
+        // memory server.
+        let memory = if self.hub {
+            task::MEMORY_ENDPOINT
+        } else {
+            badged
+        };
+        caps.push((task::MEMORY_ENDPOINT, memory, Rights::ALL, 0));
+        let spec = Spec {
+            name,
+            image,
+            args: args.trim(),
+            ram_bytes: PROGRAM_RAM,
+            caps: &caps,
+            exit_endpoint: Some(badged),
+        };
+        let spawned = spawn::spawn(&spec);
+        let _ = Cap::<kind::Any>::at(badged).delete();
+        slots::free(badged);
+        let child = spawned.map_err(|e| match e {
+            spawn::SpawnError::Sys(e) => e,
+            _ => SysError::BadArgument,
+        })?;
+        self.programs.list.push(Program {
+            id,
+            name: name.into(),
+            child,
+        });
+        Ok(id)
+    }
+
+    /// A program ended: report it, free what it had.
+    pub fn program_ended(&mut self, id: u64, kind: u64, code: u64) {
+        let Some(i) = self.programs.list.iter().position(|p| p.id == id) else {
+            return;
+        };
+        let p = self.programs.list.swap_remove(i);
+        if kind == EXIT_KIND_EXITED {
+            println!(
+                "{} (id {id}) on core {} exited with code {code}",
+                p.name, self.core
+            );
+        } else {
+            println!(
+                "{} (id {id}) on core {} was killed by exception {code}",
+                p.name, self.core
+            );
+        }
+        if let Err(e) = p.child.kill() {
+            println!("monitor: cleaning up {id} failed: {e}");
+        }
+    }
+}

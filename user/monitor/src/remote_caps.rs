@@ -1,0 +1,161 @@
+//! Capabilities across OSNodes, as one monitor keeps track of them.
+//!
+//! * An *export* is a capability of this OSNode that has copies elsewhere:
+//!   the monitor holds a copy marked exported (the anchor; the kernel
+//!   refuses to delete it, alone or by a revoke) and the OSNodes that
+//!   imported it. Revoking anything that contains it comes to the monitor
+//!   first ([`crate::Monitor::revoke_exports`]): every importer revokes its
+//!   copies, then the mark is cleared and the anchor deleted.
+//! * An *import* is this OSNode's foreign copy of another OSNode's
+//!   capability, made once per range with `KERNEL_CAP_IMPORT` and copied to
+//!   each receiver; revoking it (when its owner says so) takes every copy
+//!   and every mapping of it.
+//!
+//! Only memory travels: RAM, frames, device frames.
+
+use alloc::vec::Vec;
+use corefish::abi::invoke as op;
+use corefish::cap::{Cap, Identity, kind};
+use corefish::sys::invoke;
+use corefish::{CPtr, ObjType, SlotRef, SysError, slots};
+
+/// A capability of this OSNode with copies elsewhere.
+pub struct Export {
+    /// The monitor's marked copy.
+    pub anchor: CPtr,
+    /// What it is.
+    pub cap: Identity,
+    /// The OSNodes holding copies.
+    pub importers: Vec<u64>,
+}
+
+/// A foreign capability.
+struct Import {
+    anchor: CPtr,
+    ty: u64,
+    base: u64,
+    size: u64,
+}
+
+/// One monitor's exports and imports.
+#[derive(Default)]
+pub struct RemoteCaps {
+    /// Exports, in the order made.
+    pub exports: Vec<Export>,
+    imports: Vec<Import>,
+}
+
+/// `type | rights << 8` of a capability, as messages carry it.
+pub fn describe(cap: &Identity) -> u64 {
+    cap.ty.map_or(0, |t| t as u64) | (u64::from(cap.rights.bits()) << 8)
+}
+
+/// Whether a capability may go to another OSNode.
+pub fn travels(cap: &Identity) -> Result<(), SysError> {
+    if cap.flags & corefish::caps::FLAG_FOREIGN != 0 {
+        return Err(SysError::ForeignCapability);
+    }
+    match cap.ty {
+        Some(ObjType::Ram | ObjType::Frame | ObjType::DevFrame) => Ok(()),
+        _ => Err(SysError::WrongType),
+    }
+}
+
+impl RemoteCaps {
+    /// Makes `anchor` (the monitor's copy of `cap`) the anchor of a copy on
+    /// `importer`.
+    pub fn export(
+        &mut self,
+        kernel: CPtr,
+        anchor: CPtr,
+        cap: Identity,
+        importer: u64,
+    ) -> Result<(), SysError> {
+        invoke(
+            kernel,
+            op::KERNEL_CAP_EXPORT,
+            [u64::from(anchor.0), 1, 0, 0],
+        )?;
+        self.exports.push(Export {
+            anchor,
+            cap,
+            importers: alloc::vec![importer],
+        });
+        Ok(())
+    }
+
+    /// Clears and deletes export `i`'s anchor.
+    pub fn drop_export(&mut self, kernel: CPtr, i: usize) {
+        let e = self.exports.swap_remove(i);
+        let _ = invoke(
+            kernel,
+            op::KERNEL_CAP_EXPORT,
+            [u64::from(e.anchor.0), 0, 0, 0],
+        );
+        let _ = Cap::<kind::Any>::at(e.anchor).delete();
+        slots::free(e.anchor);
+    }
+
+    /// The exports that lie inside `[base, base + size)`.
+    pub fn exports_inside(&self, base: u64, size: u64) -> Vec<usize> {
+        let end = base.saturating_add(size);
+        (0..self.exports.len())
+            .filter(|&i| {
+                let c = &self.exports[i].cap;
+                c.base < end && base < c.base.saturating_add(c.size)
+            })
+            .collect()
+    }
+
+    /// This OSNode's copy of another OSNode's capability (made on first use).
+    pub fn import(
+        &mut self,
+        kernel: CPtr,
+        desc: u64,
+        base: u64,
+        size: u64,
+    ) -> Result<CPtr, SysError> {
+        let ty = desc & 0xff;
+        if let Some(i) = self
+            .imports
+            .iter()
+            .find(|i| (i.ty, i.base, i.size) == (ty, base, size))
+        {
+            return Ok(i.anchor);
+        }
+        let anchor = slots::alloc()?;
+        if let Err(e) = invoke(
+            kernel,
+            op::KERNEL_CAP_IMPORT,
+            [SlotRef::Slot(anchor).pack(), desc & 0xffff, base, size],
+        ) {
+            slots::free(anchor);
+            return Err(e);
+        }
+        self.imports.push(Import {
+            anchor,
+            ty,
+            base,
+            size,
+        });
+        Ok(anchor)
+    }
+
+    /// Revokes and deletes the import of `[base, base + size)` of type `ty`:
+    /// every copy on this OSNode and every mapping of it goes.
+    pub fn unimport(&mut self, ty: u64, base: u64, size: u64) {
+        let Some(i) = self
+            .imports
+            .iter()
+            .position(|i| (i.ty, i.base, i.size) == (ty & 0xff, base, size))
+        else {
+            return;
+        };
+        let import = self.imports.swap_remove(i);
+        // Not `Cap::revoke`: a foreign capability has no remote copies, and
+        // that path would ask this very monitor.
+        let _ = invoke(import.anchor, op::REVOKE, [0; 4]);
+        let _ = Cap::<kind::Any>::at(import.anchor).delete();
+        slots::free(import.anchor);
+    }
+}
