@@ -6,6 +6,7 @@
 //! cargo xtask run [options]         build, then boot QEMU with the serial console on this terminal
 //! cargo xtask test                  lints, host tests of every library, then the QEMU integration tests
 //! cargo xtask lint                  cargo fmt --check and clippy (-D warnings) on every crate
+//! cargo xtask bench [--accel A]     the benchmarks (core boot latency, UMP latency)
 //! ```
 //!
 //! `run` options: `--cores N` (4), `--mem MiB` (512), `--accel tcg|kvm`
@@ -13,6 +14,7 @@
 //! stub on :1234, CPU halted until gdb continues), `--append "words"`
 //! (kernel command line).
 
+mod bench;
 mod build;
 mod cli;
 mod lint;
@@ -29,6 +31,7 @@ fn main() -> ExitCode {
         Some("run") => cli::RunOptions::parse(&args[1..]).and_then(|o| run::run(&o)),
         Some("test") => test::test(&args[1..]),
         Some("lint") => lint::lint(),
+        Some("bench") => bench::BenchOptions::parse(&args[1..]).and_then(|o| bench::bench(&o)),
         Some("help" | "--help" | "-h") | None => {
             print!("{}", cli::USAGE);
             Ok(())

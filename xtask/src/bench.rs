@@ -1,0 +1,290 @@
+//! `cargo xtask bench`: the figures of the multikernel issue, measured in
+//! QEMU on this machine (TCG unless `--accel kvm`):
+//!
+//! * core boot latency, from `corectrl boot` to the new monitor's hello,
+//!   split into the boot driver's phases (load and relocate, INIT/STARTUP
+//!   to the core's first instruction, kernel initialisation, monitor
+//!   start), over 20 boots of 20 different cores: once with the other
+//!   cores idle, once with five cores running a busy loop;
+//! * UMP latency between programs on cores 1 and 2 (one-way and round
+//!   trip, both ends spinning).
+//!
+//! The boot driver reports each boot's phases itself (TSC stamps from the
+//! trampoline and the kernel); this module boots the machines, types the
+//! commands, parses the reports and prints medians with the spread.
+
+use std::time::Duration;
+
+use harness::{Accel, Images, Machine, QemuConfig};
+
+/// Boots measured per scenario.
+pub const BOOTS: u32 = 20;
+/// Cores loaded with a busy loop in the loaded scenario (core 0 and 1-4).
+const LOADED: u32 = 5;
+/// How long one step may take.
+const STEP: Duration = Duration::from_secs(120);
+/// Messages of the UMP benchmark.
+const UMP_MESSAGES: u32 = 10_000;
+
+/// One boot's report: total, load, start, kernel, monitor (ms).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BootTimes {
+    pub total: f64,
+    pub load: f64,
+    pub start: f64,
+    pub kernel: f64,
+    pub monitor: f64,
+}
+
+/// Parses `... in T ms: load A, start B, kernel C, monitor D ms`.
+pub fn parse_boot(line: &str) -> Option<BootTimes> {
+    let (_, rest) = line.split_once(" in ")?;
+    let (total, rest) = rest.split_once(" ms: ")?;
+    let mut fields = rest.trim_end_matches(" ms").split(", ");
+    let mut next =
+        |name: &str| -> Option<f64> { fields.next()?.strip_prefix(name)?.trim().parse().ok() };
+    Some(BootTimes {
+        total: total.trim().parse().ok()?,
+        load: next("load ")?,
+        start: next("start ")?,
+        kernel: next("kernel ")?,
+        monitor: next("monitor ")?,
+    })
+}
+
+/// Median, minimum and maximum (`samples` is sorted in place).
+pub fn spread(samples: &mut [f64]) -> (f64, f64, f64) {
+    samples.sort_by(f64::total_cmp);
+    let n = samples.len();
+    if n == 0 {
+        return (f64::NAN, f64::NAN, f64::NAN);
+    }
+    let median = if n % 2 == 1 {
+        samples[n / 2]
+    } else {
+        (samples[n / 2 - 1] + samples[n / 2]) / 2.0
+    };
+    (median, samples[0], samples[n - 1])
+}
+
+/// Options of `cargo xtask bench`.
+pub struct BenchOptions {
+    pub accel: Accel,
+}
+
+impl BenchOptions {
+    /// Parses `bench`'s arguments.
+    pub fn parse(args: &[String]) -> Result<Self, String> {
+        let mut o = Self { accel: Accel::Tcg };
+        let mut it = args.iter();
+        while let Some(arg) = it.next() {
+            match arg.as_str() {
+                "--accel" => {
+                    o.accel = it.next().ok_or("--accel needs a value")?.parse()?;
+                }
+                other => return Err(format!("unknown option `{other}`\n\n{}", crate::cli::USAGE)),
+            }
+        }
+        Ok(o)
+    }
+}
+
+/// Runs the benchmarks and prints the figures.
+pub fn bench(options: &BenchOptions) -> Result<(), String> {
+    crate::qemu::ensure_installed()?;
+    let images = crate::build::build_all()?;
+    let qemu = std::process::Command::new(QemuConfig::QEMU_BINARY)
+        .arg("--version")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|v| v.lines().next().map(str::to_owned))
+        .unwrap_or_else(|| "QEMU (version unknown)".into());
+    let host = std::thread::available_parallelism().map_or(0, |n| n.get());
+    println!(
+        "bench: {qemu}, accel {}, {host} host cores",
+        options.accel.name()
+    );
+
+    let idle = boot_latency(&images, options, false)?;
+    report("core boot, other cores idle", &idle);
+    let loaded = boot_latency(&images, options, true)?;
+    report(&format!("core boot, {LOADED} other cores busy"), &loaded);
+    ump_latency(&images, options)?;
+    println!(
+        "bench: for comparison, the paper (real hardware): Barrelfish/DC boots a core in 7.5 ms, \
+         Linux 3.13 hot-plugs one in 14 ms idle / 20 ms loaded; Linux in this emulator is not \
+         measured yet"
+    );
+    Ok(())
+}
+
+/// An archive whose `boot.cfg` boots nothing: the benchmark boots cores.
+fn quiet_archive(images: &Images) -> Result<std::path::PathBuf, String> {
+    let bytes = std::fs::read(images.archive()).map_err(|e| format!("boot archive: {e}"))?;
+    let archive = bootarchive::Archive::parse(&bytes).map_err(|e| format!("boot archive: {e}"))?;
+    let mut builder = bootarchive::ArchiveBuilder::new();
+    for module in archive
+        .modules()
+        .filter(|m| m.name != bootcmd::CONFIG_MODULE)
+    {
+        builder
+            .add(module.name, module.data)
+            .map_err(|e| format!("{e}"))?;
+    }
+    builder
+        .add(
+            bootcmd::CONFIG_MODULE,
+            b"# cargo xtask bench boots the cores itself\n",
+        )
+        .map_err(|e| format!("{e}"))?;
+    let path = images.dir().join("bench.img");
+    std::fs::write(&path, builder.build()).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(path)
+}
+
+fn machine(
+    images: &Images,
+    options: &BenchOptions,
+    cores: u32,
+    archive: Option<std::path::PathBuf>,
+    name: &str,
+) -> Result<Machine, String> {
+    let mut config = QemuConfig::new(images).append("fatal=exit");
+    config.cores = cores;
+    config.mem_mib = 1024;
+    config.accel = options.accel;
+    if let Some(path) = archive {
+        config.archive = path;
+    }
+    let mut m = Machine::start(&config, name).map_err(|e| format!("{e}"))?;
+    m.expect("Corefish shell; type `help`.", STEP)
+        .map_err(|e| format!("{e}"))?;
+    Ok(m)
+}
+
+/// Boots BOOTS cores one by one (after loading some, if `loaded`).
+fn boot_latency(
+    images: &Images,
+    options: &BenchOptions,
+    loaded: bool,
+) -> Result<Vec<BootTimes>, String> {
+    let first = if loaded { LOADED } else { 1 };
+    let cores = first + BOOTS;
+    let name = if loaded {
+        "bench_boot_loaded"
+    } else {
+        "bench_boot_idle"
+    };
+    let mut m = machine(images, options, cores, Some(quiet_archive(images)?), name)?;
+    let fail = |e: harness::HarnessError| format!("{e}");
+    if loaded {
+        for core in 1..LOADED {
+            m.send(&format!("corectrl boot {core}\r")).map_err(fail)?;
+            m.expect(&format!("core {core} booted: "), STEP)
+                .map_err(fail)?;
+        }
+        m.send("run busy 3600 &\r").map_err(fail)?;
+        for core in 1..LOADED {
+            m.send(&format!("run --core {core} busy 3600\r"))
+                .map_err(fail)?;
+            m.expect(&format!("started busy on core {core}"), STEP)
+                .map_err(fail)?;
+        }
+    }
+    let mut times = Vec::new();
+    for core in first..cores {
+        m.send(&format!("corectrl boot {core}\r")).map_err(fail)?;
+        let line = m
+            .expect(&format!("core {core} booted: "), STEP)
+            .map_err(fail)?;
+        times.push(
+            parse_boot(&line).ok_or_else(|| format!("cannot read the boot report `{line}`"))?,
+        );
+    }
+    Ok(times)
+}
+
+fn report(what: &str, times: &[BootTimes]) {
+    let column = |f: fn(&BootTimes) -> f64| {
+        let mut v: Vec<f64> = times.iter().map(f).collect();
+        spread(&mut v)
+    };
+    println!(
+        "bench: {what}, {} boots (ms: median [min, max]):",
+        times.len()
+    );
+    for (name, f) in [
+        (
+            "total (corectrl boot to monitor hello)",
+            (|t: &BootTimes| t.total) as fn(&BootTimes) -> f64,
+        ),
+        ("  load and relocate the image, KCB, parameters", |t| t.load),
+        ("  INIT/STARTUP to the core's first instruction", |t| {
+            t.start
+        }),
+        ("  kernel initialisation", |t| t.kernel),
+        ("  monitor start", |t| t.monitor),
+    ] {
+        let (median, min, max) = column(f);
+        println!("bench:   {name:<48} {median:>8.3} [{min:.3}, {max:.3}]");
+    }
+}
+
+/// UMP one-way and round-trip latency between cores 1 and 2.
+fn ump_latency(images: &Images, options: &BenchOptions) -> Result<(), String> {
+    let mut m = machine(images, options, 4, None, "bench_ump")?;
+    let fail = |e: harness::HarnessError| format!("{e}");
+    m.send("run --core 2 umpbench serve bench\r")
+        .map_err(fail)?;
+    m.expect("started umpbench on core 2", STEP).map_err(fail)?;
+    m.send(&format!(
+        "run --core 1 umpbench client bench {UMP_MESSAGES}\r"
+    ))
+    .map_err(fail)?;
+    for _ in 0..2 {
+        let line = m
+            .expect_line("a umpbench result", STEP, |l| l.contains("umpbench: "))
+            .map_err(fail)?;
+        let text = line
+            .split_once("umpbench: ")
+            .map_or(line.as_str(), |(_, t)| t);
+        println!("bench: UMP {text}");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn boot_reports_parse() {
+        let line = "corectrl: core 3 booted: cpudriver 0.1.0, KCB 3 (new), in 76.130 ms: load 7.632, start 0.574, kernel 33.368, monitor 32.355 ms";
+        assert_eq!(
+            parse_boot(line),
+            Some(BootTimes {
+                total: 76.130,
+                load: 7.632,
+                start: 0.574,
+                kernel: 33.368,
+                monitor: 32.355
+            })
+        );
+        assert_eq!(
+            parse_boot("boot 3: core 3 is running already (KCB 3)"),
+            None
+        );
+        assert_eq!(
+            parse_boot("core 3 booted: x, in 1 ms: load 1, start 2 ms"),
+            None
+        );
+    }
+
+    #[test]
+    fn spread_is_median_min_max() {
+        assert_eq!(spread(&mut [3.0, 1.0, 2.0]), (2.0, 1.0, 3.0));
+        assert_eq!(spread(&mut [4.0, 1.0, 2.0, 3.0]), (2.5, 1.0, 4.0));
+        assert!(spread(&mut []).0.is_nan());
+    }
+}
