@@ -39,6 +39,17 @@ pub fn write_bytes(bytes: &[u8]) {
     crate::system::unlock_console();
 }
 
+/// Writes bytes exactly as given, for the user-level serial driver
+/// (IO_CONSOLE_WRITE): its output and the kernels' lines never interleave.
+pub fn write_exact(bytes: &[u8]) {
+    let mut serial = CONSOLE.lock();
+    crate::system::lock_console();
+    for &b in bytes {
+        serial.write_byte(b);
+    }
+    crate::system::unlock_console();
+}
+
 /// A writer for fatal reports: the console if it is free, otherwise a
 /// fresh handle to the same UART (the lock may be held by the code that
 /// faulted, and this core is about to stop anyway).

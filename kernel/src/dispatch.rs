@@ -310,6 +310,24 @@ pub fn wake_expired(mem: &mut KernelMemory, kcb: PAddr, now: u64) -> bool {
     }
 }
 
+/// Wakes every dispatcher of `kcb` that waits for a notification (WAIT
+/// with `NOTIFY_BIT`); returns whether there was one.
+pub fn wake_notified(mem: &mut KernelMemory, kcb: PAddr) -> bool {
+    let list = mem.kcb(kcb).dispatchers;
+    let mut any = false;
+    let mut at = list.next(mem, 0);
+    while at != 0 {
+        let next = list.next(mem, at);
+        let d = mem.dcb(at);
+        if d.flags & osnode::dcb::WAITING != 0 && d.wait_rings & abi::dispatcher::NOTIFY_BIT != 0 {
+            wake(mem, kcb, at, false);
+            any = true;
+        }
+        at = next;
+    }
+    any
+}
+
 /// Runs the next runnable dispatcher of the current KCB; idles (halted,
 /// interrupts on) while there is none.
 pub fn schedule() -> ! {

@@ -1,6 +1,7 @@
 //! Interrupts (not exceptions), wherever they arrive: in user mode or in
-//! the idle loop. The timer wakes sleepers and ends time slices; vectors an
-//! OSNode has routed to an endpoint become LMP messages to it.
+//! the idle loop. The timer wakes sleepers and ends time slices; a
+//! notification IPI wakes the dispatchers waiting for one; vectors an OSNode
+//! has routed to an endpoint become LMP messages to it.
 
 use osnode::kcb::{FIRST_IRQ_VECTOR, IRQ_VECTORS};
 
@@ -23,6 +24,11 @@ pub fn handle(vector: u64) -> bool {
         {
             apic::end_of_interrupt();
             lmp::deliver_interrupt(v as u8)
+        }
+        vectors::NOTIFY => {
+            apic::end_of_interrupt();
+            let mut mem = KernelMemory::new();
+            node::current().is_some_and(|kcb| dispatch::wake_notified(&mut mem, kcb))
         }
         vectors::APIC_SPURIOUS => false,
         vectors::LEGACY_PIC_FIRST..=vectors::LEGACY_PIC_LAST => {

@@ -113,6 +113,11 @@ fn send_ipi(apic_id: u32, command: u32) {
     }
 }
 
+/// A fixed interrupt with `vector` to another core.
+pub fn send_fixed(apic_id: u32, vector: u8) {
+    send_ipi(apic_id, 1 << 14 | u32::from(vector));
+}
+
 /// INIT to another core (it resets and waits for STARTUP).
 pub fn send_init(apic_id: u32) {
     send_ipi(apic_id, ICR_INIT);

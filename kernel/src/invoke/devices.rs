@@ -41,6 +41,28 @@ pub fn io_out(inv: &mut Invocation) -> Result<Results, SysError> {
     Ok([0; 6])
 }
 
+/// IO_CONSOLE_WRITE(a0 = address, a1 = length).
+pub fn io_console_write(inv: &mut Invocation) -> Result<Results, SysError> {
+    let cap = inv.target.cap;
+    if !cap.rights().contains(Rights::WRITE) {
+        return Err(SysError::InsufficientRights);
+    }
+    let console = u64::from(cpu::serial::COM1);
+    if console < cap.base || console + 8 > cap.base.saturating_add(cap.size) {
+        return Err(SysError::PortOutOfRange);
+    }
+    let len = usize::try_from(inv.args[1])
+        .ok()
+        .filter(|&n| n as u64 <= abi::syscall::MAX_PRINT)
+        .ok_or(SysError::BadArgument)?;
+    let mut buf = [0u8; abi::syscall::MAX_PRINT as usize];
+    let pml4 =
+        crate::dispatch::vspace_of(&mut inv.mem, inv.dcb).ok_or(SysError::DispatcherNotReady)?;
+    crate::usermem::read(&mut inv.mem, pml4, inv.args[0], &mut buf[..len])?;
+    crate::console::write_exact(&buf[..len]);
+    Ok([0; 6])
+}
+
 /// IRQ_ALLOC_DEST(a0 = destination): a free vector of this OSNode.
 pub fn irq_alloc_dest(inv: &mut Invocation) -> Result<Results, SysError> {
     let dest = cspace::dest(&inv.mem, &inv.root, SlotRef::unpack(inv.args[0]))?;

@@ -135,6 +135,17 @@ pub fn cap_export(inv: &mut Invocation) -> Result<Results, SysError> {
     Ok([0; 6])
 }
 
+/// IPI_NOTIFY(a0 = OSNode id): through the OSNode table in the system page.
+pub fn ipi_notify(inv: &mut Invocation) -> Result<Results, SysError> {
+    let target = system::core_of(inv.args[0]).ok_or(SysError::DispatcherNotReady)?;
+    if target == apic::id() {
+        crate::dispatch::wake_notified(&mut inv.mem, inv.kcb);
+    } else {
+        apic::send_fixed(target, crate::arch::vectors::NOTIFY as u8);
+    }
+    Ok([0; 6])
+}
+
 /// The APIC id of a core that exists and is not this one.
 fn other_core(apic_id: u64) -> Result<u32, SysError> {
     let platform = platform::get().ok_or(SysError::DispatcherNotReady)?;

@@ -28,6 +28,8 @@ pub struct Invocation {
     pub mem: KernelMemory,
     /// The caller's KCB.
     pub kcb: PAddr,
+    /// The caller's dispatcher.
+    pub dcb: PAddr,
     /// The caller's CSpace root.
     pub root: Capability,
     /// The invoked capability.
@@ -61,6 +63,7 @@ fn run(current: Current, regs: &Registers) -> Result<Results, SysError> {
     let mut inv = Invocation {
         mem,
         kcb,
+        dcb: current.dcb,
         root,
         target,
         op_word: regs.rsi,
@@ -103,6 +106,7 @@ fn run(current: Current, regs: &Registers) -> Result<Results, SysError> {
         op::SEND if ty == ObjType::EndPoint => send(&mut inv),
         op::IO_IN if ty == ObjType::Io => devices::io_in(&mut inv),
         op::IO_OUT if ty == ObjType::Io => devices::io_out(&mut inv),
+        op::IO_CONSOLE_WRITE if ty == ObjType::Io => devices::io_console_write(&mut inv),
         op::IRQ_ALLOC_DEST if ty == ObjType::IrqTable => devices::irq_alloc_dest(&mut inv),
         op::IRQ_GET_SOURCE if ty == ObjType::IrqTable => devices::irq_get_source(&mut inv),
         op::IRQ_CONNECT if ty == ObjType::IrqDest => devices::irq_connect(&mut inv),
@@ -117,6 +121,7 @@ fn run(current: Current, regs: &Registers) -> Result<Results, SysError> {
         op::KERNEL_CAP_EXPORT if ty == ObjType::Kernel => kernel::cap_export(&mut inv),
         op::IPI_INIT if ty == ObjType::Ipi => kernel::ipi_init(&mut inv),
         op::IPI_STARTUP if ty == ObjType::Ipi => kernel::ipi_startup(&mut inv),
+        op::IPI_NOTIFY if ty == ObjType::Ipi => kernel::ipi_notify(&mut inv),
         _ => Err(SysError::InvalidOperation),
     }
 }

@@ -26,6 +26,9 @@ pub const FRAME_MAGIC: u64 = u64::from_le_bytes(*b"CFDISP01");
 pub const FRAME_SIZE: u64 = 8192;
 /// Endpoint rings per dispatcher.
 pub const ENDPOINTS: usize = 8;
+/// In WAIT's ring mask: also wake on a notification (IPI_NOTIFY) from
+/// another OSNode, for a UMP receiver that blocks.
+pub const NOTIFY_BIT: u64 = 1 << 63;
 /// Messages per endpoint ring (a power of two).
 pub const RING_SLOTS: usize = 8;
 /// Payload words per message.

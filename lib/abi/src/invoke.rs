@@ -24,6 +24,7 @@
 //! | [`SEND`] | EndPoint | a0..a3 = payload | |
 //! | [`IO_IN`] | IO | a0 = port, a1 = width (1, 2, 4) | `rdi` = value |
 //! | [`IO_OUT`] | IO | a0 = port, a1 = width, a2 = value | |
+//! | [`IO_CONSOLE_WRITE`] | I/O ports (COM1) | a0 = address, a1 = length | |
 //! | [`IRQ_ALLOC_DEST`] | IRQ table | a0 = destination | |
 //! | [`IRQ_GET_SOURCE`] | IRQ table | a0 = GSI, a1 = destination | |
 //! | [`IRQ_CONNECT`] | IRQ destination | a0 = endpoint cptr | |
@@ -38,6 +39,7 @@
 //! | [`KERNEL_CAP_EXPORT`] | Kernel | a0 = capability address, a1 = 1 (mark) or 0 (clear) | |
 //! | [`IPI_INIT`] | IPI | a0 = APIC id | |
 //! | [`IPI_STARTUP`] | IPI | a0 = APIC id, a1 = vector | |
+//! | [`IPI_NOTIFY`] | IPI | a0 = OSNode id | |
 
 /// Describe a capability.
 pub const IDENTIFY: u64 = 1;
@@ -76,6 +78,11 @@ pub const SEND: u64 = 64;
 pub const IO_IN: u64 = 80;
 /// Write an I/O port.
 pub const IO_OUT: u64 = 81;
+/// Write the `a1` bytes (at most `syscall::MAX_PRINT`) at address `a0` of
+/// the caller to the serial console as they are, in one piece between the
+/// kernels' console lines (I/O capability with the write right covering
+/// the console's ports, COM1 0x3f8-0x3ff).
+pub const IO_CONSOLE_WRITE: u64 = 82;
 /// Allocate a free interrupt vector of this OSNode as an IRQ-destination capability.
 pub const IRQ_ALLOC_DEST: u64 = 96;
 /// Make an IRQ-source capability for a global system interrupt (IOAPIC line).
@@ -122,6 +129,10 @@ pub const IPI_INIT: u64 = 120;
 /// Send STARTUP with vector `a1` (the trampoline's page number below 1 MiB)
 /// to the core with APIC id `a0` (IPI capability).
 pub const IPI_STARTUP: u64 = 121;
+/// Notify OSNode `a0` (IPI capability): its dispatchers that WAIT with
+/// `dispatcher::NOTIFY_BIT` in their mask wake up (an IPI if it runs on
+/// another core). `DispatcherNotReady` if the OSNode runs nowhere.
+pub const IPI_NOTIFY: u64 = 122;
 
 /// Operation-word flag: a capability travels with the message.
 pub const SEND_WITH_CAP: u64 = 1 << 16;

@@ -66,6 +66,22 @@ impl Channel {
         }
     }
 
+    /// Says this end is about to block until notified; check for a message
+    /// once more before blocking (`ump::Channel::prepare_to_wait`).
+    pub fn prepare_to_wait(&self) {
+        self.end.prepare_to_wait();
+    }
+
+    /// Says this end is awake.
+    pub fn stop_waiting(&self) {
+        self.end.stop_waiting();
+    }
+
+    /// Whether the peer waits to be notified (ask after sending).
+    pub fn peer_waiting(&self) -> bool {
+        self.end.peer_waiting()
+    }
+
     /// The next message, if one is there.
     pub fn try_recv(&mut self) -> Option<Payload> {
         self.end.try_recv()

@@ -78,11 +78,10 @@ pub fn send(
     words: [u64; 4],
     cap: Option<CPtr>,
 ) -> Result<(), SysError> {
-    let op = cap.map_or(invoke::SEND, |c| invoke::send_with_cap(c.0));
     for _ in 0..FULL_RETRIES {
-        match sys::invoke(endpoint.cptr(), op, words) {
+        match try_send(endpoint, words, cap) {
             Err(SysError::EndpointFull | SysError::NoReceiveSlot) => sys::yield_now(),
-            other => return other.map(|_| ()),
+            other => return other,
         }
     }
     Err(SysError::EndpointFull)

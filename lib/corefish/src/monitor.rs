@@ -106,6 +106,19 @@ pub fn connect(name: &str) -> Result<Channel, SysError> {
     Channel::open(frame, Side::A)
 }
 
+/// [`connect`], retrying (every 5 ms) while `name` is not exported yet,
+/// until `deadline_ns`.
+pub fn connect_when_exported(name: &str, deadline_ns: u64) -> Result<Channel, SysError> {
+    loop {
+        match connect(name) {
+            Err(SysError::SlotEmpty) if crate::sys::time_ns() < deadline_ns => {
+                crate::sys::sleep_until(crate::sys::time_ns() + 5_000_000)
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Waits on `ring` (the exported one) until `deadline_ns` (0: forever) for
 /// the next binding; returns its channel (side B).
 pub fn accept(ring: usize, deadline_ns: u64) -> Option<Channel> {

@@ -81,8 +81,10 @@ pub mod monitor {
     pub const ADD: u64 = 0x6d10;
     /// Status of an [`ADD`] whose monitor did not say hello in time.
     pub const NO_ANSWER: u64 = u64::MAX;
-    /// LMP, boot driver to hub: `[STATUS, core id, 0, 0]`; reply `[REPLY, 0,
-    /// 1 if that core's monitor is connected, round trip ns of a ping]`.
+    /// LMP, boot driver to hub: `[STATUS, core id, 0, 0]`: pings that core's
+    /// monitor. Reply `[REPLY, 0 or NO_ANSWER, round trip ns of the ping,
+    /// times that monitor woke from blocking before its backstop, that is,
+    /// by a notification or a message]`.
     pub const STATUS: u64 = 0x6d11;
     /// First word of the hub's LMP replies.
     pub const REPLY: u64 = 0x6d1f;

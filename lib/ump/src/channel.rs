@@ -37,7 +37,7 @@
 //! tested for one bit, and a published read count that is not between the
 //! cached one and the number of messages sent is ignored.
 
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU64, Ordering, fence};
 
 use crate::layout::{EPOCH_BIT, HEADER_WORD, LINE_WORDS, Layout};
 use crate::{Payload, Side, UmpError};
@@ -66,6 +66,10 @@ pub struct Channel<'m> {
     received_count: &'m AtomicU64,
     /// Where the peer publishes how many of our messages it has received.
     peer_count: &'m AtomicU64,
+    /// Where this end says it waits for a message.
+    waiting: &'m AtomicU64,
+    /// Where the peer says it waits.
+    peer_waiting: &'m AtomicU64,
     /// Messages sent (the next one goes to line `sent & mask`).
     sent: u64,
     /// Messages received (the next one is in line `received & mask`).
@@ -89,12 +93,23 @@ impl<'m> Channel<'m> {
                 .map(|r| r.as_chunks::<LINE_WORDS>().0)
         };
         let count = |s| words.get(layout.read_count_word(s));
-        let (Some(send), Some(recv), Some(received_count), Some(peer_count)) = (
+        let waits = |s| words.get(layout.waiting_word(s));
+        let (
+            Some(send),
+            Some(recv),
+            Some(received_count),
+            Some(peer_count),
+            Some(waiting),
+            Some(peer_waiting),
+        ) = (
             ring(side),
             ring(side.peer()),
             count(side),
             count(side.peer()),
-        ) else {
+            waits(side),
+            waits(side.peer()),
+        )
+        else {
             // Not reached: every part lies inside the frame just checked.
             return Err(layout.too_small(memory));
         };
@@ -106,6 +121,8 @@ impl<'m> Channel<'m> {
             recv,
             received_count,
             peer_count,
+            waiting,
+            peer_waiting,
             sent: 0,
             received: 0,
             peer_received: 0,
@@ -151,6 +168,34 @@ impl<'m> Channel<'m> {
         self.received = self.received.wrapping_add(1);
         self.received_count.store(self.received, Ordering::Release);
         Some(payload)
+    }
+
+    /// Says that this end is about to block until the peer notifies it (for
+    /// example with an IPI). Call it, then [`try_recv`](Self::try_recv)
+    /// once more, and block only if that found nothing; call
+    /// [`stop_waiting`](Self::stop_waiting) when awake.
+    ///
+    /// With [`peer_waiting`](Self::peer_waiting) on the sending side this
+    /// is Dekker's handshake: this end stores its flag, then (after a
+    /// SeqCst fence) loads the header; the sender stores the header, then
+    /// (after a SeqCst fence) loads the flag. The fences are totally
+    /// ordered, so at least one side sees the other's store: the receiver
+    /// finds the message or the sender sees the flag. No wakeup is lost.
+    pub fn prepare_to_wait(&self) {
+        self.waiting.store(1, Ordering::Relaxed);
+        fence(Ordering::SeqCst);
+    }
+
+    /// Says that this end no longer waits.
+    pub fn stop_waiting(&self) {
+        self.waiting.store(0, Ordering::Relaxed);
+    }
+
+    /// Whether the peer waits to be notified: ask after sending (the other
+    /// half of [`prepare_to_wait`](Self::prepare_to_wait)).
+    pub fn peer_waiting(&self) -> bool {
+        fence(Ordering::SeqCst);
+        self.peer_waiting.load(Ordering::Relaxed) != 0
     }
 
     /// Messages sent that the peer has not received, as far as this end

@@ -87,6 +87,13 @@ impl Layout {
         (2 * self.lines + side.send_ring()) * LINE_WORDS
     }
 
+    /// The word in which `side` says that it waits (blocked) for a message
+    /// (the second word of its own line): 1 while waiting, else 0. See
+    /// `Channel::prepare_to_wait`.
+    pub const fn waiting_word(self, side: Side) -> usize {
+        self.read_count_word(side) + 1
+    }
+
     /// The frame at the start of `memory`, as lines; words after it are
     /// never touched.
     pub fn frame(self, memory: &[AtomicU64]) -> Result<&[[AtomicU64; LINE_WORDS]], UmpError> {

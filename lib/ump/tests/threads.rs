@@ -179,3 +179,87 @@ fn ping_pong() {
     server.join().expect("server thread");
     assert_eq!(ch.try_recv(), None);
 }
+
+/// A doorbell: a count of rings, and a condition to sleep on (the test's
+/// stand-in for an IPI).
+#[derive(Default)]
+struct Doorbell {
+    rings: std::sync::Mutex<u64>,
+    wake: std::sync::Condvar,
+}
+
+impl Doorbell {
+    fn ring(&self) {
+        *self.rings.lock().unwrap() += 1;
+        self.wake.notify_one();
+    }
+
+    /// Sleeps until rung (consuming one ring) or `timeout`; whether rung.
+    fn sleep(&self, timeout: Duration) -> bool {
+        let guard = self.rings.lock().unwrap();
+        let (mut rings, result) = self
+            .wake
+            .wait_timeout_while(guard, timeout, |r| *r == 0)
+            .unwrap();
+        if result.timed_out() {
+            return false;
+        }
+        *rings -= 1;
+        true
+    }
+}
+
+/// A receiver that blocks whenever its ring is empty, woken only by the
+/// sender's doorbell (rung when `peer_waiting` says so), never loses a
+/// wakeup: every message arrives, and it never sleeps through one.
+#[test]
+fn a_blocked_receiver_is_always_woken() {
+    const MESSAGES: u64 = 20_000;
+    let layout = Layout::new(4).unwrap();
+    let memory: Arc<[AtomicU64]> = (0..layout.words()).map(|_| AtomicU64::new(0)).collect();
+    let bell = Arc::new(Doorbell::default());
+    let receiver = {
+        let (memory, bell) = (Arc::clone(&memory), Arc::clone(&bell));
+        thread::spawn(move || {
+            let mut end = Channel::new(&memory, 4, Side::B).unwrap();
+            let mut sleeps = 0u64;
+            for seq in 0..MESSAGES {
+                let message = loop {
+                    if let Some(m) = end.try_recv() {
+                        break m;
+                    }
+                    end.prepare_to_wait();
+                    if let Some(m) = end.try_recv() {
+                        end.stop_waiting();
+                        break m;
+                    }
+                    // Only the sender wakes it: a lost wakeup times out.
+                    assert!(bell.sleep(STUCK), "lost wakeup before message {seq}");
+                    end.stop_waiting();
+                    sleeps += 1;
+                };
+                assert_eq!(message[0], seq);
+            }
+            sleeps
+        })
+    };
+    let mut end = Channel::new(&memory, 4, Side::A).unwrap();
+    for seq in 0..MESSAGES {
+        let mut backoff = Backoff::default();
+        while end.try_send(&[seq, 0, 0, 0, 0, 0, 0]) == Err(UmpError::Full) {
+            backoff.idle();
+        }
+        if end.peer_waiting() {
+            bell.ring();
+        }
+        if seq % 64 == 0 {
+            // Give the receiver time to block now and then.
+            thread::sleep(Duration::from_micros(50));
+        }
+    }
+    let sleeps = receiver.join().expect("receiver");
+    assert!(
+        sleeps > 0,
+        "the receiver never blocked: the test tested nothing"
+    );
+}

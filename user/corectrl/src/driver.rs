@@ -498,11 +498,13 @@ impl Driver {
         plan.discard();
     }
 
-    /// The state of core `core`'s monitor: connected, and a ping's round
-    /// trip in ns.
-    pub fn monitor_status(&self, core: u32) -> Option<u64> {
+    /// The state of core `core`'s monitor, if it answers a ping: the round
+    /// trip in ns, and how often it woke from blocking before its backstop
+    /// (notifications and messages).
+    pub fn monitor_status(&self, core: u32) -> Option<(u64, u64)> {
         let reply = lmp::call(self.hub, [monitor::STATUS, u64::from(core), 0, 0]).ok()?;
-        (reply.words[0] == monitor::REPLY && reply.words[2] == 1).then_some(reply.words[3])
+        (reply.words[0] == monitor::REPLY && reply.words[1] == 0)
+            .then_some((reply.words[2], reply.words[3]))
     }
 }
 

@@ -8,7 +8,7 @@ use crate::driver::{CoreState, Driver};
 
 /// The table of cores, then the table of KCBs.
 pub fn list(driver: &Driver) -> String {
-    let mut text = String::from("CORE  APIC  STATE    KCB  MONITOR          KERNEL\n");
+    let mut text = String::from("CORE  APIC  STATE    KCB  MONITOR                     KERNEL\n");
     for (id, core) in driver.cores.iter().enumerate() {
         let state = match core.state {
             CoreState::Running => "running",
@@ -18,7 +18,9 @@ pub fn list(driver: &Driver) -> String {
         let monitor = match (core.state, core.kcb) {
             (CoreState::Running, Some(0)) => String::from("hub"),
             (CoreState::Running, Some(_)) => match driver.monitor_status(id as u32) {
-                Some(rtt) => format!("up ({}.{} us)", rtt / 1000, rtt % 1000 / 100),
+                Some((rtt, woken)) => {
+                    format!("up ({}.{} us, {woken} woken)", rtt / 1000, rtt % 1000 / 100)
+                }
                 None => String::from("silent"),
             },
             _ => String::from("-"),
@@ -30,7 +32,7 @@ pub fn list(driver: &Driver) -> String {
         };
         let _ = writeln!(
             text,
-            "{id:>4}  {:>4}  {state:<7}  {kcb:>3}  {monitor:<15}  {kernel}",
+            "{id:>4}  {:>4}  {state:<7}  {kcb:>3}  {monitor:<26}  {kernel}",
             core.apic
         );
     }

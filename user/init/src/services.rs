@@ -72,7 +72,10 @@ fn start_corectrl(procs: &mut Procs, modules: &Modules) -> Result<(), SysError> 
         modules,
         "monitor",
         "hub",
-        &[(CPtr::new(root::TASK, 32), init::KERNEL, Rights::ALL, 0)],
+        &[
+            (CPtr::new(root::TASK, 32), init::KERNEL, Rights::ALL, 0),
+            (CPtr::new(root::TASK, 33), init::IPI, Rights::ALL, 0),
+        ],
     ))?;
     let hub_endpoint = procs
         .get(hub)

@@ -100,19 +100,19 @@ impl Monitor {
         }
         // A core booted again replaces what the hub knew of it.
         self.links.retain(|l| l.core != core && l.osnode != osnode);
-        self.links.push(Link::new(osnode, core, channel));
+        self.links.push(Link::new(osnode, core, channel, self.ipi));
         [REPLY, 0, hello[3], 0]
     }
 
     /// STATUS: whether core `core`'s monitor answers, and how fast.
     fn status(&mut self, core: u64) -> [u64; 4] {
         let Some(osnode) = self.links.iter().find(|l| l.core == core).map(|l| l.osnode) else {
-            return [REPLY, 0, 0, 0];
+            return [REPLY, NO_ANSWER, 0, 0];
         };
         let sent = sys::time_ns();
         match self.call_remote(osnode, PING, [0; 4], &[]) {
-            Ok(_) => [REPLY, 0, 1, sys::time_ns() - sent],
-            Err(_) => [REPLY, 0, 0, 0],
+            Ok([_, woken, _]) => [REPLY, 0, sys::time_ns() - sent, woken],
+            Err(_) => [REPLY, NO_ANSWER, 0, 0],
         }
     }
 

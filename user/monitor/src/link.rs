@@ -1,10 +1,13 @@
 //! A monitor's channel to another monitor. Sending never blocks: what the
 //! ring has no room for waits in an outbox, flushed whenever the monitor
 //! polls. (Two monitors that each waited for room while the other waited
-//! too would never read again.)
+//! too would never read again.) After sending, a monitor notifies the peer
+//! OSNode (IPI_NOTIFY) if the peer said it waits blocked.
 
 use alloc::collections::VecDeque;
+use corefish::abi::invoke::IPI_NOTIFY;
 use corefish::channel::{Channel, Payload};
+use corefish::{CPtr, sys};
 
 /// The channel to one other monitor.
 pub struct Link {
@@ -14,16 +17,19 @@ pub struct Link {
     pub core: u64,
     channel: Channel,
     outbox: VecDeque<Payload>,
+    /// The IPI capability, to notify the peer.
+    ipi: CPtr,
 }
 
 impl Link {
-    /// A link over `channel`.
-    pub fn new(osnode: u64, core: u64, channel: Channel) -> Self {
+    /// A link over `channel`; `ipi` notifies the peer.
+    pub fn new(osnode: u64, core: u64, channel: Channel, ipi: CPtr) -> Self {
         Self {
             osnode,
             core,
             channel,
             outbox: VecDeque::new(),
+            ipi,
         }
     }
 
@@ -32,6 +38,8 @@ impl Link {
         self.flush();
         if !self.outbox.is_empty() || self.channel.try_send(&m).is_err() {
             self.outbox.push_back(m);
+        } else {
+            self.notify();
         }
     }
 
@@ -45,16 +53,31 @@ impl Link {
             self.outbox.pop_front();
             sent = true;
         }
+        if sent {
+            self.notify();
+        }
         sent
+    }
+
+    /// Wakes the peer if it waits for a notification.
+    fn notify(&self) {
+        if self.channel.peer_waiting() {
+            let _ = sys::invoke(self.ipi, IPI_NOTIFY, [self.osnode, 0, 0, 0]);
+        }
+    }
+
+    /// Says this end is about to block (see `ump::Channel::prepare_to_wait`).
+    pub fn prepare_to_wait(&self) {
+        self.channel.prepare_to_wait();
+    }
+
+    /// Says this end is awake.
+    pub fn stop_waiting(&self) {
+        self.channel.stop_waiting();
     }
 
     /// The next message, if one is there.
     pub fn try_recv(&mut self) -> Option<Payload> {
         self.channel.try_recv()
-    }
-
-    /// The channel itself (while setting up).
-    pub fn channel(&mut self) -> &mut Channel {
-        &mut self.channel
     }
 }

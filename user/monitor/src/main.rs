@@ -47,6 +47,11 @@ corefish::entry!(main);
 
 /// Where init puts the hub's Kernel capability.
 pub const HUB_KERNEL: CPtr = CPtr::new(root::TASK, 32);
+/// Where init puts the hub's IPI capability.
+pub const HUB_IPI: CPtr = CPtr::new(root::TASK, 33);
+/// Longest a monitor sleeps without a notification (a backstop: a lost
+/// notification costs this much delay, never a lost message).
+const IDLE_BACKSTOP_NS: u64 = 50_000_000;
 /// How long a monitor waits for another monitor's answer.
 const REMOTE_TIMEOUT_NS: u64 = 5_000_000_000;
 
@@ -60,10 +65,14 @@ pub struct Monitor {
     pub hub: bool,
     /// The Kernel capability.
     pub kernel: CPtr,
+    /// The IPI capability (notifications to other OSNodes).
+    pub ipi: CPtr,
     /// The channels to other monitors (a node has one: the hub).
     pub links: Vec<Link>,
     /// Request numbers.
     next_request: u64,
+    /// Times the monitor woke from blocking before its backstop.
+    woken: u64,
     /// Text arriving for requests of other monitors: (source, request, bytes).
     texts: Vec<(u64, u64, Vec<u8>)>,
     /// Names, channels and capabilities across OSNodes.
@@ -78,7 +87,11 @@ pub struct Monitor {
 
 fn main() -> i32 {
     let is_hub = corefish::args().trim() == "hub";
-    let kernel = if is_hub { HUB_KERNEL } else { init::KERNEL };
+    let (kernel, ipi) = if is_hub {
+        (HUB_KERNEL, HUB_IPI)
+    } else {
+        (init::KERNEL, init::IPI)
+    };
     let Ok(who) = sys::invoke(kernel, op::KERNEL_OSNODE, [0; 4]) else {
         println!("monitor: no Kernel capability; nothing to do");
         return 1;
@@ -88,8 +101,10 @@ fn main() -> i32 {
         core: who[1],
         hub: is_hub,
         kernel,
+        ipi,
         links: Vec::new(),
         next_request: 1,
+        woken: 0,
         texts: Vec::new(),
         remote: remote_caps::RemoteCaps::default(),
         requests: requests::Requests::default(),
@@ -115,7 +130,7 @@ impl Monitor {
         // The spawning code reads the archive from the usual task slot.
         let _ = Cap::<kind::Any>::at(init::ARCHIVE).copy_to(task::BOOT_ARCHIVE);
         let channel = Channel::open(init::CHANNEL, Side::B)?;
-        let mut hub = Link::new(0, 0, channel);
+        let mut hub = Link::new(0, 0, channel, self.ipi);
         // Said before the hello, so that it is on the console before the
         // boot driver reports the core booted.
         println!(
@@ -129,9 +144,11 @@ impl Monitor {
         Ok(())
     }
 
-    /// Serves programs and monitors (never returns).
+    /// Serves programs and monitors (never returns). With nothing to do it
+    /// blocks until an LMP message or a notification from another OSNode
+    /// arrives, or a backstop passes, or (while deliveries wait for their
+    /// receivers) a short while.
     fn run(&mut self) -> i32 {
-        let mut backoff_ns = 20_000;
         loop {
             let mut progress = self.pump(None).is_some();
             progress |= self.retry_deliveries();
@@ -140,10 +157,26 @@ impl Monitor {
                 self.handle_lmp(message);
             }
             if progress {
-                backoff_ns = 20_000;
-            } else {
-                sys::wait_rings(sys::time_ns() + backoff_ns, 1 << lmp::INBOX);
-                backoff_ns = (backoff_ns * 2).min(corefish::channel::MAX_BACKOFF_NS);
+                continue;
+            }
+            for link in &self.links {
+                link.prepare_to_wait();
+            }
+            // A message that came after the last poll is found here; one
+            // that comes later brings a notification.
+            if self.pump(None).is_none() {
+                let backstop = if self.deliveries_waiting() {
+                    1_000_000
+                } else {
+                    IDLE_BACKSTOP_NS
+                };
+                let rings = (1 << lmp::INBOX) | corefish::abi::dispatcher::NOTIFY_BIT;
+                if !sys::wait_rings(sys::time_ns() + backstop, rings) {
+                    self.woken += 1;
+                }
+            }
+            for link in &self.links {
+                link.stop_waiting();
             }
         }
     }
@@ -278,7 +311,7 @@ impl Monitor {
                 };
                 protocol::text_bytes(&m, &mut self.texts[i].2);
             }
-            PING => self.answer(&m, 0, [sys::tsc(), 0, 0]),
+            PING => self.answer(&m, 0, [sys::tsc(), self.woken, 0]),
             op => {
                 let text = self.take_text(src, m[2]);
                 let (status, values) = match self.serve_remote(op, src, &m, &text) {

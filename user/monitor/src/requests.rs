@@ -291,6 +291,11 @@ impl Monitor {
         Ok(())
     }
 
+    /// Whether deliveries wait for their receivers.
+    pub fn deliveries_waiting(&self) -> bool {
+        !self.requests.undelivered.is_empty()
+    }
+
     /// Delivers what waits, in order, as far as the receivers take it;
     /// whether any went.
     pub fn retry_deliveries(&mut self) -> bool {

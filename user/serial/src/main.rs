@@ -6,6 +6,12 @@
 //! OSNode (34). It routes the line to its own endpoint, so typed bytes
 //! arrive as interrupt messages; it passes them to the program that asked
 //! with `LISTEN` (the shell), and writes what programs send with `WRITE`.
+//!
+//! Output goes out a line at a time through the kernel's console
+//! (IO_CONSOLE_WRITE, allowed by the I/O capability for COM1's ports), so
+//! that it never interleaves with what the kernels of other cores print on
+//! the same UART; a partial line (a prompt) goes out when nothing more
+//! comes for 2 ms.
 
 #![no_std]
 #![no_main]
@@ -47,12 +53,16 @@ impl Uart {
         let _ = self.0.write(DATA, 1, u64::from(byte));
     }
 
+    /// Writes through the kernel's console (IO_CONSOLE_WRITE), so that
+    /// these bytes and the kernels' lines, from any core, never interleave.
     fn write(&self, bytes: &[u8]) {
-        for &b in bytes {
-            if b == b'\n' {
-                self.put(b'\r');
+        let args = [bytes.as_ptr() as u64, bytes.len() as u64, 0, 0];
+        if corefish::sys::invoke(self.0.cptr(), corefish::abi::invoke::IO_CONSOLE_WRITE, args)
+            .is_err()
+        {
+            for &byte in bytes {
+                self.put(byte);
             }
-            self.put(b);
         }
     }
 
@@ -62,6 +72,51 @@ impl Uart {
             self.0.read(DATA, 1).ok().map(|b| b as u8)
         } else {
             None
+        }
+    }
+}
+
+/// How long a partial line waits for the rest before it is written.
+const LINE_PATIENCE_NS: u64 = 2_000_000;
+
+/// Output collected into whole lines, written in one piece each.
+struct Output {
+    buf: [u8; 512],
+    len: usize,
+}
+
+impl Default for Output {
+    fn default() -> Self {
+        Self {
+            buf: [0; 512],
+            len: 0,
+        }
+    }
+}
+
+impl Output {
+    /// Adds `bytes` (`\n` becomes `\r\n`), writing each line as it ends.
+    fn push(&mut self, uart: &Uart, bytes: &[u8]) {
+        for &b in bytes {
+            if self.len + 2 > self.buf.len() {
+                self.flush(uart);
+            }
+            if b == b'\n' {
+                self.buf[self.len] = b'\r';
+                self.len += 1;
+            }
+            self.buf[self.len] = b;
+            self.len += 1;
+            if b == b'\n' {
+                self.flush(uart);
+            }
+        }
+    }
+
+    fn flush(&mut self, uart: &Uart) {
+        if self.len > 0 {
+            uart.write(&self.buf[..self.len]);
+            self.len = 0;
         }
     }
 }
@@ -89,8 +144,17 @@ fn main() -> i32 {
     }
     println!("serial: COM1 ready");
     let mut listener: Option<Cap<kind::EndPoint>> = None;
+    let mut out = Output::default();
     loop {
-        let Some((ring, message)) = lmp::recv_any(&[lmp::INBOX, IRQ_RING], 0) else {
+        // A line in the making goes out when it ends, or when nothing more
+        // comes for a moment (a prompt).
+        let deadline = if out.len == 0 {
+            0
+        } else {
+            corefish::sys::time_ns() + LINE_PATIENCE_NS
+        };
+        let Some((ring, message)) = lmp::recv_any(&[lmp::INBOX, IRQ_RING], deadline) else {
+            out.flush(&uart);
             continue;
         };
         if ring == IRQ_RING && message.words[0] == IRQ_MESSAGE {
@@ -117,7 +181,7 @@ fn main() -> i32 {
                     (message.words[0] >> 16) as usize,
                     &mut bytes,
                 );
-                uart.write(&bytes[..n]);
+                out.push(&uart, &bytes[..n]);
             }
             LISTEN => {
                 if let Some(old) = listener.take() {

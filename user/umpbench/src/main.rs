@@ -103,15 +103,7 @@ fn serve(name: &str) -> Result<(), SysError> {
 
 fn client(name: &str, count: u64) -> Result<(), SysError> {
     let deadline = sys::time_ns() + TIMEOUT_NS;
-    let mut channel = loop {
-        match monitor::connect(name) {
-            Ok(c) => break c,
-            Err(SysError::SlotEmpty) if sys::time_ns() < deadline => {
-                sys::sleep_until(sys::time_ns() + 5_000_000)
-            }
-            Err(e) => return Err(e),
-        }
-    };
+    let mut channel = monitor::connect_when_exported(name, deadline)?;
     let per_us = ticks_per_us();
     let mut round_trips = Vec::new();
     for seq in 0..count {

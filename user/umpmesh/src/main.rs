@@ -17,7 +17,7 @@ extern crate alloc;
 use alloc::format;
 use alloc::vec::Vec;
 use corefish::channel::{Channel, Payload};
-use corefish::{SysError, monitor, println, sys};
+use corefish::{monitor, println, sys};
 
 corefish::entry!(main);
 
@@ -89,15 +89,8 @@ fn run(me: u64, peers: u64, count: u64) -> Result<u64, alloc::string::String> {
     let mut links = Vec::new();
     for other in me + 1..peers {
         let name = format!("mesh{other}");
-        let mut channel = loop {
-            match monitor::connect(&name) {
-                Ok(c) => break c,
-                Err(SysError::SlotEmpty) if sys::time_ns() < deadline => {
-                    sys::sleep_until(sys::time_ns() + 5_000_000)
-                }
-                Err(e) => return Err(format!("connect to {name}: {e}")),
-            }
-        };
+        let mut channel = monitor::connect_when_exported(&name, deadline)
+            .map_err(|e| format!("connect to {name}: {e}"))?;
         channel
             .send(&[INTRODUCE, me, 0, 0, 0, 0, 0], deadline)
             .map_err(|e| format!("introduce to {other}: {e}"))?;
