@@ -116,6 +116,11 @@ fn bad_boots_are_refused_and_another_kernel_boots() -> Result<(), HarnessError> 
     let truncated = kernel[..64 * 1024].to_vec();
     let mut wrong_machine = kernel.clone();
     wrong_machine[18] = 183; // e_machine = AArch64
+    // A kernel that starts but never reports: `jmp .` right after the entry
+    // preamble (signature and version), so the boot driver accepts it.
+    let mut hangs = kernel.clone();
+    let hang_at = entry_file_offset(&kernel) + 14;
+    hangs[hang_at..hang_at + 2].copy_from_slice(&[0xeb, 0xfe]);
     let mut m = boot_with_modules(
         "multicore_errors",
         4,
@@ -127,6 +132,7 @@ fn bad_boots_are_refused_and_another_kernel_boots() -> Result<(), HarnessError> 
             ),
             ("cpudriver-truncated", truncated),
             ("cpudriver-arm", wrong_machine),
+            ("cpudriver-hangs", hangs),
         ],
     )?;
     expect_booted(&mut m, 1)?;
@@ -184,6 +190,22 @@ fn bad_boots_are_refused_and_another_kernel_boots() -> Result<(), HarnessError> 
     );
     assert_eq!(kcbs.len(), 3);
     assert_eq!(memserv_free(&mut m)?, before);
+
+    // A core whose kernel starts but never reports is stopped again (INIT)
+    // and reported; it stays off and the system carries on.
+    type_line(&mut m, "corectrl boot 3 --kernel cpudriver-hangs")?;
+    m.expect(
+        "boot 3: core 3 started but its kernel did not report in time",
+        BOOT_TIMEOUT,
+    )?;
+    let (cores, kcbs) = list(&mut m, 4)?;
+    assert_eq!(
+        columns(&cores[3])[..4],
+        ["3", "3", "off", "-"],
+        "{}",
+        cores[3]
+    );
+    assert_eq!(kcbs.len(), 3);
 
     // The other kernel build boots on the free core and says so.
     type_line(&mut m, "corectrl boot 3 --kernel cpudriver-v2")?;
@@ -299,4 +321,15 @@ fn a_capability_sent_to_another_osnode_works_there_until_revoked() -> Result<(),
     assert!(hello.contains("on core 3, args `from three`"), "{hello}");
     m.expect("hello (id 1) on core 3 exited with code 2", BOOT_TIMEOUT)?;
     Ok(())
+}
+
+/// The offset in an ELF file of the bytes at its entry point.
+fn entry_file_offset(file: &[u8]) -> usize {
+    let image = elfload::ElfImage::parse(file).expect("a valid kernel image");
+    let entry = image.entry();
+    let segment = image
+        .segments()
+        .find(|s| entry >= s.vaddr && entry < s.vaddr + s.filesz)
+        .expect("the entry point is in a segment");
+    (segment.offset + (entry - segment.vaddr)) as usize
 }
