@@ -103,6 +103,19 @@ fn the_boot_driver_starts_every_core_with_a_monitor() -> Result<(), HarnessError
     Ok(())
 }
 
+/// Checks with `corectrl list` that core 3 is off and only KCBs 0-2 exist.
+fn expect_core_3_off(m: &mut Machine) -> Result<(), HarnessError> {
+    let (cores, kcbs) = list(m, 4)?;
+    assert_eq!(
+        columns(&cores[3])[..4],
+        ["3", "3", "off", "-"],
+        "{}",
+        cores[3]
+    );
+    assert_eq!(kcbs.len(), 3);
+    Ok(())
+}
+
 /// The `mem` command's memory-server line.
 fn memserv_free(m: &mut Machine) -> Result<String, HarnessError> {
     type_line(m, "mem")?;
@@ -181,14 +194,7 @@ fn bad_boots_are_refused_and_another_kernel_boots() -> Result<(), HarnessError> 
         m.expect(answer, BOOT_TIMEOUT)?;
     }
     // Nothing changed: core 3 is off, no KCB was made, no memory taken.
-    let (cores, kcbs) = list(&mut m, 4)?;
-    assert_eq!(
-        columns(&cores[3])[..4],
-        ["3", "3", "off", "-"],
-        "{}",
-        cores[3]
-    );
-    assert_eq!(kcbs.len(), 3);
+    expect_core_3_off(&mut m)?;
     assert_eq!(memserv_free(&mut m)?, before);
 
     // A core whose kernel starts but never reports is stopped again (INIT)
@@ -198,14 +204,7 @@ fn bad_boots_are_refused_and_another_kernel_boots() -> Result<(), HarnessError> 
         "boot 3: core 3 started but its kernel did not report in time",
         BOOT_TIMEOUT,
     )?;
-    let (cores, kcbs) = list(&mut m, 4)?;
-    assert_eq!(
-        columns(&cores[3])[..4],
-        ["3", "3", "off", "-"],
-        "{}",
-        cores[3]
-    );
-    assert_eq!(kcbs.len(), 3);
+    expect_core_3_off(&mut m)?;
 
     // The other kernel build boots on the free core and says so.
     type_line(&mut m, "corectrl boot 3 --kernel cpudriver-v2")?;

@@ -121,11 +121,10 @@ fn main() -> i32 {
 impl Monitor {
     /// A node monitor's start: its RAM, its archive, hello to the hub.
     fn join(&mut self) -> Result<(), SysError> {
+        // The kernel fills the RAM CNode from slot 0, in order.
         let mut regions = 0;
-        for i in 0..256 {
-            if ram::add(CPtr::new(init::RAM_CNODE, i)).is_ok() {
-                regions += 1;
-            }
+        while regions < 256 && ram::add(CPtr::new(init::RAM_CNODE, regions)).is_ok() {
+            regions += 1;
         }
         // The spawning code reads the archive from the usual task slot.
         let _ = Cap::<kind::Any>::at(init::ARCHIVE).copy_to(task::BOOT_ARCHIVE);
