@@ -306,6 +306,7 @@ pub fn run_osnode(
         let k = mem.kcb(kcb);
         k.last_core = params.core_id;
         k.last_apic = me;
+        k.flags &= !osnode::kcb::KCB_STOPPED;
         // The dispatcher that was running when its core stopped goes first.
         let interrupted = core::mem::replace(&mut k.current, 0);
         if interrupted != 0 {
@@ -313,6 +314,9 @@ pub fn run_osnode(
             queue.push_back(&mut mem, interrupted);
             mem.kcb(kcb).run_queue = queue;
         }
+        // A notification sent while the OSNode ran nowhere was not
+        // delivered: its waiters look again (a spurious wakeup at worst).
+        crate::dispatch::wake_notified(&mut mem, kcb);
         return Ok(kcb);
     }
     build(params, archive, Role::Monitor)

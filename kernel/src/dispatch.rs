@@ -123,6 +123,9 @@ pub fn user_trap(frame: &TrapFrame, fpu: &FpuState) -> ! {
         reserved: 0,
     };
     let current = save_current(&regs, fpu);
+    if frame.vector == crate::arch::vectors::STOP {
+        stop_core(current);
+    }
     match frame.vector {
         // An NMI is not the dispatcher's doing: carry on.
         2 => {}
@@ -208,6 +211,32 @@ fn resume_for(area: Area) -> Resume {
         Area::Disabled | Area::Trap => Resume::Disabled,
         Area::Enabled => Resume::Enabled,
     }
+}
+
+/// A stop request (IPI_STOP): the running dispatcher, if any, is saved as
+/// for a preemption and queued; the KCB is marked stopped and otherwise
+/// left as it is; the boot driver hears of it in the boot-parameter page;
+/// the core halts with interrupts off (only INIT wakes it). Nothing of the
+/// OSNode lives in this kernel, so there is nothing else to do.
+pub fn stop_core(current: Option<Current>) -> ! {
+    crate::arch::apic::end_of_interrupt();
+    let mut mem = KernelMemory::new();
+    if let Some(current) = current {
+        mem.dcb(current.dcb).resume = match current.area {
+            Area::Enabled => Resume::Run,
+            Area::Disabled | Area::Trap => Resume::Disabled,
+        } as u32;
+        requeue(&mut mem, current.dcb);
+    }
+    timer::arm_at(None);
+    if let Some(kcb) = node::current() {
+        let k = mem.kcb(kcb);
+        k.current = 0;
+        k.flags |= osnode::kcb::KCB_STOPPED;
+    }
+    vspace::activate_kernel();
+    crate::arch::entry::ack_stopped();
+    cpu::instr::halt_forever()
 }
 
 /// The running dispatcher gives up the core (time slice over, or an

@@ -70,6 +70,7 @@ pub extern "C" fn kernel_main(params_ptr: *const BootParams) -> ! {
     let tsc_at_entry = cpu::instr::rdtsc();
     cpu::regs::enable_sse();
     let params = arch::entry::read_boot_params(params_ptr);
+    arch::entry::remember_params(params_ptr);
     if let Err(e) = params.validate() {
         kprintln!("cpudriver: unusable boot parameters at {params_ptr:p}: {e}");
         fatal::stop_core("bad boot parameters");

@@ -107,9 +107,28 @@ pub fn bench(options: &BenchOptions) -> Result<(), String> {
     );
 
     let idle = boot_latency(&images, options, false)?;
-    report("core boot, other cores idle", &idle);
+    report("core boot, other cores idle", &idle.boots);
+    single(
+        "core stop (request to the kernel's halt), other cores idle",
+        &idle.stops,
+    );
+    single(
+        "kernel update downtime (old kernel halted to new one running the KCB)",
+        &idle.updates,
+    );
     let loaded = boot_latency(&images, options, true)?;
-    report(&format!("core boot, {LOADED} other cores busy"), &loaded);
+    report(
+        &format!("core boot, {LOADED} other cores busy"),
+        &loaded.boots,
+    );
+    single(
+        &format!("core stop, {LOADED} other cores busy"),
+        &loaded.stops,
+    );
+    single(
+        &format!("kernel update downtime, {LOADED} other cores busy"),
+        &loaded.updates,
+    );
     ump_latency(&images, options)?;
     println!(
         "bench: for comparison, the paper (real hardware): Barrelfish/DC boots a core in 7.5 ms, \
@@ -163,12 +182,18 @@ fn machine(
     Ok(m)
 }
 
-/// Boots BOOTS cores one by one (after loading some, if `loaded`).
-fn boot_latency(
-    images: &Images,
-    options: &BenchOptions,
-    loaded: bool,
-) -> Result<Vec<BootTimes>, String> {
+/// What one machine measured.
+struct Measured {
+    boots: Vec<BootTimes>,
+    /// Stop latencies (ms).
+    stops: Vec<f64>,
+    /// Update downtimes (ms).
+    updates: Vec<f64>,
+}
+
+/// Boots BOOTS cores one by one (after loading some, if `loaded`), then
+/// stops each of them, then updates one core's kernel BOOTS times.
+fn boot_latency(images: &Images, options: &BenchOptions, loaded: bool) -> Result<Measured, String> {
     let first = if loaded { LOADED } else { 1 };
     let cores = first + BOOTS;
     let name = if loaded {
@@ -202,7 +227,57 @@ fn boot_latency(
             parse_boot(&line).ok_or_else(|| format!("cannot read the boot report `{line}`"))?,
         );
     }
-    Ok(times)
+    let mut stops = Vec::new();
+    for core in first..cores {
+        m.send(&format!("corectrl stop {core}\r")).map_err(fail)?;
+        let line = m
+            .expect(&format!("core {core} stopped: "), STEP)
+            .map_err(fail)?;
+        stops.push(ms_after(&line, "halted ").ok_or_else(|| format!("cannot read `{line}`"))?);
+    }
+    m.send(&format!("corectrl boot {first} --kcb {first}\r"))
+        .map_err(fail)?;
+    m.expect(&format!("core {first} booted: "), STEP)
+        .map_err(fail)?;
+    let mut updates = Vec::new();
+    for round in 0..BOOTS {
+        let kernel = if round % 2 == 0 {
+            "cpudriver-v2"
+        } else {
+            "cpudriver"
+        };
+        m.send(&format!("corectrl update {first} {kernel}\r"))
+            .map_err(fail)?;
+        let line = m
+            .expect(&format!("core {first} updated to "), STEP)
+            .map_err(fail)?;
+        updates.push(ms_after(&line, "paused ").ok_or_else(|| format!("cannot read `{line}`"))?);
+    }
+    Ok(Measured {
+        boots: times,
+        stops,
+        updates,
+    })
+}
+
+/// The number of milliseconds after `label` in `line`.
+pub fn ms_after(line: &str, label: &str) -> Option<f64> {
+    line.split_once(label)?
+        .1
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// One line of figures: median [min, max] in ms.
+fn single(what: &str, samples: &[f64]) {
+    let mut v = samples.to_vec();
+    let (median, min, max) = spread(&mut v);
+    println!(
+        "bench: {what}, {} times (ms): median {median:.3} [{min:.3}, {max:.3}]",
+        samples.len()
+    );
 }
 
 fn report(what: &str, times: &[BootTimes]) {
@@ -279,6 +354,16 @@ mod tests {
             parse_boot("core 3 booted: x, in 1 ms: load 1, start 2 ms"),
             None
         );
+    }
+
+    #[test]
+    fn stop_and_update_reports_parse() {
+        let stop =
+            "core 3 stopped: KCB 3 kept, halted 1.077 ms after the request (seen after 1.181 ms)";
+        assert_eq!(ms_after(stop, "halted "), Some(1.077));
+        let update = "core 2 updated to cpudriver-v2 0.1.0-v2: KCB 2 resumed; its programs paused 13.796 ms (stop 0.893, boot 15.428 ms)";
+        assert_eq!(ms_after(update, "paused "), Some(13.796));
+        assert_eq!(ms_after("update 2: no", "paused "), None);
     }
 
     #[test]

@@ -41,6 +41,27 @@ fn params_page(ptr: *const bootproto::params::BootParams) -> &'static mut [u8] {
     unsafe { core::slice::from_raw_parts_mut(ptr as *mut u8, bootproto::params::PARAMS_PAGE) }
 }
 
+/// The boot-parameter page this kernel was started with (for later acks).
+static PARAMS_PAGE: core::sync::atomic::AtomicPtr<bootproto::params::BootParams> =
+    core::sync::atomic::AtomicPtr::new(core::ptr::null_mut());
+
+/// Remembers where the boot parameters are, for [`ack_stopped`].
+pub fn remember_params(ptr: *const bootproto::params::BootParams) {
+    PARAMS_PAGE.store(ptr.cast_mut(), core::sync::atomic::Ordering::Relaxed);
+}
+
+/// Reports in the boot-parameter page that this kernel stopped.
+pub fn ack_stopped() {
+    let ptr = PARAMS_PAGE.load(core::sync::atomic::Ordering::Relaxed);
+    if ptr.is_null() {
+        return;
+    }
+    let mut ack = bootproto::params::BootAck::decode(params_page(ptr));
+    ack.stage = bootproto::params::ACK_STOPPED;
+    ack.tsc_stopped = cpu::instr::rdtsc();
+    write_ack(ptr, &ack);
+}
+
 /// Reads the boot parameters out of the starter's page.
 pub fn read_boot_params(
     ptr: *const bootproto::params::BootParams,

@@ -51,6 +51,8 @@ pub extern "C" fn trap_dispatch(frame: &mut TrapFrame, fpu: &abi::dispatcher::Fp
     }
     match frame.vector {
         0..=31 => exception::fatal(frame),
+        // A stop request in the idle loop: nothing runs, nothing to save.
+        super::vectors::STOP => crate::dispatch::stop_core(None),
         vector => {
             crate::interrupt::handle(vector);
         }

@@ -135,6 +135,12 @@ pub fn cap_export(inv: &mut Invocation) -> Result<Results, SysError> {
     Ok([0; 6])
 }
 
+/// IPI_STOP(a0 = APIC id).
+pub fn ipi_stop(inv: &mut Invocation) -> Result<Results, SysError> {
+    apic::send_fixed(other_core(inv.args[0])?, crate::arch::vectors::STOP as u8);
+    Ok([0; 6])
+}
+
 /// IPI_NOTIFY(a0 = OSNode id): through the OSNode table in the system page.
 pub fn ipi_notify(inv: &mut Invocation) -> Result<Results, SysError> {
     let target = system::core_of(inv.args[0]).ok_or(SysError::DispatcherNotReady)?;

@@ -122,6 +122,7 @@ fn run(current: Current, regs: &Registers) -> Result<Results, SysError> {
         op::IPI_INIT if ty == ObjType::Ipi => kernel::ipi_init(&mut inv),
         op::IPI_STARTUP if ty == ObjType::Ipi => kernel::ipi_startup(&mut inv),
         op::IPI_NOTIFY if ty == ObjType::Ipi => kernel::ipi_notify(&mut inv),
+        op::IPI_STOP if ty == ObjType::Ipi => kernel::ipi_stop(&mut inv),
         _ => Err(SysError::InvalidOperation),
     }
 }

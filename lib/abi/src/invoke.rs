@@ -40,6 +40,7 @@
 //! | [`IPI_INIT`] | IPI | a0 = APIC id | |
 //! | [`IPI_STARTUP`] | IPI | a0 = APIC id, a1 = vector | |
 //! | [`IPI_NOTIFY`] | IPI | a0 = OSNode id | |
+//! | [`IPI_STOP`] | IPI | a0 = APIC id | |
 
 /// Describe a capability.
 pub const IDENTIFY: u64 = 1;
@@ -133,6 +134,10 @@ pub const IPI_STARTUP: u64 = 121;
 /// `dispatcher::NOTIFY_BIT` in their mask wake up (an IPI if it runs on
 /// another core). `DispatcherNotReady` if the OSNode runs nowhere.
 pub const IPI_NOTIFY: u64 = 122;
+/// Ask the core with APIC id `a0` (not the caller's) to stop (IPI
+/// capability): its kernel saves its OSNode's running dispatcher, marks the
+/// KCB stopped, reports `ACK_STOPPED` in its boot-parameter page and halts.
+pub const IPI_STOP: u64 = 123;
 
 /// Operation-word flag: a capability travels with the message.
 pub const SEND_WITH_CAP: u64 = 1 << 16;

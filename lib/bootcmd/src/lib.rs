@@ -4,14 +4,19 @@
 //! # Commands
 //! ```text
 //! boot <core>|all [--kernel <image>] [--kcb new|<kcb-id>]
+//! stop <core>
+//! update <core> <image>
 //! list
 //! help
 //! ```
 //! `boot` starts a core (or every core that is not running) with a CPU
 //! driver image from the boot archive (default [`DEFAULT_KERNEL`]) and a
 //! KCB: a new one (the default: a new OSNode with its own monitor) or an
-//! existing one that is not running (its OSNode resumes as it was). `list`
-//! shows the cores and the KCBs.
+//! existing one that is not running (its OSNode resumes as it was). `stop`
+//! halts a core; its KCB stays intact, stopped, ready to run again.
+//! `update` stops a core and boots it again with another image and the same
+//! KCB: its programs carry on under the new kernel. `list` shows the cores
+//! and the KCBs.
 //!
 //! # Startup configuration
 //! The boot archive's module [`CONFIG_MODULE`] (Barrelfish's `menu.lst`
@@ -66,6 +71,10 @@ pub struct Boot<'a> {
 pub enum Command<'a> {
     /// Start a core.
     Boot(Boot<'a>),
+    /// Stop a core (its KCB stays, stopped).
+    Stop(u32),
+    /// Stop a core and boot it again with this image and the same KCB.
+    Update(u32, &'a str),
     /// Show the cores and KCBs.
     List,
     /// Show the commands.
@@ -79,8 +88,10 @@ pub enum ParseError<'a> {
     Empty,
     /// The first word is no command.
     UnknownCommand(&'a str),
-    /// `boot` without a core.
+    /// A command without its core.
     MissingCore,
+    /// `update` without the image.
+    MissingImage,
     /// Something that should be a number is not.
     BadNumber(&'a str),
     /// An option this command does not have.
@@ -102,7 +113,8 @@ impl core::fmt::Display for ParseError<'_> {
         match self {
             Self::Empty => f.write_str("no command"),
             Self::UnknownCommand(w) => write!(f, "unknown command `{w}`; try `corectrl help`"),
-            Self::MissingCore => f.write_str("which core? (`boot <core>|all`)"),
+            Self::MissingCore => f.write_str("which core?"),
+            Self::MissingImage => f.write_str("which kernel image? (`update <core> <image>`)"),
             Self::BadNumber(w) => write!(f, "`{w}` is not a number"),
             Self::UnknownOption(w) => write!(f, "unknown option `{w}`"),
             Self::MissingValue(o) => write!(f, "option {o} needs a value"),
@@ -118,6 +130,10 @@ impl core::fmt::Display for ParseError<'_> {
 pub const HELP: &str = "\
 corectrl boot <core>|all [--kernel <image>] [--kcb new|<kcb-id>]
                   start a core with a CPU driver image and a new or a stopped KCB
+corectrl stop <core>
+                  halt a core; its KCB stays intact (stopped) and can run again
+corectrl update <core> <image>
+                  stop a core and boot it with another kernel image and the same KCB
 corectrl list     the cores (APIC id, state, kernel, KCB) and the KCBs
 corectrl help     this list
 ";
@@ -131,6 +147,11 @@ pub fn parse(line: &str) -> Result<Command<'_>, ParseError<'_>> {
     let mut words = line.split_whitespace();
     let command = match words.next().ok_or(ParseError::Empty)? {
         "boot" => Command::Boot(parse_boot(&mut words)?),
+        "stop" => Command::Stop(core_number(words.next())?),
+        "update" => {
+            let core = core_number(words.next())?;
+            Command::Update(core, words.next().ok_or(ParseError::MissingImage)?)
+        }
         "list" => Command::List,
         "help" => Command::Help,
         other => return Err(ParseError::UnknownCommand(other)),
@@ -138,6 +159,15 @@ pub fn parse(line: &str) -> Result<Command<'_>, ParseError<'_>> {
     match words.next() {
         Some(extra) => Err(ParseError::Unexpected(extra)),
         None => Ok(command),
+    }
+}
+
+/// A single core's number.
+fn core_number(word: Option<&str>) -> Result<u32, ParseError<'_>> {
+    match word {
+        None => Err(ParseError::MissingCore),
+        Some(w) if w.starts_with("--") => Err(ParseError::MissingCore),
+        Some(w) => number(w),
     }
 }
 
@@ -214,6 +244,11 @@ mod tests {
     #[test]
     fn commands_parse() {
         assert_eq!(parse("list"), Ok(Command::List));
+        assert_eq!(parse("stop 2"), Ok(Command::Stop(2)));
+        assert_eq!(
+            parse("update 3 cpudriver-v2"),
+            Ok(Command::Update(3, "cpudriver-v2"))
+        );
         assert_eq!(parse("  help "), Ok(Command::Help));
         assert_eq!(
             parse("boot 3"),
@@ -261,6 +296,12 @@ mod tests {
         assert_eq!(parse("boot 1 2"), Err(ParseError::Unexpected("2")));
         assert_eq!(parse("list cores"), Err(ParseError::Unexpected("cores")));
         assert_eq!(parse("boot all --kcb 1"), Err(ParseError::AllWithKcb));
+        assert_eq!(parse("stop"), Err(ParseError::MissingCore));
+        assert_eq!(parse("stop all"), Err(ParseError::BadNumber("all")));
+        assert_eq!(parse("stop 1 2"), Err(ParseError::Unexpected("2")));
+        assert_eq!(parse("update 1"), Err(ParseError::MissingImage));
+        assert_eq!(parse("update x k"), Err(ParseError::BadNumber("x")));
+        assert_eq!(parse("update 1 k j"), Err(ParseError::Unexpected("j")));
     }
 
     #[test]

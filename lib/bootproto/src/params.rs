@@ -21,7 +21,7 @@ use crate::memmap::MemoryMap;
 /// `b"CFBOOTP1"` read as a little-endian integer.
 pub const BOOT_PARAMS_MAGIC: u64 = u64::from_le_bytes(*b"CFBOOTP1");
 /// Layout version; bump on any change to [`BootParams`].
-pub const BOOT_PARAMS_VERSION: u32 = 2;
+pub const BOOT_PARAMS_VERSION: u32 = 3;
 /// Room for the command line, including its terminating NUL.
 pub const CMDLINE_CAPACITY: usize = 256;
 /// Room for the kernel image's name.
@@ -373,7 +373,8 @@ impl BootParams {
 /// [`ACK_OFFSET`]): how far it got, when, and what it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct BootAck {
-    /// [`ACK_ENTERED`], [`ACK_RUNNING`] or 0.
+    /// [`ACK_ENTERED`], [`ACK_RUNNING`], [`ACK_REFUSED`], [`ACK_STOPPED`]
+    /// or 0.
     pub stage: u64,
     /// TSC when the kernel's main was entered.
     pub tsc_entered: u64,
@@ -381,6 +382,8 @@ pub struct BootAck {
     pub tsc_initialised: u64,
     /// TSC when it first dispatched its OSNode.
     pub tsc_running: u64,
+    /// TSC when it stopped (after a stop request), else 0.
+    pub tsc_stopped: u64,
     /// `name version` of the kernel (NUL-padded).
     pub version: [u8; NAME_CAPACITY],
 }
@@ -391,6 +394,9 @@ pub const ACK_ENTERED: u64 = 1;
 pub const ACK_RUNNING: u64 = 2;
 /// [`BootAck::stage`]: the kernel refused to run the KCB it was given.
 pub const ACK_REFUSED: u64 = 3;
+/// [`BootAck::stage`]: asked to stop, the kernel saved its OSNode's running
+/// dispatcher and halted; the KCB is intact and the core waits for INIT.
+pub const ACK_STOPPED: u64 = 4;
 
 impl BootAck {
     /// Encodes into the ack area of a boot-parameter page.
@@ -403,6 +409,7 @@ impl BootAck {
         w.u64(self.tsc_entered);
         w.u64(self.tsc_initialised);
         w.u64(self.tsc_running);
+        w.u64(self.tsc_stopped);
         w.bytes(&self.version);
     }
 
@@ -417,6 +424,7 @@ impl BootAck {
             tsc_entered: r.u64(),
             tsc_initialised: r.u64(),
             tsc_running: r.u64(),
+            tsc_stopped: r.u64(),
             version: [0; NAME_CAPACITY],
         };
         r.fill(&mut ack.version);
@@ -541,6 +549,7 @@ mod tests {
             tsc_entered: 5,
             tsc_initialised: 6,
             tsc_running: 7,
+            tsc_stopped: 8,
             version: *b"cpudriver 0.1.0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0",
         };
         ack.encode(&mut page);

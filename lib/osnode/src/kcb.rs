@@ -35,6 +35,9 @@ pub const KCB_VERSION: u32 = 1;
 /// [`Kcb::flags`]: the OSNode has been built (its first dispatcher made);
 /// a kernel given this KCB resumes it instead of building it.
 pub const KCB_STARTED: u32 = 1 << 0;
+/// [`Kcb::flags`]: its core stopped it (its running dispatcher is saved and
+/// queued); the next kernel to run it clears the flag.
+pub const KCB_STOPPED: u32 = 1 << 1;
 /// Interrupt vectors an OSNode can route to endpoints.
 pub const IRQ_VECTORS: usize = 32;
 /// The first of those vectors.

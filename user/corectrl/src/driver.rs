@@ -29,7 +29,7 @@ use core::sync::atomic::{AtomicU32, Ordering};
 use bootcmd::KcbChoice;
 use bootproto::PhysRange;
 use bootproto::layout::phys_to_virt;
-use bootproto::params::{ACK_REFUSED, ACK_RUNNING, BootParams};
+use bootproto::params::{ACK_REFUSED, ACK_RUNNING, ACK_STOPPED, BootParams};
 use bootproto::system::{OSNODE_TABLE, OSNODES};
 use corefish::abi::invoke as op;
 use corefish::cap::{Cap, kind};
@@ -47,6 +47,10 @@ use crate::trampoline::Trampoline;
 /// RAM each new kernel gets for itself and its OSNode (its page tables,
 /// the monitor, and what the monitor hands out).
 pub const KERNEL_RAM: u64 = 8 << 20;
+/// Scratch RAM for a kernel that resumes a KCB (its own page tables).
+pub const RESUME_RAM: u64 = 1 << 20;
+/// How long a core may take to stop.
+const STOP_TIMEOUT_NS: u64 = 2_000_000_000;
 /// When a core that has not arrived in the trampoline gets a second STARTUP.
 pub const SECOND_STARTUP_AFTER_NS: u64 = 10_000_000;
 /// How long a core may take to arrive in the trampoline.
@@ -75,8 +79,12 @@ pub struct Core {
     pub kernel: String,
     /// The KCB it runs.
     pub kcb: Option<u64>,
-    /// The memory of its kernel (image block, own RAM), held for it.
-    memory: Vec<CPtr>,
+    /// Its kernel's image block (with the boot-parameter page, mapped for
+    /// acknowledgements), held for it while it runs or until it boots again.
+    block: Option<Loaded>,
+    /// Scratch RAM of its kernel when it resumed a KCB (the kernel's own
+    /// page tables; a new KCB's kernel uses the OSNode's RAM).
+    scratch: Vec<CPtr>,
 }
 
 /// A KCB as the boot driver knows it.
@@ -91,6 +99,10 @@ pub struct Kcb {
     pub phys: u64,
     /// The core running it.
     pub core: Option<u32>,
+    /// The RAM its kernel got when the OSNode was made: the OSNode's objects
+    /// live in it, so it is held (never used) as long as the KCB exists.
+    #[allow(dead_code)]
+    memory: Vec<CPtr>,
 }
 
 /// How long each phase of a boot took.
@@ -106,6 +118,18 @@ pub struct Phases {
     pub monitor_ns: u64,
     /// The whole boot, as the boot driver saw it.
     pub total_ns: u64,
+}
+
+/// A finished stop.
+pub struct Stopped {
+    /// The KCB the core ran (now stopped).
+    pub kcb: u64,
+    /// From the request to the kernel's halt.
+    pub halted_ns: u64,
+    /// From the request to the boot driver seeing the acknowledgement.
+    pub seen_ns: u64,
+    /// TSC of the halt.
+    stopped_tsc: u64,
 }
 
 /// A finished boot.
@@ -168,7 +192,8 @@ impl Driver {
                     String::new()
                 },
                 kcb: c.is_mine.then_some(0),
-                memory: Vec::new(),
+                block: None,
+                scratch: Vec::new(),
             })
             .collect();
         let first = cores.iter().position(|c| c.kcb == Some(0)).unwrap_or(0) as u32;
@@ -184,7 +209,8 @@ impl Driver {
                 id: 0,
                 cap: None,
                 phys: 0,
-                core: Some(first)
+                core: Some(first),
+                memory: Vec::new(),
             }],
         }
     }
@@ -284,23 +310,30 @@ impl Driver {
         let t_end = sys::tsc();
         let fresh = plan.channel.is_some();
         let kcb = plan.osnode;
-        // The kernel's memory stays the boot driver's to hold for it.
-        let block = loaded.release_mapping();
+        // The kernel's memory stays the boot driver's to hold for it; what the
+        // core's previous (stopped) kernel had goes now.
         let c = &mut self.cores[core as usize];
         c.state = CoreState::Running;
         c.kernel = version;
         c.kcb = Some(kcb);
-        c.memory = alloc::vec![block];
-        c.memory.extend(plan.own_ram.take());
+        if let Some(old) = c.block.replace(loaded) {
+            old.free();
+        }
+        for old in c.scratch.drain(..) {
+            discard(old);
+        }
         plan.channel = None;
+        let own = plan.own_ram.take();
         if let Some(k) = self.kcbs.iter_mut().find(|k| k.id == kcb) {
             k.core = Some(core);
+            c.scratch.extend(own);
         } else {
             self.kcbs.push(Kcb {
                 id: kcb,
                 cap: plan.kcb_cap.take(),
                 phys: plan.kcb_phys,
                 core: Some(core),
+                memory: own.into_iter().collect(),
             });
         }
         let phases = Phases {
@@ -329,7 +362,17 @@ impl Driver {
         existing: Option<(u64, u64)>,
     ) -> Result<Plan, BootError> {
         let mut plan = Plan {
-            own_ram: Some(memserv::request_below(KERNEL_RAM, 0).map_err(BootError::NoMemory)?),
+            own_ram: Some(
+                memserv::request_below(
+                    if existing.is_some() {
+                        RESUME_RAM
+                    } else {
+                        KERNEL_RAM
+                    },
+                    0,
+                )
+                .map_err(BootError::NoMemory)?,
+            ),
             ..Plan::default()
         };
         let result = self.fill_plan(core, kernel, loaded, existing, &mut plan);
@@ -481,6 +524,74 @@ impl Driver {
         }
     }
 
+    /// Stops core `core`: an IPI makes its kernel save the running dispatcher
+    /// and halt; the KCB stays as it is, stopped. Returns the KCB and the
+    /// time from the request to the kernel's last instruction (TSC stamps).
+    pub fn stop(&mut self, core: u32) -> Result<Stopped, BootError> {
+        let cores = self.cores.len();
+        let c = self
+            .cores
+            .get(core as usize)
+            .ok_or(BootError::NoSuchCore { core, cores })?;
+        if c.state != CoreState::Running {
+            return Err(BootError::NotRunning(core));
+        }
+        if self
+            .machine
+            .cores
+            .get(core as usize)
+            .is_some_and(|m| m.is_mine)
+        {
+            return Err(BootError::StopSelf(core));
+        }
+        let (apic, kcb) = (c.apic, c.kcb.unwrap_or(0));
+        let block = c.block.as_ref().ok_or(BootError::NotRunning(core))?;
+        let requested = sys::tsc();
+        invoke(self.ipi, op::IPI_STOP, [u64::from(apic), 0, 0, 0])
+            .map_err(|e| BootError::Sys("IPI", e))?;
+        let mut waiting = corefish::channel::Waiting::new(sys::time_ns() + STOP_TIMEOUT_NS);
+        let stopped_at = loop {
+            match block.ack() {
+                Some(ack) if ack.stage == ACK_STOPPED => break ack.tsc_stopped,
+                _ if waiting.pause() => {}
+                _ => return Err(BootError::NoStop(core)),
+            }
+        };
+        let saw = sys::tsc();
+        self.set_table(kcb, None);
+        let c = &mut self.cores[core as usize];
+        c.state = CoreState::Off;
+        c.kernel.clear();
+        c.kcb = None;
+        if let Some(k) = self.kcbs.iter_mut().find(|k| k.id == kcb) {
+            k.core = None;
+        }
+        Ok(Stopped {
+            kcb,
+            halted_ns: self.ns(stopped_at.saturating_sub(requested)),
+            seen_ns: self.ns(saw - requested),
+            stopped_tsc: stopped_at,
+        })
+    }
+
+    /// Stops core `core` and boots it again with `kernel` and the same KCB.
+    /// The image is checked first: a bad one changes nothing.
+    pub fn update(&mut self, core: u32, kernel: &str) -> Result<(Stopped, Booted, u64), BootError> {
+        let file =
+            corefish::modules::get(kernel).ok_or_else(|| BootError::NoImage(kernel.into()))?;
+        image::check(kernel, file)?;
+        let stopped = self.stop(core)?;
+        let booted = self.boot(core, kernel, KcbChoice::Existing(stopped.kcb))?;
+        // Downtime: from the old kernel's halt to the new one running the KCB.
+        let running = self.cores[core as usize]
+            .block
+            .as_ref()
+            .and_then(Loaded::ack)
+            .map_or(0, |a| a.tsc_running);
+        let downtime = self.ns(running.saturating_sub(stopped.stopped_tsc));
+        Ok((stopped, booted, downtime))
+    }
+
     /// Stops a core whose boot failed and gives everything back.
     fn undo(&mut self, apic: u32, loaded: Loaded, plan: Plan) {
         // INIT stops the core wherever it is (it then waits for STARTUP), so
@@ -534,6 +645,12 @@ impl Plan {
             slots::free(cap);
         }
     }
+}
+
+/// Deletes a capability the boot driver holds and frees its slot.
+fn discard(cap: CPtr) {
+    let _ = Cap::<kind::Any>::at(cap).delete();
+    slots::free(cap);
 }
 
 fn caps_kcb_size() -> u64 {

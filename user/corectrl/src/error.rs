@@ -46,6 +46,12 @@ pub enum BootError {
     Refused(u32),
     /// The kernel runs but the OSNode's monitor did not say hello.
     MonitorSilent(u32),
+    /// The core runs nothing (it is off or stopped).
+    NotRunning(u32),
+    /// The core runs the boot driver itself.
+    StopSelf(u32),
+    /// The core did not acknowledge a stop in time.
+    NoStop(u32),
     /// Every OSNode id is in use.
     TooManyOsNodes,
     /// The start cannot be planned (trampoline or memory map rules).
@@ -89,6 +95,14 @@ impl core::fmt::Display for BootError {
                 )
             }
             Self::TooManyOsNodes => f.write_str("no OSNode id left"),
+            Self::NotRunning(core) => write!(f, "core {core} is not running"),
+            Self::StopSelf(core) => {
+                write!(
+                    f,
+                    "core {core} runs the boot driver itself; it cannot stop its own core"
+                )
+            }
+            Self::NoStop(core) => write!(f, "core {core} did not stop in time"),
             Self::Plan(e) => write!(f, "{e}"),
         }
     }

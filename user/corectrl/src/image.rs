@@ -70,19 +70,13 @@ impl Loaded {
         slots::free(self.ram);
         slots::free(self.frame);
     }
-
-    /// Unmaps the block from the boot driver (the kernel keeps running in
-    /// it); returns the RAM capability that holds it.
-    pub fn release_mapping(self) -> CPtr {
-        vspace::unmap(self.mapping);
-        let _ = Cap::<kind::Any>::at(self.frame).delete();
-        slots::free(self.frame);
-        self.ram
-    }
 }
 
-/// Loads the CPU driver image `file` (named `name`) into fresh memory.
-pub fn load(name: &str, file: &[u8]) -> Result<Loaded, BootError> {
+/// Checks, without allocating anything, that `file` is a CPU driver this
+/// boot driver can start: an x86-64 static PIE linked at 0 whose entry point
+/// carries the CPU-driver signature and the boot-parameter version (only a
+/// CPU driver may run in ring 0).
+pub fn check<'f>(name: &str, file: &'f [u8]) -> Result<ElfImage<'f>, BootError> {
     let bad = |e| BootError::BadImage(name.into(), alloc::format!("{e}"));
     let image = ElfImage::parse(file).map_err(bad)?;
     if !image.is_relocatable() || image.vaddr_range().0 != 0 {
@@ -91,12 +85,18 @@ pub fn load(name: &str, file: &[u8]) -> Result<Loaded, BootError> {
             "not a static PIE linked at 0".into(),
         ));
     }
-    // Only a CPU driver may run in ring 0: look before allocating anything.
     let entry_code = image
         .file_bytes_at(image.entry(), bootproto::starter::ENTRY_PREAMBLE as u64)
         .unwrap_or(&[]);
     bootproto::starter::check_entry(entry_code)
         .map_err(|e| BootError::BadImage(name.into(), alloc::format!("{e}")))?;
+    Ok(image)
+}
+
+/// Loads the CPU driver image `file` (named `name`) into fresh memory.
+pub fn load(name: &str, file: &[u8]) -> Result<Loaded, BootError> {
+    let bad = |e| BootError::BadImage(name.into(), alloc::format!("{e}"));
+    let image = check(name, file)?;
     let image_size = image.memory_size().next_multiple_of(PAGE);
     let size = PAGE + image_size;
     let ram = memserv::request_below(size, LOW_LIMIT).map_err(BootError::NoMemory)?;

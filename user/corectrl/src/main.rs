@@ -125,7 +125,7 @@ fn boot_cores(driver: &mut Driver, boot: &Boot<'_>) -> (String, bool) {
         match driver.boot(core, boot.kernel, boot.kcb) {
             Ok(b) => {
                 let p = b.phases;
-                let ms = |ns: u64| format!("{}.{:03}", ns / 1_000_000, ns / 1000 % 1000);
+
                 let _ = writeln!(
                     text,
                     "core {} booted: {}, KCB {} ({}), in {} ms: load {}, start {}, kernel {}, monitor {} ms",
@@ -147,6 +147,11 @@ fn boot_cores(driver: &mut Driver, boot: &Boot<'_>) -> (String, bool) {
         }
     }
     (text, all_ok)
+}
+
+/// Nanoseconds as milliseconds with three decimals.
+fn ms(ns: u64) -> String {
+    format!("{}.{:03}", ns / 1_000_000, ns / 1000 % 1000)
 }
 
 /// Answers commands.
@@ -194,6 +199,32 @@ fn answer(driver: &mut Driver, page: &mut Option<Mapping>, request: &Message) {
             let (text, all_ok) = boot_cores(driver, &boot);
             (u64::from(!all_ok), text)
         }
+        Ok(Command::Stop(core)) => match driver.stop(core) {
+            Ok(s) => (
+                0,
+                format!(
+                    "core {core} stopped: KCB {} kept, halted {} ms after the request (seen after {} ms)\n",
+                    s.kcb,
+                    ms(s.halted_ns),
+                    ms(s.seen_ns)
+                ),
+            ),
+            Err(e) => (1, format!("stop {core}: {e}\n")),
+        },
+        Ok(Command::Update(core, kernel)) => match driver.update(core, kernel) {
+            Ok((s, b, downtime)) => (
+                0,
+                format!(
+                    "core {core} updated to {}: KCB {} resumed; its programs paused {} ms (stop {}, boot {} ms)\n",
+                    b.kernel,
+                    s.kcb,
+                    ms(downtime),
+                    ms(s.halted_ns),
+                    ms(b.phases.total_ns)
+                ),
+            ),
+            Err(e) => (1, format!("update {core}: {e}\n")),
+        },
         Ok(Command::List) => (0, list::list(driver)),
         Ok(Command::Help) => (0, String::from(bootcmd::HELP)),
         Err(e) => (1, format!("corectrl: {e}\n")),

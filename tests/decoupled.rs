@@ -1,0 +1,137 @@
+//! Cores decoupled from OSNodes: a core stops in about an IPI and a halt,
+//! its KCB stays intact, and the OSNode resumes on a newly booted kernel
+//! (the same image or another: an update) with its programs carrying on.
+
+use qemu_tests::{BOOT_TIMEOUT, HarnessError, Machine, config, type_line};
+
+/// Boots 4 cores and waits for the shell.
+fn four_cores(name: &str) -> Result<Machine, HarnessError> {
+    let mut m = Machine::start(&config(4, 512)?, name)?;
+    m.expect("Corefish shell; type `help`.", BOOT_TIMEOUT)?;
+    Ok(m)
+}
+
+/// The count of a `counter: report N of M on core C: COUNT` line.
+fn count_of(line: &str) -> (u64, u64) {
+    let report = line
+        .split("report ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no report number in {line:?}"));
+    let count = line
+        .rsplit(": ")
+        .next()
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no count in {line:?}"));
+    (report, count)
+}
+
+/// Runs `corectrl list` and returns core `core`'s line.
+fn core_line(m: &mut Machine, core: u32) -> Result<String, HarnessError> {
+    type_line(m, "corectrl list")?;
+    m.expect("CORE  APIC  STATE", BOOT_TIMEOUT)?;
+    let prefix = format!("{core:>4}  ");
+    m.expect_line("the core's line", BOOT_TIMEOUT, |l| l.starts_with(&prefix))
+}
+
+#[test]
+fn a_program_keeps_counting_across_a_kernel_update() -> Result<(), HarnessError> {
+    let mut m = four_cores("decoupled_update")?;
+    type_line(&mut m, "run --core 2 counter 40")?;
+    let mut reports = Vec::new();
+    while reports.len() < 5 {
+        let line = m.expect("counter: report ", BOOT_TIMEOUT)?;
+        reports.push(count_of(&line));
+    }
+    type_line(&mut m, "corectrl update 2 cpudriver-v2")?;
+    let updated = m.expect("core 2 updated to ", BOOT_TIMEOUT)?;
+    assert!(
+        updated.contains("cpudriver-v2 0.1.0-v2: KCB 2 resumed; its programs paused "),
+        "{updated}"
+    );
+    // Every report arrives, in order, and the count only ever goes up: the
+    // program ran before, and carried on after, under the new kernel.
+    loop {
+        let line = m.expect_line("a counter report or its end", BOOT_TIMEOUT, |l| {
+            l.contains("counter: report ") || l.contains("counter: done")
+        })?;
+        if line.contains("counter: done") {
+            assert!(line.contains("counter: done, 40 reports, "), "{line}");
+            break;
+        }
+        reports.push(count_of(&line));
+    }
+    for (i, pair) in reports.windows(2).enumerate() {
+        assert_eq!(pair[1].0, pair[0].0 + 1, "report {} missing", i + 2);
+        assert!(pair[1].1 >= pair[0].1, "the count went down: {pair:?}");
+    }
+    assert_eq!(reports.len(), 40);
+    assert!(reports[39].1 > reports[4].1, "no counting after the update");
+    m.expect("counter (id 1) on core 2 exited with code 0", BOOT_TIMEOUT)?;
+    let line = core_line(&mut m, 2)?;
+    assert!(line.ends_with("cpudriver-v2 0.1.0-v2"), "{line}");
+    assert!(line.contains(" running    2  up ("), "{line}");
+    Ok(())
+}
+
+#[test]
+fn a_stopped_core_keeps_its_kcb_and_resumes_it() -> Result<(), HarnessError> {
+    let mut m = four_cores("decoupled_stop")?;
+    type_line(&mut m, "corectrl stop 2")?;
+    let stopped = m.expect("core 2 stopped: ", BOOT_TIMEOUT)?;
+    assert!(stopped.contains("KCB 2 kept, halted "), "{stopped}");
+    let line = core_line(&mut m, 2)?;
+    assert!(line.contains("  off        -  -"), "{line}");
+    m.expect("   2  stopped", BOOT_TIMEOUT)?;
+
+    // Requests that make no sense are refused and change nothing.
+    let refused = [
+        ("corectrl stop 2", "stop 2: core 2 is not running"),
+        (
+            "corectrl stop 9",
+            "stop 9: there is no core 9: this machine has cores 0 to 3",
+        ),
+        (
+            "corectrl stop 0",
+            "stop 0: core 0 runs the boot driver itself; it cannot stop its own core",
+        ),
+        (
+            "corectrl boot 3 --kcb 2",
+            "boot 3: core 3 is running already (KCB 3)",
+        ),
+        (
+            "corectrl boot 2 --kcb 1",
+            "boot 2: KCB 1 is running already, on core 1",
+        ),
+        (
+            "corectrl update 3 nope",
+            "update 3: the boot archive has no kernel image `nope`",
+        ),
+        (
+            "corectrl update 3 hello",
+            "update 3: kernel image `hello`: not a Corefish CPU driver",
+        ),
+        ("corectrl update", "corectrl: which core?"),
+    ];
+    for (command, answer) in refused {
+        type_line(&mut m, command)?;
+        m.expect(answer, BOOT_TIMEOUT)?;
+    }
+    let line = core_line(&mut m, 3)?;
+    assert!(
+        line.contains(" running    3  up ("),
+        "a refused update changed core 3: {line}"
+    );
+
+    // The stopped KCB resumes on a new kernel on the same core; its monitor
+    // answers again.
+    type_line(&mut m, "corectrl boot 2 --kcb 2")?;
+    let booted = m.expect("core 2 booted: ", BOOT_TIMEOUT)?;
+    assert!(booted.contains("KCB 2 (resumed)"), "{booted}");
+    let line = core_line(&mut m, 2)?;
+    assert!(line.contains(" running    2  up ("), "{line}");
+    type_line(&mut m, "run --core 2 hello again")?;
+    m.expect("hello (id 1) on core 2 exited with code 1", BOOT_TIMEOUT)?;
+    Ok(())
+}
