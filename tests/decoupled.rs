@@ -135,3 +135,70 @@ fn a_stopped_core_keeps_its_kcb_and_resumes_it() -> Result<(), HarnessError> {
     m.expect("hello (id 1) on core 2 exited with code 1", BOOT_TIMEOUT)?;
     Ok(())
 }
+
+#[test]
+fn an_osnode_moves_to_another_core_and_its_programs_follow() -> Result<(), HarnessError> {
+    let mut m = four_cores("decoupled_give")?;
+    type_line(&mut m, "run --core 2 counter 40")?;
+    let mut reports = Vec::new();
+    while reports.len() < 3 {
+        reports.push(count_of(&m.expect("counter: report ", BOOT_TIMEOUT)?));
+    }
+    type_line(&mut m, "corectrl stop 3")?;
+    m.expect("core 3 stopped: KCB 3 kept", BOOT_TIMEOUT)?;
+    type_line(&mut m, "corectrl stop 2")?;
+    m.expect("core 2 stopped: KCB 2 kept", BOOT_TIMEOUT)?;
+    // Refused, changing nothing.
+    for (command, answer) in [
+        (
+            "corectrl give 2 1",
+            "give 2: core 1 is running already (KCB 1)",
+        ),
+        ("corectrl give 9 2", "give 9: there is no KCB 9"),
+        (
+            "corectrl give 2 9",
+            "give 2: there is no core 9: this machine has cores 0 to 3",
+        ),
+        (
+            "corectrl give 1 2",
+            "give 1: KCB 1 is running already, on core 1",
+        ),
+    ] {
+        type_line(&mut m, command)?;
+        m.expect(answer, BOOT_TIMEOUT)?;
+    }
+    type_line(&mut m, "corectrl give 2 3")?;
+    m.expect(
+        "KCB 2 now runs on core 3 under cpudriver 0.1.0",
+        BOOT_TIMEOUT,
+    )?;
+    // The counter carries on, on core 3, losing no report.
+    loop {
+        let line = m.expect_line("a counter report or its end", BOOT_TIMEOUT, |l| {
+            l.contains("counter: report ") || l.contains("counter: done")
+        })?;
+        if line.contains("counter: done") {
+            break;
+        }
+        reports.push(count_of(&line));
+        if reports.len() == 40 {
+            assert!(line.contains(" on core 3: "), "{line}");
+        }
+    }
+    assert_eq!(reports.len(), 40);
+    for pair in reports.windows(2) {
+        assert_eq!(pair[1].0, pair[0].0 + 1);
+        assert!(pair[1].1 >= pair[0].1, "the count went down: {pair:?}");
+    }
+    m.expect("counter (id 1) on core 3 exited with code 0", BOOT_TIMEOUT)?;
+    // The hub routes to the OSNode where it runs now.
+    let line = core_line(&mut m, 3)?;
+    assert!(line.contains(" running    2  up ("), "{line}");
+    m.expect("   2  running on core 3", BOOT_TIMEOUT)?;
+    m.expect("   3  stopped", BOOT_TIMEOUT)?;
+    type_line(&mut m, "run --core 3 hello moved")?;
+    let hello = m.expect("hello: dispatcher", BOOT_TIMEOUT)?;
+    assert!(hello.contains(" on core 3, args `moved`"), "{hello}");
+    m.expect("hello (id 2) on core 3 exited with code 1", BOOT_TIMEOUT)?;
+    Ok(())
+}

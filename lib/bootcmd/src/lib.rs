@@ -6,6 +6,7 @@
 //! boot <core>|all [--kernel <image>] [--kcb new|<kcb-id>]
 //! stop <core>
 //! update <core> <image>
+//! give <kcb-id> <core>
 //! list
 //! help
 //! ```
@@ -15,8 +16,9 @@
 //! existing one that is not running (its OSNode resumes as it was). `stop`
 //! halts a core; its KCB stays intact, stopped, ready to run again.
 //! `update` stops a core and boots it again with another image and the same
-//! KCB: its programs carry on under the new kernel. `list` shows the cores
-//! and the KCBs.
+//! KCB: its programs carry on under the new kernel. `give` boots a core with
+//! a stopped KCB (the image that ran it last): the OSNode moves there. `list`
+//! shows the cores and the KCBs.
 //!
 //! # Startup configuration
 //! The boot archive's module [`CONFIG_MODULE`] (Barrelfish's `menu.lst`
@@ -75,6 +77,8 @@ pub enum Command<'a> {
     Stop(u32),
     /// Stop a core and boot it again with this image and the same KCB.
     Update(u32, &'a str),
+    /// Boot a core with a stopped KCB (KCB id, core).
+    Give(u64, u32),
     /// Show the cores and KCBs.
     List,
     /// Show the commands.
@@ -92,6 +96,8 @@ pub enum ParseError<'a> {
     MissingCore,
     /// `update` without the image.
     MissingImage,
+    /// `give` without the KCB.
+    MissingKcb,
     /// Something that should be a number is not.
     BadNumber(&'a str),
     /// An option this command does not have.
@@ -115,6 +121,7 @@ impl core::fmt::Display for ParseError<'_> {
             Self::UnknownCommand(w) => write!(f, "unknown command `{w}`; try `corectrl help`"),
             Self::MissingCore => f.write_str("which core?"),
             Self::MissingImage => f.write_str("which kernel image? (`update <core> <image>`)"),
+            Self::MissingKcb => f.write_str("which KCB? (`give <kcb-id> <core>`)"),
             Self::BadNumber(w) => write!(f, "`{w}` is not a number"),
             Self::UnknownOption(w) => write!(f, "unknown option `{w}`"),
             Self::MissingValue(o) => write!(f, "option {o} needs a value"),
@@ -134,6 +141,8 @@ corectrl stop <core>
                   halt a core; its KCB stays intact (stopped) and can run again
 corectrl update <core> <image>
                   stop a core and boot it with another kernel image and the same KCB
+corectrl give <kcb-id> <core>
+                  move a stopped KCB to a core that is off: boot it there
 corectrl list     the cores (APIC id, state, kernel, KCB) and the KCBs
 corectrl help     this list
 ";
@@ -151,6 +160,10 @@ pub fn parse(line: &str) -> Result<Command<'_>, ParseError<'_>> {
         "update" => {
             let core = core_number(words.next())?;
             Command::Update(core, words.next().ok_or(ParseError::MissingImage)?)
+        }
+        "give" => {
+            let kcb = number(words.next().ok_or(ParseError::MissingKcb)?)?;
+            Command::Give(kcb, core_number(words.next())?)
         }
         "list" => Command::List,
         "help" => Command::Help,
@@ -245,6 +258,9 @@ mod tests {
     fn commands_parse() {
         assert_eq!(parse("list"), Ok(Command::List));
         assert_eq!(parse("stop 2"), Ok(Command::Stop(2)));
+        assert_eq!(parse("give 2 3"), Ok(Command::Give(2, 3)));
+        assert_eq!(parse("give"), Err(ParseError::MissingKcb));
+        assert_eq!(parse("give 2"), Err(ParseError::MissingCore));
         assert_eq!(
             parse("update 3 cpudriver-v2"),
             Ok(Command::Update(3, "cpudriver-v2"))

@@ -86,6 +86,10 @@ pub mod monitor {
     /// times that monitor woke from blocking before its backstop, that is,
     /// by a notification or a message]`.
     pub const STATUS: u64 = 0x6d11;
+    /// LMP, boot driver to hub: `[MOVED, OSNode id, core id or u64::MAX, 0]`
+    /// (no reply): the OSNode now runs on that core (resumed there), or on
+    /// none (stopped). The hub routes by core with this.
+    pub const MOVED: u64 = 0x6d12;
     /// First word of the hub's LMP replies.
     pub const REPLY: u64 = 0x6d1f;
 }

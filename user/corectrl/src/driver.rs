@@ -99,6 +99,8 @@ pub struct Kcb {
     pub phys: u64,
     /// The core running it.
     pub core: Option<u32>,
+    /// The kernel image that ran it last.
+    pub image: String,
     /// The RAM its kernel got when the OSNode was made: the OSNode's objects
     /// live in it, so it is held (never used) as long as the KCB exists.
     #[allow(dead_code)]
@@ -210,6 +212,7 @@ impl Driver {
                 cap: None,
                 phys: 0,
                 core: Some(first),
+                image: String::from(bootcmd::DEFAULT_KERNEL),
                 memory: Vec::new(),
             }],
         }
@@ -326,13 +329,16 @@ impl Driver {
         let own = plan.own_ram.take();
         if let Some(k) = self.kcbs.iter_mut().find(|k| k.id == kcb) {
             k.core = Some(core);
+            k.image = kernel.into();
             c.scratch.extend(own);
+            self.tell_hub(kcb, Some(core));
         } else {
             self.kcbs.push(Kcb {
                 id: kcb,
                 cap: plan.kcb_cap.take(),
                 phys: plan.kcb_phys,
                 core: Some(core),
+                image: kernel.into(),
                 memory: own.into_iter().collect(),
             });
         }
@@ -559,6 +565,7 @@ impl Driver {
         };
         let saw = sys::tsc();
         self.set_table(kcb, None);
+        self.tell_hub(kcb, None);
         let c = &mut self.cores[core as usize];
         c.state = CoreState::Off;
         c.kernel.clear();
@@ -590,6 +597,26 @@ impl Driver {
             .map_or(0, |a| a.tsc_running);
         let downtime = self.ns(running.saturating_sub(stopped.stopped_tsc));
         Ok((stopped, booted, downtime))
+    }
+
+    /// Boots core `core` with the stopped KCB `kcb`, under the image that ran
+    /// it last: the OSNode moves there.
+    pub fn give(&mut self, kcb: u64, core: u32) -> Result<Booted, BootError> {
+        let image = self
+            .kcbs
+            .iter()
+            .find(|k| k.id == kcb)
+            .map(|k| k.image.clone())
+            .ok_or(BootError::NoSuchKcb(kcb))?;
+        self.boot(core, &image, KcbChoice::Existing(kcb))
+    }
+
+    /// Tells the hub where OSNode `kcb` runs now (it routes by core).
+    fn tell_hub(&self, kcb: u64, core: Option<u32>) {
+        let core = core.map_or(u64::MAX, u64::from);
+        if let Err(e) = lmp::send(self.hub, [monitor::MOVED, kcb, core, 0], None) {
+            corefish::println!("corectrl: cannot tell the hub where OSNode {kcb} runs: {e}");
+        }
     }
 
     /// Stops a core whose boot failed and gives everything back.

@@ -225,6 +225,17 @@ fn answer(driver: &mut Driver, page: &mut Option<Mapping>, request: &Message) {
             ),
             Err(e) => (1, format!("update {core}: {e}\n")),
         },
+        Ok(Command::Give(kcb, core)) => match driver.give(kcb, core) {
+            Ok(b) => (
+                0,
+                format!(
+                    "KCB {kcb} now runs on core {core} under {}, booted in {} ms\n",
+                    b.kernel,
+                    ms(b.phases.total_ns)
+                ),
+            ),
+            Err(e) => (1, format!("give {kcb}: {e}\n")),
+        },
         Ok(Command::List) => (0, list::list(driver)),
         Ok(Command::Help) => (0, String::from(bootcmd::HELP)),
         Err(e) => (1, format!("corectrl: {e}\n")),

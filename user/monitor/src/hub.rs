@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 use corefish::abi::error::SysError;
 use corefish::channel::{Channel, Side};
 use corefish::lmp::{self, Message};
-use corefish::proto::monitor::{ADD, FRAME, NO_ANSWER, REPLY, STATUS};
+use corefish::proto::monitor::{ADD, FRAME, MOVED, NO_ANSWER, REPLY, STATUS};
 use corefish::{CPtr, println, sys};
 
 use crate::Monitor;
@@ -67,6 +67,13 @@ impl Monitor {
                 return;
             }
             ADD => self.add(&m),
+            MOVED => {
+                let [_, osnode, core, _] = m.words;
+                if let Some(link) = self.links.iter_mut().find(|l| l.osnode == osnode) {
+                    link.core = core;
+                }
+                return;
+            }
             STATUS => self.status(m.words[1]),
             _ => [REPLY, SysError::InvalidOperation as u64, 0, 0],
         };
@@ -118,7 +125,7 @@ impl Monitor {
 
     /// The OSNode running on `core`, as far as the hub knows.
     pub fn osnode_on(&self, core: u64) -> Option<u64> {
-        if core == self.core {
+        if core == corefish::core_id() {
             return Some(self.me);
         }
         self.links.iter().find(|l| l.core == core).map(|l| l.osnode)

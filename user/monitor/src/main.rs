@@ -59,7 +59,8 @@ const REMOTE_TIMEOUT_NS: u64 = 5_000_000_000;
 pub struct Monitor {
     /// This OSNode's id.
     pub me: u64,
-    /// The core it runs on.
+    /// The core it was started on (it may move: `corefish::core_id()`
+    /// says where it runs now).
     pub core: u64,
     /// Whether this is the hub.
     pub hub: bool,

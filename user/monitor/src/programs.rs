@@ -38,7 +38,7 @@ impl Monitor {
     /// A program's SPAWN request for core `core`: started here, or (by the
     /// hub) on that core's OSNode.
     pub fn spawn_on_core(&mut self, core: u64, command: &str) -> Result<u64, SysError> {
-        if core == self.core {
+        if core == corefish::core_id() {
             return self.spawn_here(command.as_bytes());
         }
         if !self.hub {
@@ -114,12 +114,14 @@ impl Monitor {
         if kind == EXIT_KIND_EXITED {
             println!(
                 "{} (id {id}) on core {} exited with code {code}",
-                p.name, self.core
+                p.name,
+                corefish::core_id()
             );
         } else {
             println!(
                 "{} (id {id}) on core {} was killed by exception {code}",
-                p.name, self.core
+                p.name,
+                corefish::core_id()
             );
         }
         if let Err(e) = p.child.kill() {

@@ -111,7 +111,9 @@ impl Monitor {
             }
             MEM_REQUEST if !self.hub => self.serve_memory(&m),
             EXIT_MESSAGE => self.program_ended(m.badge, m.words[1], m.words[3]),
-            boot::FRAME | boot::ADD | boot::STATUS if self.hub => self.boot_driver_request(m),
+            boot::FRAME | boot::ADD | boot::STATUS | boot::MOVED if self.hub => {
+                self.boot_driver_request(m)
+            }
             _ => {
                 if m.cap.is_some() {
                     let _ = lmp::reply(&m, [REPLY, SysError::InvalidOperation as u64, 0, 0], None);
