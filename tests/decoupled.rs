@@ -27,6 +27,49 @@ fn count_of(line: &str) -> (u64, u64) {
     (report, count)
 }
 
+/// Every counter report in the serial log so far, in order: (report
+/// number, count, line). Checks that they are 1, 2, 3... with no report
+/// lost or repeated and the count never going down.
+fn reports_in_log(m: &Machine) -> Vec<(u64, u64, String)> {
+    let reports: Vec<(u64, u64, String)> = m
+        .lines()
+        .into_iter()
+        .filter(|l| l.contains("counter: report "))
+        .map(|l| {
+            let (n, count) = count_of(&l);
+            (n, count, l)
+        })
+        .collect();
+    for (i, r) in reports.iter().enumerate() {
+        assert_eq!(
+            r.0,
+            i as u64 + 1,
+            "report {} lost or repeated: {}",
+            i + 1,
+            r.2
+        );
+    }
+    for pair in reports.windows(2) {
+        assert!(
+            pair[1].1 >= pair[0].1,
+            "the count went down: {} / {}",
+            pair[0].2,
+            pair[1].2
+        );
+    }
+    reports
+}
+
+/// Waits for the counter's end (`counter: done`).
+fn wait_counter_done(m: &mut Machine, reports: u64) -> Result<(), HarnessError> {
+    let done = m.expect("counter: done", BOOT_TIMEOUT)?;
+    assert!(
+        done.contains(&format!("counter: done, {reports} reports, ")),
+        "{done}"
+    );
+    Ok(())
+}
+
 /// Runs `corectrl list` and returns core `core`'s line.
 fn core_line(m: &mut Machine, core: u32) -> Result<String, HarnessError> {
     type_line(m, "corectrl list")?;
@@ -52,22 +95,13 @@ fn a_program_keeps_counting_across_a_kernel_update() -> Result<(), HarnessError>
     );
     // Every report arrives, in order, and the count only ever goes up: the
     // program ran before, and carried on after, under the new kernel.
-    loop {
-        let line = m.expect_line("a counter report or its end", BOOT_TIMEOUT, |l| {
-            l.contains("counter: report ") || l.contains("counter: done")
-        })?;
-        if line.contains("counter: done") {
-            assert!(line.contains("counter: done, 40 reports, "), "{line}");
-            break;
-        }
-        reports.push(count_of(&line));
-    }
-    for (i, pair) in reports.windows(2).enumerate() {
-        assert_eq!(pair[1].0, pair[0].0 + 1, "report {} missing", i + 2);
-        assert!(pair[1].1 >= pair[0].1, "the count went down: {pair:?}");
-    }
-    assert_eq!(reports.len(), 40);
-    assert!(reports[39].1 > reports[4].1, "no counting after the update");
+    wait_counter_done(&mut m, 40)?;
+    let all = reports_in_log(&m);
+    assert_eq!(all.len(), 40);
+    assert!(
+        all[39].1 > all[reports.len() - 1].1,
+        "no counting after the update"
+    );
     m.expect("counter (id 1) on core 2 exited with code 0", BOOT_TIMEOUT)?;
     let line = core_line(&mut m, 2)?;
     assert!(line.ends_with("cpudriver-v2 0.1.0-v2"), "{line}");
@@ -173,23 +207,10 @@ fn an_osnode_moves_to_another_core_and_its_programs_follow() -> Result<(), Harne
         BOOT_TIMEOUT,
     )?;
     // The counter carries on, on core 3, losing no report.
-    loop {
-        let line = m.expect_line("a counter report or its end", BOOT_TIMEOUT, |l| {
-            l.contains("counter: report ") || l.contains("counter: done")
-        })?;
-        if line.contains("counter: done") {
-            break;
-        }
-        reports.push(count_of(&line));
-        if reports.len() == 40 {
-            assert!(line.contains(" on core 3: "), "{line}");
-        }
-    }
-    assert_eq!(reports.len(), 40);
-    for pair in reports.windows(2) {
-        assert_eq!(pair[1].0, pair[0].0 + 1);
-        assert!(pair[1].1 >= pair[0].1, "the count went down: {pair:?}");
-    }
+    wait_counter_done(&mut m, 40)?;
+    let all = reports_in_log(&m);
+    assert_eq!(all.len(), 40);
+    assert!(all[39].2.contains(" on core 3: "), "{}", all[39].2);
     m.expect("counter (id 1) on core 3 exited with code 0", BOOT_TIMEOUT)?;
     // The hub routes to the OSNode where it runs now.
     let line = core_line(&mut m, 3)?;
@@ -200,5 +221,86 @@ fn an_osnode_moves_to_another_core_and_its_programs_follow() -> Result<(), Harne
     let hello = m.expect("hello: dispatcher", BOOT_TIMEOUT)?;
     assert!(hello.contains(" on core 3, args `moved`"), "{hello}");
     m.expect("hello (id 2) on core 3 exited with code 1", BOOT_TIMEOUT)?;
+    Ok(())
+}
+
+#[test]
+fn a_parked_osnode_runs_on_its_host_and_comes_back() -> Result<(), HarnessError> {
+    let mut m = four_cores("decoupled_park")?;
+    type_line(&mut m, "run --core 2 counter 40")?;
+    let mut reports = Vec::new();
+    while reports.len() < 3 {
+        reports.push(count_of(&m.expect("counter: report ", BOOT_TIMEOUT)?));
+    }
+    type_line(&mut m, "corectrl park 2 1")?;
+    m.expect(
+        "core 2 parked on core 1: KCB 2 runs there too",
+        BOOT_TIMEOUT,
+    )?;
+    // Refused, changing nothing.
+    for (command, answer) in [
+        (
+            "corectrl park 1 1",
+            "park 1: core 1 cannot be parked on itself",
+        ),
+        ("corectrl park 3 2", "park 3: core 2 is not running"),
+        ("corectrl park 2 1", "park 2: core 2 is not running"),
+        (
+            "corectrl boot 2 --kcb 2",
+            "boot 2: KCB 2 is parked on core 1; unpark it",
+        ),
+        ("corectrl unpark 3 2", "unpark 3: KCB 3 is not parked"),
+        (
+            "corectrl unpark 2 3",
+            "unpark 2: core 3 is running already (KCB 3)",
+        ),
+    ] {
+        type_line(&mut m, command)?;
+        m.expect(answer, BOOT_TIMEOUT)?;
+    }
+    // Both OSNodes run on core 1: the parked one's counter, and a program
+    // of the host's own.
+    type_line(&mut m, "run --core 1 hello host")?;
+    m.expect("hello (id 1) on core 1 exited with code 1", BOOT_TIMEOUT)?;
+    let on_host = m.expect(" on core 1: ", BOOT_TIMEOUT)?;
+    assert!(on_host.contains("counter: report "), "{on_host}");
+    type_line(&mut m, "corectrl list")?;
+    m.expect("   2  parked on core 1", BOOT_TIMEOUT)?;
+    type_line(&mut m, "corectrl unpark 2 2")?;
+    m.expect(
+        "KCB 2 unparked to core 2 under cpudriver 0.1.0",
+        BOOT_TIMEOUT,
+    )?;
+    wait_counter_done(&mut m, 40)?;
+    let all = reports_in_log(&m);
+    assert_eq!(all.len(), 40, "a report was lost");
+    assert!(all[39].2.contains(" on core 2: "), "{}", all[39].2);
+    assert!(
+        all.iter().any(|r| r.2.contains(" on core 1: ")),
+        "never ran on the host"
+    );
+    m.expect("counter (id 1) on core 2 exited with code 0", BOOT_TIMEOUT)?;
+    Ok(())
+}
+
+#[test]
+fn a_sleeper_wakes_on_time_across_park_and_unpark() -> Result<(), HarnessError> {
+    let mut m = four_cores("decoupled_nap")?;
+    type_line(&mut m, "run --core 2 nap 600")?;
+    m.expect("started nap on core 2 as 1", BOOT_TIMEOUT)?;
+    type_line(&mut m, "corectrl park 2 1")?;
+    m.expect("core 2 parked on core 1", BOOT_TIMEOUT)?;
+    type_line(&mut m, "corectrl unpark 2 2")?;
+    m.expect("KCB 2 unparked to core 2", BOOT_TIMEOUT)?;
+    let woke = m.expect("nap: slept on core 2, woke on core ", BOOT_TIMEOUT)?;
+    let late_us: u64 = woke
+        .split(' ')
+        .rev()
+        .nth(4)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no lateness in {woke:?}"));
+    // One scheduling quantum (10 ms) at most.
+    assert!(late_us < 10_000, "woke {late_us} us late: {woke}");
+    m.expect("nap (id 1) on core 2 exited with code 0", BOOT_TIMEOUT)?;
     Ok(())
 }

@@ -314,9 +314,13 @@ pub fn run_osnode(
             queue.push_back(&mut mem, interrupted);
             mem.kcb(kcb).run_queue = queue;
         }
+        // It runs alone on this core until something is parked here.
+        let k = mem.kcb(kcb);
+        (k.ring_next, k.ring_prev) = (kcb, kcb);
         // A notification sent while the OSNode ran nowhere was not
         // delivered: its waiters look again (a spurious wakeup at worst).
         crate::dispatch::wake_notified(&mut mem, kcb);
+        crate::interrupt::follow(&mut mem, kcb);
         return Ok(kcb);
     }
     build(params, archive, Role::Monitor)

@@ -229,7 +229,8 @@ pub fn stop_core(current: Option<Current>) -> ! {
         requeue(&mut mem, current.dcb);
     }
     timer::arm_at(None);
-    if let Some(kcb) = node::current() {
+    // Every OSNode this core ran (its own and any parked here) stops.
+    for kcb in node::ring(&mut mem) {
         let k = mem.kcb(kcb);
         k.current = 0;
         k.flags |= osnode::kcb::KCB_STOPPED;
@@ -249,6 +250,8 @@ pub fn preempt(current: Current) -> ! {
         Area::Disabled | Area::Trap => Resume::Disabled,
     } as u32;
     requeue(&mut mem, current.dcb);
+    // Round robin between the OSNodes this core multiplexes, too.
+    node::rotate(&mut mem);
     schedule()
 }
 
@@ -321,6 +324,37 @@ fn requeue(mem: &mut KernelMemory, dcb: PAddr) {
     k.current = 0;
 }
 
+/// The earliest wakeup deadline of the OSNodes in `ring`.
+fn next_deadline(mem: &mut KernelMemory, ring: &[PAddr]) -> Option<u64> {
+    ring.iter()
+        .filter_map(|&kcb| {
+            let wakeups = mem.kcb(kcb).wakeups;
+            let deadline = wakeups.next_deadline(mem);
+            mem.kcb(kcb).wakeups = wakeups;
+            deadline
+        })
+        .min()
+}
+
+/// Wakes every sleeper of every OSNode of this core whose deadline has
+/// passed; returns whether any woke.
+pub fn wake_expired_all(mem: &mut KernelMemory, now: u64) -> bool {
+    let mut any = false;
+    for kcb in node::ring(mem) {
+        any |= wake_expired(mem, kcb, now);
+    }
+    any
+}
+
+/// Wakes the notification waiters of every OSNode of this core.
+pub fn wake_notified_all(mem: &mut KernelMemory) -> bool {
+    let mut any = false;
+    for kcb in node::ring(mem) {
+        any |= wake_notified(mem, kcb);
+    }
+    any
+}
+
 /// Wakes every sleeper whose deadline has passed; returns whether any woke.
 pub fn wake_expired(mem: &mut KernelMemory, kcb: PAddr, now: u64) -> bool {
     let mut any = false;
@@ -362,12 +396,18 @@ pub fn wake_notified(mem: &mut KernelMemory, kcb: PAddr) -> bool {
 pub fn schedule() -> ! {
     let mut mem = KernelMemory::new();
     loop {
-        if let Some(kcb) = node::current() {
-            wake_expired(&mut mem, kcb, time::now_ns());
+        let ring = node::ring(&mut mem);
+        let now = time::now_ns();
+        for &kcb in &ring {
+            wake_expired(&mut mem, kcb, now);
+        }
+        // The current OSNode first, then the others of the ring in order.
+        for &kcb in &ring {
             let mut queue = mem.kcb(kcb).run_queue;
             let next = queue.pop_front(&mut mem);
             mem.kcb(kcb).run_queue = queue;
             if let Some(next) = next {
+                node::set_current(kcb);
                 mem.kcb(kcb).current = next;
                 SLICE_END.store(
                     time::now_ns() + time_slice(mem.kcb(kcb).quantum_ns),
@@ -375,10 +415,9 @@ pub fn schedule() -> ! {
                 );
                 resume_current(next);
             }
-            let wakeups = mem.kcb(kcb).wakeups;
-            let deadline = wakeups.next_deadline(&mut mem);
-            mem.kcb(kcb).wakeups = wakeups;
-            timer::arm_at(deadline);
+        }
+        if !ring.is_empty() {
+            timer::arm_at(next_deadline(&mut mem, &ring));
         }
         // Idle on this kernel's own tables: the last address space may be
         // freed by now.
@@ -454,12 +493,8 @@ fn enter(mem: &mut KernelMemory, dcb: PAddr, regs: Registers, fpu: FpuState) -> 
     let now = time::now_ns();
     frame.set_identity(id, u64::from(crate::identity::this_core().core_id), now);
     DISPATCHED_AT.store(now, Ordering::Relaxed);
-    let next_wakeup = node::current().and_then(|kcb| {
-        let wakeups = mem.kcb(kcb).wakeups;
-        let deadline = wakeups.next_deadline(mem);
-        mem.kcb(kcb).wakeups = wakeups;
-        deadline
-    });
+    let ring = node::ring(mem);
+    let next_wakeup = next_deadline(mem, &ring);
     let slice_end = SLICE_END.load(Ordering::Relaxed);
     timer::arm_at(Some(next_wakeup.map_or(slice_end, |w| w.min(slice_end))));
     user::resume(context)

@@ -7,7 +7,25 @@ use osnode::kcb::{FIRST_IRQ_VECTOR, IRQ_VECTORS};
 
 use crate::arch::objects::KernelMemory;
 use crate::arch::{apic, vectors};
-use crate::{dispatch, lmp, osnode as node, time, timer};
+use crate::{dispatch, lmp, time, timer};
+
+/// Points the interrupt lines OSNode `kcb` routed at this core (its
+/// vectors stay the same): device interrupts follow their OSNode when it
+/// moves to, is resumed on or is parked on this core.
+pub fn follow(mem: &mut KernelMemory, kcb: osnode::PAddr) {
+    for i in 0..IRQ_VECTORS {
+        let gsi_plus_one = mem.kcb(kcb).irq_routes[i].gsi_plus_one;
+        if gsi_plus_one != 0 {
+            let vector = FIRST_IRQ_VECTOR + i as u8;
+            if let Err(e) = crate::arch::irq::route(u64::from(gsi_plus_one - 1), vector) {
+                log::warn!(
+                    "cannot re-route line {} to vector {vector:#x}: {e}",
+                    gsi_plus_one - 1
+                );
+            }
+        }
+    }
+}
 
 /// Handles interrupt `vector`; returns whether it made some dispatcher
 /// runnable.
@@ -17,7 +35,7 @@ pub fn handle(vector: u64) -> bool {
             apic::end_of_interrupt();
             timer::tick();
             let mut mem = KernelMemory::new();
-            node::current().is_some_and(|kcb| dispatch::wake_expired(&mut mem, kcb, time::now_ns()))
+            dispatch::wake_expired_all(&mut mem, time::now_ns())
         }
         v if (u64::from(FIRST_IRQ_VECTOR)..u64::from(FIRST_IRQ_VECTOR) + IRQ_VECTORS as u64)
             .contains(&v) =>
@@ -28,7 +46,7 @@ pub fn handle(vector: u64) -> bool {
         vectors::NOTIFY => {
             apic::end_of_interrupt();
             let mut mem = KernelMemory::new();
-            node::current().is_some_and(|kcb| dispatch::wake_notified(&mut mem, kcb))
+            dispatch::wake_notified_all(&mut mem)
         }
         vectors::APIC_SPURIOUS => false,
         vectors::LEGACY_PIC_FIRST..=vectors::LEGACY_PIC_LAST => {

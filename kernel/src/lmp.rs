@@ -42,8 +42,10 @@ pub fn send(
         listener_state,
         state::READY | state::RUNNABLE | state::BLOCKED
     );
-    // LMP is local: the receiver must belong to the OSNode this kernel runs.
-    if magic != DCB_MAGIC || !alive || frame_phys == 0 || Some(kcb) != node::current() {
+    // LMP is local: the receiver must belong to an OSNode this core runs
+    // (a sender can only hold endpoints of its own OSNode; interrupts go to
+    // whichever OSNode of the core routed them).
+    if magic != DCB_MAGIC || !alive || frame_phys == 0 || !node::in_ring(mem, kcb) {
         return Err(SysError::DispatcherNotReady);
     }
     let frame = frame_of(mem, listener).ok_or(SysError::DispatcherNotReady)?;
@@ -108,10 +110,16 @@ pub fn notify_exit(mem: &mut KernelMemory, dcb: PAddr, kind: u64, code: u64) {
 /// Turns interrupt `vector` into a message to the endpoint routed to it.
 /// Returns whether a dispatcher woke.
 pub fn deliver_interrupt(vector: u8) -> bool {
-    let Some(kcb) = node::current() else {
+    let mut mem = KernelMemory::new();
+    // The OSNode of this core that routed the vector (the current one first).
+    let owner = node::ring(&mut mem).into_iter().find(|&k| {
+        mem.kcb(k)
+            .irq_route(vector)
+            .is_some_and(|r| r.endpoint.cap.obj_type() == ObjType::EndPoint)
+    });
+    let Some(kcb) = owner.or_else(node::current) else {
         return false;
     };
-    let mut mem = KernelMemory::new();
     let (endpoint, gsi_plus_one) = match mem.kcb(kcb).irq_route(vector) {
         Some(route) => {
             route.count += 1;

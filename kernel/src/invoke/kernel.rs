@@ -135,6 +135,72 @@ pub fn cap_export(inv: &mut Invocation) -> Result<Results, SysError> {
     Ok([0; 6])
 }
 
+/// KERNEL_KCB_ATTACH(a0 = KCB physical address, a1 = OSNode id).
+pub fn kcb_attach(inv: &mut Invocation) -> Result<Results, SysError> {
+    let m = machine::get().ok_or(SysError::DispatcherNotReady)?;
+    let (kcb, id) = (inv.args[0], inv.args[1]);
+    if !kcb.is_multiple_of(caps::KCB_SIZE)
+        || kcb
+            .checked_add(caps::KCB_SIZE)
+            .is_none_or(|end| end > m.phys_top)
+    {
+        return Err(SysError::BadArgument);
+    }
+    if crate::osnode::in_ring(&mut inv.mem, kcb) {
+        return Err(SysError::BadArgument);
+    }
+    {
+        let k = inv.mem.kcb(kcb);
+        let wanted = osnode::kcb::KCB_STARTED | osnode::kcb::KCB_STOPPED;
+        if k.validate().is_err() || k.id != id || k.flags & wanted != wanted {
+            return Err(SysError::BadArgument);
+        }
+    }
+    if system::core_of(id) != Some(apic::id()) {
+        return Err(SysError::DispatcherNotReady);
+    }
+    let me = crate::identity::this_core();
+    let interrupted = {
+        let k = inv.mem.kcb(kcb);
+        k.flags &= !osnode::kcb::KCB_STOPPED;
+        k.last_core = me.core_id;
+        k.last_apic = me.apic_id;
+        core::mem::replace(&mut k.current, 0)
+    };
+    if interrupted != 0 {
+        let mut queue = inv.mem.kcb(kcb).run_queue;
+        queue.push_back(&mut inv.mem, interrupted);
+        inv.mem.kcb(kcb).run_queue = queue;
+    }
+    crate::osnode::attach(&mut inv.mem, kcb);
+    crate::dispatch::wake_notified(&mut inv.mem, kcb);
+    crate::interrupt::follow(&mut inv.mem, kcb);
+    log::info!(
+        "OSNode {id} parked on core {} (KCB at {kcb:#x})",
+        me.core_id
+    );
+    Ok([0; 6])
+}
+
+/// KERNEL_KCB_DETACH(a0 = OSNode id).
+pub fn kcb_detach(inv: &mut Invocation) -> Result<Results, SysError> {
+    let ring = crate::osnode::ring(&mut inv.mem);
+    let kcb = ring
+        .iter()
+        .copied()
+        .find(|&k| k != inv.kcb && inv.mem.kcb(k).id == inv.args[0])
+        .ok_or(SysError::BadArgument)?;
+    crate::osnode::detach(&mut inv.mem, kcb);
+    let k = inv.mem.kcb(kcb);
+    k.flags |= osnode::kcb::KCB_STOPPED;
+    log::info!(
+        "OSNode {} taken off core {}",
+        inv.args[0],
+        crate::identity::this_core().core_id
+    );
+    Ok([0; 6])
+}
+
 /// IPI_STOP(a0 = APIC id).
 pub fn ipi_stop(inv: &mut Invocation) -> Result<Results, SysError> {
     apic::send_fixed(other_core(inv.args[0])?, crate::arch::vectors::STOP as u8);

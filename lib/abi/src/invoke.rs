@@ -37,6 +37,8 @@
 //! | [`KERNEL_OSNODE`] | Kernel | | OSNode id, core id, APIC id |
 //! | [`KERNEL_CAP_IMPORT`] | Kernel | a0 = destination, a1 = type \| rights << 8, a2 = base, a3 = size | |
 //! | [`KERNEL_CAP_EXPORT`] | Kernel | a0 = capability address, a1 = 1 (mark) or 0 (clear) | |
+//! | [`KERNEL_KCB_ATTACH`] | Kernel | a0 = KCB physical address, a1 = OSNode id | |
+//! | [`KERNEL_KCB_DETACH`] | Kernel | a0 = OSNode id | |
 //! | [`IPI_INIT`] | IPI | a0 = APIC id | |
 //! | [`IPI_STARTUP`] | IPI | a0 = APIC id, a1 = vector | |
 //! | [`IPI_NOTIFY`] | IPI | a0 = OSNode id | |
@@ -125,6 +127,14 @@ pub const KERNEL_CAP_IMPORT: u64 = 117;
 /// gone (Kernel capability). A marked capability cannot be deleted, alone
 /// or by a revoke (`RemoteCopies`).
 pub const KERNEL_CAP_EXPORT: u64 = 118;
+/// Park a stopped OSNode on this core (Kernel capability): the KCB at
+/// physical address `a0`, whose OSNode id must be `a1`, joins this core's
+/// ring of KCBs. It must be a started, stopped KCB, and the OSNode table
+/// must already name this core for it (the boot driver writes it).
+pub const KERNEL_KCB_ATTACH: u64 = 119;
+/// Take OSNode `a0` (parked here, not the caller's) off this core's ring
+/// (Kernel capability); its KCB stays intact, stopped.
+pub const KERNEL_KCB_DETACH: u64 = 124;
 /// Send INIT to the core with APIC id `a0` (IPI capability).
 pub const IPI_INIT: u64 = 120;
 /// Send STARTUP with vector `a1` (the trampoline's page number below 1 MiB)

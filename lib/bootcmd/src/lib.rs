@@ -7,6 +7,8 @@
 //! stop <core>
 //! update <core> <image>
 //! give <kcb-id> <core>
+//! park <core> <host-core>
+//! unpark <kcb-id> <core>
 //! list
 //! help
 //! ```
@@ -17,8 +19,10 @@
 //! halts a core; its KCB stays intact, stopped, ready to run again.
 //! `update` stops a core and boots it again with another image and the same
 //! KCB: its programs carry on under the new kernel. `give` boots a core with
-//! a stopped KCB (the image that ran it last): the OSNode moves there. `list`
-//! shows the cores and the KCBs.
+//! a stopped KCB (the image that ran it last): the OSNode moves there.
+//! `park` stops a core and adds its KCB to another running core, which then
+//! multiplexes both OSNodes; `unpark` takes a parked KCB off its host and
+//! boots a core with it. `list` shows the cores and the KCBs.
 //!
 //! # Startup configuration
 //! The boot archive's module [`CONFIG_MODULE`] (Barrelfish's `menu.lst`
@@ -79,6 +83,10 @@ pub enum Command<'a> {
     Update(u32, &'a str),
     /// Boot a core with a stopped KCB (KCB id, core).
     Give(u64, u32),
+    /// Stop a core and park its KCB on a host core (core, host).
+    Park(u32, u32),
+    /// Take a parked KCB off its host and boot a core with it (KCB id, core).
+    Unpark(u64, u32),
     /// Show the cores and KCBs.
     List,
     /// Show the commands.
@@ -143,6 +151,10 @@ corectrl update <core> <image>
                   stop a core and boot it with another kernel image and the same KCB
 corectrl give <kcb-id> <core>
                   move a stopped KCB to a core that is off: boot it there
+corectrl park <core> <host-core>
+                  stop a core; the host core runs its KCB too (multiplexing)
+corectrl unpark <kcb-id> <core>
+                  take a parked KCB off its host and boot a core with it
 corectrl list     the cores (APIC id, state, kernel, KCB) and the KCBs
 corectrl help     this list
 ";
@@ -164,6 +176,14 @@ pub fn parse(line: &str) -> Result<Command<'_>, ParseError<'_>> {
         "give" => {
             let kcb = number(words.next().ok_or(ParseError::MissingKcb)?)?;
             Command::Give(kcb, core_number(words.next())?)
+        }
+        "park" => {
+            let core = core_number(words.next())?;
+            Command::Park(core, core_number(words.next())?)
+        }
+        "unpark" => {
+            let kcb = number(words.next().ok_or(ParseError::MissingKcb)?)?;
+            Command::Unpark(kcb, core_number(words.next())?)
         }
         "list" => Command::List,
         "help" => Command::Help,
@@ -259,6 +279,10 @@ mod tests {
         assert_eq!(parse("list"), Ok(Command::List));
         assert_eq!(parse("stop 2"), Ok(Command::Stop(2)));
         assert_eq!(parse("give 2 3"), Ok(Command::Give(2, 3)));
+        assert_eq!(parse("park 2 1"), Ok(Command::Park(2, 1)));
+        assert_eq!(parse("unpark 2 3"), Ok(Command::Unpark(2, 3)));
+        assert_eq!(parse("park 2"), Err(ParseError::MissingCore));
+        assert_eq!(parse("unpark x 2"), Err(ParseError::BadNumber("x")));
         assert_eq!(parse("give"), Err(ParseError::MissingKcb));
         assert_eq!(parse("give 2"), Err(ParseError::MissingCore));
         assert_eq!(

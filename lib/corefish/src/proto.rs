@@ -90,6 +90,14 @@ pub mod monitor {
     /// (no reply): the OSNode now runs on that core (resumed there), or on
     /// none (stopped). The hub routes by core with this.
     pub const MOVED: u64 = 0x6d12;
+    /// LMP, boot driver to hub: `[PARK, host core, KCB physical address,
+    /// OSNode id]`: the monitor on the host core parks that stopped OSNode
+    /// there (`KERNEL_KCB_ATTACH`). Reply `[REPLY, status, 0, 0]`.
+    pub const PARK: u64 = 0x6d13;
+    /// LMP, boot driver to hub: `[UNPARK, host core, OSNode id, 0]`: the
+    /// monitor on the host core takes that OSNode off its ring
+    /// (`KERNEL_KCB_DETACH`). Reply `[REPLY, status, 0, 0]`.
+    pub const UNPARK: u64 = 0x6d14;
     /// First word of the hub's LMP replies.
     pub const REPLY: u64 = 0x6d1f;
 }

@@ -101,6 +101,8 @@ pub struct Kcb {
     pub core: Option<u32>,
     /// The kernel image that ran it last.
     pub image: String,
+    /// The core it is parked on (multiplexed with that core's own KCB).
+    pub host: Option<u32>,
     /// The RAM its kernel got when the OSNode was made: the OSNode's objects
     /// live in it, so it is held (never used) as long as the KCB exists.
     #[allow(dead_code)]
@@ -120,6 +122,16 @@ pub struct Phases {
     pub monitor_ns: u64,
     /// The whole boot, as the boot driver saw it.
     pub total_ns: u64,
+}
+
+/// A finished park.
+pub struct Parked {
+    /// The KCB now parked.
+    pub kcb: u64,
+    /// Stopping its core.
+    pub stop_ns: u64,
+    /// Attaching it to the host (through the hub and the host's monitor).
+    pub attach_ns: u64,
 }
 
 /// A finished stop.
@@ -213,6 +225,7 @@ impl Driver {
                 phys: 0,
                 core: Some(first),
                 image: String::from(bootcmd::DEFAULT_KERNEL),
+                host: None,
                 memory: Vec::new(),
             }],
         }
@@ -268,6 +281,9 @@ impl Driver {
                         kcb: id,
                         core: running_on,
                     });
+                }
+                if let Some(host) = k.host {
+                    return Err(BootError::KcbParked { kcb: id, host });
                 }
                 Some((k.id, k.phys))
             }
@@ -339,6 +355,7 @@ impl Driver {
                 phys: plan.kcb_phys,
                 core: Some(core),
                 image: kernel.into(),
+                host: None,
                 memory: own.into_iter().collect(),
             });
         }
@@ -573,6 +590,19 @@ impl Driver {
         if let Some(k) = self.kcbs.iter_mut().find(|k| k.id == kcb) {
             k.core = None;
         }
+        // OSNodes parked on the core stopped with it.
+        let parked: Vec<u64> = self
+            .kcbs
+            .iter()
+            .filter(|k| k.host == Some(core))
+            .map(|k| k.id)
+            .collect();
+        for id in parked {
+            self.set_table(id, None);
+            if let Some(k) = self.kcbs.iter_mut().find(|k| k.id == id) {
+                k.host = None;
+            }
+        }
         Ok(Stopped {
             kcb,
             halted_ns: self.ns(stopped_at.saturating_sub(requested)),
@@ -599,16 +629,103 @@ impl Driver {
         Ok((stopped, booted, downtime))
     }
 
-    /// Boots core `core` with the stopped KCB `kcb`, under the image that ran
-    /// it last: the OSNode moves there.
+    /// Boots core `core` with the stopped (or parked: it is taken off its
+    /// host first) KCB `kcb`, under the image that ran it last: the OSNode
+    /// moves there.
     pub fn give(&mut self, kcb: u64, core: u32) -> Result<Booted, BootError> {
-        let image = self
+        let k = self
             .kcbs
             .iter()
             .find(|k| k.id == kcb)
-            .map(|k| k.image.clone())
             .ok_or(BootError::NoSuchKcb(kcb))?;
+        let (image, host) = (k.image.clone(), k.host);
+        if host.is_some() {
+            // Check the target before the KCB leaves its host.
+            let cores = self.cores.len();
+            let c = self
+                .cores
+                .get(core as usize)
+                .ok_or(BootError::NoSuchCore { core, cores })?;
+            if c.state == CoreState::Running {
+                return Err(BootError::CoreRunning {
+                    core,
+                    kcb: c.kcb.unwrap_or(0),
+                });
+            }
+            self.unpark_only(kcb)?;
+        }
         self.boot(core, &image, KcbChoice::Existing(kcb))
+    }
+
+    /// Stops core `core` and parks its KCB on the running core `host`,
+    /// which multiplexes it with its own.
+    pub fn park(&mut self, core: u32, host: u32) -> Result<Parked, BootError> {
+        let cores = self.cores.len();
+        let h = self
+            .cores
+            .get(host as usize)
+            .ok_or(BootError::NoSuchCore { core: host, cores })?;
+        if h.state != CoreState::Running {
+            return Err(BootError::NotRunning(host));
+        }
+        if host == core {
+            return Err(BootError::ParkOnItself(core));
+        }
+        let host_apic = h.apic;
+        let stopped = self.stop(core)?;
+        let kcb = stopped.kcb;
+        let phys = self.kcbs.iter().find(|k| k.id == kcb).map_or(0, |k| k.phys);
+        self.set_table(kcb, Some(host_apic));
+        let asked = sys::tsc();
+        let reply = lmp::call(self.hub, [monitor::PARK, u64::from(host), phys, kcb])
+            .map_err(|e| BootError::Sys("hub", e))
+            .and_then(|r| {
+                corefish::SysError::from_code(r.words[1]).map_err(|e| BootError::Sys("park", e))
+            });
+        if let Err(e) = reply {
+            self.set_table(kcb, None);
+            return Err(e);
+        }
+        let attach_ns = self.ns(sys::tsc() - asked);
+        if let Some(k) = self.kcbs.iter_mut().find(|k| k.id == kcb) {
+            k.host = Some(host);
+        }
+        Ok(Parked {
+            kcb,
+            stop_ns: stopped.halted_ns,
+            attach_ns,
+        })
+    }
+
+    /// Takes the parked KCB `kcb` off its host (it is then stopped).
+    fn unpark_only(&mut self, kcb: u64) -> Result<(), BootError> {
+        let k = self
+            .kcbs
+            .iter()
+            .find(|k| k.id == kcb)
+            .ok_or(BootError::NoSuchKcb(kcb))?;
+        let host = k.host.ok_or(BootError::NotParked(kcb))?;
+        let reply = lmp::call(self.hub, [monitor::UNPARK, u64::from(host), kcb, 0])
+            .map_err(|e| BootError::Sys("hub", e))?;
+        corefish::SysError::from_code(reply.words[1]).map_err(|e| BootError::Sys("unpark", e))?;
+        self.set_table(kcb, None);
+        if let Some(k) = self.kcbs.iter_mut().find(|k| k.id == kcb) {
+            k.host = None;
+        }
+        Ok(())
+    }
+
+    /// Takes the parked KCB `kcb` off its host and boots core `core` with it.
+    pub fn unpark(&mut self, kcb: u64, core: u32) -> Result<Booted, BootError> {
+        let k = self
+            .kcbs
+            .iter()
+            .find(|k| k.id == kcb)
+            .ok_or(BootError::NoSuchKcb(kcb))?;
+        if k.host.is_none() {
+            return Err(BootError::NotParked(kcb));
+        }
+        self.give(kcb, core)
     }
 
     /// Tells the hub where OSNode `kcb` runs now (it routes by core).

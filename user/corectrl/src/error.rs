@@ -48,6 +48,17 @@ pub enum BootError {
     MonitorSilent(u32),
     /// The core runs nothing (it is off or stopped).
     NotRunning(u32),
+    /// The KCB is parked on a host core.
+    KcbParked {
+        /// The KCB.
+        kcb: u64,
+        /// Its host.
+        host: u32,
+    },
+    /// The KCB is not parked.
+    NotParked(u64),
+    /// A core cannot host its own KCB.
+    ParkOnItself(u32),
     /// The core runs the boot driver itself.
     StopSelf(u32),
     /// The core did not acknowledge a stop in time.
@@ -96,6 +107,11 @@ impl core::fmt::Display for BootError {
             }
             Self::TooManyOsNodes => f.write_str("no OSNode id left"),
             Self::NotRunning(core) => write!(f, "core {core} is not running"),
+            Self::KcbParked { kcb, host } => {
+                write!(f, "KCB {kcb} is parked on core {host}; unpark it")
+            }
+            Self::NotParked(kcb) => write!(f, "KCB {kcb} is not parked"),
+            Self::ParkOnItself(core) => write!(f, "core {core} cannot be parked on itself"),
             Self::StopSelf(core) => {
                 write!(
                     f,

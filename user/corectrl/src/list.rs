@@ -38,9 +38,10 @@ pub fn list(driver: &Driver) -> String {
     }
     text.push_str(" KCB  STATE\n");
     for kcb in &driver.kcbs {
-        let state = match kcb.core {
-            Some(core) => format!("running on core {core}"),
-            None => String::from("stopped"),
+        let state = match (kcb.core, kcb.host) {
+            (Some(core), _) => format!("running on core {core}"),
+            (None, Some(host)) => format!("parked on core {host}"),
+            (None, None) => String::from("stopped"),
         };
         let _ = writeln!(text, "{:>4}  {state}", kcb.id);
     }

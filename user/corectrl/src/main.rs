@@ -236,6 +236,29 @@ fn answer(driver: &mut Driver, page: &mut Option<Mapping>, request: &Message) {
             ),
             Err(e) => (1, format!("give {kcb}: {e}\n")),
         },
+        Ok(Command::Park(core, host)) => match driver.park(core, host) {
+            Ok(p) => (
+                0,
+                format!(
+                    "core {core} parked on core {host}: KCB {} runs there too (stop {} ms, attach {} ms)\n",
+                    p.kcb,
+                    ms(p.stop_ns),
+                    ms(p.attach_ns)
+                ),
+            ),
+            Err(e) => (1, format!("park {core}: {e}\n")),
+        },
+        Ok(Command::Unpark(kcb, core)) => match driver.unpark(kcb, core) {
+            Ok(b) => (
+                0,
+                format!(
+                    "KCB {kcb} unparked to core {core} under {}, booted in {} ms\n",
+                    b.kernel,
+                    ms(b.phases.total_ns)
+                ),
+            ),
+            Err(e) => (1, format!("unpark {kcb}: {e}\n")),
+        },
         Ok(Command::List) => (0, list::list(driver)),
         Ok(Command::Help) => (0, String::from(bootcmd::HELP)),
         Err(e) => (1, format!("corectrl: {e}\n")),

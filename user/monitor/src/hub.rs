@@ -5,14 +5,15 @@
 
 use alloc::vec::Vec;
 use corefish::abi::error::SysError;
+use corefish::abi::invoke as op;
 use corefish::channel::{Channel, Side};
 use corefish::lmp::{self, Message};
-use corefish::proto::monitor::{ADD, FRAME, MOVED, NO_ANSWER, REPLY, STATUS};
+use corefish::proto::monitor::{ADD, FRAME, MOVED, NO_ANSWER, PARK, REPLY, STATUS, UNPARK};
 use corefish::{CPtr, println, sys};
 
 use crate::Monitor;
 use crate::link::Link;
-use crate::protocol::{HELLO, PING};
+use crate::protocol::{ATTACH, DETACH, HELLO, PING};
 
 /// A registered name.
 struct Name {
@@ -75,6 +76,13 @@ impl Monitor {
                 return;
             }
             STATUS => self.status(m.words[1]),
+            PARK => self.on_host(
+                m.words[1],
+                ATTACH,
+                op::KERNEL_KCB_ATTACH,
+                [m.words[2], m.words[3]],
+            ),
+            UNPARK => self.on_host(m.words[1], DETACH, op::KERNEL_KCB_DETACH, [m.words[2], 0]),
             _ => [REPLY, SysError::InvalidOperation as u64, 0, 0],
         };
         if let Err(e) = lmp::reply(&m, words, None) {
@@ -109,6 +117,22 @@ impl Monitor {
         self.links.retain(|l| l.core != core && l.osnode != osnode);
         self.links.push(Link::new(osnode, core, channel, self.ipi));
         [REPLY, 0, hello[3], 0]
+    }
+
+    /// PARK and UNPARK: the monitor on core `host` (this one, or another
+    /// through UMP) invokes its kernel.
+    fn on_host(&mut self, host: u64, remote: u64, local: u64, args: [u64; 2]) -> [u64; 4] {
+        let result = if host == corefish::core_id() {
+            sys::invoke(self.kernel, local, [args[0], args[1], 0, 0]).map(|_| ())
+        } else {
+            match self.osnode_on(host) {
+                Some(osnode) => self
+                    .call_remote(osnode, remote, [args[0], args[1], 0, 0], &[])
+                    .map(|_| ()),
+                None => Err(SysError::BadArgument),
+            }
+        };
+        [REPLY, result.err().map_or(0, |e| e as u64), 0, 0]
     }
 
     /// STATUS: whether core `core`'s monitor answers, and how fast.

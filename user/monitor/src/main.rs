@@ -331,7 +331,7 @@ impl Monitor {
         m: &Payload,
         text: &[u8],
     ) -> Result<[u64; 3], SysError> {
-        use crate::protocol::{BIND, DELIVER, LOOKUP, REGISTER, SPAWN, UNIMPORT};
+        use crate::protocol::{ATTACH, BIND, DELIVER, DETACH, LOOKUP, REGISTER, SPAWN, UNIMPORT};
         match op {
             REGISTER if self.hub => self.hub_state.register(text, src, m[3]).map(|()| [0; 3]),
             LOOKUP if self.hub => self
@@ -347,6 +347,12 @@ impl Monitor {
                 Ok([0; 3])
             }
             SPAWN => self.spawn_here(text).map(|id| [id, 0, 0]),
+            ATTACH => {
+                sys::invoke(self.kernel, op::KERNEL_KCB_ATTACH, [m[3], m[4], 0, 0]).map(|_| [0; 3])
+            }
+            DETACH => {
+                sys::invoke(self.kernel, op::KERNEL_KCB_DETACH, [m[3], 0, 0, 0]).map(|_| [0; 3])
+            }
             _ => Err(SysError::InvalidOperation),
         }
     }

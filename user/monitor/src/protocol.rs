@@ -15,6 +15,8 @@
 //! | [`DELIVER`] | exporter | handle, type \| rights << 8, base, size | |
 //! | [`UNIMPORT`] | importer | type, base, size | |
 //! | [`SPAWN`] | any | text = `name args` | program id |
+//! | [`ATTACH`] | host | KCB address, OSNode id | |
+//! | [`DETACH`] | host | OSNode id | |
 
 use corefish::channel::Payload;
 
@@ -37,6 +39,10 @@ pub const DELIVER: u64 = 0x6d45;
 pub const UNIMPORT: u64 = 0x6d46;
 /// Start a program.
 pub const SPAWN: u64 = 0x6d47;
+/// Park a stopped OSNode on this monitor's core: KCB address, OSNode id.
+pub const ATTACH: u64 = 0x6d48;
+/// Take a parked OSNode off this monitor's core: OSNode id.
+pub const DETACH: u64 = 0x6d49;
 /// Added to a request's operation in its reply.
 pub const REPLY_BIT: u64 = 1 << 20;
 /// Status of a request whose destination has no channel.

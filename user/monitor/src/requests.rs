@@ -111,7 +111,9 @@ impl Monitor {
             }
             MEM_REQUEST if !self.hub => self.serve_memory(&m),
             EXIT_MESSAGE => self.program_ended(m.badge, m.words[1], m.words[3]),
-            boot::FRAME | boot::ADD | boot::STATUS | boot::MOVED if self.hub => {
+            boot::FRAME | boot::ADD | boot::STATUS | boot::MOVED | boot::PARK | boot::UNPARK
+                if self.hub =>
+            {
                 self.boot_driver_request(m)
             }
             _ => {
