@@ -116,6 +116,11 @@ pub fn bench(options: &BenchOptions) -> Result<(), String> {
         "kernel update downtime (old kernel halted to new one running the KCB)",
         &idle.updates,
     );
+    single(
+        "park (attach a stopped KCB to a running host, through the hub)",
+        &idle.parks,
+    );
+    single("unpark (detach it, boot a core with it)", &idle.unparks);
     let loaded = boot_latency(&images, options, true)?;
     report(
         &format!("core boot, {LOADED} other cores busy"),
@@ -128,6 +133,11 @@ pub fn bench(options: &BenchOptions) -> Result<(), String> {
     single(
         &format!("kernel update downtime, {LOADED} other cores busy"),
         &loaded.updates,
+    );
+    single(&format!("park, {LOADED} other cores busy"), &loaded.parks);
+    single(
+        &format!("unpark, {LOADED} other cores busy"),
+        &loaded.unparks,
     );
     ump_latency(&images, options)?;
     println!(
@@ -189,6 +199,10 @@ struct Measured {
     stops: Vec<f64>,
     /// Update downtimes (ms).
     updates: Vec<f64>,
+    /// Park latencies: attaching a stopped KCB to a running host (ms).
+    parks: Vec<f64>,
+    /// Unpark latencies: detaching it and booting a core with it (ms).
+    unparks: Vec<f64>,
 }
 
 /// Boots BOOTS cores one by one (after loading some, if `loaded`), then
@@ -253,10 +267,33 @@ fn boot_latency(images: &Images, options: &BenchOptions, loaded: bool) -> Result
             .map_err(fail)?;
         updates.push(ms_after(&line, "paused ").ok_or_else(|| format!("cannot read `{line}`"))?);
     }
+    // Park the first core's OSNode on the next core and bring it back.
+    let host = first + 1;
+    m.send(&format!("corectrl boot {host} --kcb {host}\r"))
+        .map_err(fail)?;
+    m.expect(&format!("core {host} booted: "), STEP)
+        .map_err(fail)?;
+    let (mut parks, mut unparks) = (Vec::new(), Vec::new());
+    for _ in 0..BOOTS {
+        m.send(&format!("corectrl park {first} {host}\r"))
+            .map_err(fail)?;
+        let line = m
+            .expect(&format!("core {first} parked on core {host}"), STEP)
+            .map_err(fail)?;
+        parks.push(ms_after(&line, "attach ").ok_or_else(|| format!("cannot read `{line}`"))?);
+        m.send(&format!("corectrl unpark {first} {first}\r"))
+            .map_err(fail)?;
+        let line = m
+            .expect(&format!("KCB {first} unparked to core {first}"), STEP)
+            .map_err(fail)?;
+        unparks.push(ms_after(&line, "booted in ").ok_or_else(|| format!("cannot read `{line}`"))?);
+    }
     Ok(Measured {
         boots: times,
         stops,
         updates,
+        parks,
+        unparks,
     })
 }
 
