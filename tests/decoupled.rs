@@ -286,8 +286,10 @@ fn a_parked_osnode_runs_on_its_host_and_comes_back() -> Result<(), HarnessError>
 #[test]
 fn a_sleeper_wakes_on_time_across_park_and_unpark() -> Result<(), HarnessError> {
     let mut m = four_cores("decoupled_nap")?;
-    type_line(&mut m, "run --core 2 nap 600")?;
-    m.expect("started nap on core 2 as 1", BOOT_TIMEOUT)?;
+    // Long enough to stay asleep across both operations on a slow host;
+    // parked only once it is really asleep.
+    type_line(&mut m, "run --core 2 nap 3000")?;
+    m.expect("nap: sleeping 3000 ms on core 2", BOOT_TIMEOUT)?;
     type_line(&mut m, "corectrl park 2 1")?;
     m.expect("core 2 parked on core 1", BOOT_TIMEOUT)?;
     type_line(&mut m, "corectrl unpark 2 2")?;

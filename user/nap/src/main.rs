@@ -16,6 +16,7 @@ fn main() -> i32 {
     };
     let start_core = corefish::core_id();
     let deadline = sys::time_ns() + ms * 1_000_000;
+    println!("nap: sleeping {ms} ms on core {start_core}");
     sys::sleep_until(deadline);
     let late_us = (sys::time_ns() - deadline) / 1000;
     println!(
