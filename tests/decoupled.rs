@@ -224,6 +224,73 @@ fn an_osnode_moves_to_another_core_and_its_programs_follow() -> Result<(), Harne
     Ok(())
 }
 
+/// The first core is not special: OSNode 0 (init, the shell, the serial
+/// driver, the boot driver itself and the hub monitor) moves to another core
+/// and back while the console keeps answering.
+#[test]
+fn the_first_osnode_moves_off_the_first_core_and_back() -> Result<(), HarnessError> {
+    let mut m = four_cores("decoupled_move0")?;
+    type_line(&mut m, "corectrl stop 3")?;
+    m.expect("core 3 stopped: KCB 3 kept", BOOT_TIMEOUT)?;
+    // Refused, changing nothing.
+    for (command, answer) in [
+        (
+            "corectrl move 0 1",
+            "move 0: core 1 is running already (KCB 1)",
+        ),
+        (
+            "corectrl move 0 7",
+            "move 0: there is no core 7: this machine has cores 0 to 3",
+        ),
+        ("corectrl stop 0", "stop 0: core 0 runs the boot driver"),
+    ] {
+        type_line(&mut m, command)?;
+        m.expect(answer, BOOT_TIMEOUT)?;
+    }
+    type_line(&mut m, "corectrl move 0 3")?;
+    m.expect(
+        "OSNode 0 moved from core 0 to core 3 under cpudriver 0.1.0",
+        BOOT_TIMEOUT,
+    )?;
+    // Typing still reaches the shell: the serial line follows its OSNode.
+    type_line(&mut m, "run hello moved")?;
+    let hello = m.expect("hello: dispatcher", BOOT_TIMEOUT)?;
+    assert!(hello.contains(" on core 3, args `moved`"), "{hello}");
+    let line = core_line(&mut m, 0)?;
+    assert!(line.contains(" off "), "{line}");
+    let line = core_line(&mut m, 3)?;
+    assert!(line.contains(" running    0 "), "{line}");
+    // The hub, now on core 3, still reaches the other OSNodes.
+    type_line(&mut m, "run --core 1 hello remote")?;
+    let hello = m.expect("hello: dispatcher", BOOT_TIMEOUT)?;
+    assert!(hello.contains(" on core 1, args `remote`"), "{hello}");
+    // Core 0 is now an ordinary core: it boots a new OSNode, which stops
+    // like any other; the boot driver, on core 3, cannot stop its own core.
+    type_line(&mut m, "corectrl stop 3")?;
+    m.expect("stop 3: core 3 runs the boot driver", BOOT_TIMEOUT)?;
+    type_line(&mut m, "corectrl boot 0")?;
+    m.expect("core 0 booted: cpudriver 0.1.0, KCB 4 (new)", BOOT_TIMEOUT)?;
+    type_line(&mut m, "run --core 0 hello zero")?;
+    let hello = m.expect("hello: dispatcher", BOOT_TIMEOUT)?;
+    assert!(hello.contains(" on core 0, args `zero`"), "{hello}");
+    type_line(&mut m, "corectrl stop 0")?;
+    m.expect("core 0 stopped: KCB 4 kept", BOOT_TIMEOUT)?;
+    type_line(&mut m, "corectrl move 3 0")?;
+    m.expect(
+        "OSNode 0 moved from core 3 to core 0 under cpudriver 0.1.0",
+        BOOT_TIMEOUT,
+    )?;
+    type_line(&mut m, "corectrl give 3 3")?;
+    m.expect("KCB 3 now runs on core 3", BOOT_TIMEOUT)?;
+    type_line(&mut m, "run hello back")?;
+    let hello = m.expect("hello: dispatcher", BOOT_TIMEOUT)?;
+    assert!(hello.contains(" on core 0, args `back`"), "{hello}");
+    type_line(&mut m, "run --core 3 hello three")?;
+    let hello = m.expect("hello: dispatcher", BOOT_TIMEOUT)?;
+    assert!(hello.contains(" on core 3, args `three`"), "{hello}");
+    Ok(())
+}
+
 #[test]
 fn a_parked_osnode_runs_on_its_host_and_comes_back() -> Result<(), HarnessError> {
     let mut m = four_cores("decoupled_park")?;

@@ -240,6 +240,34 @@ pub fn stop_core(current: Option<Current>) -> ! {
     cpu::instr::halt_forever()
 }
 
+/// IPI_HANDOVER: the caller's invocation succeeds and it is queued to
+/// continue after it; this core's OSNodes stop as for a stop request; then
+/// INIT and STARTUP (twice, 200 µs apart, as the MP protocol has it) start
+/// `target` at the trampoline, whose kernel resumes the OSNode (the boot
+/// driver prepared all of it), and this core halts.
+pub fn handover(current: Current, target: u32, vector: u8) -> ! {
+    let mut mem = KernelMemory::new();
+    set_results(&mut mem, current.dcb, current.area, Ok([0; 6]));
+    mem.dcb(current.dcb).resume = resume_for(current.area) as u32;
+    requeue(&mut mem, current.dcb);
+    timer::arm_at(None);
+    for kcb in node::ring(&mut mem) {
+        let k = mem.kcb(kcb);
+        k.current = 0;
+        k.flags |= osnode::kcb::KCB_STOPPED;
+    }
+    vspace::activate_kernel();
+    crate::arch::entry::ack_stopped();
+    crate::arch::apic::send_init(target);
+    crate::arch::apic::send_startup(target, vector);
+    let until = time::now_ns() + 200_000;
+    while time::now_ns() < until {
+        core::hint::spin_loop();
+    }
+    crate::arch::apic::send_startup(target, vector);
+    cpu::instr::halt_forever()
+}
+
 /// The running dispatcher gives up the core (time slice over, or an
 /// interrupt made someone else runnable): it goes to the back of the run
 /// queue and resumes through its `run` upcall if it was enabled.

@@ -136,6 +136,9 @@ pub extern "C" fn kernel_main(params_ptr: *const BootParams) -> ! {
         arch::objects::KernelMemory::new().zero(system_phys, 4096);
     }
     system::set(system_phys);
+    if arch::apic::is_bootstrap() {
+        system::set_bootstrap_apic(arch::apic::id());
+    }
     info!(
         "kernel `{}` {VERSION} at {:#x}, direct map up to {direct_top:#x}",
         params.kernel_name().unwrap_or("?"),

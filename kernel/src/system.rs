@@ -1,11 +1,11 @@
-//! The system page (layout: `bootproto::system`): the console lock and the
-//! OSNode table shared by every kernel of the machine. The first core's
+//! The system page (layout: `bootproto::system`): the console lock, the
+//! OSNode table and the bootstrap core's APIC id, shared by every kernel of the machine. The first core's
 //! kernel allocates it; the others get its address in their boot
 //! parameters.
 
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
-use bootproto::system::{CONSOLE_LOCK, OSNODE_TABLE, OSNODES};
+use bootproto::system::{BOOTSTRAP_APIC, CONSOLE_LOCK, OSNODE_TABLE, OSNODES};
 
 static PAGE: AtomicU64 = AtomicU64::new(0);
 
@@ -70,4 +70,17 @@ pub fn core_of(kcb_id: u64) -> Option<u32> {
     word(OSNODE_TABLE + index * 4)?
         .load(Ordering::Acquire)
         .checked_sub(1)
+}
+
+/// Records that the core with `apic_id` is the bootstrap processor (its
+/// kernel does, at boot).
+pub fn set_bootstrap_apic(apic_id: u32) {
+    if let Some(w) = word(BOOTSTRAP_APIC) {
+        w.store(apic_id + 1, Ordering::Release);
+    }
+}
+
+/// The bootstrap processor's APIC id, once its kernel has recorded it.
+pub fn bootstrap_apic() -> Option<u32> {
+    word(BOOTSTRAP_APIC)?.load(Ordering::Acquire).checked_sub(1)
 }

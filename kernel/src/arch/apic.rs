@@ -26,6 +26,7 @@ const LVT_MASKED: u32 = 1 << 16;
 const LVT_NMI: u32 = 0b100 << 8;
 const DIVIDE_BY_16: u32 = 0b0011;
 const APIC_BASE_ENABLE: u64 = 1 << 11;
+const APIC_BASE_BSP: u64 = 1 << 8;
 
 static LAPIC: Once<Registers> = Once::new();
 
@@ -55,6 +56,14 @@ pub fn init() {
     r.write(LVT_ERROR, LVT_MASKED);
     r.write(TASK_PRIORITY, 0);
     stop_timer();
+}
+
+/// Whether this core is the bootstrap processor (the one the firmware
+/// started; IA32_APIC_BASE bit 8).
+pub fn is_bootstrap() -> bool {
+    // SAFETY: IA32_APIC_BASE exists on every x86_64 CPU; reading it has no
+    // side effects.
+    unsafe { cpu::msr::rdmsr(cpu::msr::IA32_APIC_BASE) & APIC_BASE_BSP != 0 }
 }
 
 /// This core's APIC id as the APIC reports it.

@@ -1,6 +1,7 @@
 //! Everything x86_64-specific in the CPU driver, and (with `lib/cpu`) the
 //! only place `unsafe` code lives: entry, descriptor tables, trap entry,
-//! local APIC, IOAPIC, legacy PIC, PIT, page tables, ACPI access.
+//! local APIC, IOAPIC, legacy PIC, PIT, page tables, ACPI access, the
+//! warm-reset vector.
 
 pub mod acpi;
 pub mod apic;
@@ -23,6 +24,7 @@ pub mod syscall;
 pub mod trap;
 pub mod user;
 pub mod vectors;
+pub mod warm_reset;
 
 /// The physical address space as the direct map shows it, as bytes: used
 /// to hand the boot archive to the kernel (and later, modules to user space).

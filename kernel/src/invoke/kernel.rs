@@ -89,7 +89,7 @@ pub fn osnode(inv: &mut Invocation) -> Result<Results, SysError> {
         id,
         u64::from(core.core_id),
         u64::from(core.apic_id),
-        0,
+        inv.kcb,
         0,
         0,
     ])
@@ -207,6 +207,27 @@ pub fn ipi_stop(inv: &mut Invocation) -> Result<Results, SysError> {
     Ok([0; 6])
 }
 
+/// IPI_HANDOVER(a0 = APIC id, a1 = STARTUP vector): does not return to the
+/// caller on this core.
+pub fn ipi_handover(
+    inv: &mut Invocation,
+    current: crate::dispatch::Current,
+) -> Result<Results, SysError> {
+    let target = other_core(inv.args[0])?;
+    let vector = startup_vector(inv.args[1])?;
+    prepare_init(target, u64::from(vector) << 12)?;
+    crate::dispatch::handover(current, target, vector)
+}
+
+/// A STARTUP vector: page 0 holds the real-mode interrupt table; 0xa0 and
+/// up is not RAM.
+fn startup_vector(arg: u64) -> Result<u8, SysError> {
+    u8::try_from(arg)
+        .ok()
+        .filter(|v| (1..0xa0).contains(v))
+        .ok_or(SysError::BadArgument)
+}
+
 /// IPI_NOTIFY(a0 = OSNode id): through the OSNode table in the system page.
 pub fn ipi_notify(inv: &mut Invocation) -> Result<Results, SysError> {
     let target = system::core_of(inv.args[0]).ok_or(SysError::DispatcherNotReady)?;
@@ -228,20 +249,38 @@ fn other_core(apic_id: u64) -> Result<u32, SysError> {
     Ok(apic_id)
 }
 
-/// IPI_INIT(a0 = APIC id).
+/// IPI_INIT(a0 = APIC id, a1 = real-mode entry for the bootstrap core, 0
+/// for none).
 pub fn ipi_init(inv: &mut Invocation) -> Result<Results, SysError> {
-    apic::send_init(other_core(inv.args[0])?);
+    let target = other_core(inv.args[0])?;
+    prepare_init(target, inv.args[1])?;
+    apic::send_init(target);
     Ok([0; 6])
+}
+
+/// Before INIT to `target`: if it is the bootstrap core, which INIT sends
+/// through the firmware instead of to wait-for-STARTUP, points the
+/// firmware's warm-reset vector at the physical real-mode address `entry`
+/// (see `arch::warm_reset`). `BadArgument`, changing nothing, if `entry`
+/// is neither 0 nor a usable address, or is 0 for the bootstrap core (INIT
+/// would reboot the machine).
+fn prepare_init(target: u32, entry: u64) -> Result<(), SysError> {
+    use crate::arch::warm_reset::{END, LOWEST, point_at};
+    if entry != 0 && !(LOWEST..END).contains(&entry) {
+        return Err(SysError::BadArgument);
+    }
+    if system::bootstrap_apic() == Some(target) {
+        if entry == 0 {
+            return Err(SysError::BadArgument);
+        }
+        point_at(entry);
+    }
+    Ok(())
 }
 
 /// IPI_STARTUP(a0 = APIC id, a1 = vector: the start page below 1 MiB).
 pub fn ipi_startup(inv: &mut Invocation) -> Result<Results, SysError> {
     let target = other_core(inv.args[0])?;
-    // Page 0 holds the real-mode interrupt table; 0xa0 and up is not RAM.
-    let vector = u8::try_from(inv.args[1])
-        .ok()
-        .filter(|v| (1..0xa0).contains(v))
-        .ok_or(SysError::BadArgument)?;
-    apic::send_startup(target, vector);
+    apic::send_startup(target, startup_vector(inv.args[1])?);
     Ok([0; 6])
 }

@@ -125,6 +125,7 @@ fn run(current: Current, regs: &Registers) -> Result<Results, SysError> {
         op::IPI_STARTUP if ty == ObjType::Ipi => kernel::ipi_startup(&mut inv),
         op::IPI_NOTIFY if ty == ObjType::Ipi => kernel::ipi_notify(&mut inv),
         op::IPI_STOP if ty == ObjType::Ipi => kernel::ipi_stop(&mut inv),
+        op::IPI_HANDOVER if ty == ObjType::Ipi => kernel::ipi_handover(&mut inv, current),
         _ => Err(SysError::InvalidOperation),
     }
 }

@@ -39,10 +39,11 @@
 //! | [`KERNEL_CAP_EXPORT`] | Kernel | a0 = capability address, a1 = 1 (mark) or 0 (clear) | |
 //! | [`KERNEL_KCB_ATTACH`] | Kernel | a0 = KCB physical address, a1 = OSNode id | |
 //! | [`KERNEL_KCB_DETACH`] | Kernel | a0 = OSNode id | |
-//! | [`IPI_INIT`] | IPI | a0 = APIC id | |
+//! | [`IPI_INIT`] | IPI | a0 = APIC id, a1 = real-mode entry (bootstrap core) | |
 //! | [`IPI_STARTUP`] | IPI | a0 = APIC id, a1 = vector | |
 //! | [`IPI_NOTIFY`] | IPI | a0 = OSNode id | |
 //! | [`IPI_STOP`] | IPI | a0 = APIC id | |
+//! | [`IPI_HANDOVER`] | IPI | a0 = APIC id, a1 = STARTUP vector | (after the move) |
 
 /// Describe a capability.
 pub const IDENTIFY: u64 = 1;
@@ -114,7 +115,8 @@ pub const KERNEL_MEMORY_REGION: u64 = 114;
 /// it gives the caller's OSNode's dispatchers.
 pub const KERNEL_VERSION: u64 = 115;
 /// Who the caller is (Kernel capability): results `rdi` = OSNode id, `rsi`
-/// = core id, `rdx` = APIC id of the core running it.
+/// = core id, `rdx` = APIC id of the core running it, `r10` = the physical
+/// address of its KCB.
 pub const KERNEL_OSNODE: u64 = 116;
 /// A monitor makes this OSNode's copy of another OSNode's capability
 /// (Kernel capability): a foreign RAM, Frame or DevFrame capability of type
@@ -135,7 +137,10 @@ pub const KERNEL_KCB_ATTACH: u64 = 119;
 /// Take OSNode `a0` (parked here, not the caller's) off this core's ring
 /// (Kernel capability); its KCB stays intact, stopped.
 pub const KERNEL_KCB_DETACH: u64 = 124;
-/// Send INIT to the core with APIC id `a0` (IPI capability).
+/// Send INIT to the core with APIC id `a0` (IPI capability). Any core but
+/// the bootstrap core then waits for STARTUP; the bootstrap core goes
+/// through the firmware's warm-reset path to the real-mode physical address
+/// `a1` (required for it, in `0x1000..0xa0000`; 0 = none for the others).
 pub const IPI_INIT: u64 = 120;
 /// Send STARTUP with vector `a1` (the trampoline's page number below 1 MiB)
 /// to the core with APIC id `a0` (IPI capability).
@@ -148,6 +153,12 @@ pub const IPI_NOTIFY: u64 = 122;
 /// capability): its kernel saves its OSNode's running dispatcher, marks the
 /// KCB stopped, reports `ACK_STOPPED` in its boot-parameter page and halts.
 pub const IPI_STOP: u64 = 123;
+/// Hand this core's OSNode(s) over to the core with APIC id `a0` (IPI
+/// capability), for a boot driver that moves its own OSNode: the caller's
+/// invocation completes (it continues wherever its OSNode runs next), the
+/// KCBs are stopped as by IPI_STOP, then this kernel sends INIT and STARTUP
+/// with vector `a1` (the prepared trampoline) to that core and halts.
+pub const IPI_HANDOVER: u64 = 125;
 
 /// Operation-word flag: a capability travels with the message.
 pub const SEND_WITH_CAP: u64 = 1 << 16;

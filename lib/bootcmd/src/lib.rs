@@ -7,6 +7,7 @@
 //! stop <core>
 //! update <core> <image>
 //! give <kcb-id> <core>
+//! move <core> <to-core>
 //! park <core> <host-core>
 //! unpark <kcb-id> <core>
 //! list
@@ -83,6 +84,8 @@ pub enum Command<'a> {
     Update(u32, &'a str),
     /// Boot a core with a stopped KCB (KCB id, core).
     Give(u64, u32),
+    /// Move the OSNode of a core to another core that is off (core, to).
+    Move(u32, u32),
     /// Stop a core and park its KCB on a host core (core, host).
     Park(u32, u32),
     /// Take a parked KCB off its host and boot a core with it (KCB id, core).
@@ -151,6 +154,8 @@ corectrl update <core> <image>
                   stop a core and boot it with another kernel image and the same KCB
 corectrl give <kcb-id> <core>
                   move a stopped KCB to a core that is off: boot it there
+corectrl move <core> <to-core>
+                  move a core's OSNode to a core that is off (the boot driver's own too)
 corectrl park <core> <host-core>
                   stop a core; the host core runs its KCB too (multiplexing)
 corectrl unpark <kcb-id> <core>
@@ -176,6 +181,10 @@ pub fn parse(line: &str) -> Result<Command<'_>, ParseError<'_>> {
         "give" => {
             let kcb = number(words.next().ok_or(ParseError::MissingKcb)?)?;
             Command::Give(kcb, core_number(words.next())?)
+        }
+        "move" => {
+            let core = core_number(words.next())?;
+            Command::Move(core, core_number(words.next())?)
         }
         "park" => {
             let core = core_number(words.next())?;
@@ -280,6 +289,7 @@ mod tests {
         assert_eq!(parse("stop 2"), Ok(Command::Stop(2)));
         assert_eq!(parse("give 2 3"), Ok(Command::Give(2, 3)));
         assert_eq!(parse("park 2 1"), Ok(Command::Park(2, 1)));
+        assert_eq!(parse("move 0 3"), Ok(Command::Move(0, 3)));
         assert_eq!(parse("unpark 2 3"), Ok(Command::Unpark(2, 3)));
         assert_eq!(parse("park 2"), Err(ParseError::MissingCore));
         assert_eq!(parse("unpark x 2"), Err(ParseError::BadNumber("x")));

@@ -1,15 +1,18 @@
 //! The system page: the one page every kernel of the machine can reach,
 //! allocated by the first core's kernel and named in every core's boot
 //! parameters. It holds exactly two things (DESIGN.md allows no other
-//! shared kernel state):
+//! shared kernel state) besides one platform fact:
 //!
 //! * the console lock, so that lines from different cores' kernels do not
 //!   interleave on the one serial port (device arbitration, not OS state);
 //! * the OSNode table: for each OSNode (KCB id) the APIC id of the core that
 //!   runs it (plus one; 0 = not running), written by the boot driver and
-//!   read by kernels to address notifications to OSNodes (issue 5).
+//!   read by kernels to address notifications to OSNodes (issue 5);
+//! * the bootstrap core's APIC id (plus one), written by the kernel running
+//!   on it: INIT sends that core through the firmware, not to
+//!   wait-for-STARTUP, so the kernel sending it must know.
 //!
-//! Both are words accessed atomically; their offsets are fixed here.
+//! All are words accessed atomically; their offsets are fixed here.
 
 /// Offset of the console lock (a 32-bit word, 0 = free, else holder's APIC
 /// id plus one), alone in its cache line.
@@ -18,7 +21,9 @@ pub const CONSOLE_LOCK: usize = 0;
 pub const OSNODE_TABLE: usize = 64;
 /// Entries in the OSNode table.
 pub const OSNODES: usize = 256;
+/// Offset of the bootstrap core's APIC id plus one (32 bits; 0 = unknown).
+pub const BOOTSTRAP_APIC: usize = OSNODE_TABLE + OSNODES * 4;
 /// Bytes used (the page is 4 KiB).
-pub const USED: usize = OSNODE_TABLE + OSNODES * 4;
+pub const USED: usize = BOOTSTRAP_APIC + 4;
 
 const _: () = assert!(USED <= 4096);

@@ -42,7 +42,7 @@ use corefish::{CPtr, ObjType, lmp, memserv, ram, slots};
 use crate::error::BootError;
 use crate::image::{self, Loaded};
 use crate::machine::Machine;
-use crate::trampoline::Trampoline;
+use crate::trampoline::{self, Trampoline};
 
 /// RAM each new kernel gets for itself and its OSNode (its page tables,
 /// the monitor, and what the monitor hands out).
@@ -190,6 +190,7 @@ pub struct Resources {
 impl Driver {
     /// The driver of `machine`: the core it runs on runs OSNode 0.
     pub fn new(machine: Machine, r: Resources) -> Self {
+        let first_kcb = machine.first_kcb;
         let cores: Vec<Core> = machine
             .cores
             .iter()
@@ -222,7 +223,7 @@ impl Driver {
             kcbs: alloc::vec![Kcb {
                 id: 0,
                 cap: None,
-                phys: 0,
+                phys: first_kcb,
                 core: Some(first),
                 image: String::from(bootcmd::DEFAULT_KERNEL),
                 host: None,
@@ -486,11 +487,12 @@ impl Driver {
         self.trampoline
             .prepare(loaded.entry, phys_to_virt(loaded.phys));
         let apic_word = u64::from(apic);
-        let ipi = |operation, vector| {
-            invoke(self.ipi, operation, [apic_word, vector, 0, 0])
+        let ipi = |operation, arg| {
+            invoke(self.ipi, operation, [apic_word, arg, 0, 0])
                 .map_err(|e| BootError::Sys("IPI", e))
         };
-        ipi(op::IPI_INIT, 0)?;
+        // The bootstrap core goes to the trampoline straight from INIT.
+        ipi(op::IPI_INIT, trampoline::PAGE)?;
         ipi(op::IPI_STARTUP, u64::from(self.vector))?;
         let sent = sys::time_ns();
         let mut second = false;
@@ -559,12 +561,7 @@ impl Driver {
         if c.state != CoreState::Running {
             return Err(BootError::NotRunning(core));
         }
-        if self
-            .machine
-            .cores
-            .get(core as usize)
-            .is_some_and(|m| m.is_mine)
-        {
+        if core == self.my_core() {
             return Err(BootError::StopSelf(core));
         }
         let (apic, kcb) = (c.apic, c.kcb.unwrap_or(0));
@@ -590,19 +587,7 @@ impl Driver {
         if let Some(k) = self.kcbs.iter_mut().find(|k| k.id == kcb) {
             k.core = None;
         }
-        // OSNodes parked on the core stopped with it.
-        let parked: Vec<u64> = self
-            .kcbs
-            .iter()
-            .filter(|k| k.host == Some(core))
-            .map(|k| k.id)
-            .collect();
-        for id in parked {
-            self.set_table(id, None);
-            if let Some(k) = self.kcbs.iter_mut().find(|k| k.id == id) {
-                k.host = None;
-            }
-        }
+        self.forget_parked_on(core);
         Ok(Stopped {
             kcb,
             halted_ns: self.ns(stopped_at.saturating_sub(requested)),
@@ -728,6 +713,120 @@ impl Driver {
         self.give(kcb, core)
     }
 
+    /// OSNodes parked on `core` stopped with it: they run nowhere now.
+    fn forget_parked_on(&mut self, core: u32) {
+        let parked: Vec<u64> = self
+            .kcbs
+            .iter()
+            .filter(|k| k.host == Some(core))
+            .map(|k| k.id)
+            .collect();
+        for id in parked {
+            self.set_table(id, None);
+            if let Some(k) = self.kcbs.iter_mut().find(|k| k.id == id) {
+                k.host = None;
+            }
+        }
+    }
+
+    /// The core running the boot driver's own OSNode (OSNode 0).
+    pub fn my_core(&self) -> u32 {
+        self.cores
+            .iter()
+            .position(|c| c.kcb == Some(0))
+            .unwrap_or(0) as u32
+    }
+
+    /// Moves the OSNode running on core `from` to core `to` (which must be
+    /// off): stop and give, or, for the boot driver's own OSNode, a
+    /// handover: everything is prepared here, then this core's kernel stops
+    /// the OSNode and starts `to` itself (IPI_HANDOVER), and the boot driver
+    /// carries on there.
+    pub fn move_osnode(&mut self, from: u32, to: u32) -> Result<Booted, BootError> {
+        let cores = self.cores.len();
+        if from as usize >= cores {
+            return Err(BootError::NoSuchCore { core: from, cores });
+        }
+        let t = self
+            .cores
+            .get(to as usize)
+            .ok_or(BootError::NoSuchCore { core: to, cores })?;
+        if t.state == CoreState::Running {
+            return Err(BootError::CoreRunning {
+                core: to,
+                kcb: t.kcb.unwrap_or(0),
+            });
+        }
+        if from != self.my_core() {
+            let stopped = self.stop(from)?;
+            return self.give(stopped.kcb, to);
+        }
+        let t0 = sys::tsc();
+        let image = self
+            .kcbs
+            .iter()
+            .find(|k| k.id == 0)
+            .map_or(String::from(bootcmd::DEFAULT_KERNEL), |k| k.image.clone());
+        let file =
+            corefish::modules::get(&image).ok_or_else(|| BootError::NoImage(image.clone()))?;
+        let mut loaded = image::load(&image, file)?;
+        let mut plan = match self.plan(to, &image, &mut loaded, Some((0, self.machine.first_kcb))) {
+            Ok(plan) => plan,
+            Err(e) => {
+                loaded.free();
+                return Err(e);
+            }
+        };
+        let (to_apic, from_apic) = (self.cores[to as usize].apic, self.cores[from as usize].apic);
+        self.set_table(0, Some(to_apic));
+        self.trampoline
+            .prepare(loaded.entry, phys_to_virt(loaded.phys));
+        let t_loaded = sys::tsc();
+        // This returns on core `to`, under its new kernel.
+        if let Err(e) = invoke(
+            self.ipi,
+            op::IPI_HANDOVER,
+            [u64::from(to_apic), u64::from(self.vector), 0, 0],
+        ) {
+            self.set_table(0, Some(from_apic));
+            loaded.free();
+            plan.discard();
+            return Err(BootError::Sys("handover", e));
+        }
+        let ack = self.wait_ack(to, &loaded)?;
+        let arrived = self.trampoline.arrived().unwrap_or(t_loaded);
+        self.forget_parked_on(from);
+        let old = &mut self.cores[from as usize];
+        old.state = CoreState::Off;
+        old.kernel.clear();
+        old.kcb = None;
+        let c = &mut self.cores[to as usize];
+        c.state = CoreState::Running;
+        c.kernel = ack.version_text().into();
+        c.kcb = Some(0);
+        if let Some(old) = c.block.replace(loaded) {
+            old.free();
+        }
+        c.scratch.extend(plan.own_ram.take());
+        if let Some(k) = self.kcbs.iter_mut().find(|k| k.id == 0) {
+            k.core = Some(to);
+        }
+        let phases = Phases {
+            load_ns: self.ns(t_loaded - t0),
+            start_ns: self.ns(arrived.saturating_sub(t_loaded)),
+            kernel_ns: self.ns(ack.tsc_running.saturating_sub(arrived)),
+            monitor_ns: 0,
+            total_ns: self.ns(sys::tsc() - t0),
+        };
+        Ok(Booted {
+            core: to,
+            kernel: self.cores[to as usize].kernel.clone(),
+            kcb: 0,
+            fresh: false,
+            phases,
+        })
+    }
+
     /// Tells the hub where OSNode `kcb` runs now (it routes by core).
     fn tell_hub(&self, kcb: u64, core: Option<u32>) {
         let core = core.map_or(u64::MAX, u64::from);
@@ -738,9 +837,14 @@ impl Driver {
 
     /// Stops a core whose boot failed and gives everything back.
     fn undo(&mut self, apic: u32, loaded: Loaded, plan: Plan) {
-        // INIT stops the core wherever it is (it then waits for STARTUP), so
-        // its kernel's memory can be reused.
-        let _ = invoke(self.ipi, op::IPI_INIT, [u64::from(apic), 0, 0, 0]);
+        // INIT stops the core wherever it is (it then waits for STARTUP, or
+        // for the bootstrap core, halts in the trampoline page), so its
+        // kernel's memory can be reused.
+        let _ = invoke(
+            self.ipi,
+            op::IPI_INIT,
+            [u64::from(apic), trampoline::HALT, 0, 0],
+        );
         if plan.kcb_cap.is_some()
             || !self
                 .kcbs

@@ -39,6 +39,8 @@ pub struct Machine {
     pub boot_map: MemoryMap<MEMORY_MAP_CAPACITY>,
     /// The running kernel's name and version.
     pub version: String,
+    /// The physical address of the first OSNode's KCB (the boot driver's).
+    pub first_kcb: u64,
 }
 
 /// Asks the kernel behind the Kernel capability `kernel`.
@@ -74,6 +76,7 @@ pub fn query(kernel: CPtr) -> Result<Machine, SysError> {
         cores,
         boot_map,
         version: version(kernel)?,
+        first_kcb: invoke(kernel, op::KERNEL_OSNODE, [0; 4])?[3],
     })
 }
 

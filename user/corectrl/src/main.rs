@@ -259,6 +259,18 @@ fn answer(driver: &mut Driver, page: &mut Option<Mapping>, request: &Message) {
             ),
             Err(e) => (1, format!("unpark {kcb}: {e}\n")),
         },
+        Ok(Command::Move(core, to)) => match driver.move_osnode(core, to) {
+            Ok(b) => (
+                0,
+                format!(
+                    "OSNode {} moved from core {core} to core {to} under {}, in {} ms\n",
+                    b.kcb,
+                    b.kernel,
+                    ms(b.phases.total_ns)
+                ),
+            ),
+            Err(e) => (1, format!("move {core}: {e}\n")),
+        },
         Ok(Command::List) => (0, list::list(driver)),
         Ok(Command::Help) => (0, String::from(bootcmd::HELP)),
         Err(e) => (1, format!("corectrl: {e}\n")),

@@ -8,6 +8,11 @@
 //! the CPU driver's entry with the boot parameters' direct-map address in
 //! `rdi` (the entry contract of `bootproto::params`).
 //!
+//! The bootstrap core does not wait for STARTUP after INIT: the firmware
+//! sends it to the real-mode address given with IPI_INIT (the start of the
+//! page to boot it, [`HALT`] to keep it off), so the trampoline's first
+//! instructions work from either `cs:ip` (they use absolute addresses).
+//!
 //! The code is assembled into this program's read-only data and copied to
 //! the trampoline page before each boot, with three words patched in (the
 //! page tables, the boot parameters, the entry point) and the arrival flag
@@ -25,6 +30,11 @@ use corefish::{CPtr, ObjType, SlotRef, slots, vspace};
 
 /// Physical address of the trampoline page.
 pub const PAGE: u64 = 0x8000;
+/// Physical address of the trampoline's halt loop: where the bootstrap
+/// core, which an INIT sends through the firmware's warm-reset path rather
+/// than to wait-for-STARTUP, is sent to stay off (the kernel's IPI_INIT
+/// takes this real-mode entry for it).
+pub const HALT: u64 = PAGE + 88;
 
 core::arch::global_asm!(
     r#"
@@ -49,6 +59,12 @@ corectrl_trampoline_start:
     /* 80: GDT pointer */
     .word 31
     .long {page} + 48
+    /* 88: halt loop, where an INIT sends the bootstrap core to stay off */
+    .org 88
+    cli
+4:
+    hlt
+    jmp 4b
     .org 96
 1:
     cli
