@@ -283,12 +283,18 @@ pub fn preempt(current: Current) -> ! {
     schedule()
 }
 
-/// The caller of YIELD: back of the queue, continuing where it called.
+/// The caller of YIELD: back of the queue, continuing where it called. A
+/// yield gives the core to anyone else who can run: another dispatcher of
+/// its OSNode, or, if it has none, the next OSNode of this core's ring.
 pub fn yield_current(current: Current) -> ! {
     let mut mem = KernelMemory::new();
     set_results(&mut mem, current.dcb, current.area, Ok([0; 6]));
     mem.dcb(current.dcb).resume = resume_for(current.area) as u32;
+    let alone = node::current().is_some_and(|kcb| mem.kcb(kcb).run_queue.len == 0);
     requeue(&mut mem, current.dcb);
+    if alone {
+        node::rotate(&mut mem);
+    }
     schedule()
 }
 

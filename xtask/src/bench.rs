@@ -6,8 +6,14 @@
 //!   to the core's first instruction, kernel initialisation, monitor
 //!   start), over 20 boots of 20 different cores: once with the other
 //!   cores idle, once with five cores running a busy loop;
+//! * stop latency, update downtime, park and unpark latency;
 //! * UMP latency between programs on cores 1 and 2 (one-way and round
-//!   trip, both ends spinning).
+//!   trip, both ends spinning);
+//! * the KCB switch on a multiplexing core: UMP one-way latency between
+//!   two programs on core 1 that yield while they wait, once both in one
+//!   OSNode (a dispatcher switch) and once in two (the server's OSNode
+//!   parked on core 1: a KCB switch); the difference of the medians is
+//!   the cost the second OSNode adds. Other cores idle, then two busy.
 //!
 //! The boot driver reports each boot's phases itself (TSC stamps from the
 //! trampoline and the kernel); this module boots the machines, types the
@@ -25,6 +31,8 @@ const LOADED: u32 = 5;
 const STEP: Duration = Duration::from_secs(120);
 /// Messages of the UMP benchmark.
 const UMP_MESSAGES: u32 = 10_000;
+/// Messages of the KCB switch benchmark (each is one switch each way).
+const SWITCH_MESSAGES: u32 = 2_000;
 
 /// One boot's report: total, load, start, kernel, monitor (ms).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -70,17 +78,41 @@ pub fn spread(samples: &mut [f64]) -> (f64, f64, f64) {
 /// Options of `cargo xtask bench`.
 pub struct BenchOptions {
     pub accel: Accel,
+    /// Only this group (`--only boot|ump|switch`), or all.
+    pub only: Option<String>,
+}
+
+/// The groups `--only` can name.
+const GROUPS: &[&str] = &["boot", "ump", "switch"];
+
+impl BenchOptions {
+    fn runs(&self, group: &str) -> bool {
+        self.only.as_deref().is_none_or(|g| g == group)
+    }
 }
 
 impl BenchOptions {
     /// Parses `bench`'s arguments.
     pub fn parse(args: &[String]) -> Result<Self, String> {
-        let mut o = Self { accel: Accel::Tcg };
+        let mut o = Self {
+            accel: Accel::Tcg,
+            only: None,
+        };
         let mut it = args.iter();
         while let Some(arg) = it.next() {
             match arg.as_str() {
                 "--accel" => {
                     o.accel = it.next().ok_or("--accel needs a value")?.parse()?;
+                }
+                "--only" => {
+                    let group = it.next().ok_or("--only needs a value")?;
+                    if !GROUPS.contains(&group.as_str()) {
+                        return Err(format!(
+                            "unknown benchmark group `{group}` (known: {})",
+                            GROUPS.join(", ")
+                        ));
+                    }
+                    o.only = Some(group.clone());
                 }
                 other => return Err(format!("unknown option `{other}`\n\n{}", crate::cli::USAGE)),
             }
@@ -106,40 +138,48 @@ pub fn bench(options: &BenchOptions) -> Result<(), String> {
         options.accel.name()
     );
 
-    let idle = boot_latency(&images, options, false)?;
-    report("core boot, other cores idle", &idle.boots);
-    single(
-        "core stop (request to the kernel's halt), other cores idle",
-        &idle.stops,
-    );
-    single(
-        "kernel update downtime (old kernel halted to new one running the KCB)",
-        &idle.updates,
-    );
-    single(
-        "park (attach a stopped KCB to a running host, through the hub)",
-        &idle.parks,
-    );
-    single("unpark (detach it, boot a core with it)", &idle.unparks);
-    let loaded = boot_latency(&images, options, true)?;
-    report(
-        &format!("core boot, {LOADED} other cores busy"),
-        &loaded.boots,
-    );
-    single(
-        &format!("core stop, {LOADED} other cores busy"),
-        &loaded.stops,
-    );
-    single(
-        &format!("kernel update downtime, {LOADED} other cores busy"),
-        &loaded.updates,
-    );
-    single(&format!("park, {LOADED} other cores busy"), &loaded.parks);
-    single(
-        &format!("unpark, {LOADED} other cores busy"),
-        &loaded.unparks,
-    );
-    ump_latency(&images, options)?;
+    if options.runs("boot") {
+        let idle = boot_latency(&images, options, false)?;
+        report("core boot, other cores idle", &idle.boots);
+        single(
+            "core stop (request to the kernel's halt), other cores idle",
+            &idle.stops,
+        );
+        single(
+            "kernel update downtime (old kernel halted to new one running the KCB)",
+            &idle.updates,
+        );
+        single(
+            "park (attach a stopped KCB to a running host, through the hub)",
+            &idle.parks,
+        );
+        single("unpark (detach it, boot a core with it)", &idle.unparks);
+        let loaded = boot_latency(&images, options, true)?;
+        report(
+            &format!("core boot, {LOADED} other cores busy"),
+            &loaded.boots,
+        );
+        single(
+            &format!("core stop, {LOADED} other cores busy"),
+            &loaded.stops,
+        );
+        single(
+            &format!("kernel update downtime, {LOADED} other cores busy"),
+            &loaded.updates,
+        );
+        single(&format!("park, {LOADED} other cores busy"), &loaded.parks);
+        single(
+            &format!("unpark, {LOADED} other cores busy"),
+            &loaded.unparks,
+        );
+    }
+    if options.runs("ump") {
+        ump_latency(&images, options)?;
+    }
+    if options.runs("switch") {
+        kcb_switch(&images, options, false)?;
+        kcb_switch(&images, options, true)?;
+    }
     println!(
         "bench: for comparison, the paper (real hardware): Barrelfish/DC boots a core in 7.5 ms, \
          Linux 3.13 hot-plugs one in 14 ms idle / 20 ms loaded; Linux in this emulator is not \
@@ -366,6 +406,83 @@ fn ump_latency(images: &Images, options: &BenchOptions) -> Result<(), String> {
     Ok(())
 }
 
+/// The median in ns of a `umpbench: ... median N ns ...` line.
+pub fn median_ns(line: &str) -> Option<f64> {
+    line.split_once("median ")?
+        .1
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// Runs the umpbench pair `name` on core 1 (the server first, already
+/// started) and returns its two result lines: one-way, round trip.
+fn umpbench_pair(m: &mut Machine, name: &str) -> Result<[String; 2], String> {
+    let fail = |e: harness::HarnessError| format!("{e}");
+    m.send(&format!(
+        "run --core 1 umpbench client {name} {SWITCH_MESSAGES} yield\r"
+    ))
+    .map_err(fail)?;
+    let mut lines = [String::new(), String::new()];
+    for _ in 0..2 {
+        let line = m
+            .expect_line("a umpbench result", STEP, |l| l.contains("umpbench: "))
+            .map_err(fail)?;
+        let text = line
+            .split_once("umpbench: ")
+            .map_or(line.clone(), |(_, t)| t.to_owned());
+        let slot = usize::from(text.starts_with("round trip"));
+        lines[slot] = text;
+    }
+    Ok(lines)
+}
+
+/// KCB switch cost: yielding UMP ping-pong on core 1 within one OSNode,
+/// then between OSNode 1 and OSNode 2 parked on core 1.
+fn kcb_switch(images: &Images, options: &BenchOptions, loaded: bool) -> Result<(), String> {
+    let name = if loaded {
+        "bench_switch_loaded"
+    } else {
+        "bench_switch_idle"
+    };
+    let mut m = machine(images, options, 4, None, name)?;
+    let fail = |e: harness::HarnessError| format!("{e}");
+    let load = if loaded {
+        m.send("run busy 3600 &\r").map_err(fail)?;
+        m.send("run --core 3 busy 3600\r").map_err(fail)?;
+        m.expect("started busy on core 3", STEP).map_err(fail)?;
+        "cores 0 and 3 busy"
+    } else {
+        "other cores idle"
+    };
+    m.send("run --core 1 umpbench serve one yield\r")
+        .map_err(fail)?;
+    m.expect("started umpbench on core 1", STEP).map_err(fail)?;
+    let within = umpbench_pair(&mut m, "one")?;
+    m.send("run --core 2 umpbench serve two yield\r")
+        .map_err(fail)?;
+    m.expect("started umpbench on core 2", STEP).map_err(fail)?;
+    m.send("corectrl park 2 1\r").map_err(fail)?;
+    m.expect("core 2 parked on core 1", STEP).map_err(fail)?;
+    let between = umpbench_pair(&mut m, "two")?;
+    println!(
+        "bench: switch within one OSNode on core 1, {load}: {}",
+        within[0]
+    );
+    println!(
+        "bench: switch between two OSNodes on core 1 (KCB switch), {load}: {}",
+        between[0]
+    );
+    if let (Some(a), Some(b)) = (median_ns(&within[0]), median_ns(&between[0])) {
+        println!(
+            "bench: KCB switch cost, {load}: median {:.0} ns more than a dispatcher switch ({b:.0} vs {a:.0} ns)",
+            b - a
+        );
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -401,6 +518,14 @@ mod tests {
         let update = "core 2 updated to cpudriver-v2 0.1.0-v2: KCB 2 resumed; its programs paused 13.796 ms (stop 0.893, boot 15.428 ms)";
         assert_eq!(ms_after(update, "paused "), Some(13.796));
         assert_eq!(ms_after("update 2: no", "paused "), None);
+    }
+
+    #[test]
+    fn umpbench_medians_parse() {
+        let line =
+            "one-way to core 1 (yielding): median 5123 ns (10% 4000, 90% 7000) over 2000 messages";
+        assert_eq!(median_ns(line), Some(5123.0));
+        assert_eq!(median_ns("umpbench: failed: bad argument"), None);
     }
 
     #[test]

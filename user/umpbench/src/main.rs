@@ -1,6 +1,9 @@
-//! `umpbench serve NAME` / `umpbench client NAME COUNT`: UMP latency
-//! between two programs on two cores, both waiting by spinning (no
-//! sleeping), as a benchmark of the channel itself.
+//! `umpbench serve NAME [yield]` / `umpbench client NAME COUNT [yield]`:
+//! UMP latency between two programs, both waiting by spinning (no
+//! sleeping), as a benchmark of the channel itself. With `yield` both yield
+//! the core between polls instead: run on one core, the latency is then
+//! that of a switch between them, within one OSNode or, when one's OSNode
+//! is parked on the other's core, between OSNodes (a KCB switch).
 //!
 //! The client sends COUNT pings, each carrying its TSC, and waits for each
 //! echo: the round trip is measured by the client; the one-way time of
@@ -27,14 +30,18 @@ const TIMEOUT_NS: u64 = 120_000_000_000;
 fn main() -> i32 {
     let args = corefish::args();
     let words: Vec<&str> = args.split_whitespace().collect();
+    let (words, wait) = match words.split_last() {
+        Some((&"yield", rest)) => (rest, Wait::Yield),
+        _ => (&words[..], Wait::Spin),
+    };
     let result = match words[..] {
-        ["serve", name] => serve(name),
+        ["serve", name] => serve(name, wait),
         ["client", name, count] => match count.parse() {
-            Ok(count) => client(name, count),
+            Ok(count) => client(name, count, wait),
             Err(_) => Err(SysError::BadArgument),
         },
         _ => {
-            println!("usage: umpbench serve NAME | umpbench client NAME COUNT");
+            println!("usage: umpbench serve NAME [yield] | umpbench client NAME COUNT [yield]");
             return 2;
         }
     };
@@ -62,26 +69,52 @@ fn summary(samples: &mut [u64], per_us: u64) -> alloc::string::String {
     alloc::format!("median {} ns (10% {}, 90% {})", at(50), at(10), at(90))
 }
 
-fn spin_recv(channel: &mut Channel, deadline: u64) -> Result<corefish::channel::Payload, SysError> {
-    loop {
-        if let Some(m) = channel.try_recv() {
-            return Ok(m);
-        }
-        core::hint::spin_loop();
-        if sys::tsc() & 0xfff == 0 && sys::time_ns() > deadline {
-            return Err(SysError::DispatcherNotReady);
+/// How a side waits for the next message.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Wait {
+    /// Polls continuously.
+    Spin,
+    /// Yields the core between polls.
+    Yield,
+}
+
+impl Wait {
+    fn label(self) -> &'static str {
+        match self {
+            Self::Spin => "",
+            Self::Yield => " (yielding)",
         }
     }
 }
 
-fn serve(name: &str) -> Result<(), SysError> {
+fn recv(
+    channel: &mut Channel,
+    wait: Wait,
+    deadline: u64,
+) -> Result<corefish::channel::Payload, SysError> {
+    for polls in 1u64.. {
+        if let Some(m) = channel.try_recv() {
+            return Ok(m);
+        }
+        match wait {
+            Wait::Spin => core::hint::spin_loop(),
+            Wait::Yield => sys::yield_now(),
+        }
+        if polls % 1024 == 0 && sys::time_ns() > deadline {
+            return Err(SysError::DispatcherNotReady);
+        }
+    }
+    Err(SysError::DispatcherNotReady)
+}
+
+fn serve(name: &str, wait: Wait) -> Result<(), SysError> {
     monitor::export(name, RING)?;
     let deadline = sys::time_ns() + TIMEOUT_NS;
     let mut channel = monitor::accept(RING, deadline).ok_or(SysError::DispatcherNotReady)?;
     let per_us = ticks_per_us();
     let mut one_way = Vec::new();
     loop {
-        let m = spin_recv(&mut channel, deadline)?;
+        let m = recv(&mut channel, wait, deadline)?;
         let now = sys::tsc();
         match m[0] {
             PING => {
@@ -93,15 +126,16 @@ fn serve(name: &str) -> Result<(), SysError> {
         }
     }
     println!(
-        "umpbench: one-way to core {}: {} over {} messages",
+        "umpbench: one-way to core {}{}: {} over {} messages",
         corefish::core_id(),
+        wait.label(),
         summary(&mut one_way, per_us),
         one_way.len()
     );
     Ok(())
 }
 
-fn client(name: &str, count: u64) -> Result<(), SysError> {
+fn client(name: &str, count: u64, wait: Wait) -> Result<(), SysError> {
     let deadline = sys::time_ns() + TIMEOUT_NS;
     let mut channel = monitor::connect_when_exported(name, deadline)?;
     let per_us = ticks_per_us();
@@ -109,7 +143,7 @@ fn client(name: &str, count: u64) -> Result<(), SysError> {
     for seq in 0..count {
         let sent = sys::tsc();
         channel.send(&[PING, sent, seq, 0, 0, 0, 0], deadline)?;
-        let echo = spin_recv(&mut channel, deadline)?;
+        let echo = recv(&mut channel, wait, deadline)?;
         let back = sys::tsc();
         if echo[0] != PING || echo[2] != seq {
             return Err(SysError::BadArgument);
@@ -118,8 +152,9 @@ fn client(name: &str, count: u64) -> Result<(), SysError> {
     }
     channel.send(&[DONE, 0, 0, 0, 0, 0, 0], deadline)?;
     println!(
-        "umpbench: round trip from core {}: {} over {count} messages",
+        "umpbench: round trip from core {}{}: {} over {count} messages",
         corefish::core_id(),
+        wait.label(),
         summary(&mut round_trips, per_us)
     );
     Ok(())
