@@ -291,6 +291,56 @@ fn the_first_osnode_moves_off_the_first_core_and_back() -> Result<(), HarnessErr
     Ok(())
 }
 
+/// KCB layouts: an OSNode made by a kernel of the previous layout
+/// (`cpudriver-kcb1`) is converted when updated to the current kernel; the
+/// update back is refused, changing nothing, and the OSNode resumes under a
+/// kernel that reads it, its program never noticing.
+#[test]
+fn an_older_kcb_layout_is_converted_and_a_newer_one_refused() -> Result<(), HarnessError> {
+    let mut m = four_cores("decoupled_kcb_layout")?;
+    type_line(&mut m, "corectrl stop 3")?;
+    m.expect("core 3 stopped: KCB 3 kept", BOOT_TIMEOUT)?;
+    type_line(&mut m, "corectrl boot 3 --kernel cpudriver-kcb1")?;
+    m.expect(
+        "core 3 booted: cpudriver-kcb1 0.1.0-kcb1, KCB 4 (new)",
+        BOOT_TIMEOUT,
+    )?;
+    type_line(&mut m, "run --core 3 counter 40")?;
+    for _ in 0..3 {
+        m.expect("counter: report ", BOOT_TIMEOUT)?;
+    }
+    type_line(&mut m, "corectrl update 3 cpudriver")?;
+    m.expect("OSNode 4: KCB converted from layout 1 to 2", BOOT_TIMEOUT)?;
+    m.expect(
+        "runs OSNode 4 under `cpudriver 0.1.0`, resume 1",
+        BOOT_TIMEOUT,
+    )?;
+    m.expect(
+        "core 3 updated to cpudriver 0.1.0: KCB 4 resumed",
+        BOOT_TIMEOUT,
+    )?;
+    m.expect("counter: report ", BOOT_TIMEOUT)?;
+    type_line(&mut m, "corectrl update 3 cpudriver-kcb1")?;
+    m.expect(
+        "KCB layout version 2 is newer than this kernel's (1); refusing to run it",
+        BOOT_TIMEOUT,
+    )?;
+    m.expect("update 3: core 3's kernel refused the KCB", BOOT_TIMEOUT)?;
+    let line = core_line(&mut m, 3)?;
+    assert!(line.contains(" off "), "{line}");
+    m.expect("   4  stopped", BOOT_TIMEOUT)?;
+    type_line(&mut m, "corectrl boot 3 --kcb 4")?;
+    m.expect(
+        "core 3 booted: cpudriver 0.1.0, KCB 4 (resumed)",
+        BOOT_TIMEOUT,
+    )?;
+    wait_counter_done(&mut m, 40)?;
+    let all = reports_in_log(&m);
+    assert_eq!(all.len(), 40);
+    assert!(all[39].2.contains(" on core 3: "), "{}", all[39].2);
+    Ok(())
+}
+
 #[test]
 fn a_parked_osnode_runs_on_its_host_and_comes_back() -> Result<(), HarnessError> {
     let mut m = four_cores("decoupled_park")?;

@@ -295,7 +295,9 @@ pub fn run_osnode(
     let mut mem = KernelMemory::new();
     let (id, started) = {
         let k = mem.kcb(kcb);
-        k.validate().map_err(BootstrapError::BadKcb)?;
+        if k.magic != osnode::kcb::KCB_MAGIC {
+            return Err(BootstrapError::BadKcb(osnode::kcb::KcbError::BadMagic));
+        }
         (k.id, k.flags & osnode::kcb::KCB_STARTED != 0)
     };
     let me = params.apic_id;
@@ -303,7 +305,17 @@ pub fn run_osnode(
         if let Some(apic) = crate::system::core_of(id).filter(|&a| a != me) {
             return Err(BootstrapError::KcbRunning(apic));
         }
+        // Converted to this kernel's layout before anything else is read,
+        // or refused as it is.
+        let converted = mem.kcb(kcb).adopt().map_err(BootstrapError::BadKcb)?;
+        if let Some(old) = converted {
+            log::info!(
+                "OSNode {id}: KCB converted from layout {old} to {}",
+                osnode::kcb::KCB_VERSION
+            );
+        }
         let k = mem.kcb(kcb);
+        k.note_resumed();
         k.last_core = params.core_id;
         k.last_apic = me;
         k.flags &= !osnode::kcb::KCB_STOPPED;
@@ -404,10 +416,10 @@ fn build(
         Role::Monitor => {
             // The boot driver made it (and owns its capability, in its
             // OSNode) and chose its id.
+            // A KCB that never ran holds nothing yet: it takes this
+            // kernel's layout (the kernel that made it may have another).
             b.kcb = params.kcb_phys;
-            let k = b.mem.kcb(b.kcb);
-            k.id = params.osnode_id;
-            k.mdb_root = 0;
+            *b.mem.kcb(b.kcb) = osnode::kcb::Kcb::new(params.osnode_id, b.kcb);
         }
     }
     b.commit();

@@ -52,9 +52,12 @@ use bootproto::params::{ACK_ENTERED, ACK_REFUSED, ACK_RUNNING, BootAck, BootPara
 use log::{LevelFilter, info, warn};
 
 /// This kernel's version (the `v2` build differs visibly: its scheduling
-/// quantum is shorter).
+/// quantum is shorter; the `kcb1` build is the previous release's KCB
+/// layout).
 pub const VERSION: &str = if cfg!(feature = "v2") {
     concat!(env!("CARGO_PKG_VERSION"), "-v2")
+} else if cfg!(feature = "kcb1") {
+    concat!(env!("CARGO_PKG_VERSION"), "-kcb1")
 } else {
     env!("CARGO_PKG_VERSION")
 };
@@ -226,12 +229,19 @@ pub extern "C" fn kernel_main(params_ptr: *const BootParams) -> ! {
     match started {
         Ok(kcb) => {
             if !first {
-                info!(
-                    "core {} (APIC {}) runs OSNode {} under `{version}`",
-                    params.core_id,
-                    params.apic_id,
-                    arch::objects::KernelMemory::new().kcb(kcb).id
-                );
+                let (id, resumes) = {
+                    let mut mem = arch::objects::KernelMemory::new();
+                    let k = mem.kcb(kcb);
+                    (k.id, k.resumes)
+                };
+                let (core, apic) = (params.core_id, params.apic_id);
+                if ::osnode::kcb::KCB_VERSION >= 2 && resumes > 0 {
+                    info!(
+                        "core {core} (APIC {apic}) runs OSNode {id} under `{version}`, resume {resumes}"
+                    );
+                } else {
+                    info!("core {core} (APIC {apic}) runs OSNode {id} under `{version}`");
+                }
             }
             ack.stage = ACK_RUNNING;
             ack.tsc_running = cpu::instr::rdtsc();

@@ -81,6 +81,12 @@ pub const KERNELS: &[KernelVariant] = &[
         name: "cpudriver-v2",
         features: &["v2"],
     },
+    // The same source with KCB layout 1, the previous one: a kernel
+    // update from it converts its KCBs; an update back to it is refused.
+    KernelVariant {
+        name: "cpudriver-kcb1",
+        features: &["kcb1"],
+    },
 ];
 
 /// The cargo that runs xtask.

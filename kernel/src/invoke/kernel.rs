@@ -159,6 +159,13 @@ pub fn kcb_attach(inv: &mut Invocation) -> Result<Results, SysError> {
     if system::core_of(id) != Some(apic::id()) {
         return Err(SysError::DispatcherNotReady);
     }
+    // Cannot fail: validated above. An older layout is converted here.
+    if let Ok(Some(old)) = inv.mem.kcb(kcb).adopt() {
+        log::info!(
+            "OSNode {id}: KCB converted from layout {old} to {}",
+            osnode::kcb::KCB_VERSION
+        );
+    }
     let me = crate::identity::this_core();
     let interrupted = {
         let k = inv.mem.kcb(kcb);

@@ -21,6 +21,24 @@
 //! | `pending` | notification bits raised while the OSNode was not running |
 //! | `ring_next`, `ring_prev` | links when several KCBs share a core |
 //! | `last_core`, `last_apic` | where it last ran |
+//! | `dispatch_count` | dispatches so far |
+//! | `resumes` | times a kernel resumed it (layout 2) |
+//!
+//! ## Layout versions
+//!
+//! `magic` and `version` never move; a kernel reads them first. A kernel
+//! that finds an older layout converts the KCB in place, one version at a
+//! time, before it uses anything else ([`Kcb::adopt`]); one that finds a
+//! newer layout (or one no kernel wrote) refuses it and changes nothing, so
+//! a kernel never runs a misread KCB. A KCB that never ran holds no state
+//! and simply takes the layout of the kernel that first runs it.
+//!
+//! * 1: everything up to `dispatch_count`.
+//! * 2: adds `resumes`, after all fields of layout 1. A layout-1 kernel never
+//!   wrote it, so converting sets it to 0.
+//!
+//! The `layout1` feature builds this crate with layout 1 (a kernel of the
+//! previous release, `cpudriver-kcb1`, to exercise conversion and refusal).
 
 use caps::Cte;
 
@@ -30,8 +48,10 @@ use crate::queue::{DispatcherList, RunQueue, WakeQueue};
 
 /// `b"CFKCB\0\0\x01"` as a little-endian integer.
 pub const KCB_MAGIC: u64 = u64::from_le_bytes(*b"CFKCB\0\0\x01");
-/// Current layout version.
-pub const KCB_VERSION: u32 = 1;
+/// The layout this build reads and writes.
+pub const KCB_VERSION: u32 = if cfg!(feature = "layout1") { 1 } else { 2 };
+/// The oldest layout this build converts to its own.
+pub const OLDEST_CONVERTIBLE: u32 = 1;
 /// [`Kcb::flags`]: the OSNode has been built (its first dispatcher made);
 /// a kernel given this KCB resumes it instead of building it.
 pub const KCB_STARTED: u32 = 1 << 0;
@@ -101,6 +121,9 @@ pub struct Kcb {
     pub last_apic: u32,
     /// Total dispatches.
     pub dispatch_count: u64,
+    /// Times a kernel resumed the OSNode (after a stop, an update, a move
+    /// or an unpark). Layout 2; untouched by layout-1 kernels.
+    pub resumes: u64,
 }
 
 const _: () = assert!(size_of::<Kcb>() as u64 <= caps::KCB_SIZE);
@@ -110,8 +133,14 @@ const _: () = assert!(size_of::<Kcb>() as u64 <= caps::KCB_SIZE);
 pub enum KcbError {
     /// Not a KCB (never initialised, or overwritten).
     BadMagic,
-    /// Written by a kernel with a layout this kernel does not understand.
-    UnsupportedVersion {
+    /// Written by a kernel with a newer layout: this kernel cannot know
+    /// what the newer fields mean.
+    NewerVersion {
+        /// The version found.
+        found: u32,
+    },
+    /// A layout older than any this kernel converts (or no layout at all).
+    OlderVersion {
         /// The version found.
         found: u32,
     },
@@ -121,12 +150,16 @@ impl core::fmt::Display for KcbError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             Self::BadMagic => f.write_str("not a valid KCB (bad magic)"),
-            Self::UnsupportedVersion { found } => {
-                write!(
-                    f,
-                    "KCB layout version {found}, this kernel runs version {KCB_VERSION}"
-                )
-            }
+            Self::NewerVersion { found } => write!(
+                f,
+                "KCB layout version {found} is newer than this kernel's ({KCB_VERSION}); \
+                 refusing to run it"
+            ),
+            Self::OlderVersion { found } => write!(
+                f,
+                "KCB layout version {found} is older than any this kernel converts \
+                 ({OLDEST_CONVERTIBLE} to {KCB_VERSION}); refusing to run it"
+            ),
         }
     }
 }
@@ -159,20 +192,48 @@ impl Kcb {
             last_core: 0,
             last_apic: 0,
             dispatch_count: 0,
+            resumes: 0,
         }
     }
 
-    /// Checks that this is a KCB this kernel can run.
+    /// Checks that this is a KCB this kernel can run, converted if need
+    /// be (see [`adopt`](Self::adopt)).
     pub fn validate(&self) -> Result<(), KcbError> {
         if self.magic != KCB_MAGIC {
             return Err(KcbError::BadMagic);
         }
-        if self.version != KCB_VERSION {
-            return Err(KcbError::UnsupportedVersion {
-                found: self.version,
-            });
+        match self.version {
+            v if v > KCB_VERSION => Err(KcbError::NewerVersion { found: v }),
+            v if v < OLDEST_CONVERTIBLE => Err(KcbError::OlderVersion { found: v }),
+            _ => Ok(()),
         }
-        Ok(())
+    }
+
+    /// Makes this KCB one of this kernel's layout: converts an older layout
+    /// in place, one version at a time, and returns the version it had
+    /// (`None` if it had this kernel's already). Refuses, changing nothing,
+    /// what [`validate`](Self::validate) refuses.
+    pub fn adopt(&mut self) -> Result<Option<u32>, KcbError> {
+        self.validate()?;
+        let found = self.version;
+        if found == KCB_VERSION {
+            return Ok(None);
+        }
+        if self.version == 1 && KCB_VERSION >= 2 {
+            self.resumes = 0;
+            self.version = 2;
+        }
+        debug_assert_eq!(self.version, KCB_VERSION);
+        Ok(Some(found))
+    }
+
+    /// Counts a resume (layout 2 and up); returns the count, or `None` for a
+    /// layout without it.
+    pub fn note_resumed(&mut self) -> Option<u64> {
+        (KCB_VERSION >= 2).then(|| {
+            self.resumes += 1;
+            self.resumes
+        })
     }
 
     /// The route of `vector`, if it is a routable vector.

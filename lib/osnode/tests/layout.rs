@@ -1,6 +1,7 @@
 //! Layout checks of the kernel objects: they fit their capability objects,
 //! the fields a future kernel must read first stay where they are, and a
-//! KCB that is not one (or of another version) is refused.
+//! KCB that is not one (or of a newer or unknown layout) is refused while
+//! an older layout is converted.
 
 use std::mem::{offset_of, size_of};
 
@@ -47,18 +48,69 @@ fn fresh_objects_are_valid_and_self_linked() {
 }
 
 #[test]
-fn foreign_or_other_version_kcbs_are_refused() {
+fn foreign_newer_or_unknown_kcbs_are_refused_unchanged() {
     let mut kcb = Kcb::new(1, 0x1000);
     kcb.magic = 0;
     assert_eq!(kcb.validate(), Err(KcbError::BadMagic));
-    let mut kcb = Kcb::new(1, 0x1000);
-    kcb.version = KCB_VERSION + 1;
+    let before = format!("{kcb:?}");
+    assert_eq!(kcb.adopt(), Err(KcbError::BadMagic));
+    assert_eq!(format!("{kcb:?}"), before);
+    for found in [KCB_VERSION + 1, u32::MAX, 0] {
+        let mut kcb = Kcb::new(1, 0x1000);
+        kcb.version = found;
+        kcb.dispatch_count = 99;
+        let before = format!("{kcb:?}");
+        let error = if found == 0 {
+            KcbError::OlderVersion { found }
+        } else {
+            KcbError::NewerVersion { found }
+        };
+        assert_eq!(kcb.validate(), Err(error));
+        assert_eq!(kcb.adopt(), Err(error), "version {found}");
+        assert_eq!(format!("{kcb:?}"), before, "version {found} was changed");
+    }
     assert_eq!(
-        kcb.validate(),
-        Err(KcbError::UnsupportedVersion {
-            found: KCB_VERSION + 1
-        })
+        KcbError::NewerVersion { found: 3 }.to_string(),
+        format!(
+            "KCB layout version 3 is newer than this kernel's ({KCB_VERSION}); refusing to run it"
+        )
     );
+}
+
+#[test]
+fn own_layout_is_adopted_as_it_is() {
+    let mut kcb = Kcb::new(4, 0x2000);
+    kcb.resumes = 5;
+    assert_eq!(kcb.adopt(), Ok(None));
+    assert_eq!((kcb.version, kcb.resumes), (KCB_VERSION, 5));
+}
+
+#[test]
+fn layout_1_converts_to_2_keeping_every_field_of_layout_1() {
+    // What a layout-1 kernel leaves: its fields set, `resumes` (which it
+    // does not know) holding whatever the memory held.
+    let mut old = Kcb::new(6, 0x3000);
+    old.version = 1;
+    old.flags = 3;
+    old.mdb_root = 0x5000;
+    old.current = 0x6000;
+    old.quantum_ns = 5_000_000;
+    old.next_dispatcher_id = 9;
+    old.pending = [1, 2, 3, 4];
+    old.last_core = 2;
+    old.last_apic = 2;
+    old.dispatch_count = 1234;
+    old.resumes = 0xdead_beef;
+    let mut kcb = old;
+    assert_eq!(kcb.adopt(), Ok(Some(1)));
+    assert_eq!((kcb.version, kcb.resumes), (2, 0));
+    // Everything else is as it was.
+    let mut expected = old;
+    expected.version = 2;
+    expected.resumes = 0;
+    assert_eq!(format!("{kcb:?}"), format!("{expected:?}"));
+    assert_eq!(kcb.note_resumed(), Some(1));
+    assert_eq!(kcb.adopt(), Ok(None));
 }
 
 #[test]
