@@ -115,6 +115,8 @@ fn a_stopped_core_keeps_its_kcb_and_resumes_it() -> Result<(), HarnessError> {
     type_line(&mut m, "corectrl stop 2")?;
     let stopped = m.expect("core 2 stopped: ", BOOT_TIMEOUT)?;
     assert!(stopped.contains("KCB 2 kept, halted "), "{stopped}");
+    // The boot driver's core and core 2: no other kernel got an IPI.
+    assert!(stopped.ends_with(", 2 cores involved"), "{stopped}");
     let line = core_line(&mut m, 2)?;
     assert!(line.contains("  off        -  -"), "{line}");
     m.expect("   2  stopped", BOOT_TIMEOUT)?;

@@ -99,6 +99,15 @@ fn the_boot_driver_starts_every_core_with_a_monitor() -> Result<(), HarnessError
             .parse()
             .unwrap_or_else(|_| panic!("no wakeup count in {line:?}"));
         assert!(woken > 0, "never woken by a notification: {line}");
+        // Each wakeup came with an IPI, which its kernel counted.
+        let c = columns(line);
+        let ipis: u64 = c
+            .iter()
+            .position(|w| *w == "woken)")
+            .and_then(|i| c.get(i + 1))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no IPI count in {line:?}"));
+        assert!(ipis >= woken, "{ipis} IPIs but {woken} wakeups: {line}");
     }
     Ok(())
 }

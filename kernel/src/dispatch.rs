@@ -220,6 +220,7 @@ fn resume_for(area: Area) -> Resume {
 /// OSNode lives in this kernel, so there is nothing else to do.
 pub fn stop_core(current: Option<Current>) -> ! {
     crate::arch::apic::end_of_interrupt();
+    crate::arch::entry::count_ipi();
     let mut mem = KernelMemory::new();
     if let Some(current) = current {
         mem.dcb(current.dcb).resume = match current.area {

@@ -45,6 +45,7 @@ pub fn handle(vector: u64) -> bool {
         }
         vectors::NOTIFY => {
             apic::end_of_interrupt();
+            crate::arch::entry::count_ipi();
             let mut mem = KernelMemory::new();
             dispatch::wake_notified_all(&mut mem)
         }

@@ -6,7 +6,10 @@
 //!   to the core's first instruction, kernel initialisation, monitor
 //!   start), over 20 boots of 20 different cores: once with the other
 //!   cores idle, once with five cores running a busy loop;
-//! * stop latency, update downtime, park and unpark latency;
+//! * stop latency and the cores involved in a stop (the boot driver's, the
+//!   stopped one, and any other whose kernel received an IPI meanwhile, as
+//!   the boot driver reads from the kernels' counters), update downtime,
+//!   park and unpark latency;
 //! * UMP latency between programs on cores 1 and 2 (one-way and round
 //!   trip, both ends spinning);
 //! * the KCB switch on a multiplexing core: UMP one-way latency between
@@ -145,6 +148,7 @@ pub fn bench(options: &BenchOptions) -> Result<(), String> {
             "core stop (request to the kernel's halt), other cores idle",
             &idle.stops,
         );
+        involved_line("other cores idle", &idle.involved);
         single(
             "kernel update downtime (old kernel halted to new one running the KCB)",
             &idle.updates,
@@ -163,6 +167,7 @@ pub fn bench(options: &BenchOptions) -> Result<(), String> {
             &format!("core stop, {LOADED} other cores busy"),
             &loaded.stops,
         );
+        involved_line(&format!("{LOADED} other cores busy"), &loaded.involved);
         single(
             &format!("kernel update downtime, {LOADED} other cores busy"),
             &loaded.updates,
@@ -237,6 +242,8 @@ struct Measured {
     boots: Vec<BootTimes>,
     /// Stop latencies (ms).
     stops: Vec<f64>,
+    /// Cores involved in each stop.
+    involved: Vec<u32>,
     /// Update downtimes (ms).
     updates: Vec<f64>,
     /// Park latencies: attaching a stopped KCB to a running host (ms).
@@ -281,13 +288,14 @@ fn boot_latency(images: &Images, options: &BenchOptions, loaded: bool) -> Result
             parse_boot(&line).ok_or_else(|| format!("cannot read the boot report `{line}`"))?,
         );
     }
-    let mut stops = Vec::new();
+    let (mut stops, mut involved) = (Vec::new(), Vec::new());
     for core in first..cores {
         m.send(&format!("corectrl stop {core}\r")).map_err(fail)?;
         let line = m
             .expect(&format!("core {core} stopped: "), STEP)
             .map_err(fail)?;
         stops.push(ms_after(&line, "halted ").ok_or_else(|| format!("cannot read `{line}`"))?);
+        involved.push(cores_involved(&line).ok_or_else(|| format!("cannot read `{line}`"))?);
     }
     m.send(&format!("corectrl boot {first} --kcb {first}\r"))
         .map_err(fail)?;
@@ -331,6 +339,7 @@ fn boot_latency(images: &Images, options: &BenchOptions, loaded: bool) -> Result
     Ok(Measured {
         boots: times,
         stops,
+        involved,
         updates,
         parks,
         unparks,
@@ -345,6 +354,31 @@ pub fn ms_after(line: &str, label: &str) -> Option<f64> {
         .next()?
         .parse()
         .ok()
+}
+
+/// The `N` of `..., N cores involved` (a stop report).
+pub fn cores_involved(line: &str) -> Option<u32> {
+    line.strip_suffix(" cores involved")?
+        .rsplit(' ')
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// How many cores the stops involved: "2 in all 20 stops", or the spread.
+fn involved_line(what: &str, involved: &[u32]) {
+    let (min, max) = (involved.iter().min(), involved.iter().max());
+    match (min, max) {
+        (Some(a), Some(b)) if a == b => println!(
+            "bench: cores involved in a stop ({what}): {a} in all {} stops",
+            involved.len()
+        ),
+        (Some(a), Some(b)) => println!(
+            "bench: cores involved in a stop ({what}): {a} to {b} over {} stops",
+            involved.len()
+        ),
+        _ => {}
+    }
 }
 
 /// One line of figures: median [min, max] in ms.
@@ -512,9 +546,10 @@ mod tests {
 
     #[test]
     fn stop_and_update_reports_parse() {
-        let stop =
-            "core 3 stopped: KCB 3 kept, halted 1.077 ms after the request (seen after 1.181 ms)";
+        let stop = "core 3 stopped: KCB 3 kept, halted 1.077 ms after the request (seen after 1.181 ms), 2 cores involved";
         assert_eq!(ms_after(stop, "halted "), Some(1.077));
+        assert_eq!(cores_involved(stop), Some(2));
+        assert_eq!(cores_involved("stop 3: core 3 is not running"), None);
         let update = "core 2 updated to cpudriver-v2 0.1.0-v2: KCB 2 resumed; its programs paused 13.796 ms (stop 0.893, boot 15.428 ms)";
         assert_eq!(ms_after(update, "paused "), Some(13.796));
         assert_eq!(ms_after("update 2: no", "paused "), None);

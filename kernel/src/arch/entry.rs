@@ -50,6 +50,22 @@ pub fn remember_params(ptr: *const bootproto::params::BootParams) {
     PARAMS_PAGE.store(ptr.cast_mut(), core::sync::atomic::Ordering::Relaxed);
 }
 
+/// Counts an IPI received, in the boot-parameter page's counters (for the
+/// boot driver that started this kernel; the first core's kernel has none).
+pub fn count_ipi() {
+    let ptr = PARAMS_PAGE.load(core::sync::atomic::Ordering::Relaxed);
+    if ptr.is_null() {
+        return;
+    }
+    let at = bootproto::params::COUNTERS_OFFSET + bootproto::params::COUNTER_IPIS * 8;
+    let word = &mut params_page(ptr)[at..at + 8];
+    // SAFETY: COUNTERS_OFFSET is a multiple of 8 in a page-aligned page, so
+    // the pointer is aligned for a u64; the starter reads it only atomically.
+    let counter =
+        unsafe { core::sync::atomic::AtomicU64::from_ptr(word.as_mut_ptr().cast::<u64>()) };
+    counter.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+}
+
 /// Reports in the boot-parameter page that this kernel stopped.
 pub fn ack_stopped() {
     let ptr = PARAMS_PAGE.load(core::sync::atomic::Ordering::Relaxed);

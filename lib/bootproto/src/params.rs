@@ -388,6 +388,18 @@ pub struct BootAck {
     pub version: [u8; NAME_CAPACITY],
 }
 
+/// Offset in the boot-parameter page of the counters a running kernel
+/// keeps there for its starter (after the ack area): 64-bit words the
+/// kernel increments atomically and the starter reads atomically; the
+/// starter zeroes the page before the start.
+pub const COUNTERS_OFFSET: usize = ACK_OFFSET + 512;
+/// Counter word: IPIs the kernel received (notifications, stop requests).
+/// A boot driver compares them across cores to see which cores an
+/// operation disturbed.
+pub const COUNTER_IPIS: usize = 0;
+
+const _: () = assert!(COUNTERS_OFFSET.is_multiple_of(8) && COUNTERS_OFFSET + 8 <= PARAMS_PAGE);
+
 /// [`BootAck::stage`]: the kernel's main was entered.
 pub const ACK_ENTERED: u64 = 1;
 /// [`BootAck::stage`]: the OSNode runs.

@@ -144,6 +144,10 @@ pub struct Stopped {
     pub seen_ns: u64,
     /// TSC of the halt.
     stopped_tsc: u64,
+    /// Cores that took part: the boot driver's, the stopped one, and any
+    /// other whose kernel received an IPI between the request and the
+    /// acknowledgement (none, by design).
+    pub cores_involved: u32,
 }
 
 /// A finished boot.
@@ -566,6 +570,7 @@ impl Driver {
         }
         let (apic, kcb) = (c.apic, c.kcb.unwrap_or(0));
         let block = c.block.as_ref().ok_or(BootError::NotRunning(core))?;
+        let before = self.ipi_counts();
         let requested = sys::tsc();
         invoke(self.ipi, op::IPI_STOP, [u64::from(apic), 0, 0, 0])
             .map_err(|e| BootError::Sys("IPI", e))?;
@@ -578,6 +583,15 @@ impl Driver {
             }
         };
         let saw = sys::tsc();
+        let me = self.my_core() as usize;
+        let disturbed = before
+            .iter()
+            .zip(self.ipi_counts())
+            .enumerate()
+            .filter(|&(i, (was, now))| {
+                i != core as usize && i != me && was.zip(now).is_some_and(|(a, b)| b > a)
+            })
+            .count() as u32;
         self.set_table(kcb, None);
         self.tell_hub(kcb, None);
         let c = &mut self.cores[core as usize];
@@ -593,6 +607,7 @@ impl Driver {
             halted_ns: self.ns(stopped_at.saturating_sub(requested)),
             seen_ns: self.ns(saw - requested),
             stopped_tsc: stopped_at,
+            cores_involved: 2 + disturbed,
         })
     }
 
@@ -711,6 +726,24 @@ impl Driver {
             return Err(BootError::NotParked(kcb));
         }
         self.give(kcb, core)
+    }
+
+    /// IPIs received so far by each core's kernel, for running cores the
+    /// boot driver started (by core index).
+    fn ipi_counts(&self) -> Vec<Option<u64>> {
+        (0..self.cores.len())
+            .map(|i| self.ipis_received(i))
+            .collect()
+    }
+
+    /// IPIs received so far by the kernel running core `core`, if the boot
+    /// driver started it (it counts them in its boot-parameter page).
+    pub fn ipis_received(&self, core: usize) -> Option<u64> {
+        let c = self.cores.get(core)?;
+        c.block
+            .as_ref()
+            .filter(|_| c.state == CoreState::Running)
+            .map(Loaded::ipis_received)
     }
 
     /// OSNodes parked on `core` stopped with it: they run nowhere now.

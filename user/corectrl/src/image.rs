@@ -9,7 +9,7 @@
 use core::sync::atomic::{AtomicU64, Ordering};
 
 use bootproto::layout::phys_to_virt;
-use bootproto::params::{ACK_OFFSET, BootAck, PARAMS_PAGE};
+use bootproto::params::{ACK_OFFSET, BootAck, COUNTER_IPIS, COUNTERS_OFFSET, PARAMS_PAGE};
 use corefish::cap::{Cap, kind};
 use corefish::vspace::{self, Mapping};
 use corefish::{CPtr, ObjType, SlotRef, memserv, slots};
@@ -60,6 +60,15 @@ impl Loaded {
             return None;
         }
         Some(BootAck::decode(&self.mapping.bytes()[..PARAMS_PAGE]))
+    }
+
+    /// IPIs the kernel has received so far (its counter in the page).
+    pub fn ipis_received(&self) -> u64 {
+        let at = self.mapping.vaddr + (COUNTERS_OFFSET + COUNTER_IPIS * 8) as u64;
+        // SAFETY: the counter lies in this mapping (COUNTERS_OFFSET + 8 <=
+        // PARAMS_PAGE), 8-byte aligned; the running kernel increments it
+        // concurrently, so it is read atomically.
+        unsafe { AtomicU64::from_ptr(at as *mut u64) }.load(Ordering::Relaxed)
     }
 
     /// Gives the memory back (the core must not run this kernel any more).

@@ -8,7 +8,8 @@ use crate::driver::{CoreState, Driver};
 
 /// The table of cores, then the table of KCBs.
 pub fn list(driver: &Driver) -> String {
-    let mut text = String::from("CORE  APIC  STATE    KCB  MONITOR                     KERNEL\n");
+    let mut text =
+        String::from("CORE  APIC  STATE    KCB  MONITOR                     IPIS  KERNEL\n");
     for (id, core) in driver.cores.iter().enumerate() {
         let state = match core.state {
             CoreState::Running => "running",
@@ -30,9 +31,15 @@ pub fn list(driver: &Driver) -> String {
         } else {
             &core.kernel
         };
+        // IPIs its kernel received, as it counts them in its boot-parameter
+        // page (not known for the first core's kernel, which the loader
+        // started).
+        let ipis = driver
+            .ipis_received(id)
+            .map_or(String::from("-"), |n| format!("{n}"));
         let _ = writeln!(
             text,
-            "{id:>4}  {:>4}  {state:<7}  {kcb:>3}  {monitor:<26}  {kernel}",
+            "{id:>4}  {:>4}  {state:<7}  {kcb:>3}  {monitor:<26}  {ipis:>4}  {kernel}",
             core.apic
         );
     }

@@ -203,10 +203,11 @@ fn answer(driver: &mut Driver, page: &mut Option<Mapping>, request: &Message) {
             Ok(s) => (
                 0,
                 format!(
-                    "core {core} stopped: KCB {} kept, halted {} ms after the request (seen after {} ms)\n",
+                    "core {core} stopped: KCB {} kept, halted {} ms after the request (seen after {} ms), {} cores involved\n",
                     s.kcb,
                     ms(s.halted_ns),
-                    ms(s.seen_ns)
+                    ms(s.seen_ns),
+                    s.cores_involved
                 ),
             ),
             Err(e) => (1, format!("stop {core}: {e}\n")),
