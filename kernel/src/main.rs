@@ -250,12 +250,15 @@ pub extern "C" fn kernel_main(params_ptr: *const BootParams) -> ! {
             dispatch::schedule()
         }
         Err(e) => {
+            // The report first: the boot driver stops this core (INIT) as
+            // soon as it sees the refusal, which would cut the line short
+            // and leave the console lock taken.
+            log::error!("core {}: cannot run an OSNode: {e}", params.core_id);
+            info!("core {} idle", params.core_id);
             ack.stage = ACK_REFUSED;
             arch::entry::write_ack(params_ptr, &ack);
-            log::error!("core {}: cannot run an OSNode: {e}", params.core_id);
         }
     }
-    info!("core {} idle", params.core_id);
     loop {
         // SAFETY: the IDT handles every vector; no red zone is in use.
         unsafe { cpu::instr::wait_for_interrupt() };
