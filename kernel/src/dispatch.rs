@@ -420,6 +420,8 @@ pub fn wake_notified(mem: &mut KernelMemory, kcb: PAddr) -> bool {
         if d.flags & osnode::dcb::WAITING != 0 && d.wait_rings & abi::dispatcher::NOTIFY_BIT != 0 {
             wake(mem, kcb, at, false);
             any = true;
+        } else {
+            d.flags |= osnode::dcb::NOTIFIED;
         }
         at = next;
     }

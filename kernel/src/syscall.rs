@@ -36,8 +36,9 @@ pub fn handle(current: Current, regs: &Registers) -> ! {
     }
 }
 
-/// WAIT: returns at once if a message is waiting or the deadline passed;
-/// otherwise blocks.
+/// WAIT: returns at once if a message is waiting, a notification came
+/// since the caller last waited for one (if it waits for them), or the
+/// deadline passed; otherwise blocks.
 fn wait(current: Current, deadline_ns: u64, rings: u64) -> ! {
     let mut mem = KernelMemory::new();
     let Some(frame) = frame_of(&mut mem, current.dcb) else {
@@ -51,7 +52,17 @@ fn wait(current: Current, deadline_ns: u64, rings: u64) -> ! {
             let (head, tail) = frame.ring_counters(ring);
             head != tail && (head.wrapping_sub(tail) as usize) <= RING_SLOTS
         });
-    if pending {
+    // A notification that came since it last waited for one counts now.
+    let notified = {
+        let d = mem.dcb(current.dcb);
+        let notified =
+            rings & abi::dispatcher::NOTIFY_BIT != 0 && d.flags & osnode::dcb::NOTIFIED != 0;
+        if notified {
+            d.flags &= !osnode::dcb::NOTIFIED;
+        }
+        notified
+    };
+    if pending || notified {
         finish_syscall(current, Ok([0; 6]));
     }
     if deadline_ns != 0 && deadline_ns <= time::now_ns() {

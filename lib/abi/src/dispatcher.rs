@@ -27,7 +27,9 @@ pub const FRAME_SIZE: u64 = 8192;
 /// Endpoint rings per dispatcher.
 pub const ENDPOINTS: usize = 8;
 /// In WAIT's ring mask: also wake on a notification (IPI_NOTIFY) from
-/// another OSNode, for a UMP receiver that blocks.
+/// another OSNode, for a UMP receiver that blocks. A notification that came
+/// while the dispatcher was not waiting for one is remembered: its next
+/// such WAIT returns at once.
 pub const NOTIFY_BIT: u64 = 1 << 63;
 /// Messages per endpoint ring (a power of two).
 pub const RING_SLOTS: usize = 8;

@@ -64,6 +64,10 @@ pub const ON_WAKEUP_QUEUE: u32 = 1 << 1;
 pub const ON_DISPATCHER_LIST: u32 = 1 << 2;
 /// [`Dcb::flags`]: blocked in WAIT until a message (or its deadline).
 pub const WAITING: u32 = 1 << 3;
+/// [`Dcb::flags`]: a notification came for its OSNode while it was not
+/// waiting for one; its next WAIT for notifications returns at once (so a
+/// notification that races with the decision to wait is never lost).
+pub const NOTIFIED: u32 = 1 << 4;
 
 /// A dispatcher control block.
 #[derive(Debug, Clone, Copy)]

@@ -49,9 +49,13 @@ corefish::entry!(main);
 pub const HUB_KERNEL: CPtr = CPtr::new(root::TASK, 32);
 /// Where init puts the hub's IPI capability.
 pub const HUB_IPI: CPtr = CPtr::new(root::TASK, 33);
-/// Longest a monitor sleeps without a notification (a backstop: a lost
-/// notification costs this much delay, never a lost message).
-const IDLE_BACKSTOP_NS: u64 = 50_000_000;
+/// Longest a monitor sleeps without a notification. Notifications are not
+/// lost (the kernel remembers one that comes while the monitor is not yet
+/// waiting), so this is only a backstop; it is long so that an idle machine
+/// has no periodic wakeups (a real-time run on another core is not
+/// disturbed by them, even in an emulator whose clock counts every core's
+/// instructions).
+const IDLE_BACKSTOP_NS: u64 = 10_000_000_000;
 /// How long a monitor waits for another monitor's answer.
 const REMOTE_TIMEOUT_NS: u64 = 5_000_000_000;
 
