@@ -32,8 +32,11 @@ use crate::{memory, objects, vspace};
 /// Why the first OSNode could not be made.
 #[derive(Debug)]
 pub enum BootstrapError {
-    /// The first program's module is not in the boot archive.
-    NoProgram(&'static str),
+    /// The first program's module is not in the boot archive (its name,
+    /// cut to 32 bytes).
+    NoProgram(arrayvec::ArrayString<32>),
+    /// The boot parameters' first program is not readable text.
+    BadProgram,
     /// There is no boot archive.
     NoArchive,
     /// The boot parameters name no KCB.
@@ -58,6 +61,9 @@ impl core::fmt::Display for BootstrapError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             Self::NoProgram(name) => write!(f, "the boot archive has no `{name}` program"),
+            Self::BadProgram => {
+                f.write_str("the first program named in the boot parameters is not text")
+            }
             Self::NoArchive => f.write_str("no boot archive"),
             Self::NoKcb => f.write_str("no KCB to run"),
             Self::BadKcb(e) => write!(f, "{e}"),
@@ -343,13 +349,28 @@ fn build(
     archive: &bootarchive::Archive<'_>,
     role: Role,
 ) -> Result<PAddr, BootstrapError> {
-    let program = match role {
-        Role::First { .. } => "init",
-        Role::Monitor => "monitor",
+    // A fresh OSNode's first program: the monitor, unless the boot driver
+    // named another (the one program of a real-time core).
+    let (program, args) = match role {
+        Role::First { .. } => ("init", ""),
+        Role::Monitor => {
+            let line = params.program().map_err(|_| BootstrapError::BadProgram)?;
+            match line.trim().split_once(' ') {
+                Some((name, args)) => (name, args.trim()),
+                None if line.trim().is_empty() => ("monitor", ""),
+                None => (line.trim(), ""),
+            }
+        }
     };
-    let module = archive
-        .get(program)
-        .ok_or(BootstrapError::NoProgram(program))?;
+    let module = archive.get(program).ok_or_else(|| {
+        let mut name = arrayvec::ArrayString::new();
+        for c in program.chars() {
+            if name.try_push(c).is_err() {
+                break;
+            }
+        }
+        BootstrapError::NoProgram(name)
+    })?;
     let image = ElfImage::parse(module.data).map_err(BootstrapError::BadImage)?;
     if !image.is_relocatable() || image.memory_size() > abi::layout::PROGRAM_MAX {
         return Err(BootstrapError::BadImage(elfload::ElfError::ImageTooLarge));
@@ -473,12 +494,17 @@ fn build(
         slot(task_base, task::VSPACE_ROOT.l2()),
         "PML4",
     )?;
-    b.object(
+    let args_frame = b.object(
         ObjType::Frame,
         FRAME_SIZE,
         slot(task_base, task::ARGS_FRAME.l2()),
         "arguments frame",
     )?;
+    // The arguments, NUL-terminated (the frame is zero; PROGRAM_CAPACITY is
+    // far below a page).
+    b.mem
+        .bytes_mut(args_frame.base, args.len() as u64)
+        .copy_from_slice(args.as_bytes());
     let pdpt = b.object(ObjType::VNodePdpt, vnode, slot(page_base, 0), "PDPT")?;
     let pd = b.object(ObjType::VNodePd, vnode, slot(page_base, 1), "PD")?;
     let pt_image = b.object(ObjType::VNodePt, vnode, slot(page_base, 2), "image PT")?;
@@ -667,7 +693,8 @@ fn build(
         let d = b.mem.dcb(dcb_at);
         d.frame_phys = frame.base;
         d.vspace_phys = pml4.base;
-        d.name[..program.len()].copy_from_slice(program.as_bytes());
+        let n = program.len().min(d.name.len());
+        d.name[..n].copy_from_slice(&program.as_bytes()[..n]);
         d.state = abi::invoke::state::RUNNABLE;
         d.resume = Resume::Run as u32;
     }

@@ -453,6 +453,19 @@ pub fn schedule() -> ! {
                 resume_current(next);
             }
         }
+        if cfg!(feature = "rt") {
+            // No timer and no interrupts: the next deadline is awaited by
+            // watching the clock; with none, the program is over.
+            match next_deadline(&mut mem, &ring) {
+                Some(deadline) => {
+                    while time::now_ns() < deadline {
+                        core::hint::spin_loop();
+                    }
+                    continue;
+                }
+                None => crate::realtime::finish(&mut mem, ring.first().copied()),
+            }
+        }
         if !ring.is_empty() {
             timer::arm_at(next_deadline(&mut mem, &ring));
         }

@@ -40,6 +40,7 @@ mod memory;
 mod objects;
 mod osnode;
 mod platform;
+mod realtime;
 mod selftest;
 mod syscall;
 mod system;
@@ -53,11 +54,13 @@ use log::{LevelFilter, info, warn};
 
 /// This kernel's version (the `v2` build differs visibly: its scheduling
 /// quantum is shorter; the `kcb1` build is the previous release's KCB
-/// layout).
+/// layout; the `rt` build is the real-time kernel).
 pub const VERSION: &str = if cfg!(feature = "v2") {
     concat!(env!("CARGO_PKG_VERSION"), "-v2")
 } else if cfg!(feature = "kcb1") {
     concat!(env!("CARGO_PKG_VERSION"), "-kcb1")
+} else if cfg!(feature = "rt") {
+    concat!(env!("CARGO_PKG_VERSION"), "-rt")
 } else {
     env!("CARGO_PKG_VERSION")
 };

@@ -58,7 +58,7 @@ pub const PROGRAMS: &[&str] = &[
     // The system.
     "init", "memserv", "serial", "shell", "monitor", "corectrl",
     // Programs to run from the shell, and the tests' programs.
-    "hello", "sleeper", "threads", "upcalls", "faulter", "confine", "holder", "lmpring", "lmpnode", "fuzz", "umpmesh", "xcap", "umpbench", "busy", "counter", "nap",
+    "hello", "sleeper", "threads", "upcalls", "faulter", "confine", "holder", "lmpring", "lmpnode", "fuzz", "umpmesh", "xcap", "umpbench", "busy", "counter", "nap", "jitter",
 ];
 
 /// A CPU driver build that goes into the boot archive.
@@ -86,6 +86,11 @@ pub const KERNELS: &[KernelVariant] = &[
     KernelVariant {
         name: "cpudriver-kcb1",
         features: &["kcb1"],
+    },
+    // The real-time kernel: one program, no interrupts, timer or scheduler.
+    KernelVariant {
+        name: "cpudriver-rt",
+        features: &["rt"],
     },
 ];
 

@@ -66,6 +66,20 @@ pub fn count_ipi() {
     counter.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
 }
 
+/// Reports in the boot-parameter page that the real-time kernel's program
+/// ended with `code`.
+pub fn ack_finished(code: u64) {
+    let ptr = PARAMS_PAGE.load(core::sync::atomic::Ordering::Relaxed);
+    if ptr.is_null() {
+        return;
+    }
+    let mut ack = bootproto::params::BootAck::decode(params_page(ptr));
+    ack.stage = bootproto::params::ACK_FINISHED;
+    ack.tsc_stopped = cpu::instr::rdtsc();
+    ack.exit_code = code;
+    write_ack(ptr, &ack);
+}
+
 /// Reports in the boot-parameter page that this kernel stopped.
 pub fn ack_stopped() {
     let ptr = PARAMS_PAGE.load(core::sync::atomic::Ordering::Relaxed);

@@ -18,8 +18,13 @@ const IA32_FS_BASE: u32 = 0xc000_0100;
 /// Flags user code may set: CF, PF, AF, ZF, SF, TF, DF, OF, AC, ID.
 const USER_FLAGS: u64 =
     0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x100 | 0x400 | 0x800 | (1 << 18) | (1 << 21);
-/// Flags always set in user mode: IF and the reserved bit 1.
-const FORCED_FLAGS: u64 = (1 << 9) | (1 << 1);
+/// Flags always set in user mode: IF and the reserved bit 1; the real-time
+/// kernel runs its program with interrupts off (only the reserved bit).
+const FORCED_FLAGS: u64 = if cfg!(feature = "rt") {
+    1 << 1
+} else {
+    (1 << 9) | (1 << 1)
+};
 const MXCSR_OFFSET: usize = 24;
 
 /// Why a saved user context cannot be resumed.

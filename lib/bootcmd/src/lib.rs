@@ -8,6 +8,7 @@
 //! update <core> <image>
 //! give <kcb-id> <core>
 //! move <core> <to-core>
+//! rt <core> <program> [args...]
 //! park <core> <host-core>
 //! unpark <kcb-id> <core>
 //! list
@@ -90,6 +91,9 @@ pub enum Command<'a> {
     Park(u32, u32),
     /// Take a parked KCB off its host and boot a core with it (KCB id, core).
     Unpark(u64, u32),
+    /// Lend a core to the real-time kernel for one program (core, program,
+    /// its arguments).
+    Rt(u32, &'a str, &'a str),
     /// Show the cores and KCBs.
     List,
     /// Show the commands.
@@ -109,6 +113,8 @@ pub enum ParseError<'a> {
     MissingImage,
     /// `give` without the KCB.
     MissingKcb,
+    /// `rt` without the program.
+    MissingProgram,
     /// Something that should be a number is not.
     BadNumber(&'a str),
     /// An option this command does not have.
@@ -133,6 +139,7 @@ impl core::fmt::Display for ParseError<'_> {
             Self::MissingCore => f.write_str("which core?"),
             Self::MissingImage => f.write_str("which kernel image? (`update <core> <image>`)"),
             Self::MissingKcb => f.write_str("which KCB? (`give <kcb-id> <core>`)"),
+            Self::MissingProgram => f.write_str("which program? (`rt <core> <program> [args]`)"),
             Self::BadNumber(w) => write!(f, "`{w}` is not a number"),
             Self::UnknownOption(w) => write!(f, "unknown option `{w}`"),
             Self::MissingValue(o) => write!(f, "option {o} needs a value"),
@@ -160,6 +167,9 @@ corectrl park <core> <host-core>
                   stop a core; the host core runs its KCB too (multiplexing)
 corectrl unpark <kcb-id> <core>
                   take a parked KCB off its host and boot a core with it
+corectrl rt <core> <program> [args]
+                  lend a core to the real-time kernel for one program: its OSNode is
+                  parked meanwhile and comes back when the program ends
 corectrl list     the cores (APIC id, state, kernel, KCB) and the KCBs
 corectrl help     this list
 ";
@@ -193,6 +203,13 @@ pub fn parse(line: &str) -> Result<Command<'_>, ParseError<'_>> {
         "unpark" => {
             let kcb = number(words.next().ok_or(ParseError::MissingKcb)?)?;
             Command::Unpark(kcb, core_number(words.next())?)
+        }
+        "rt" => {
+            let core = core_number(words.next())?;
+            let program = words.next().ok_or(ParseError::MissingProgram)?;
+            // The arguments are the rest of the line, as typed.
+            let end = program.as_ptr() as usize - line.as_ptr() as usize + program.len();
+            return Ok(Command::Rt(core, program, line[end..].trim()));
         }
         "list" => Command::List,
         "help" => Command::Help,
@@ -290,6 +307,13 @@ mod tests {
         assert_eq!(parse("give 2 3"), Ok(Command::Give(2, 3)));
         assert_eq!(parse("park 2 1"), Ok(Command::Park(2, 1)));
         assert_eq!(parse("move 0 3"), Ok(Command::Move(0, 3)));
+        assert_eq!(parse("rt 2 jitter"), Ok(Command::Rt(2, "jitter", "")));
+        assert_eq!(
+            parse(" rt 2  jitter 100  x "),
+            Ok(Command::Rt(2, "jitter", "100  x"))
+        );
+        assert_eq!(parse("rt 2"), Err(ParseError::MissingProgram));
+        assert_eq!(parse("rt x jitter"), Err(ParseError::BadNumber("x")));
         assert_eq!(parse("unpark 2 3"), Ok(Command::Unpark(2, 3)));
         assert_eq!(parse("park 2"), Err(ParseError::MissingCore));
         assert_eq!(parse("unpark x 2"), Err(ParseError::BadNumber("x")));

@@ -21,11 +21,13 @@ use crate::memmap::MemoryMap;
 /// `b"CFBOOTP1"` read as a little-endian integer.
 pub const BOOT_PARAMS_MAGIC: u64 = u64::from_le_bytes(*b"CFBOOTP1");
 /// Layout version; bump on any change to [`BootParams`].
-pub const BOOT_PARAMS_VERSION: u32 = 3;
+pub const BOOT_PARAMS_VERSION: u32 = 4;
 /// Room for the command line, including its terminating NUL.
 pub const CMDLINE_CAPACITY: usize = 256;
 /// Room for the kernel image's name.
 pub const NAME_CAPACITY: usize = 32;
+/// Room for the first program's name and arguments, including the NUL.
+pub const PROGRAM_CAPACITY: usize = 128;
 /// Room for memory-map regions.
 pub const MEMORY_MAP_CAPACITY: usize = 64;
 /// [`BootParams::flags`]: this is the machine's first core (started by the
@@ -95,6 +97,9 @@ pub struct BootParams {
     pub kernel_name: [u8; NAME_CAPACITY],
     /// Kernel command line (NUL-terminated UTF-8).
     pub cmdline: [u8; CMDLINE_CAPACITY],
+    /// For a fresh KCB: the OSNode's first program and its arguments
+    /// (`name args...`, NUL-terminated UTF-8); empty: `monitor`.
+    pub program: [u8; PROGRAM_CAPACITY],
     /// The physical memory map.
     pub memory_map: MemoryMap<MEMORY_MAP_CAPACITY>,
 }
@@ -167,6 +172,7 @@ impl BootParams {
             channel_size: 0,
             kernel_name: [0; NAME_CAPACITY],
             cmdline: [0; CMDLINE_CAPACITY],
+            program: [0; PROGRAM_CAPACITY],
             memory_map: MemoryMap::new(),
         }
     }
@@ -186,6 +192,7 @@ impl BootParams {
         }
         text(&self.kernel_name)?;
         text(&self.cmdline)?;
+        text(&self.program)?;
         let image_end = self
             .kernel_phys
             .checked_add(self.kernel_size)
@@ -215,6 +222,16 @@ impl BootParams {
     /// Stores the command line.
     pub fn set_cmdline(&mut self, line: &str) -> Result<(), ParamsError> {
         store(&mut self.cmdline, line)
+    }
+
+    /// The first program and its arguments (empty: the monitor).
+    pub fn program(&self) -> Result<&str, ParamsError> {
+        text(&self.program)
+    }
+
+    /// Stores the first program and its arguments (`name args...`).
+    pub fn set_program(&mut self, line: &str) -> Result<(), ParamsError> {
+        store(&mut self.program, line)
     }
 }
 
@@ -304,6 +321,7 @@ impl BootParams {
         }
         w.bytes(&self.kernel_name);
         w.bytes(&self.cmdline);
+        w.bytes(&self.program);
         let regions = self.memory_map.regions();
         w.u32(regions.len() as u32);
         w.u32(0);
@@ -349,6 +367,7 @@ impl BootParams {
         }
         r.fill(&mut p.kernel_name);
         r.fill(&mut p.cmdline);
+        r.fill(&mut p.program);
         let len = r.u32() as usize;
         let _ = r.u32();
         let mut map = MemoryMap::new();
@@ -373,8 +392,8 @@ impl BootParams {
 /// [`ACK_OFFSET`]): how far it got, when, and what it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct BootAck {
-    /// [`ACK_ENTERED`], [`ACK_RUNNING`], [`ACK_REFUSED`], [`ACK_STOPPED`]
-    /// or 0.
+    /// [`ACK_ENTERED`], [`ACK_RUNNING`], [`ACK_REFUSED`], [`ACK_STOPPED`],
+    /// [`ACK_FINISHED`] or 0.
     pub stage: u64,
     /// TSC when the kernel's main was entered.
     pub tsc_entered: u64,
@@ -382,8 +401,12 @@ pub struct BootAck {
     pub tsc_initialised: u64,
     /// TSC when it first dispatched its OSNode.
     pub tsc_running: u64,
-    /// TSC when it stopped (after a stop request), else 0.
+    /// TSC when it stopped (after a stop request) or its program finished
+    /// (a real-time kernel), else 0.
     pub tsc_stopped: u64,
+    /// The exit code of the program a real-time kernel ran, once
+    /// [`ACK_FINISHED`].
+    pub exit_code: u64,
     /// `name version` of the kernel (NUL-padded).
     pub version: [u8; NAME_CAPACITY],
 }
@@ -409,6 +432,9 @@ pub const ACK_REFUSED: u64 = 3;
 /// [`BootAck::stage`]: asked to stop, the kernel saved its OSNode's running
 /// dispatcher and halted; the KCB is intact and the core waits for INIT.
 pub const ACK_STOPPED: u64 = 4;
+/// [`BootAck::stage`]: a real-time kernel's one program ended
+/// ([`BootAck::exit_code`]); the kernel halted and the core waits for INIT.
+pub const ACK_FINISHED: u64 = 5;
 
 impl BootAck {
     /// Encodes into the ack area of a boot-parameter page.
@@ -422,6 +448,7 @@ impl BootAck {
         w.u64(self.tsc_initialised);
         w.u64(self.tsc_running);
         w.u64(self.tsc_stopped);
+        w.u64(self.exit_code);
         w.bytes(&self.version);
     }
 
@@ -437,6 +464,7 @@ impl BootAck {
             tsc_initialised: r.u64(),
             tsc_running: r.u64(),
             tsc_stopped: r.u64(),
+            exit_code: r.u64(),
             version: [0; NAME_CAPACITY],
         };
         r.fill(&mut ack.version);
@@ -480,6 +508,7 @@ mod tests {
         p.phys_top = 0x2000_0000;
         p.set_kernel_name("cpudriver").unwrap();
         p.set_cmdline("fatal=exit").unwrap();
+        p.set_program("jitter 1000").unwrap();
         p
     }
 
@@ -554,6 +583,7 @@ mod tests {
         );
         assert_eq!(q.memory_map.regions(), p.memory_map.regions());
         assert_eq!(q.cmdline().unwrap().as_str(), "fatal=exit");
+        assert_eq!(q.program(), Ok("jitter 1000"));
         // The ack area is separate and untouched by the parameters.
         assert!(page[ACK_OFFSET..].iter().all(|&b| b == 0xaa));
         let ack = BootAck {
@@ -562,6 +592,7 @@ mod tests {
             tsc_initialised: 6,
             tsc_running: 7,
             tsc_stopped: 8,
+            exit_code: 3,
             version: *b"cpudriver 0.1.0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0",
         };
         ack.encode(&mut page);
@@ -584,5 +615,8 @@ mod tests {
         assert_eq!(p.set_cmdline(&long), Err(ParamsError::TooLong));
         assert_eq!(p.set_kernel_name("a\0b"), Err(ParamsError::TooLong));
         assert_eq!(p.cmdline().unwrap().as_str(), "fatal=exit");
+        let long = "y".repeat(PROGRAM_CAPACITY);
+        assert_eq!(p.set_program(&long), Err(ParamsError::TooLong));
+        assert_eq!(p.program(), Ok("jitter 1000"));
     }
 }

@@ -22,6 +22,8 @@
 //! A failure after the start sends INIT again (the core stops wherever it
 //! was) and gives the kernel's memory back; the core is left off.
 
+mod realtime;
+
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU32, Ordering};
@@ -299,7 +301,7 @@ impl Driver {
         let file =
             corefish::modules::get(kernel).ok_or_else(|| BootError::NoImage(kernel.into()))?;
         let mut loaded = image::load(kernel, file)?;
-        let mut plan = match self.plan(core, kernel, &mut loaded, existing) {
+        let mut plan = match self.plan(core, kernel, &mut loaded, existing, "") {
             Ok(plan) => plan,
             Err(e) => {
                 loaded.free();
@@ -381,13 +383,15 @@ impl Driver {
     }
 
     /// Step 2 after the image: the kernel's RAM, the KCB, the channel, the
-    /// boot parameters.
+    /// boot parameters (`program`: a fresh OSNode's first program and its
+    /// arguments; empty for the monitor).
     fn plan(
         &mut self,
         core: u32,
         kernel: &str,
         loaded: &mut Loaded,
         existing: Option<(u64, u64)>,
+        program: &str,
     ) -> Result<Plan, BootError> {
         let mut plan = Plan {
             own_ram: Some(
@@ -403,7 +407,7 @@ impl Driver {
             ),
             ..Plan::default()
         };
-        let result = self.fill_plan(core, kernel, loaded, existing, &mut plan);
+        let result = self.fill_plan(core, kernel, loaded, existing, program, &mut plan);
         if let Err(e) = result {
             plan.discard();
             return Err(e);
@@ -417,6 +421,7 @@ impl Driver {
         kernel: &str,
         loaded: &mut Loaded,
         existing: Option<(u64, u64)>,
+        program: &str,
         plan: &mut Plan,
     ) -> Result<(), BootError> {
         let own_ram = plan
@@ -473,6 +478,8 @@ impl Driver {
         }
         p.set_kernel_name(kernel)
             .map_err(|_| BootError::BadImage(kernel.into(), "name too long".into()))?;
+        p.set_program(program)
+            .map_err(|_| BootError::ProgramTooLong(program.len()))?;
         p.memory_map = bootproto::starter::map_for_new_kernel(
             &m.boot_map,
             PhysRange::new(own.base, own.size),
@@ -803,7 +810,13 @@ impl Driver {
         let file =
             corefish::modules::get(&image).ok_or_else(|| BootError::NoImage(image.clone()))?;
         let mut loaded = image::load(&image, file)?;
-        let mut plan = match self.plan(to, &image, &mut loaded, Some((0, self.machine.first_kcb))) {
+        let mut plan = match self.plan(
+            to,
+            &image,
+            &mut loaded,
+            Some((0, self.machine.first_kcb)),
+            "",
+        ) {
             Ok(plan) => plan,
             Err(e) => {
                 loaded.free();

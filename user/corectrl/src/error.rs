@@ -67,6 +67,12 @@ pub enum BootError {
     TooManyOsNodes,
     /// The start cannot be planned (trampoline or memory map rules).
     Plan(bootproto::starter::StarterError),
+    /// The boot archive has no program of that name (or it is no program).
+    NoProgram(String),
+    /// A program and its arguments longer than the boot parameters hold.
+    ProgramTooLong(usize),
+    /// A real-time run did not end in time; the core was stopped.
+    RtTimeout(u32, u64),
 }
 
 impl core::fmt::Display for BootError {
@@ -120,6 +126,16 @@ impl core::fmt::Display for BootError {
             }
             Self::NoStop(core) => write!(f, "core {core} did not stop in time"),
             Self::Plan(e) => write!(f, "{e}"),
+            Self::NoProgram(name) => write!(f, "the boot archive has no program `{name}`"),
+            Self::ProgramTooLong(len) => write!(
+                f,
+                "a program and its arguments may take {} bytes, not {len}",
+                bootproto::params::PROGRAM_CAPACITY - 1
+            ),
+            Self::RtTimeout(core, secs) => write!(
+                f,
+                "the program on core {core} did not end within {secs} s; the core was stopped"
+            ),
         }
     }
 }

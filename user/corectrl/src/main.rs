@@ -260,6 +260,21 @@ fn answer(driver: &mut Driver, page: &mut Option<Mapping>, request: &Message) {
             ),
             Err(e) => (1, format!("unpark {kcb}: {e}\n")),
         },
+        Ok(Command::Rt(core, program, args)) => match driver.rt(core, program, args) {
+            Ok(run) => (
+                0,
+                format!(
+                    "rt {core}: {program} ended with code {} after {} ms under {}; OSNode {} (parked on core {} meanwhile) is back on core {core} under {}\n",
+                    run.exit_code,
+                    ms(run.run_ns),
+                    run.kernel,
+                    run.kcb,
+                    run.host,
+                    run.back.kernel
+                ),
+            ),
+            Err(e) => (1, format!("rt {core}: {e}\n")),
+        },
         Ok(Command::Move(core, to)) => match driver.move_osnode(core, to) {
             Ok(b) => (
                 0,

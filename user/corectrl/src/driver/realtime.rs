@@ -1,0 +1,139 @@
+//! `corectrl rt <core> <program> [args]`: lends a core to the real-time
+//! kernel (`cpudriver-rt`) for one program.
+//!
+//! The core's OSNode is parked on the boot driver's own core meanwhile (its
+//! programs keep running there), the core boots `cpudriver-rt` with a fresh,
+//! throw-away KCB whose one program is the given one, and the boot driver
+//! waits for the kernel to report the program's end (a notification to
+//! OSNode 0, no polling: an idle machine stays quiet while the real-time
+//! program runs). Then INIT takes the core back, the real-time kernel's
+//! memory and KCB are given back, and the OSNode is unparked onto the core
+//! under the kernel it ran before. Everything is checked before the OSNode
+//! is parked: a missing core, program or kernel changes nothing.
+
+use alloc::format;
+use alloc::string::String;
+
+use bootproto::params::{ACK_FINISHED, PROGRAM_CAPACITY};
+use corefish::sys;
+
+use super::{Booted, CoreState, Driver};
+use crate::error::BootError;
+use crate::image;
+
+/// The real-time kernel's image.
+pub const RT_KERNEL: &str = "cpudriver-rt";
+/// Longest a real-time program may run before the boot driver stops it.
+const RT_TIMEOUT_NS: u64 = 600_000_000_000;
+
+/// A finished real-time run.
+pub struct RtRun {
+    /// The OSNode that was parked meanwhile.
+    pub kcb: u64,
+    /// Where it was parked.
+    pub host: u32,
+    /// The real-time kernel's version.
+    pub kernel: String,
+    /// The program's exit code.
+    pub exit_code: u64,
+    /// From the real-time kernel running the program to its end.
+    pub run_ns: u64,
+    /// The OSNode's return to the core.
+    pub back: Booted,
+}
+
+impl Driver {
+    /// Runs `program` with `args` on `core` under the real-time kernel (see
+    /// the module documentation).
+    pub fn rt(&mut self, core: u32, program: &str, args: &str) -> Result<RtRun, BootError> {
+        let cores = self.cores.len();
+        let c = self
+            .cores
+            .get(core as usize)
+            .ok_or(BootError::NoSuchCore { core, cores })?;
+        if c.state != CoreState::Running {
+            return Err(BootError::NotRunning(core));
+        }
+        if core == self.my_core() {
+            return Err(BootError::StopSelf(core));
+        }
+        let line = if args.is_empty() {
+            String::from(program)
+        } else {
+            format!("{program} {args}")
+        };
+        if line.len() >= PROGRAM_CAPACITY {
+            return Err(BootError::ProgramTooLong(line.len()));
+        }
+        let file =
+            corefish::modules::get(program).ok_or_else(|| BootError::NoProgram(program.into()))?;
+        if elfload::ElfImage::parse(file).is_err() || image::check(program, file).is_ok() {
+            // Not an ELF program, or a kernel image.
+            return Err(BootError::NoProgram(program.into()));
+        }
+        let rt_file = corefish::modules::get(RT_KERNEL)
+            .ok_or_else(|| BootError::NoImage(RT_KERNEL.into()))?;
+        image::check(RT_KERNEL, rt_file)?;
+
+        let host = self.my_core();
+        let parked = self.park(core, host)?;
+        let run = self.run_rt(core, &line);
+        // The OSNode comes back whatever happened to the run.
+        let back = self.unpark(parked.kcb, core)?;
+        let (kernel, exit_code, run_ns) = run?;
+        Ok(RtRun {
+            kcb: parked.kcb,
+            host,
+            kernel,
+            exit_code,
+            run_ns,
+            back,
+        })
+    }
+
+    /// Boots `core` (whose OSNode is parked) with the real-time kernel and
+    /// `line` as its program, waits for the end, and takes the core back.
+    /// Returns the kernel's version, the exit code and the run time.
+    fn run_rt(&mut self, core: u32, line: &str) -> Result<(String, u64, u64), BootError> {
+        let apic = self.cores[core as usize].apic;
+        let file = corefish::modules::get(RT_KERNEL)
+            .ok_or_else(|| BootError::NoImage(RT_KERNEL.into()))?;
+        let mut loaded = image::load(RT_KERNEL, file)?;
+        let plan = match self.plan(core, RT_KERNEL, &mut loaded, None, line) {
+            Ok(plan) => plan,
+            Err(e) => {
+                loaded.free();
+                return Err(e);
+            }
+        };
+        let ack = match self
+            .start(apic, &loaded)
+            .and_then(|_| self.wait_ack(core, &loaded))
+        {
+            Ok(ack) => ack,
+            Err(e) => {
+                self.undo(apic, loaded, plan);
+                return Err(e);
+            }
+        };
+        let kernel = String::from(ack.version_text());
+        // The kernel notifies OSNode 0 when the program ends (remembered if
+        // it comes before this waits).
+        let deadline = sys::time_ns() + RT_TIMEOUT_NS;
+        let finished = loop {
+            match loaded.ack() {
+                Some(done) if done.stage == ACK_FINISHED => break Some(done),
+                _ if sys::time_ns() >= deadline => break None,
+                _ => {
+                    sys::wait_rings(deadline, corefish::abi::dispatcher::NOTIFY_BIT);
+                }
+            }
+        };
+        // Halted (or overrunning): INIT takes the core back either way, and
+        // the real-time OSNode's memory goes.
+        self.undo(apic, loaded, plan);
+        let done = finished.ok_or(BootError::RtTimeout(core, RT_TIMEOUT_NS / 1_000_000_000))?;
+        let run_ns = self.ns(done.tsc_stopped.saturating_sub(ack.tsc_running));
+        Ok((kernel, done.exit_code, run_ns))
+    }
+}
