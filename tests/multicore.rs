@@ -139,9 +139,9 @@ fn bad_boots_are_refused_and_another_kernel_boots() -> Result<(), HarnessError> 
     let mut wrong_machine = kernel.clone();
     wrong_machine[18] = 183; // e_machine = AArch64
     // A kernel that starts but never reports: `jmp .` right after the entry
-    // preamble (signature and version), so the boot driver accepts it.
+    // preamble (signature and versions), so the boot driver accepts it.
     let mut hangs = kernel.clone();
-    let hang_at = entry_file_offset(&kernel) + 14;
+    let hang_at = entry_file_offset(&kernel) + bootproto::starter::ENTRY_PREAMBLE;
     hangs[hang_at..hang_at + 2].copy_from_slice(&[0xeb, 0xfe]);
     let mut m = boot_with_modules(
         "multicore_errors",

@@ -11,7 +11,9 @@ use crate::{dispatch, lmp, time, timer};
 
 /// Points the interrupt lines OSNode `kcb` routed at this core (its
 /// vectors stay the same): device interrupts follow their OSNode when it
-/// moves to, is resumed on or is parked on this core.
+/// moves to, is resumed on or is parked on this core. Each driver is then
+/// told to look at its device once (an interrupt that reached the old core
+/// after it stopped was never served).
 pub fn follow(mem: &mut KernelMemory, kcb: osnode::PAddr) {
     for i in 0..IRQ_VECTORS {
         let gsi_plus_one = mem.kcb(kcb).irq_routes[i].gsi_plus_one;
@@ -23,6 +25,7 @@ pub fn follow(mem: &mut KernelMemory, kcb: osnode::PAddr) {
                     gsi_plus_one - 1
                 );
             }
+            lmp::replay_interrupt(mem, kcb, vector);
         }
     }
 }

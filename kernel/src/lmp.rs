@@ -132,15 +132,28 @@ pub fn deliver_interrupt(vector: u8) -> bool {
     if gsi_plus_one != 0 && crate::arch::irq::is_level(u64::from(gsi_plus_one - 1)) {
         crate::arch::irq::mask(u64::from(gsi_plus_one - 1));
     }
+    send_interrupt(&mut mem, &endpoint, vector)
+}
+
+/// Tells the driver behind OSNode `kcb`'s route of `vector` to look at its
+/// device, as an interrupt would (without counting one): after its line
+/// was re-pointed at another core, an edge that reached the old core while
+/// it stopped was never served, and an edge-triggered device keeps its
+/// line raised (sending no new edge) until its driver serves it.
+pub fn replay_interrupt(mem: &mut KernelMemory, kcb: PAddr, vector: u8) -> bool {
+    let Some(endpoint) = mem.kcb(kcb).irq_route(vector).map(|r| r.endpoint.cap) else {
+        return false;
+    };
+    send_interrupt(mem, &endpoint, vector)
+}
+
+/// Sends the interrupt message for `vector` to `endpoint`; returns whether
+/// it made a dispatcher runnable.
+fn send_interrupt(mem: &mut KernelMemory, endpoint: &Capability, vector: u8) -> bool {
     if endpoint.obj_type() != ObjType::EndPoint {
         return false;
     }
-    match send(
-        &mut mem,
-        &endpoint,
-        [IRQ_MESSAGE, u64::from(vector), 0, 0],
-        None,
-    ) {
+    match send(mem, endpoint, [IRQ_MESSAGE, u64::from(vector), 0, 0], None) {
         Ok(woke) => woke,
         Err(e) => {
             // A full ring means the driver has not caught up; the device

@@ -235,10 +235,10 @@ pub extern "C" fn kernel_main(params_ptr: *const BootParams) -> ! {
                 let (id, resumes) = {
                     let mut mem = arch::objects::KernelMemory::new();
                     let k = mem.kcb(kcb);
-                    (k.id, k.resumes)
+                    (k.id, k.resumes().unwrap_or(0))
                 };
                 let (core, apic) = (params.core_id, params.apic_id);
-                if ::osnode::kcb::KCB_VERSION >= 2 && resumes > 0 {
+                if resumes > 0 {
                     info!(
                         "core {core} (APIC {apic}) runs OSNode {id} under `{version}`, resume {resumes}"
                     );
@@ -248,6 +248,7 @@ pub extern "C" fn kernel_main(params_ptr: *const BootParams) -> ! {
             }
             ack.stage = ACK_RUNNING;
             ack.tsc_running = cpu::instr::rdtsc();
+            ack.kcb_layout = u64::from(::osnode::kcb::KCB_VERSION);
             arch::entry::write_ack(params_ptr, &ack);
             osnode::set_current(kcb);
             dispatch::schedule()

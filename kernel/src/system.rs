@@ -1,7 +1,7 @@
 //! The system page (layout: `bootproto::system`): the console lock, the
-//! OSNode table and the bootstrap core's APIC id, shared by every kernel of the machine. The first core's
-//! kernel allocates it; the others get its address in their boot
-//! parameters.
+//! OSNode table and the bootstrap core's APIC id, shared by every kernel of
+//! the machine. The first core's kernel allocates it; the others get its
+//! address in their boot parameters.
 
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 

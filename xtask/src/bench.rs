@@ -89,12 +89,11 @@ pub struct BenchOptions {
 const GROUPS: &[&str] = &["boot", "ump", "switch"];
 
 impl BenchOptions {
+    /// Whether `group` is to run.
     fn runs(&self, group: &str) -> bool {
         self.only.as_deref().is_none_or(|g| g == group)
     }
-}
 
-impl BenchOptions {
     /// Parses `bench`'s arguments.
     pub fn parse(args: &[String]) -> Result<Self, String> {
         let mut o = Self {

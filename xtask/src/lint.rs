@@ -32,12 +32,12 @@ pub fn lint() -> Result<(), String> {
     }
     run(host.args(["--", "-D", "warnings"]), "clippy (host crates)")?;
     let target = harness::workspace_root().join("target");
-    let images = [
-        ("cpudriver", KERNEL_FLAGS, "kernel"),
-        ("loader", LOADER_FLAGS, "loader"),
-    ];
-    let programs = PROGRAMS.iter().map(|p| (*p, USER_FLAGS, "user"));
-    for (package, flags, dir) in images.into_iter().chain(programs) {
+    let kernels = crate::build::KERNELS
+        .iter()
+        .map(|k| ("cpudriver", KERNEL_FLAGS, "kernel", k.features));
+    let loader = [("loader", LOADER_FLAGS, "loader", &[][..])];
+    let programs = PROGRAMS.iter().map(|p| (*p, USER_FLAGS, "user", &[][..]));
+    for (package, flags, dir, features) in kernels.chain(loader).chain(programs) {
         let mut image = Command::new(&cargo);
         image
             .args([
@@ -50,11 +50,20 @@ pub fn lint() -> Result<(), String> {
                 "--release",
             ])
             .arg("--target-dir")
-            .arg(target.join(dir))
+            .arg(target.join(dir));
+        if !features.is_empty() {
+            image.arg("--features").arg(features.join(","));
+        }
+        image
             .env("CARGO_ENCODED_RUSTFLAGS", flags.join("\x1f"))
             .env_remove("RUSTFLAGS")
             .args(["--", "-D", "warnings"]);
-        run(&mut image, &format!("clippy ({package})"))?;
+        let what = if features.is_empty() {
+            format!("clippy ({package})")
+        } else {
+            format!("clippy ({package}, features {})", features.join(","))
+        };
+        run(&mut image, &what)?;
     }
     Ok(())
 }

@@ -42,6 +42,8 @@ pub fn test(extra: &[String]) -> Result<(), String> {
         host.extend(["--exclude", package]);
     }
     cargo_test(&host, &images)?;
+    // The KCB code as the previous layout's kernel (`cpudriver-kcb1`) has it.
+    cargo_test(&["--package", "osnode", "--features", "layout1"], &images)?;
     let mut qemu = vec!["--package", QEMU_TESTS];
     if !extra.is_empty() {
         qemu.push("--");

@@ -17,6 +17,8 @@ pub unsafe extern "C" fn _start() -> ! {
         "jmp 3f",
         ".ascii \"CFCPUDRV\"",
         ".long {version}",
+        ".short {kcb_oldest}",
+        ".short {kcb_newest}",
         "3: cli",
         "cld",
         "lea rsp, [rip + {stack} + {size}]",
@@ -30,6 +32,8 @@ pub unsafe extern "C" fn _start() -> ! {
         size = const STACK_SIZE,
         main = sym crate::kernel_main,
         version = const bootproto::params::BOOT_PARAMS_VERSION,
+        kcb_oldest = const osnode::kcb::OLDEST_CONVERTIBLE,
+        kcb_newest = const osnode::kcb::KCB_VERSION,
     )
 }
 
@@ -58,11 +62,14 @@ pub fn count_ipi() {
         return;
     }
     let at = bootproto::params::COUNTERS_OFFSET + bootproto::params::COUNTER_IPIS * 8;
-    let word = &mut params_page(ptr)[at..at + 8];
-    // SAFETY: COUNTERS_OFFSET is a multiple of 8 in a page-aligned page, so
-    // the pointer is aligned for a u64; the starter reads it only atomically.
+    // SAFETY: `ptr` is the direct-map address of the page-aligned
+    // boot-parameter page (the entry contract) and `at + 8` lies within it,
+    // at a multiple of 8, so the word is valid and aligned for a u64; the
+    // starter only reads it atomically, and no reference to it is alive
+    // (this core's other writes to the page run with interrupts off, never
+    // at the same time as this).
     let counter =
-        unsafe { core::sync::atomic::AtomicU64::from_ptr(word.as_mut_ptr().cast::<u64>()) };
+        unsafe { core::sync::atomic::AtomicU64::from_ptr(ptr.cast::<u8>().add(at).cast::<u64>()) };
     counter.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
 }
 

@@ -90,8 +90,8 @@ pub fn osnode(inv: &mut Invocation) -> Result<Results, SysError> {
         u64::from(core.core_id),
         u64::from(core.apic_id),
         inv.kcb,
-        0,
-        0,
+        u64::from(osnode::kcb::KCB_VERSION),
+        (u64::from(osnode::kcb::OLDEST_CONVERTIBLE) << 32) | u64::from(osnode::kcb::KCB_VERSION),
     ])
 }
 

@@ -116,7 +116,8 @@ pub const KERNEL_MEMORY_REGION: u64 = 114;
 pub const KERNEL_VERSION: u64 = 115;
 /// Who the caller is (Kernel capability): results `rdi` = OSNode id, `rsi`
 /// = core id, `rdx` = APIC id of the core running it, `r10` = the physical
-/// address of its KCB.
+/// address of its KCB, `r8` = its KCB's layout, `r9` = the KCB layouts this
+/// kernel runs (oldest << 32 | newest).
 pub const KERNEL_OSNODE: u64 = 116;
 /// A monitor makes this OSNode's copy of another OSNode's capability
 /// (Kernel capability): a foreign RAM, Frame or DevFrame capability of type

@@ -407,6 +407,9 @@ pub struct BootAck {
     /// The exit code of the program a real-time kernel ran, once
     /// [`ACK_FINISHED`].
     pub exit_code: u64,
+    /// The layout of the KCB the kernel runs (once [`ACK_RUNNING`]): its
+    /// own, after any conversion.
+    pub kcb_layout: u64,
     /// `name version` of the kernel (NUL-padded).
     pub version: [u8; NAME_CAPACITY],
 }
@@ -449,6 +452,7 @@ impl BootAck {
         w.u64(self.tsc_running);
         w.u64(self.tsc_stopped);
         w.u64(self.exit_code);
+        w.u64(self.kcb_layout);
         w.bytes(&self.version);
     }
 
@@ -465,6 +469,7 @@ impl BootAck {
             tsc_running: r.u64(),
             tsc_stopped: r.u64(),
             exit_code: r.u64(),
+            kcb_layout: r.u64(),
             version: [0; NAME_CAPACITY],
         };
         r.fill(&mut ack.version);
@@ -593,6 +598,7 @@ mod tests {
             tsc_running: 7,
             tsc_stopped: 8,
             exit_code: 3,
+            kcb_layout: 2,
             version: *b"cpudriver 0.1.0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0",
         };
         ack.encode(&mut page);

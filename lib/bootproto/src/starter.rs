@@ -9,9 +9,11 @@
 //!   low memory (not firmware-reserved, not ACPI);
 //! * how to tell a CPU driver image from any other program
 //!   ([`check_entry`]): its entry point starts with a short jump over
-//!   [`ENTRY_SIGNATURE`] and the boot-parameter layout version it reads, so
-//!   that a boot driver never starts a user program, or a kernel that would
-//!   misread its parameters, in ring 0;
+//!   [`ENTRY_SIGNATURE`], the boot-parameter layout version it reads and
+//!   the KCB layouts it can run ([`CpuDriverInfo`]), so that a boot driver
+//!   never starts a user program, or a kernel that would misread its
+//!   parameters, in ring 0, and can refuse before stopping anything to
+//!   hand a KCB to a kernel that would refuse it;
 //! * the memory map a later core's kernel gets ([`map_for_new_kernel`]):
 //!   the first kernel's map with every byte of RAM marked
 //!   [`Assigned`](MemoryKind::Assigned) (it belongs to capabilities
@@ -24,8 +26,25 @@ use crate::params::BOOT_PARAMS_VERSION;
 /// The bytes after the entry point's first instruction (a two-byte `jmp`
 /// over them and the version word).
 pub const ENTRY_SIGNATURE: [u8; 8] = *b"CFCPUDRV";
-/// Bytes of the entry preamble: `jmp` (2), signature (8), version (4).
-pub const ENTRY_PREAMBLE: usize = 14;
+/// Bytes of the entry preamble: `jmp` (2), signature (8), boot-parameter
+/// version (4), oldest and newest KCB layout it runs (2 + 2).
+pub const ENTRY_PREAMBLE: usize = 18;
+
+/// What a CPU driver's entry preamble says about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CpuDriverInfo {
+    /// The oldest KCB layout it runs (converting it).
+    pub kcb_oldest: u32,
+    /// The newest KCB layout it runs (its own).
+    pub kcb_newest: u32,
+}
+
+impl CpuDriverInfo {
+    /// Whether it can run a KCB of layout `layout`.
+    pub fn runs_kcb_layout(&self, layout: u32) -> bool {
+        (self.kcb_oldest..=self.kcb_newest).contains(&layout)
+    }
+}
 
 /// Bytes of a page.
 pub const PAGE: u64 = 4096;
@@ -82,7 +101,7 @@ impl core::fmt::Display for StarterError {
 }
 
 /// Checks the first bytes of a loaded image at its entry point.
-pub fn check_entry(code: &[u8]) -> Result<(), StarterError> {
+pub fn check_entry(code: &[u8]) -> Result<CpuDriverInfo, StarterError> {
     let preamble = code
         .get(..ENTRY_PREAMBLE)
         .ok_or(StarterError::NotACpuDriver)?;
@@ -94,7 +113,14 @@ pub fn check_entry(code: &[u8]) -> Result<(), StarterError> {
     if version != BOOT_PARAMS_VERSION {
         return Err(StarterError::ProtocolVersion(version));
     }
-    Ok(())
+    let info = CpuDriverInfo {
+        kcb_oldest: u32::from(u16::from_le_bytes([preamble[14], preamble[15]])),
+        kcb_newest: u32::from(u16::from_le_bytes([preamble[16], preamble[17]])),
+    };
+    if info.kcb_oldest == 0 || info.kcb_oldest > info.kcb_newest {
+        return Err(StarterError::NotACpuDriver);
+    }
+    Ok(info)
 }
 
 /// The STARTUP vector for a trampoline of `len` bytes at physical `page`,
@@ -188,12 +214,19 @@ mod tests {
 
     #[test]
     fn cpu_drivers_are_recognised_by_their_entry() {
-        let mut code = Vec::from([0xeb, 12]);
+        let mut code = Vec::from([0xeb, 16]);
         code.extend_from_slice(&ENTRY_SIGNATURE);
         code.extend_from_slice(&BOOT_PARAMS_VERSION.to_le_bytes());
+        code.extend_from_slice(&[1, 0, 2, 0]);
         code.extend_from_slice(&[0xfa, 0xfc]);
-        assert_eq!(check_entry(&code), Ok(()));
-        assert_eq!(check_entry(&code[..13]), Err(StarterError::NotACpuDriver));
+        let info = check_entry(&code).unwrap();
+        assert_eq!((info.kcb_oldest, info.kcb_newest), (1, 2));
+        assert!(info.runs_kcb_layout(1) && info.runs_kcb_layout(2));
+        assert!(!info.runs_kcb_layout(3) && !info.runs_kcb_layout(0));
+        assert_eq!(check_entry(&code[..17]), Err(StarterError::NotACpuDriver));
+        let mut other = code.clone();
+        other[14] = 3;
+        assert_eq!(check_entry(&other), Err(StarterError::NotACpuDriver));
         let mut other = code.clone();
         other[1] = 10;
         assert_eq!(check_entry(&other), Err(StarterError::NotACpuDriver));
@@ -208,7 +241,9 @@ mod tests {
         );
         // A program's entry (push rbp; mov rbp, rsp; ...) is refused.
         assert_eq!(
-            check_entry(&[0x55, 0x48, 0x89, 0xe5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
+            check_entry(&[
+                0x55, 0x48, 0x89, 0xe5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+            ]),
             Err(StarterError::NotACpuDriver)
         );
     }

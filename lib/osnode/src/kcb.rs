@@ -26,7 +26,9 @@
 //!
 //! ## Layout versions
 //!
-//! `magic` and `version` never move; a kernel reads them first. A kernel
+//! `magic`, `version`, `flags` and `id` never move: a kernel reads them
+//! before it knows the layout (whether the KCB ran, and which OSNode it
+//! is). A kernel
 //! that finds an older layout converts the KCB in place, one version at a
 //! time, before it uses anything else ([`Kcb::adopt`]); one that finds a
 //! newer layout (or one no kernel wrote) refuses it and changes nothing, so
@@ -122,7 +124,8 @@ pub struct Kcb {
     /// Total dispatches.
     pub dispatch_count: u64,
     /// Times a kernel resumed the OSNode (after a stop, an update, a move
-    /// or an unpark). Layout 2; untouched by layout-1 kernels.
+    /// or an unpark). Layout 2: a layout-1 kernel does not have it.
+    #[cfg(not(feature = "layout1"))]
     pub resumes: u64,
 }
 
@@ -192,6 +195,7 @@ impl Kcb {
             last_core: 0,
             last_apic: 0,
             dispatch_count: 0,
+            #[cfg(not(feature = "layout1"))]
             resumes: 0,
         }
     }
@@ -219,7 +223,8 @@ impl Kcb {
         if found == KCB_VERSION {
             return Ok(None);
         }
-        if self.version == 1 && KCB_VERSION >= 2 {
+        #[cfg(not(feature = "layout1"))]
+        if self.version == 1 {
             self.resumes = 0;
             self.version = 2;
         }
@@ -227,13 +232,20 @@ impl Kcb {
         Ok(Some(found))
     }
 
-    /// Counts a resume (layout 2 and up); returns the count, or `None` for a
-    /// layout without it.
-    pub fn note_resumed(&mut self) -> Option<u64> {
-        (KCB_VERSION >= 2).then(|| {
+    /// Counts a resume (layout 2 and up).
+    pub fn note_resumed(&mut self) {
+        #[cfg(not(feature = "layout1"))]
+        {
             self.resumes += 1;
-            self.resumes
-        })
+        }
+    }
+
+    /// Times a kernel resumed the OSNode, for layouts that count them.
+    pub fn resumes(&self) -> Option<u64> {
+        #[cfg(not(feature = "layout1"))]
+        return Some(self.resumes);
+        #[cfg(feature = "layout1")]
+        None
     }
 
     /// The route of `vector`, if it is a routable vector.

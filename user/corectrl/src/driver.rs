@@ -32,6 +32,7 @@ use bootcmd::KcbChoice;
 use bootproto::PhysRange;
 use bootproto::layout::phys_to_virt;
 use bootproto::params::{ACK_REFUSED, ACK_RUNNING, ACK_STOPPED, BootParams};
+use bootproto::starter::CpuDriverInfo;
 use bootproto::system::{OSNODE_TABLE, OSNODES};
 use corefish::abi::invoke as op;
 use corefish::cap::{Cap, kind};
@@ -87,6 +88,8 @@ pub struct Core {
     /// Scratch RAM of its kernel when it resumed a KCB (the kernel's own
     /// page tables; a new KCB's kernel uses the OSNode's RAM).
     scratch: Vec<CPtr>,
+    /// The KCB layouts its running kernel runs.
+    layouts: Option<CpuDriverInfo>,
 }
 
 /// A KCB as the boot driver knows it.
@@ -105,6 +108,8 @@ pub struct Kcb {
     pub image: String,
     /// The core it is parked on (multiplexed with that core's own KCB).
     pub host: Option<u32>,
+    /// Its layout, as the last kernel that ran it reported (0: not known).
+    pub layout: u32,
     /// The RAM its kernel got when the OSNode was made: the OSNode's objects
     /// live in it, so it is held (never used) as long as the KCB exists.
     #[allow(dead_code)]
@@ -196,7 +201,7 @@ pub struct Resources {
 impl Driver {
     /// The driver of `machine`: the core it runs on runs OSNode 0.
     pub fn new(machine: Machine, r: Resources) -> Self {
-        let first_kcb = machine.first_kcb;
+        let (first_kcb, first_layout) = (machine.first_kcb, machine.first_kcb_layout);
         let cores: Vec<Core> = machine
             .cores
             .iter()
@@ -215,6 +220,7 @@ impl Driver {
                 kcb: c.is_mine.then_some(0),
                 block: None,
                 scratch: Vec::new(),
+                layouts: c.is_mine.then_some(machine.first_kernel),
             })
             .collect();
         let first = cores.iter().position(|c| c.kcb == Some(0)).unwrap_or(0) as u32;
@@ -233,6 +239,7 @@ impl Driver {
                 core: Some(first),
                 image: String::from(bootcmd::DEFAULT_KERNEL),
                 host: None,
+                layout: first_layout,
                 memory: Vec::new(),
             }],
         }
@@ -300,6 +307,9 @@ impl Driver {
         }
         let file =
             corefish::modules::get(kernel).ok_or_else(|| BootError::NoImage(kernel.into()))?;
+        if let Some((id, _)) = existing {
+            self.check_layout(id, kernel, image::check(kernel, file)?.1)?;
+        }
         let mut loaded = image::load(kernel, file)?;
         let mut plan = match self.plan(core, kernel, &mut loaded, existing, "") {
             Ok(plan) => plan,
@@ -342,6 +352,7 @@ impl Driver {
         c.state = CoreState::Running;
         c.kernel = version;
         c.kcb = Some(kcb);
+        c.layouts = Some(loaded.info);
         if let Some(old) = c.block.replace(loaded) {
             old.free();
         }
@@ -350,9 +361,11 @@ impl Driver {
         }
         plan.channel = None;
         let own = plan.own_ram.take();
+        let layout = ack.kcb_layout as u32;
         if let Some(k) = self.kcbs.iter_mut().find(|k| k.id == kcb) {
             k.core = Some(core);
             k.image = kernel.into();
+            k.layout = layout;
             c.scratch.extend(own);
             self.tell_hub(kcb, Some(core));
         } else {
@@ -363,6 +376,7 @@ impl Driver {
                 core: Some(core),
                 image: kernel.into(),
                 host: None,
+                layout,
                 memory: own.into_iter().collect(),
             });
         }
@@ -605,6 +619,7 @@ impl Driver {
         c.state = CoreState::Off;
         c.kernel.clear();
         c.kcb = None;
+        c.layouts = None;
         if let Some(k) = self.kcbs.iter_mut().find(|k| k.id == kcb) {
             k.core = None;
         }
@@ -623,7 +638,10 @@ impl Driver {
     pub fn update(&mut self, core: u32, kernel: &str) -> Result<(Stopped, Booted, u64), BootError> {
         let file =
             corefish::modules::get(kernel).ok_or_else(|| BootError::NoImage(kernel.into()))?;
-        image::check(kernel, file)?;
+        let info = image::check(kernel, file)?.1;
+        if let Some(kcb) = self.cores.get(core as usize).and_then(|c| c.kcb) {
+            self.check_layout(kcb, kernel, info)?;
+        }
         let stopped = self.stop(core)?;
         let booted = self.boot(core, kernel, KcbChoice::Existing(stopped.kcb))?;
         // Downtime: from the old kernel's halt to the new one running the KCB.
@@ -646,6 +664,9 @@ impl Driver {
             .find(|k| k.id == kcb)
             .ok_or(BootError::NoSuchKcb(kcb))?;
         let (image, host) = (k.image.clone(), k.host);
+        let file =
+            corefish::modules::get(&image).ok_or_else(|| BootError::NoImage(image.clone()))?;
+        self.check_layout(kcb, &image, image::check(&image, file)?.1)?;
         if host.is_some() {
             // Check the target before the KCB leaves its host.
             let cores = self.cores.len();
@@ -679,6 +700,12 @@ impl Driver {
             return Err(BootError::ParkOnItself(core));
         }
         let host_apic = h.apic;
+        if let (Some(info), Some(kcb)) =
+            (h.layouts, self.cores.get(core as usize).and_then(|c| c.kcb))
+        {
+            let host_kernel = h.kernel.clone();
+            self.check_layout(kcb, &host_kernel, info)?;
+        }
         let stopped = self.stop(core)?;
         let kcb = stopped.kcb;
         let phys = self.kcbs.iter().find(|k| k.id == kcb).map_or(0, |k| k.phys);
@@ -694,8 +721,30 @@ impl Driver {
             return Err(e);
         }
         let attach_ns = self.ns(sys::tsc() - asked);
+        // The host's kernel converted the KCB to its own layout; if the
+        // image that ran it before cannot run that, it comes back under the
+        // host's.
+        let host_info = self.cores[host as usize].layouts;
+        let host_image = self
+            .kcbs
+            .iter()
+            .find(|k| k.core == Some(host))
+            .map(|k| k.image.clone());
+        let image_runs = |image: &str, layout: u32| {
+            corefish::modules::get(image)
+                .and_then(|file| image::check(image, file).ok())
+                .is_some_and(|(_, info)| info.runs_kcb_layout(layout))
+        };
         if let Some(k) = self.kcbs.iter_mut().find(|k| k.id == kcb) {
             k.host = Some(host);
+            if let Some(info) = host_info {
+                k.layout = k.layout.max(info.kcb_newest);
+                if !image_runs(&k.image, k.layout)
+                    && let Some(image) = host_image
+                {
+                    k.image = image;
+                }
+            }
         }
         Ok(Parked {
             kcb,
@@ -753,6 +802,27 @@ impl Driver {
             .map(Loaded::ipis_received)
     }
 
+    /// Refuses, before anything changes, to hand KCB `kcb` to `kernel`
+    /// (described by `info`) if that kernel cannot run the KCB's layout (it
+    /// would refuse it, leaving the OSNode stopped).
+    fn check_layout(&self, kcb: u64, kernel: &str, info: CpuDriverInfo) -> Result<(), BootError> {
+        let layout = self
+            .kcbs
+            .iter()
+            .find(|k| k.id == kcb)
+            .map_or(0, |k| k.layout);
+        if layout == 0 || info.runs_kcb_layout(layout) {
+            return Ok(());
+        }
+        Err(BootError::KcbLayout {
+            kcb,
+            layout,
+            kernel: kernel.into(),
+            oldest: info.kcb_oldest,
+            newest: info.kcb_newest,
+        })
+    }
+
     /// OSNodes parked on `core` stopped with it: they run nowhere now.
     fn forget_parked_on(&mut self, core: u32) {
         let parked: Vec<u64> = self
@@ -799,7 +869,9 @@ impl Driver {
         }
         if from != self.my_core() {
             let stopped = self.stop(from)?;
-            return self.give(stopped.kcb, to);
+            return self
+                .give(stopped.kcb, to)
+                .map_err(|e| BootError::MoveFailed(stopped.kcb, alloc::boxed::Box::new(e)));
         }
         let t0 = sys::tsc();
         let image = self
@@ -839,19 +911,27 @@ impl Driver {
             plan.discard();
             return Err(BootError::Sys("handover", e));
         }
-        let ack = self.wait_ack(to, &loaded)?;
+        // Running here at all means the new kernel resumed OSNode 0, so its
+        // acknowledgement is there: the records follow whatever happens.
+        let ack = loaded.ack().unwrap_or_default();
         let arrived = self.trampoline.arrived().unwrap_or(t_loaded);
         self.forget_parked_on(from);
         let old = &mut self.cores[from as usize];
         old.state = CoreState::Off;
         old.kernel.clear();
         old.kcb = None;
+        old.layouts = None;
         let c = &mut self.cores[to as usize];
         c.state = CoreState::Running;
         c.kernel = ack.version_text().into();
         c.kcb = Some(0);
+        c.layouts = Some(loaded.info);
         if let Some(old) = c.block.replace(loaded) {
             old.free();
+        }
+        // The scratch RAM of the kernel that ran here before goes.
+        for old in c.scratch.drain(..) {
+            discard(old);
         }
         c.scratch.extend(plan.own_ram.take());
         if let Some(k) = self.kcbs.iter_mut().find(|k| k.id == 0) {

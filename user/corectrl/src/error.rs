@@ -73,6 +73,21 @@ pub enum BootError {
     ProgramTooLong(usize),
     /// A real-time run did not end in time; the core was stopped.
     RtTimeout(u32, u64),
+    /// The kernel cannot run the KCB's layout.
+    KcbLayout {
+        /// The KCB.
+        kcb: u64,
+        /// Its layout.
+        layout: u32,
+        /// The kernel (image or version).
+        kernel: String,
+        /// The oldest layout the kernel runs.
+        oldest: u32,
+        /// The newest.
+        newest: u32,
+    },
+    /// A move stopped the OSNode (KCB id) but could not start it elsewhere.
+    MoveFailed(u64, alloc::boxed::Box<BootError>),
 }
 
 impl core::fmt::Display for BootError {
@@ -132,6 +147,19 @@ impl core::fmt::Display for BootError {
                 "a program and its arguments may take {} bytes, not {len}",
                 bootproto::params::PROGRAM_CAPACITY - 1
             ),
+            Self::KcbLayout {
+                kcb,
+                layout,
+                kernel,
+                oldest,
+                newest,
+            } => write!(
+                f,
+                "KCB {kcb} has layout {layout}, but {kernel} runs KCB layouts {oldest} to {newest}"
+            ),
+            Self::MoveFailed(kcb, why) => {
+                write!(f, "{why}; KCB {kcb} is stopped (give it to a core)")
+            }
             Self::RtTimeout(core, secs) => write!(
                 f,
                 "the program on core {core} did not end within {secs} s; the core was stopped"

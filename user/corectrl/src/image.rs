@@ -10,6 +10,7 @@ use core::sync::atomic::{AtomicU64, Ordering};
 
 use bootproto::layout::phys_to_virt;
 use bootproto::params::{ACK_OFFSET, BootAck, COUNTER_IPIS, COUNTERS_OFFSET, PARAMS_PAGE};
+use bootproto::starter::CpuDriverInfo;
 use corefish::cap::{Cap, kind};
 use corefish::vspace::{self, Mapping};
 use corefish::{CPtr, ObjType, SlotRef, memserv, slots};
@@ -35,6 +36,8 @@ pub struct Loaded {
     pub image_size: u64,
     /// The entry point's direct-map address.
     pub entry: u64,
+    /// What its entry preamble says (the KCB layouts it runs).
+    pub info: CpuDriverInfo,
     mapping: Mapping,
 }
 
@@ -59,7 +62,8 @@ impl Loaded {
         if stage.load(Ordering::Acquire) == 0 {
             return None;
         }
-        Some(BootAck::decode(&self.mapping.bytes()[..PARAMS_PAGE]))
+        // Up to the counters, which the kernel keeps changing.
+        Some(BootAck::decode(&self.mapping.bytes()[..COUNTERS_OFFSET]))
     }
 
     /// IPIs the kernel has received so far (its counter in the page).
@@ -85,7 +89,7 @@ impl Loaded {
 /// boot driver can start: an x86-64 static PIE linked at 0 whose entry point
 /// carries the CPU-driver signature and the boot-parameter version (only a
 /// CPU driver may run in ring 0).
-pub fn check<'f>(name: &str, file: &'f [u8]) -> Result<ElfImage<'f>, BootError> {
+pub fn check<'f>(name: &str, file: &'f [u8]) -> Result<(ElfImage<'f>, CpuDriverInfo), BootError> {
     let bad = |e| BootError::BadImage(name.into(), alloc::format!("{e}"));
     let image = ElfImage::parse(file).map_err(bad)?;
     if !image.is_relocatable() || image.vaddr_range().0 != 0 {
@@ -97,15 +101,15 @@ pub fn check<'f>(name: &str, file: &'f [u8]) -> Result<ElfImage<'f>, BootError> 
     let entry_code = image
         .file_bytes_at(image.entry(), bootproto::starter::ENTRY_PREAMBLE as u64)
         .unwrap_or(&[]);
-    bootproto::starter::check_entry(entry_code)
+    let info = bootproto::starter::check_entry(entry_code)
         .map_err(|e| BootError::BadImage(name.into(), alloc::format!("{e}")))?;
-    Ok(image)
+    Ok((image, info))
 }
 
 /// Loads the CPU driver image `file` (named `name`) into fresh memory.
 pub fn load(name: &str, file: &[u8]) -> Result<Loaded, BootError> {
     let bad = |e| BootError::BadImage(name.into(), alloc::format!("{e}"));
-    let image = check(name, file)?;
+    let (image, info) = check(name, file)?;
     let image_size = image.memory_size().next_multiple_of(PAGE);
     let size = PAGE + image_size;
     let ram = memserv::request_below(size, LOW_LIMIT).map_err(BootError::NoMemory)?;
@@ -133,6 +137,7 @@ pub fn load(name: &str, file: &[u8]) -> Result<Loaded, BootError> {
         size,
         image_size,
         entry: phys_to_virt(phys + PAGE) + image.entry(),
+        info,
         mapping: {
             let bytes = mapping.bytes_mut();
             bytes.fill(0);

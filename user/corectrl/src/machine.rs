@@ -41,11 +41,16 @@ pub struct Machine {
     pub version: String,
     /// The physical address of the first OSNode's KCB (the boot driver's).
     pub first_kcb: u64,
+    /// That KCB's layout.
+    pub first_kcb_layout: u32,
+    /// The KCB layouts the first kernel runs.
+    pub first_kernel: bootproto::starter::CpuDriverInfo,
 }
 
 /// Asks the kernel behind the Kernel capability `kernel`.
 pub fn query(kernel: CPtr) -> Result<Machine, SysError> {
     let info = invoke(kernel, op::KERNEL_INFO, [0; 4])?;
+    let me = invoke(kernel, op::KERNEL_OSNODE, [0; 4])?;
     let mut cores = Vec::new();
     for index in 0..info[5] {
         let core = invoke(kernel, op::KERNEL_CORE, [index, 0, 0, 0])?;
@@ -76,7 +81,12 @@ pub fn query(kernel: CPtr) -> Result<Machine, SysError> {
         cores,
         boot_map,
         version: version(kernel)?,
-        first_kcb: invoke(kernel, op::KERNEL_OSNODE, [0; 4])?[3],
+        first_kcb: me[3],
+        first_kcb_layout: me[4] as u32,
+        first_kernel: bootproto::starter::CpuDriverInfo {
+            kcb_oldest: (me[5] >> 32) as u32,
+            kcb_newest: me[5] as u32,
+        },
     })
 }
 
