@@ -31,7 +31,7 @@ pub const BOOTS: u32 = 20;
 /// Cores loaded with a busy loop in the loaded scenario (core 0 and 1-4).
 const LOADED: u32 = 5;
 /// How long one step may take.
-const STEP: Duration = Duration::from_secs(120);
+pub const STEP: Duration = Duration::from_secs(120);
 /// Messages of the UMP benchmark.
 const UMP_MESSAGES: u32 = 10_000;
 /// Messages of the KCB switch benchmark (each is one switch each way).
@@ -86,7 +86,7 @@ pub struct BenchOptions {
 }
 
 /// The groups `--only` can name.
-const GROUPS: &[&str] = &["boot", "ump", "switch"];
+const GROUPS: &[&str] = &["boot", "ump", "switch", "jitter"];
 
 impl BenchOptions {
     /// Whether `group` is to run.
@@ -183,6 +183,9 @@ pub fn bench(options: &BenchOptions) -> Result<(), String> {
     if options.runs("switch") {
         kcb_switch(&images, options, false)?;
         kcb_switch(&images, options, true)?;
+    }
+    if options.runs("jitter") {
+        crate::jitter::jitter(&images, options)?;
     }
     println!(
         "bench: for comparison, the paper (real hardware): Barrelfish/DC boots a core in 7.5 ms, \

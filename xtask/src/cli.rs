@@ -11,9 +11,10 @@ commands:
   run [options]      build, then boot Corefish in QEMU on this terminal (Ctrl-A X quits)
   test [FILTER]      lints, host tests of every library crate, then the QEMU integration tests
   lint               cargo fmt --check and clippy (-D warnings) on every crate, images included
-  bench [--accel A] [--only boot|ump|switch]
+  bench [--accel A] [--only boot|ump|switch|jitter]
                      core boot latency by phase, stop, update, park, unpark (20 each, others
-                     idle and busy), UMP latency, KCB switch cost
+                     idle and busy), UMP latency, KCB switch cost, jitter (RT and standard
+                     kernel, TCG and -icount)
 
 run options:
   --cores N          number of cores (default 4)

@@ -17,6 +17,7 @@
 mod bench;
 mod build;
 mod cli;
+mod jitter;
 mod lint;
 mod qemu;
 mod run;
