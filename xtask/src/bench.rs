@@ -81,8 +81,10 @@ pub fn spread(samples: &mut [f64]) -> (f64, f64, f64) {
 /// Options of `cargo xtask bench`.
 pub struct BenchOptions {
     pub accel: Accel,
-    /// Only this group (`--only boot|ump|switch`), or all.
+    /// Only this group (`--only boot|ump|switch|jitter`), or all.
     pub only: Option<String>,
+    /// `bench update`: the kernel updates under the database workload.
+    pub update: bool,
 }
 
 /// The groups `--only` can name.
@@ -99,6 +101,7 @@ impl BenchOptions {
         let mut o = Self {
             accel: Accel::Tcg,
             only: None,
+            update: false,
         };
         let mut it = args.iter();
         while let Some(arg) = it.next() {
@@ -106,6 +109,7 @@ impl BenchOptions {
                 "--accel" => {
                     o.accel = it.next().ok_or("--accel needs a value")?.parse()?;
                 }
+                "update" => o.update = true,
                 "--only" => {
                     let group = it.next().ok_or("--only needs a value")?;
                     if !GROUPS.contains(&group.as_str()) {
@@ -127,6 +131,7 @@ impl BenchOptions {
 pub fn bench(options: &BenchOptions) -> Result<(), String> {
     crate::qemu::ensure_installed()?;
     let images = crate::build::build_all()?;
+    let images = &images;
     let qemu = std::process::Command::new(QemuConfig::QEMU_BINARY)
         .arg("--version")
         .output()
@@ -139,9 +144,13 @@ pub fn bench(options: &BenchOptions) -> Result<(), String> {
         "bench: {qemu}, accel {}, {host} host cores",
         options.accel.name()
     );
+    if options.update {
+        crate::update_bench::update_bench(images, options)?;
+        return Ok(());
+    }
 
     if options.runs("boot") {
-        let idle = boot_latency(&images, options, false)?;
+        let idle = boot_latency(images, options, false)?;
         report("core boot, other cores idle", &idle.boots);
         single(
             "core stop (request to the kernel's halt), other cores idle",
@@ -157,7 +166,7 @@ pub fn bench(options: &BenchOptions) -> Result<(), String> {
             &idle.parks,
         );
         single("unpark (detach it, boot a core with it)", &idle.unparks);
-        let loaded = boot_latency(&images, options, true)?;
+        let loaded = boot_latency(images, options, true)?;
         report(
             &format!("core boot, {LOADED} other cores busy"),
             &loaded.boots,
@@ -178,14 +187,14 @@ pub fn bench(options: &BenchOptions) -> Result<(), String> {
         );
     }
     if options.runs("ump") {
-        ump_latency(&images, options)?;
+        ump_latency(images, options)?;
     }
     if options.runs("switch") {
-        kcb_switch(&images, options, false)?;
-        kcb_switch(&images, options, true)?;
+        kcb_switch(images, options, false)?;
+        kcb_switch(images, options, true)?;
     }
     if options.runs("jitter") {
-        crate::jitter::jitter(&images, options)?;
+        crate::jitter::jitter(images, options)?;
     }
     println!(
         "bench: for comparison, the paper (real hardware): Barrelfish/DC boots a core in 7.5 ms, \

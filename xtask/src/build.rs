@@ -58,7 +58,7 @@ pub const PROGRAMS: &[&str] = &[
     // The system.
     "init", "memserv", "serial", "shell", "monitor", "corectrl",
     // Programs to run from the shell, and the tests' programs.
-    "hello", "sleeper", "threads", "upcalls", "faulter", "confine", "holder", "lmpring", "lmpnode", "fuzz", "umpmesh", "xcap", "umpbench", "busy", "counter", "nap", "jitter",
+    "hello", "sleeper", "threads", "upcalls", "faulter", "confine", "holder", "lmpring", "lmpnode", "fuzz", "umpmesh", "xcap", "umpbench", "busy", "counter", "nap", "jitter", "tpchq",
 ];
 
 /// A CPU driver build that goes into the boot archive.

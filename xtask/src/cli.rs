@@ -11,6 +11,9 @@ commands:
   run [options]      build, then boot Corefish in QEMU on this terminal (Ctrl-A X quits)
   test [FILTER]      lints, host tests of every library crate, then the QEMU integration tests
   lint               cargo fmt --check and clippy (-D warnings) on every crate, images included
+  bench update [--accel A]
+                     kernel updates of cores 1-3 under a TPC-H workload: throughput plot
+                     (target/bench/update.png) and downtimes
   bench [--accel A] [--only boot|ump|switch|jitter]
                      core boot latency by phase, stop, update, park, unpark (20 each, others
                      idle and busy), UMP latency, KCB switch cost, jitter (RT and standard

@@ -6,7 +6,7 @@
 //! cargo xtask run [options]         build, then boot QEMU with the serial console on this terminal
 //! cargo xtask test                  lints, host tests of every library, then the QEMU integration tests
 //! cargo xtask lint                  cargo fmt --check and clippy (-D warnings) on every crate
-//! cargo xtask bench [--accel A]     the benchmarks (core boot latency, UMP latency)
+//! cargo xtask bench [update] [...]  the benchmarks (see `cargo xtask help`)
 //! ```
 //!
 //! `run` options: `--cores N` (4), `--mem MiB` (512), `--accel tcg|kvm`
@@ -22,6 +22,7 @@ mod lint;
 mod qemu;
 mod run;
 mod test;
+mod update_bench;
 
 use std::process::ExitCode;
 

@@ -1,0 +1,261 @@
+//! `tpchq`: a TPC-H query engine split across OSNodes (the paper's second
+//! use case: kernel updates under a database workload).
+//!
+//! * `tpchq run SF_MILLI SECONDS INTERVAL_MS CORE...`: the coordinator. It
+//!   starts a worker on every listed core (through the monitors), binds to
+//!   each over UMP, and runs rounds for SECONDS (0: until `tpchq stop`,
+//!   which binds to the name `tpchq-stop` it exports): every round asks each
+//!   worker for Q1 and Q6 over its partition of `lineitem` and merges the
+//!   answers. Every round's answers must equal the first round's; it
+//!   prints how many rounds finished in each interval of INTERVAL_MS
+//!   (`tpch: interval ...`), then the answers and the slowest worker reply.
+//! * `tpchq worker NAME SF_MILLI INDEX COUNT`: generates partition INDEX of
+//!   COUNT of the table at scale SF_MILLI/1000 in memory, exports NAME,
+//!   and answers rounds until told to stop.
+//! * `tpchq stop`: ends a coordinator's run.
+//!
+//! The data and queries are `lib/tpch` (host-tested against an independent
+//! implementation); this program is the distribution over OSNodes.
+
+#![no_std]
+#![no_main]
+
+extern crate alloc;
+
+mod wire;
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use corefish::channel::Channel;
+use corefish::{SysError, monitor, println, sys};
+use tpch::{Q1, Q6, Scale, Table};
+
+corefish::entry!(main);
+
+/// The ring bindings arrive on.
+const RING: usize = 2;
+/// The ring a stop request (a binding to `tpchq-stop`) arrives on.
+const STOP_RING: usize = 3;
+/// The name a coordinator exports for `tpchq stop`.
+const STOP_NAME: &str = "tpchq-stop";
+/// Longest a worker may take to answer one round before it counts as
+/// stalled (and the run fails).
+const STALL_NS: u64 = 60_000_000_000;
+/// Longest the workers may take to start and export their names.
+const START_NS: u64 = 120_000_000_000;
+
+fn main() -> i32 {
+    let args = corefish::args();
+    let words: Vec<&str> = args.split_whitespace().collect();
+    let result = match words.as_slice() {
+        ["run", sf, seconds, interval, cores @ ..] if !cores.is_empty() => {
+            match (
+                number(sf),
+                number(seconds),
+                number(interval),
+                cores_of(cores),
+            ) {
+                (Some(sf), Some(s), Some(i), Some(cores)) if sf > 0 && i > 0 => {
+                    coordinate(sf as u32, s, i, &cores)
+                }
+                _ => Err(String::from("bad number")),
+            }
+        }
+        ["worker", name, sf, index, count] => match (number(sf), number(index), number(count)) {
+            (Some(sf), Some(i), Some(n)) if sf > 0 && i < n => {
+                work(name, sf as u32, i as u32, n as u32).map_err(|e| format!("{e}"))
+            }
+            _ => Err(String::from("bad number")),
+        },
+        ["stop"] => monitor::connect(STOP_NAME)
+            .map(|_| println!("tpchq: stop sent"))
+            .map_err(|e| format!("no run to stop: {e}")),
+        _ => {
+            println!(
+                "usage: tpchq run SF_MILLI SECONDS INTERVAL_MS CORE... | tpchq worker NAME SF_MILLI INDEX COUNT | tpchq stop"
+            );
+            return 2;
+        }
+    };
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            println!("tpch: failed: {e}");
+            1
+        }
+    }
+}
+
+fn number(word: &str) -> Option<u64> {
+    word.parse().ok()
+}
+
+fn cores_of(words: &[&str]) -> Option<Vec<u64>> {
+    words.iter().map(|w| number(w)).collect()
+}
+
+/// A worker: its partition, then rounds until STOP.
+fn work(name: &str, sf: u32, index: u32, count: u32) -> Result<(), SysError> {
+    let scale = Scale { milli: sf };
+    let table = Table::generate(scale, tpch::partition(scale, index, count));
+    monitor::export(name, RING)?;
+    let mut channel =
+        monitor::accept(RING, sys::time_ns() + START_NS).ok_or(SysError::DispatcherNotReady)?;
+    loop {
+        let Some(m) = channel.recv(0) else {
+            continue;
+        };
+        match m[0] {
+            wire::QUERY => {
+                let round = m[1];
+                let deadline = sys::time_ns() + STALL_NS;
+                wire::send_answer(
+                    &mut channel,
+                    round,
+                    wire::KIND_Q1,
+                    &tpch::q1(&table).to_words(),
+                    deadline,
+                )?;
+                wire::send_answer(
+                    &mut channel,
+                    round,
+                    wire::KIND_Q6,
+                    &tpch::q6(&table).to_words(),
+                    deadline,
+                )?;
+            }
+            wire::STOP => return Ok(()),
+            _ => return Err(SysError::BadArgument),
+        }
+    }
+}
+
+/// One worker as the coordinator sees it.
+struct Worker {
+    core: u64,
+    channel: Channel,
+    /// Its slowest answer so far (ns).
+    slowest_ns: u64,
+}
+
+/// The coordinator.
+fn coordinate(sf: u32, seconds: u64, interval_ms: u64, cores: &[u64]) -> Result<(), String> {
+    let count = cores.len() as u32;
+    let id = corefish::dispatcher_id();
+    for (i, &core) in cores.iter().enumerate() {
+        let command = format!("tpchq worker tpch{id}-{i} {sf} {i} {count}");
+        monitor::spawn_on(core, &command).map_err(|e| format!("worker on core {core}: {e}"))?;
+    }
+    let mut workers = Vec::new();
+    for (i, &core) in cores.iter().enumerate() {
+        let channel =
+            monitor::connect_when_exported(&format!("tpch{id}-{i}"), sys::time_ns() + START_NS)
+                .map_err(|e| format!("worker on core {core}: {e}"))?;
+        workers.push(Worker {
+            core,
+            channel,
+            slowest_ns: 0,
+        });
+    }
+    println!(
+        "tpch: {} workers on cores {cores:?}, scale {sf}/1000, {seconds} s",
+        workers.len()
+    );
+    monitor::export(STOP_NAME, STOP_RING).map_err(|e| format!("{STOP_NAME}: {e}"))?;
+    let start = sys::time_ns();
+    let end = match seconds {
+        0 => u64::MAX,
+        s => start + s * 1_000_000_000,
+    };
+    let interval_ns = interval_ms * 1_000_000;
+    let mut first: Option<(Q1, Q6)> = None;
+    let (mut round, mut in_interval, mut interval) = (0u64, 0u64, 0u64);
+    while sys::time_ns() < end && !stop_requested() {
+        round += 1;
+        let (q1, q6) = one_round(&mut workers, round)?;
+        match &first {
+            None => first = Some((q1, q6)),
+            Some((a, b)) if *a == q1 && *b == q6 => {}
+            Some(_) => return Err(format!("round {round}: the answers differ from round 1's")),
+        }
+        in_interval += 1;
+        let now = sys::time_ns();
+        while now >= start + (interval + 1) * interval_ns {
+            println!(
+                "tpch: interval {interval} at {} ms: {in_interval} rounds",
+                (start + (interval + 1) * interval_ns) / 1_000_000
+            );
+            interval += 1;
+            in_interval = 0;
+        }
+    }
+    for w in &mut workers {
+        let _ = w.channel.send(&[wire::STOP, 0, 0, 0, 0, 0, 0], 0);
+    }
+    let (q1, q6) = first.ok_or("no round finished")?;
+    let slowest = workers
+        .iter()
+        .max_by_key(|w| w.slowest_ns)
+        .map_or((0, 0), |w| (w.slowest_ns, w.core));
+    println!("tpch: Q1 digest {:#018x}:", q1.digest());
+    for line in format!("{q1}").lines() {
+        println!("tpch:   {line}");
+    }
+    println!("tpch: Q6 revenue {q6}");
+    println!(
+        "tpch: done: {round} rounds, every answer equal to round 1's; slowest reply {} ms (worker on core {})",
+        slowest.0 / 1_000_000,
+        slowest.1
+    );
+    Ok(())
+}
+
+/// Whether `tpchq stop` bound to the stop name.
+fn stop_requested() -> bool {
+    match corefish::lmp::try_recv(STOP_RING) {
+        Some(message) => {
+            if let Some(cap) = message.cap {
+                let _ = corefish::cap::Cap::<corefish::cap::kind::Any>::at(cap).delete();
+                corefish::slots::free(cap);
+            }
+            message.words[0] == monitor::BOUND
+        }
+        None => false,
+    }
+}
+
+/// Asks every worker for round `round` and merges their answers.
+fn one_round(workers: &mut [Worker], round: u64) -> Result<(Q1, Q6), String> {
+    let asked = sys::time_ns();
+    for w in workers.iter_mut() {
+        w.channel
+            .send(&[wire::QUERY, round, 0, 0, 0, 0, 0], asked + STALL_NS)
+            .map_err(|e| format!("worker on core {}: {e}", w.core))?;
+    }
+    let mut q1 = Q1::default();
+    let mut q6 = Q6::default();
+    for w in workers.iter_mut() {
+        let mut answers = wire::Answers::default();
+        let (a, b) = loop {
+            if let Some((a, b)) = answers.complete() {
+                break (Q1::from_words(a), Q6::from_words(b));
+            }
+            let m = w
+                .channel
+                .recv(asked + STALL_NS)
+                .ok_or_else(|| format!("worker on core {} stalled in round {round}", w.core))?;
+            answers
+                .take(round, &m)
+                .map_err(|_| format!("worker on core {}: bad message", w.core))?;
+        };
+        let (a, b) = a
+            .zip(b)
+            .ok_or_else(|| format!("worker on core {}: bad answer", w.core))?;
+        q1.merge(&a);
+        q6.merge(&b);
+        w.slowest_ns = w.slowest_ns.max(sys::time_ns() - asked);
+    }
+    Ok((q1, q6))
+}

@@ -1,0 +1,250 @@
+//! `cargo xtask bench update`: kernel updates under a database workload
+//! (the paper's second use case). A 4-core machine runs `tpchq` (Q1 and Q6
+//! over `lineitem` at scale 0.01, a worker on every OSNode, the
+//! coordinator on OSNode 0) while the boot driver updates cores 1 to 3 in
+//! turn to `cpudriver-v2` and back. The coordinator reports the rounds
+//! (both queries on every worker) finished in each 250 ms of the guest's
+//! clock; the kernels' log lines give the moment each update resumed its
+//! OSNode (same clock). Writes `target/bench/update.png` (throughput over
+//! time, updates marked) and prints each update's downtime (how long the
+//! OSNode's dispatchers did not run, as the boot driver measures it).
+//!
+//! Core 0 is not updated: the boot driver runs there and cannot update its
+//! own kernel in place (README, known limits).
+
+use std::path::{Path, PathBuf};
+
+use harness::{Images, Machine, QemuConfig};
+use plotters::prelude::*;
+
+use crate::bench::{BenchOptions, STEP};
+
+/// Its reporting interval (ms).
+const INTERVAL_MS: u64 = 250;
+/// Intervals waited before the first update and between updates.
+const SETTLE_INTERVALS: usize = 8;
+/// A font for the plot's text (Debian's `fonts-dejavu-core`).
+const FONT: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+
+/// One update as measured.
+struct Update {
+    core: u32,
+    kernel: &'static str,
+    /// Guest seconds when the new kernel resumed the OSNode.
+    at_s: f64,
+    /// How long its programs paused (ms).
+    paused_ms: f64,
+}
+
+/// Runs the benchmark; returns the plot's path.
+pub fn update_bench(images: &Images, options: &BenchOptions) -> Result<PathBuf, String> {
+    let fail = |e: harness::HarnessError| format!("{e}");
+    let mut config = QemuConfig::new(images).append("fatal=exit");
+    config.cores = 4;
+    config.mem_mib = 1024;
+    config.accel = options.accel;
+    let mut m = Machine::start(&config, "bench_update").map_err(fail)?;
+    m.expect("Corefish shell; type `help`.", STEP)
+        .map_err(fail)?;
+    m.send(&format!("run tpchq run 10 0 {INTERVAL_MS} 0 1 2 3 &\r"))
+        .map_err(fail)?;
+    m.expect("tpch: 4 workers on cores", STEP).map_err(fail)?;
+    let settle = |m: &mut Machine| -> Result<(), String> {
+        for _ in 0..SETTLE_INTERVALS {
+            m.expect("tpch: interval ", STEP).map_err(fail)?;
+        }
+        Ok(())
+    };
+    settle(&mut m)?;
+    let mut updates = Vec::new();
+    for core in 1..=3u32 {
+        for kernel in ["cpudriver-v2", "cpudriver"] {
+            m.send(&format!("corectrl update {core} {kernel}\r"))
+                .map_err(fail)?;
+            let line = m
+                .expect(&format!("core {core} updated to "), STEP)
+                .map_err(fail)?;
+            let paused_ms = crate::bench::ms_after(&line, "paused ")
+                .ok_or_else(|| format!("cannot read `{line}`"))?;
+            updates.push(Update {
+                core,
+                kernel,
+                at_s: 0.0,
+                paused_ms,
+            });
+            settle(&mut m)?;
+        }
+    }
+    m.send("run tpchq stop\r").map_err(fail)?;
+    let done = m.expect("tpch: done: ", STEP).map_err(fail)?;
+    let lines = m.lines();
+    // When each update resumed its OSNode, from the new kernels' lines (in
+    // order, one per update).
+    let mut resumed = lines.iter().filter_map(|l| resume_time(l));
+    for u in &mut updates {
+        let (core, at) = resumed
+            .by_ref()
+            .find(|&(core, _)| core == u.core)
+            .ok_or_else(|| format!("no resume line for core {}", u.core))?;
+        debug_assert_eq!(core, u.core);
+        u.at_s = at;
+    }
+    let intervals: Vec<(f64, f64)> = lines
+        .iter()
+        .filter_map(|l| interval(l))
+        .map(|(at_ms, rounds)| {
+            (
+                at_ms as f64 / 1000.0,
+                rounds as f64 * 1000.0 / INTERVAL_MS as f64,
+            )
+        })
+        .collect();
+    if intervals.is_empty() {
+        return Err(String::from("the workload reported no intervals"));
+    }
+    for u in &updates {
+        println!(
+            "bench: update of core {} to {:<13} at {:7.3} s: OSNode {} paused {:.3} ms",
+            u.core, u.kernel, u.at_s, u.core, u.paused_ms
+        );
+    }
+    let (total, during) = summary(&intervals, &updates);
+    println!(
+        "bench: queries (Q1 + Q6 on 4 workers) per second: median {total:.1} over the run, {during:.1} in the intervals with an update"
+    );
+    println!(
+        "bench: {}",
+        done.split_once("tpch: ").map_or(done.as_str(), |(_, t)| t)
+    );
+    let dir = harness::workspace_root().join("target").join("bench");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let path = dir.join("update.png");
+    plot(&path, &intervals, &updates)?;
+    println!("bench: plot written to {}", path.display());
+    Ok(path)
+}
+
+/// `(core, guest seconds)` of a kernel line `[   t cN] INFO  core N (APIC
+/// A) runs OSNode K under ..., resume R`.
+pub fn resume_time(line: &str) -> Option<(u32, f64)> {
+    let rest = line.strip_prefix('[')?;
+    let (stamp, rest) = rest.split_once(']')?;
+    let mut stamp = stamp.split_whitespace();
+    let at: f64 = stamp.next()?.parse().ok()?;
+    let core: u32 = stamp.next()?.strip_prefix('c')?.parse().ok()?;
+    (rest.contains(" runs OSNode ") && rest.contains(", resume ")).then_some((core, at))
+}
+
+/// `(ms, rounds)` of a line `tpch: interval I at MS ms: R rounds`.
+pub fn interval(line: &str) -> Option<(u64, u64)> {
+    let rest = line.split_once("tpch: interval ")?.1;
+    let (_, rest) = rest.split_once(" at ")?;
+    let (ms, rest) = rest.split_once(" ms: ")?;
+    let rounds = rest.strip_suffix(" rounds")?;
+    Some((ms.trim().parse().ok()?, rounds.trim().parse().ok()?))
+}
+
+/// Median throughput over the run, and over the intervals in which an
+/// update resumed its OSNode.
+fn summary(intervals: &[(f64, f64)], updates: &[Update]) -> (f64, f64) {
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+    };
+    let width = INTERVAL_MS as f64 / 1000.0;
+    let during: Vec<f64> = intervals
+        .iter()
+        .filter(|(end, _)| {
+            updates
+                .iter()
+                .any(|u| u.at_s > end - width && u.at_s <= *end)
+        })
+        .map(|&(_, q)| q)
+        .collect();
+    (
+        median(intervals.iter().map(|&(_, q)| q).collect()),
+        median(during),
+    )
+}
+
+fn plot(path: &Path, intervals: &[(f64, f64)], updates: &[Update]) -> Result<(), String> {
+    let font = std::fs::read(FONT).map_err(|e| {
+        format!("{FONT}: {e} (install the font: apt-get install fonts-dejavu-core)")
+    })?;
+    plotters::style::register_font("sans-serif", FontStyle::Normal, font.leak())
+        .map_err(|_| format!("{FONT}: not a font"))?;
+    let err = |e: DrawingAreaErrorKind<_>| format!("plot: {e}");
+    let root = BitMapBackend::new(path, (1200, 500)).into_drawing_area();
+    root.fill(&WHITE).map_err(err)?;
+    let x_max = intervals.iter().map(|&(t, _)| t).fold(0.0, f64::max) + 0.5;
+    let x_min = intervals.iter().map(|&(t, _)| t).fold(f64::MAX, f64::min) - 0.5;
+    let y_max = intervals.iter().map(|&(_, q)| q).fold(0.0, f64::max) * 1.15 + 1.0;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            "tpchq (Q1 + Q6, 4 workers) while cores 1-3 are updated to cpudriver-v2 and back",
+            ("sans-serif", 20),
+        )
+        .margin(15)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(x_min.max(0.0)..x_max, 0.0..y_max)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc("guest time since reset (s)")
+        .y_desc("query rounds per second")
+        .draw()
+        .map_err(err)?;
+    chart
+        .draw_series(LineSeries::new(intervals.iter().copied(), &BLUE))
+        .map_err(err)?;
+    for u in updates {
+        chart
+            .draw_series(LineSeries::new(
+                [(u.at_s, 0.0), (u.at_s, y_max)],
+                RED.stroke_width(1),
+            ))
+            .map_err(err)?;
+        let label = match u.kernel {
+            "cpudriver" => format!("core {} back", u.core),
+            other => format!(
+                "core {} to {}",
+                u.core,
+                other.trim_start_matches("cpudriver-")
+            ),
+        };
+        chart
+            .draw_series(std::iter::once(Text::new(
+                label,
+                (u.at_s, y_max * 0.97),
+                ("sans-serif", 13),
+            )))
+            .map_err(err)?;
+    }
+    root.present().map_err(err)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_parse() {
+        assert_eq!(
+            interval("tpch: interval 3 at 2250 ms: 41 rounds"),
+            Some((2250, 41))
+        );
+        assert_eq!(interval("tpch: interval x"), None);
+        assert_eq!(
+            resume_time(
+                "[    3.25 c2] INFO  core 2 (APIC 2) runs OSNode 2 under `cpudriver-v2 0.1.0-v2`, resume 1"
+            ),
+            Some((2, 3.25))
+        );
+        assert_eq!(
+            resume_time("[    0.5 c1] INFO  core 1 (APIC 1) runs OSNode 1 under `cpudriver 0.1.0`"),
+            None
+        );
+    }
+}
