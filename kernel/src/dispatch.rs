@@ -269,6 +269,27 @@ pub fn handover(current: Current, target: u32, vector: u8) -> ! {
     cpu::instr::halt_forever()
 }
 
+/// KERNEL_REPLACE, after its checks: the caller's invocation succeeds and
+/// it is queued to continue; the KCB stops as for a stop request; then this
+/// kernel jumps to the new one's entry with its boot parameters (the
+/// direct map, which the new kernel's image lies in, stays mapped until it
+/// builds its own tables).
+pub fn replace_kernel(current: Current, entry: u64, params: u64) -> ! {
+    let mut mem = KernelMemory::new();
+    set_results(&mut mem, current.dcb, current.area, Ok([0; 6]));
+    mem.dcb(current.dcb).resume = resume_for(current.area) as u32;
+    requeue(&mut mem, current.dcb);
+    timer::arm_at(None);
+    for kcb in node::ring(&mut mem) {
+        let k = mem.kcb(kcb);
+        k.current = 0;
+        k.flags |= osnode::kcb::KCB_STOPPED;
+    }
+    vspace::activate_kernel();
+    crate::arch::entry::ack_stopped();
+    crate::arch::entry::enter_kernel(entry, params)
+}
+
 /// The running dispatcher gives up the core (time slice over, or an
 /// interrupt made someone else runnable): it goes to the back of the run
 /// queue and resumes through its `run` upcall if it was enabled.

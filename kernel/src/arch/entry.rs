@@ -73,6 +73,26 @@ pub fn count_ipi() {
     counter.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
 }
 
+/// Jumps to another CPU driver's entry point with its boot parameters (the
+/// entry contract: long mode, interrupts off, `rdi` = the parameters'
+/// direct-map address); used to replace this core's kernel in place.
+pub fn enter_kernel(entry: u64, params: u64) -> ! {
+    // SAFETY: the caller checked that `entry` is the entry point of a CPU
+    // driver image loaded in direct-mapped memory (its preamble is there)
+    // and `params` its valid boot parameters; interrupts are off, and the
+    // current page tables (this kernel's) map the whole direct map. Nothing
+    // of this kernel is used afterwards.
+    unsafe {
+        core::arch::asm!(
+            "cli",
+            "jmp {entry}",
+            entry = in(reg) entry,
+            in("rdi") params,
+            options(noreturn)
+        )
+    }
+}
+
 /// Reports in the boot-parameter page that the real-time kernel's program
 /// ended with `code`.
 pub fn ack_finished(code: u64) {

@@ -235,6 +235,59 @@ fn startup_vector(arg: u64) -> Result<u8, SysError> {
         .ok_or(SysError::BadArgument)
 }
 
+/// KERNEL_REPLACE(a0 = boot parameters' physical address, a1 = entry):
+/// checks that the parameters are valid, name this core and the caller's
+/// KCB, and that the entry lies in the image they name and carries a CPU
+/// driver's preamble for a KCB layout it can run; then does not return to
+/// the caller on this kernel.
+pub fn replace(
+    inv: &mut Invocation,
+    current: crate::dispatch::Current,
+) -> Result<Results, SysError> {
+    let m = machine::get().ok_or(SysError::DispatcherNotReady)?;
+    let (params_phys, entry) = (inv.args[0], inv.args[1]);
+    let page_end = params_phys.checked_add(4096).ok_or(SysError::BadArgument)?;
+    // Only memory is read (never a device's registers).
+    let is_memory = |at: u64| m.memory_map.kind_at(at).is_some_and(|k| k.is_memory());
+    if !params_phys.is_multiple_of(4096)
+        || page_end > m.phys_top.min(1 << 32)
+        || !is_memory(params_phys)
+    {
+        return Err(SysError::BadArgument);
+    }
+    let mut page = [0u8; bootproto::params::PARAMS_PAGE];
+    inv.mem.read_bytes(params_phys, &mut page);
+    let params = bootproto::params::BootParams::decode(&page);
+    let me = crate::identity::this_core();
+    if params.validate().is_err()
+        || params.kcb_phys != inv.kcb
+        || params.apic_id != me.apic_id
+        || params.params_phys != params_phys
+    {
+        return Err(SysError::BadArgument);
+    }
+    if !is_memory(params.kernel_phys) || !is_memory(params.kernel_phys + params.kernel_size - 1) {
+        return Err(SysError::BadArgument);
+    }
+    let image = bootproto::layout::phys_to_virt(params.kernel_phys)
+        ..bootproto::layout::phys_to_virt(params.kernel_phys + params.kernel_size);
+    let preamble = bootproto::starter::ENTRY_PREAMBLE as u64;
+    if !image.contains(&entry) || entry + preamble > image.end {
+        return Err(SysError::BadArgument);
+    }
+    let mut code = [0u8; bootproto::starter::ENTRY_PREAMBLE];
+    inv.mem
+        .read_bytes(entry - bootproto::layout::DIRECT_MAP_BASE, &mut code);
+    let info = bootproto::starter::check_entry(&code).map_err(|_| SysError::BadArgument)?;
+    if !info.runs_kcb_layout(osnode::kcb::KCB_VERSION) {
+        return Err(SysError::BadArgument);
+    }
+    if crate::osnode::ring(&mut inv.mem).len() > 1 {
+        return Err(SysError::InvalidOperation);
+    }
+    crate::dispatch::replace_kernel(current, entry, bootproto::layout::phys_to_virt(params_phys))
+}
+
 /// IPI_NOTIFY(a0 = OSNode id): through the OSNode table in the system page.
 pub fn ipi_notify(inv: &mut Invocation) -> Result<Results, SysError> {
     let target = system::core_of(inv.args[0]).ok_or(SysError::DispatcherNotReady)?;

@@ -121,6 +121,7 @@ fn run(current: Current, regs: &Registers) -> Result<Results, SysError> {
         op::KERNEL_CAP_EXPORT if ty == ObjType::Kernel => kernel::cap_export(&mut inv),
         op::KERNEL_KCB_ATTACH if ty == ObjType::Kernel => kernel::kcb_attach(&mut inv),
         op::KERNEL_KCB_DETACH if ty == ObjType::Kernel => kernel::kcb_detach(&mut inv),
+        op::KERNEL_REPLACE if ty == ObjType::Kernel => kernel::replace(&mut inv, current),
         op::IPI_INIT if ty == ObjType::Ipi => kernel::ipi_init(&mut inv),
         op::IPI_STARTUP if ty == ObjType::Ipi => kernel::ipi_startup(&mut inv),
         op::IPI_NOTIFY if ty == ObjType::Ipi => kernel::ipi_notify(&mut inv),

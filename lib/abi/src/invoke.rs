@@ -39,6 +39,7 @@
 //! | [`KERNEL_CAP_EXPORT`] | Kernel | a0 = capability address, a1 = 1 (mark) or 0 (clear) | |
 //! | [`KERNEL_KCB_ATTACH`] | Kernel | a0 = KCB physical address, a1 = OSNode id | |
 //! | [`KERNEL_KCB_DETACH`] | Kernel | a0 = OSNode id | |
+//! | [`KERNEL_REPLACE`] | Kernel | a0 = boot parameters (physical), a1 = entry | (under the new kernel) |
 //! | [`IPI_INIT`] | IPI | a0 = APIC id, a1 = real-mode entry (bootstrap core) | |
 //! | [`IPI_STARTUP`] | IPI | a0 = APIC id, a1 = vector | |
 //! | [`IPI_NOTIFY`] | IPI | a0 = OSNode id | |
@@ -138,6 +139,17 @@ pub const KERNEL_KCB_ATTACH: u64 = 119;
 /// Take OSNode `a0` (parked here, not the caller's) off this core's ring
 /// (Kernel capability); its KCB stays intact, stopped.
 pub const KERNEL_KCB_DETACH: u64 = 124;
+/// Replace this core's kernel in place (Kernel capability), for a boot
+/// driver that updates the kernel of its own core: `a0` is the physical
+/// address of the boot-parameter page of a loaded CPU driver (naming this
+/// core and the caller's KCB), `a1` that driver's entry point (its
+/// direct-map address, inside the image the parameters name). The caller's
+/// invocation completes and it continues under the new kernel; the KCB is
+/// stopped as by IPI_STOP and the old kernel jumps to the new one.
+/// Refused (`BadArgument`) if the parameters or the entry are not a CPU
+/// driver's for this core and KCB, or (`InvalidOperation`) if other OSNodes
+/// are parked on this core.
+pub const KERNEL_REPLACE: u64 = 126;
 /// Send INIT to the core with APIC id `a0` (IPI capability). Any core but
 /// the bootstrap core then waits for STARTUP; the bootstrap core goes
 /// through the firmware's warm-reset path to the real-mode physical address

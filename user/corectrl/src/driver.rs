@@ -175,6 +175,7 @@ pub struct Booted {
 pub struct Driver {
     /// The machine.
     pub machine: Machine,
+    kernel: CPtr,
     ipi: CPtr,
     hub: Cap<kind::EndPoint>,
     trampoline: Trampoline,
@@ -188,6 +189,8 @@ pub struct Driver {
 
 /// What the driver is made from.
 pub struct Resources {
+    /// The Kernel capability.
+    pub kernel: CPtr,
     /// The IPI capability.
     pub ipi: CPtr,
     /// An endpoint to the hub.
@@ -226,6 +229,7 @@ impl Driver {
         let first = cores.iter().position(|c| c.kcb == Some(0)).unwrap_or(0) as u32;
         Self {
             machine,
+            kernel: r.kernel,
             ipi: r.ipi,
             hub: Cap::at(r.hub),
             trampoline: r.trampoline.0,
@@ -642,6 +646,9 @@ impl Driver {
         if let Some(kcb) = self.cores.get(core as usize).and_then(|c| c.kcb) {
             self.check_layout(kcb, kernel, info)?;
         }
+        if core == self.my_core() && self.cores[core as usize].state == CoreState::Running {
+            return self.update_self(core, kernel);
+        }
         let stopped = self.stop(core)?;
         let booted = self.boot(core, kernel, KcbChoice::Existing(stopped.kcb))?;
         // Downtime: from the old kernel's halt to the new one running the KCB.
@@ -652,6 +659,82 @@ impl Driver {
             .map_or(0, |a| a.tsc_running);
         let downtime = self.ns(running.saturating_sub(stopped.stopped_tsc));
         Ok((stopped, booted, downtime))
+    }
+
+    /// Updates the kernel of the boot driver's own core in place: the new
+    /// kernel is loaded and its parameters written here, then the old one
+    /// stops the KCB and jumps to it (KERNEL_REPLACE), and this continues
+    /// under the new kernel. The pause is that of the invocation.
+    fn update_self(
+        &mut self,
+        core: u32,
+        kernel: &str,
+    ) -> Result<(Stopped, Booted, u64), BootError> {
+        if self.kcbs.iter().any(|k| k.host == Some(core)) {
+            return Err(BootError::HostsParked(core));
+        }
+        let t0 = sys::tsc();
+        let file =
+            corefish::modules::get(kernel).ok_or_else(|| BootError::NoImage(kernel.into()))?;
+        let mut loaded = image::load(kernel, file)?;
+        let phys = self.machine.first_kcb;
+        let mut plan = match self.plan(core, kernel, &mut loaded, Some((0, phys)), "") {
+            Ok(plan) => plan,
+            Err(e) => {
+                loaded.free();
+                return Err(e);
+            }
+        };
+        let asked = sys::tsc();
+        if let Err(e) = invoke(
+            self.kernel,
+            op::KERNEL_REPLACE,
+            [loaded.phys, loaded.entry, 0, 0],
+        ) {
+            loaded.free();
+            plan.discard();
+            return Err(BootError::Sys("replace", e));
+        }
+        let back = sys::tsc();
+        // Running again means the new kernel resumed OSNode 0.
+        let ack = loaded.ack().unwrap_or_default();
+        let info = loaded.info;
+        let c = &mut self.cores[core as usize];
+        c.kernel = ack.version_text().into();
+        c.layouts = Some(info);
+        if let Some(old) = c.block.replace(loaded) {
+            old.free();
+        }
+        for old in c.scratch.drain(..) {
+            discard(old);
+        }
+        c.scratch.extend(plan.own_ram.take());
+        if let Some(k) = self.kcbs.iter_mut().find(|k| k.id == 0) {
+            k.image = kernel.into();
+            k.layout = ack.kcb_layout as u32;
+        }
+        let paused = self.ns(back - asked);
+        let stopped = Stopped {
+            kcb: 0,
+            halted_ns: 0,
+            seen_ns: 0,
+            stopped_tsc: asked,
+            cores_involved: 1,
+        };
+        let booted = Booted {
+            core,
+            kernel: self.cores[core as usize].kernel.clone(),
+            kcb: 0,
+            fresh: false,
+            phases: Phases {
+                load_ns: self.ns(asked - t0),
+                start_ns: 0,
+                kernel_ns: paused,
+                monitor_ns: 0,
+                total_ns: self.ns(back - t0),
+            },
+        };
+        Ok((stopped, booted, paused))
     }
 
     /// Boots core `core` with the stopped (or parked: it is taken off its

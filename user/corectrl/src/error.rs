@@ -73,6 +73,8 @@ pub enum BootError {
     ProgramTooLong(usize),
     /// A real-time run did not end in time; the core was stopped.
     RtTimeout(u32, u64),
+    /// Other OSNodes are parked on the core (they would stop with it).
+    HostsParked(u32),
     /// The kernel cannot run the KCB's layout.
     KcbLayout {
         /// The KCB.
@@ -146,6 +148,10 @@ impl core::fmt::Display for BootError {
                 f,
                 "a program and its arguments may take {} bytes, not {len}",
                 bootproto::params::PROGRAM_CAPACITY - 1
+            ),
+            Self::HostsParked(core) => write!(
+                f,
+                "other OSNodes are parked on core {core}; unpark them first"
             ),
             Self::KcbLayout {
                 kcb,

@@ -82,6 +82,7 @@ fn setup() -> Result<Driver, String> {
     Ok(Driver::new(
         machine,
         Resources {
+            kernel: KERNEL,
             ipi: IPI,
             hub: HUB,
             trampoline: (trampoline, vector),
