@@ -14,10 +14,11 @@ commands:
   bench update [--accel A]
                      kernel updates of cores 1-3 under a TPC-H workload: throughput plot
                      (target/bench/update.png) and downtimes
-  bench [--accel A] [--only boot|ump|switch|jitter]
+  bench [--accel A] [--only boot|ump|switch|jitter|linux]
                      core boot latency by phase, stop, update, park, unpark (20 each, others
                      idle and busy), UMP latency, KCB switch cost, jitter (RT and standard
-                     kernel, TCG and -icount)
+                     kernel, TCG and -icount), the Linux peer (Debian's kernel: CPU hotplug,
+                     jitter)
 
 run options:
   --cores N          number of cores (default 4)

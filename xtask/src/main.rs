@@ -17,8 +17,10 @@
 mod bench;
 mod build;
 mod cli;
+mod initramfs;
 mod jitter;
 mod lint;
+mod linux;
 mod qemu;
 mod run;
 mod test;
