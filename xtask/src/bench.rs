@@ -85,15 +85,47 @@ pub struct BenchOptions {
     pub only: Option<String>,
     /// `bench update`: the kernel updates under the database workload.
     pub update: bool,
+    /// `--quick`: few repetitions, small machines (minutes, not tens).
+    pub quick: bool,
+    /// `--no-linux`: Corefish only (no Linux peer).
+    pub no_linux: bool,
 }
 
 /// The groups `--only` can name.
-const GROUPS: &[&str] = &["boot", "ump", "switch", "jitter", "linux"];
+const GROUPS: &[&str] = &["boot", "ump", "switch", "jitter", "linux", "scaling"];
 
 impl BenchOptions {
     /// Whether `group` is to run.
     fn runs(&self, group: &str) -> bool {
         self.only.as_deref().is_none_or(|g| g == group)
+    }
+
+    /// Whether the Linux peer is to run too.
+    pub fn linux(&self) -> bool {
+        !self.no_linux
+    }
+
+    /// Where the report and plots go: `target/bench/`, or
+    /// `target/bench/quick/` for a `--quick` run.
+    pub fn out_dir(&self) -> std::path::PathBuf {
+        let dir = harness::workspace_root().join("target").join("bench");
+        if self.quick { dir.join("quick") } else { dir }
+    }
+
+    /// Options of the smoke test: quick, Corefish only.
+    pub fn smoke() -> Self {
+        Self {
+            accel: Accel::Tcg,
+            only: None,
+            update: false,
+            quick: true,
+            no_linux: true,
+        }
+    }
+
+    /// Repetitions of a measurement (fewer with `--quick`).
+    pub fn times(&self, full: u32) -> u32 {
+        if self.quick { full.min(3) } else { full }
     }
 
     /// Parses `bench`'s arguments.
@@ -102,6 +134,8 @@ impl BenchOptions {
             accel: Accel::Tcg,
             only: None,
             update: false,
+            quick: false,
+            no_linux: false,
         };
         let mut it = args.iter();
         while let Some(arg) = it.next() {
@@ -110,6 +144,8 @@ impl BenchOptions {
                     o.accel = it.next().ok_or("--accel needs a value")?.parse()?;
                 }
                 "update" => o.update = true,
+                "--quick" => o.quick = true,
+                "--no-linux" => o.no_linux = true,
                 "--only" => {
                     let group = it.next().ok_or("--only needs a value")?;
                     if !GROUPS.contains(&group.as_str()) {
@@ -127,8 +163,9 @@ impl BenchOptions {
     }
 }
 
-/// Runs the benchmarks and prints the figures.
-pub fn bench(options: &BenchOptions) -> Result<(), String> {
+/// Runs the benchmarks, prints the figures and writes
+/// `target/bench/report.md` (and the plots); returns the report.
+pub fn bench(options: &BenchOptions) -> Result<crate::report::Report, String> {
     crate::qemu::ensure_installed()?;
     let images = crate::build::build_all()?;
     let images = &images;
@@ -140,75 +177,151 @@ pub fn bench(options: &BenchOptions) -> Result<(), String> {
         .and_then(|v| v.lines().next().map(str::to_owned))
         .unwrap_or_else(|| "QEMU (version unknown)".into());
     let host = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find_map(|l| l.strip_prefix("model name"))
+                .map(|l| l.trim_start_matches([' ', '\t', ':']).to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
     println!(
-        "bench: {qemu}, accel {}, {host} host cores",
+        "bench: {qemu}, accel {}, {host} host cores ({cpu})",
         options.accel.name()
     );
+    let mut report = crate::report::Report {
+        machine: vec![
+            format!("{qemu}, accelerator `{}`", options.accel.name()),
+            format!("host: {cpu}, {host} cores"),
+            format!(
+                "run: `cargo xtask bench{}`",
+                if options.quick { " --quick" } else { "" }
+            ),
+        ],
+        rows: Vec::new(),
+    };
     if options.update {
         crate::update_bench::update_bench(images, options)?;
-        return Ok(());
+        return Ok(report);
     }
-
     if options.runs("boot") {
-        let idle = boot_latency(images, options, false)?;
-        report("core boot, other cores idle", &idle.boots);
-        single(
-            "core stop (request to the kernel's halt), other cores idle",
-            &idle.stops,
-        );
-        involved_line("other cores idle", &idle.involved);
-        single(
-            "kernel update downtime (old kernel halted to new one running the KCB)",
-            &idle.updates,
-        );
-        single(
-            "park (attach a stopped KCB to a running host, through the hub)",
-            &idle.parks,
-        );
-        single("unpark (detach it, boot a core with it)", &idle.unparks);
-        let loaded = boot_latency(images, options, true)?;
-        report(
-            &format!("core boot, {LOADED} other cores busy"),
-            &loaded.boots,
-        );
-        single(
-            &format!("core stop, {LOADED} other cores busy"),
-            &loaded.stops,
-        );
-        involved_line(&format!("{LOADED} other cores busy"), &loaded.involved);
-        single(
-            &format!("kernel update downtime, {LOADED} other cores busy"),
-            &loaded.updates,
-        );
-        single(&format!("park, {LOADED} other cores busy"), &loaded.parks);
-        single(
-            &format!("unpark, {LOADED} other cores busy"),
-            &loaded.unparks,
-        );
+        for loaded in [false, true] {
+            let _step = crate::progress::step(if loaded {
+                "cores: boot, stop, update, park, unpark (others busy)"
+            } else {
+                "cores: boot, stop, update, park, unpark (others idle)"
+            });
+            let m = boot_latency(images, options, loaded)?;
+            let (key, load) = if loaded {
+                ("loaded", format!("{LOADED} other cores busy"))
+            } else {
+                ("idle", String::from("other cores idle"))
+            };
+            const CORES: &str = "Cores: boot, stop, update, park, unpark";
+            let column = |f: fn(&BootTimes) -> f64| m.boots.iter().map(f).collect::<Vec<f64>>();
+            report.ms(
+                &format!("boot.{key}"),
+                CORES,
+                &format!("core boot (corectrl boot to monitor hello), {load}"),
+                &column(|t| t.total),
+            );
+            for (phase, what, f) in [
+                (
+                    "load",
+                    "load and relocate the image, KCB, parameters",
+                    (|t: &BootTimes| t.load) as fn(&BootTimes) -> f64,
+                ),
+                (
+                    "start",
+                    "INIT/STARTUP to the core's first instruction",
+                    |t| t.start,
+                ),
+                ("kernel", "kernel initialisation", |t| t.kernel),
+                ("monitor", "monitor start", |t| t.monitor),
+            ] {
+                report.ms(
+                    &format!("boot.{key}.{phase}"),
+                    CORES,
+                    &format!("  boot phase: {what}, {load}"),
+                    &column(f),
+                );
+            }
+            report.ms(
+                &format!("stop.{key}"),
+                CORES,
+                &format!("core stop (request to the kernel's halt), {load}"),
+                &m.stops,
+            );
+            if let (Some(&min), Some(&max)) = (m.involved.iter().min(), m.involved.iter().max()) {
+                report.add(
+                    &format!("involved.{key}"),
+                    CORES,
+                    &format!("cores involved in a stop, {load}"),
+                    crate::report::Figure::Count {
+                        min: u64::from(min),
+                        max: u64::from(max),
+                        n: m.involved.len(),
+                    },
+                );
+            }
+            report.ms(
+                &format!("update.{key}"),
+                CORES,
+                &format!(
+                    "kernel update downtime (old kernel halted to new one running the KCB), {load}"
+                ),
+                &m.updates,
+            );
+            report.ms(
+                &format!("park.{key}"),
+                CORES,
+                &format!("park (attach a stopped KCB to a running host), {load}"),
+                &m.parks,
+            );
+            report.ms(
+                &format!("unpark.{key}"),
+                CORES,
+                &format!("unpark (detach it, boot a core with it), {load}"),
+                &m.unparks,
+            );
+        }
     }
     if options.runs("ump") {
-        ump_latency(images, options)?;
+        let _step = crate::progress::step("UMP latency");
+        ump_latency(images, options, &mut report)?;
     }
     if options.runs("switch") {
-        kcb_switch(images, options, false)?;
-        kcb_switch(images, options, true)?;
+        let _step = crate::progress::step("KCB switch");
+        kcb_switch(images, options, false, &mut report)?;
+        kcb_switch(images, options, true, &mut report)?;
     }
     if options.runs("jitter") {
-        crate::jitter::jitter(images, options)?;
+        let _step = crate::progress::step("jitter (TCG, then -icount)");
+        crate::jitter::jitter(images, options, &mut report)?;
     }
-    if options.runs("linux") {
-        crate::linux::bench(images, options)?;
+    if options.runs("linux") && options.linux() {
+        let _step = crate::progress::step("the Linux peer (fetch, build, boot twice)");
+        crate::linux::bench(images, options, &mut report)?;
+    }
+    if options.runs("scaling") {
+        let _step = crate::progress::step("scaling (4 to 64 cores, Corefish and Linux)");
+        crate::scaling::scaling(images, options, &mut report)?;
     }
     println!(
         "bench: for comparison, the paper (real hardware): Barrelfish/DC boots a core in 7.5 ms \
          and removes one in 0.0008 ms; Linux 3.13 brings one online in 14 ms idle / 20 ms \
-         loaded and takes one offline in 46 ms / 2542 ms (Linux in this emulator: group `linux`)"
+         loaded and takes one offline in 46 ms / 2542 ms"
     );
-    Ok(())
+    let dir = options.out_dir();
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let path = dir.join("report.md");
+    std::fs::write(&path, report.markdown()).map_err(|e| format!("{}: {e}", path.display()))?;
+    println!("bench: report written to {}", path.display());
+    Ok(report)
 }
 
 /// An archive whose `boot.cfg` boots nothing: the benchmark boots cores.
-fn quiet_archive(images: &Images) -> Result<std::path::PathBuf, String> {
+pub fn quiet_archive(images: &Images) -> Result<std::path::PathBuf, String> {
     let bytes = std::fs::read(images.archive()).map_err(|e| format!("boot archive: {e}"))?;
     let archive = bootarchive::Archive::parse(&bytes).map_err(|e| format!("boot archive: {e}"))?;
     let mut builder = bootarchive::ArchiveBuilder::new();
@@ -270,7 +383,8 @@ struct Measured {
 /// stops each of them, then updates one core's kernel BOOTS times.
 fn boot_latency(images: &Images, options: &BenchOptions, loaded: bool) -> Result<Measured, String> {
     let first = if loaded { LOADED } else { 1 };
-    let cores = first + BOOTS;
+    let boots = options.times(BOOTS);
+    let cores = first + boots;
     let name = if loaded {
         "bench_boot_loaded"
     } else {
@@ -316,7 +430,7 @@ fn boot_latency(images: &Images, options: &BenchOptions, loaded: bool) -> Result
     m.expect(&format!("core {first} booted: "), STEP)
         .map_err(fail)?;
     let mut updates = Vec::new();
-    for round in 0..BOOTS {
+    for round in 0..boots {
         let kernel = if round % 2 == 0 {
             "cpudriver-v2"
         } else {
@@ -336,7 +450,7 @@ fn boot_latency(images: &Images, options: &BenchOptions, loaded: bool) -> Result
     m.expect(&format!("core {host} booted: "), STEP)
         .map_err(fail)?;
     let (mut parks, mut unparks) = (Vec::new(), Vec::new());
-    for _ in 0..BOOTS {
+    for _ in 0..boots {
         m.send(&format!("corectrl park {first} {host}\r"))
             .map_err(fail)?;
         let line = m
@@ -379,69 +493,20 @@ pub fn cores_involved(line: &str) -> Option<u32> {
         .ok()
 }
 
-/// How many cores the stops involved: "2 in all 20 stops", or the spread.
-fn involved_line(what: &str, involved: &[u32]) {
-    let (min, max) = (involved.iter().min(), involved.iter().max());
-    match (min, max) {
-        (Some(a), Some(b)) if a == b => println!(
-            "bench: cores involved in a stop ({what}): {a} in all {} stops",
-            involved.len()
-        ),
-        (Some(a), Some(b)) => println!(
-            "bench: cores involved in a stop ({what}): {a} to {b} over {} stops",
-            involved.len()
-        ),
-        _ => {}
-    }
-}
-
-/// One line of figures: median [min, max] in ms.
-fn single(what: &str, samples: &[f64]) {
-    let mut v = samples.to_vec();
-    let (median, min, max) = spread(&mut v);
-    println!(
-        "bench: {what}, {} times (ms): median {median:.3} [{min:.3}, {max:.3}]",
-        samples.len()
-    );
-}
-
-fn report(what: &str, times: &[BootTimes]) {
-    let column = |f: fn(&BootTimes) -> f64| {
-        let mut v: Vec<f64> = times.iter().map(f).collect();
-        spread(&mut v)
-    };
-    println!(
-        "bench: {what}, {} boots (ms: median [min, max]):",
-        times.len()
-    );
-    for (name, f) in [
-        (
-            "total (corectrl boot to monitor hello)",
-            (|t: &BootTimes| t.total) as fn(&BootTimes) -> f64,
-        ),
-        ("  load and relocate the image, KCB, parameters", |t| t.load),
-        ("  INIT/STARTUP to the core's first instruction", |t| {
-            t.start
-        }),
-        ("  kernel initialisation", |t| t.kernel),
-        ("  monitor start", |t| t.monitor),
-    ] {
-        let (median, min, max) = column(f);
-        println!("bench:   {name:<48} {median:>8.3} [{min:.3}, {max:.3}]");
-    }
-}
-
 /// UMP one-way and round-trip latency between cores 1 and 2.
-fn ump_latency(images: &Images, options: &BenchOptions) -> Result<(), String> {
+fn ump_latency(
+    images: &Images,
+    options: &BenchOptions,
+    report: &mut crate::report::Report,
+) -> Result<(), String> {
     let mut m = machine(images, options, 4, None, "bench_ump")?;
     let fail = |e: harness::HarnessError| format!("{e}");
     m.send("run --core 2 umpbench serve bench\r")
         .map_err(fail)?;
     m.expect("started umpbench on core 2", STEP).map_err(fail)?;
-    m.send(&format!(
-        "run --core 1 umpbench client bench {UMP_MESSAGES}\r"
-    ))
-    .map_err(fail)?;
+    let messages = options.times(UMP_MESSAGES / 1000) * 1000;
+    m.send(&format!("run --core 1 umpbench client bench {messages}\r"))
+        .map_err(fail)?;
     for _ in 0..2 {
         let line = m
             .expect_line("a umpbench result", STEP, |l| l.contains("umpbench: "))
@@ -449,9 +514,52 @@ fn ump_latency(images: &Images, options: &BenchOptions) -> Result<(), String> {
         let text = line
             .split_once("umpbench: ")
             .map_or(line.as_str(), |(_, t)| t);
-        println!("bench: UMP {text}");
+        let (key, what) = if text.starts_with("round trip") {
+            (
+                "ump.rtt",
+                "UMP round trip, core 1 to core 2 and back, both spinning",
+            )
+        } else {
+            ("ump.oneway", "UMP one-way, core 1 to core 2, both spinning")
+        };
+        let figure = ns_figure(text).ok_or_else(|| format!("cannot read `{text}`"))?;
+        report.add(key, "Messages", what, figure);
     }
     Ok(())
+}
+
+/// The figure of a `... median N ns (10% A, 90% B) over C messages` text.
+pub fn ns_figure(text: &str) -> Option<crate::report::Figure> {
+    let median = median_ns(text)?;
+    let p10 = text
+        .split_once("(10% ")?
+        .1
+        .split(',')
+        .next()?
+        .trim()
+        .parse()
+        .ok()?;
+    let p90 = text
+        .split_once("90% ")?
+        .1
+        .split(')')
+        .next()?
+        .trim()
+        .parse()
+        .ok()?;
+    let n = text
+        .split_once(" over ")?
+        .1
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()?;
+    Some(crate::report::Figure::Ns {
+        median,
+        p10,
+        p90,
+        n,
+    })
 }
 
 /// The median in ns of a `umpbench: ... median N ns ...` line.
@@ -466,10 +574,15 @@ pub fn median_ns(line: &str) -> Option<f64> {
 
 /// Runs the umpbench pair `name` on core 1 (the server first, already
 /// started) and returns its two result lines: one-way, round trip.
-fn umpbench_pair(m: &mut Machine, name: &str) -> Result<[String; 2], String> {
+fn umpbench_pair(
+    m: &mut Machine,
+    name: &str,
+    options: &BenchOptions,
+) -> Result<[String; 2], String> {
     let fail = |e: harness::HarnessError| format!("{e}");
+    let messages = options.times(SWITCH_MESSAGES / 100) * 100;
     m.send(&format!(
-        "run --core 1 umpbench client {name} {SWITCH_MESSAGES} yield\r"
+        "run --core 1 umpbench client {name} {messages} yield\r"
     ))
     .map_err(fail)?;
     let mut lines = [String::new(), String::new()];
@@ -488,7 +601,12 @@ fn umpbench_pair(m: &mut Machine, name: &str) -> Result<[String; 2], String> {
 
 /// KCB switch cost: yielding UMP ping-pong on core 1 within one OSNode,
 /// then between OSNode 1 and OSNode 2 parked on core 1.
-fn kcb_switch(images: &Images, options: &BenchOptions, loaded: bool) -> Result<(), String> {
+fn kcb_switch(
+    images: &Images,
+    options: &BenchOptions,
+    loaded: bool,
+    report: &mut crate::report::Report,
+) -> Result<(), String> {
     let name = if loaded {
         "bench_switch_loaded"
     } else {
@@ -507,24 +625,37 @@ fn kcb_switch(images: &Images, options: &BenchOptions, loaded: bool) -> Result<(
     m.send("run --core 1 umpbench serve one yield\r")
         .map_err(fail)?;
     m.expect("started umpbench on core 1", STEP).map_err(fail)?;
-    let within = umpbench_pair(&mut m, "one")?;
+    let within = umpbench_pair(&mut m, "one", options)?;
     m.send("run --core 2 umpbench serve two yield\r")
         .map_err(fail)?;
     m.expect("started umpbench on core 2", STEP).map_err(fail)?;
     m.send("corectrl park 2 1\r").map_err(fail)?;
     m.expect("core 2 parked on core 1", STEP).map_err(fail)?;
-    let between = umpbench_pair(&mut m, "two")?;
-    println!(
-        "bench: switch within one OSNode on core 1, {load}: {}",
-        within[0]
-    );
-    println!(
-        "bench: switch between two OSNodes on core 1 (KCB switch), {load}: {}",
-        between[0]
-    );
+    let between = umpbench_pair(&mut m, "two", options)?;
+    let key = if loaded { "loaded" } else { "idle" };
+    for (k, what, text) in [
+        (
+            "within",
+            "dispatcher switch within one OSNode on core 1",
+            &within[0],
+        ),
+        (
+            "between",
+            "KCB switch between two OSNodes on core 1",
+            &between[0],
+        ),
+    ] {
+        let figure = ns_figure(text).ok_or_else(|| format!("cannot read `{text}`"))?;
+        report.add(
+            &format!("switch.{k}.{key}"),
+            "KCB switch",
+            &format!("{what} (one-way of yielding programs), {load}"),
+            figure,
+        );
+    }
     if let (Some(a), Some(b)) = (median_ns(&within[0]), median_ns(&between[0])) {
         println!(
-            "bench: KCB switch cost, {load}: median {:.0} ns more than a dispatcher switch ({b:.0} vs {a:.0} ns)",
+            "bench: KCB switch cost, {load}: median {:.0} ns more than a dispatcher switch",
             b - a
         );
     }

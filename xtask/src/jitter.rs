@@ -11,9 +11,15 @@ use harness::{Images, Machine, QemuConfig};
 use jitterstats::Summary;
 
 use crate::bench::{BenchOptions, STEP};
+use crate::report::Figure;
 
 /// Runs the jitter benchmark and prints one line per run.
-pub fn jitter(images: &Images, options: &BenchOptions) -> Result<(), String> {
+pub fn jitter(
+    images: &Images,
+    options: &BenchOptions,
+    report: &mut crate::report::Report,
+) -> Result<(), String> {
+    let samples = if options.quick { 10_000 } else { 100_000 };
     for icount in [false, true] {
         let clock = if icount { "tcg -icount shift=0" } else { "tcg" };
         let mut config = QemuConfig::new(images).append("fatal=exit");
@@ -30,17 +36,36 @@ pub fn jitter(images: &Images, options: &BenchOptions) -> Result<(), String> {
         let fail = |e: harness::HarnessError| format!("{e}");
         m.expect("Corefish shell; type `help`.", STEP)
             .map_err(fail)?;
-        m.send("corectrl rt 1 jitter\r").map_err(fail)?;
+        let key = if icount { "icount" } else { "tcg" };
+        m.send(&format!("corectrl rt 1 jitter {samples}\r"))
+            .map_err(fail)?;
         let rt = result(&mut m)?;
-        println!("bench: jitter ({clock}), cpudriver-rt:             {rt}");
-        m.send("run --core 1 jitter\r").map_err(fail)?;
+        report.add(
+            &format!("jitter.rt.{key}"),
+            "Jitter",
+            &format!("Corefish cpudriver-rt ({clock})"),
+            Figure::Jitter(rt),
+        );
+        m.send(&format!("run --core 1 jitter {samples}\r"))
+            .map_err(fail)?;
         let alone = result(&mut m)?;
-        println!("bench: jitter ({clock}), cpudriver, alone:         {alone}");
+        report.add(
+            &format!("jitter.standard.{key}"),
+            "Jitter",
+            &format!("Corefish cpudriver, alone on the core ({clock})"),
+            Figure::Jitter(alone),
+        );
         m.send("run --core 1 busy 3600\r").map_err(fail)?;
         m.expect("started busy on core 1", STEP).map_err(fail)?;
-        m.send("run --core 1 jitter\r").map_err(fail)?;
+        m.send(&format!("run --core 1 jitter {samples}\r"))
+            .map_err(fail)?;
         let shared = result(&mut m)?;
-        println!("bench: jitter ({clock}), cpudriver, with `busy`:   {shared}");
+        report.add(
+            &format!("jitter.shared.{key}"),
+            "Jitter",
+            &format!("Corefish cpudriver, with `busy` on the core ({clock})"),
+            Figure::Jitter(shared),
+        );
     }
     Ok(())
 }

@@ -6,7 +6,8 @@
 //! them, under `target/linux/`.
 //!
 //! The initramfs's `/init` (busybox sh) mounts proc and sys, then, per the
-//! kernel command line (`peer.rounds=N`): takes CPUs offline and online N
+//! kernel command line (`peer.rounds=N`, `peer.samples=S`,
+//! `peer.phases=idle,loaded,jitter`): takes CPUs offline and online N
 //! times with the other CPUs idle, then again with a busy loop on every
 //! CPU, then runs the jitter loop pinned to CPU 1, and powers off.
 
@@ -43,17 +44,31 @@ for word in $(cat /proc/cmdline); do
         peer.samples=*) samples="${word#peer.samples=}" ;;
     esac
 done
-echo "peer: $(uname -r), $(nproc) CPUs online"
-/bin/hotplug cycle idle "$rounds"
-for i in $(seq 1 "$(nproc)"); do
-    sh -c 'while :; do :; done' &
+phases="idle loaded jitter"
+for word in $(cat /proc/cmdline); do
+    case "$word" in
+        peer.phases=*) phases="$(echo "${word#peer.phases=}" | tr , ' ')" ;;
+    esac
 done
-/bin/hotplug cycle loaded "$rounds"
-kill $(jobs -p) 2>/dev/null
-label=normal
-grep -q nohz_full /proc/cmdline && label=isolated
-taskset -c 1 /bin/hotplug jitter "$label" "$samples"
-echo "peer: done"
+echo "peer: $(uname -r), $(nproc) CPUs online"
+for phase in $phases; do
+    case "$phase" in
+        idle) /bin/hotplug cycle idle "$rounds" ;;
+        loaded)
+            for i in $(seq 1 "$(nproc)"); do
+                sh -c 'while :; do :; done' &
+            done
+            /bin/hotplug cycle loaded "$rounds"
+            kill $(jobs -p) 2>/dev/null
+            ;;
+        jitter)
+            label=normal
+            grep -q nohz_full /proc/cmdline && label=isolated
+            taskset -c 1 /bin/hotplug jitter "$label" "$samples"
+            ;;
+    esac
+done
+echo "peer: done""
 poweroff -f
 "#;
 
@@ -191,8 +206,14 @@ fn build_hotplug() -> Result<PathBuf, String> {
 /// Boots the peer twice (the second time with CPU 1 isolated: `isolcpus=1
 /// nohz_full=1`, for the jitter loop) and prints its figures beside
 /// Corefish's.
-pub fn bench(images: &harness::Images, options: &crate::bench::BenchOptions) -> Result<(), String> {
+pub fn bench(
+    images: &harness::Images,
+    options: &crate::bench::BenchOptions,
+    report: &mut crate::report::Report,
+) -> Result<(), String> {
     let peer = prepare()?;
+    let rounds = options.times(20);
+    let samples = if options.quick { 10_000 } else { 100_000 };
     println!(
         "bench: Linux peer: Debian's {}, busybox initramfs, same QEMU machine (q35, 4 cores, 512 MiB)",
         peer.package
@@ -204,7 +225,8 @@ pub fn bench(images: &harness::Images, options: &crate::bench::BenchOptions) -> 
         let mut config = harness::QemuConfig::new(images);
         config.loader = peer.kernel.clone();
         config.archive = peer.initramfs.clone();
-        config.cmdline = format!("console=ttyS0 panic=-1 peer.rounds=20{isolate}");
+        config.cmdline =
+            format!("console=ttyS0 panic=-1 peer.rounds={rounds} peer.samples={samples}{isolate}");
         config.cores = 4;
         config.mem_mib = 512;
         config.accel = options.accel;
@@ -213,35 +235,49 @@ pub fn bench(images: &harness::Images, options: &crate::bench::BenchOptions) -> 
             .map_err(|e| format!("{e}"))?;
         let lines = m.lines();
         if isolate.is_empty() {
-            for (label, what) in [
-                ("idle offline", "CPU offline, other CPUs idle"),
-                ("idle online", "CPU online, other CPUs idle"),
-                ("loaded offline", "CPU offline, every CPU busy"),
-                ("loaded online", "CPU online, every CPU busy"),
+            for (label, key, what) in [
+                (
+                    "idle offline",
+                    "linux.offline.idle",
+                    "Linux: CPU offline, other CPUs idle",
+                ),
+                (
+                    "idle online",
+                    "linux.online.idle",
+                    "Linux: CPU online, other CPUs idle",
+                ),
+                (
+                    "loaded offline",
+                    "linux.offline.loaded",
+                    "Linux: CPU offline, every CPU busy",
+                ),
+                (
+                    "loaded online",
+                    "linux.online.loaded",
+                    "Linux: CPU online, every CPU busy",
+                ),
             ] {
-                let mut samples: Vec<f64> =
-                    lines.iter().filter_map(|l| step_ms(l, label)).collect();
+                let samples: Vec<f64> = lines.iter().filter_map(|l| step_ms(l, label)).collect();
                 if samples.is_empty() {
                     return Err(format!("the peer reported no `{label}` steps"));
                 }
-                let n = samples.len();
-                let (median, min, max) = crate::bench::spread(&mut samples);
-                println!(
-                    "bench: Linux {what}, {n} times (ms): median {median:.3} [{min:.3}, {max:.3}]"
-                );
+                report.ms(key, "Linux peer (same emulator)", what, &samples);
             }
         }
         let jitter = lines
             .iter()
             .find_map(|l| l.split_once("jitter: ").filter(|_| l.contains("peer: ")))
-            .map(|(_, s)| s.to_owned())
+            .and_then(|(_, s)| jitterstats::Summary::parse(s))
             .ok_or("the peer reported no jitter")?;
-        let label = if isolate.is_empty() {
-            "a normal CPU"
+        let (key, label) = if isolate.is_empty() {
+            ("jitter.linux.normal", "Linux on a normal CPU (tcg)")
         } else {
-            "an isolcpus nohz_full CPU"
+            (
+                "jitter.linux.isolated",
+                "Linux on an isolcpus nohz_full CPU (tcg)",
+            )
         };
-        println!("bench: jitter, Linux on {label}: {jitter}");
+        report.add(key, "Jitter", label, crate::report::Figure::Jitter(jitter));
     }
     Ok(())
 }

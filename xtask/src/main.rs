@@ -21,8 +21,11 @@ mod initramfs;
 mod jitter;
 mod lint;
 mod linux;
+mod progress;
 mod qemu;
+mod report;
 mod run;
+mod scaling;
 mod test;
 mod update_bench;
 
@@ -35,7 +38,9 @@ fn main() -> ExitCode {
         Some("run") => cli::RunOptions::parse(&args[1..]).and_then(|o| run::run(&o)),
         Some("test") => test::test(&args[1..]),
         Some("lint") => lint::lint(),
-        Some("bench") => bench::BenchOptions::parse(&args[1..]).and_then(|o| bench::bench(&o)),
+        Some("bench") => {
+            bench::BenchOptions::parse(&args[1..]).and_then(|o| bench::bench(&o).map(|_| ()))
+        }
         Some("help" | "--help" | "-h") | None => {
             print!("{}", cli::USAGE);
             Ok(())

@@ -44,10 +44,60 @@ pub fn test(extra: &[String]) -> Result<(), String> {
     cargo_test(&host, &images)?;
     // The KCB code as the previous layout's kernel (`cpudriver-kcb1`) has it.
     cargo_test(&["--package", "osnode", "--features", "layout1"], &images)?;
+    smoke_bench()?;
     let mut qemu = vec!["--package", QEMU_TESTS];
     if !extra.is_empty() {
         qemu.push("--");
         qemu.extend(extra.iter().map(String::as_str));
     }
     cargo_test(&qemu, &images)
+}
+
+/// Every row a Corefish-only `bench --quick` must fill.
+const SMOKE_ROWS: &[&str] = &[
+    "boot.idle",
+    "boot.loaded",
+    "boot.idle.kernel",
+    "stop.idle",
+    "stop.loaded",
+    "involved.idle",
+    "involved.loaded",
+    "update.idle",
+    "update.loaded",
+    "park.idle",
+    "park.loaded",
+    "unpark.idle",
+    "unpark.loaded",
+    "ump.oneway",
+    "ump.rtt",
+    "switch.within.idle",
+    "switch.between.idle",
+    "switch.within.loaded",
+    "switch.between.loaded",
+    "jitter.rt.tcg",
+    "jitter.standard.tcg",
+    "jitter.rt.icount",
+    "jitter.standard.icount",
+    "scaling.boot.4",
+    "scaling.stop.8",
+];
+
+/// The benchmarks' smoke test: a quick Corefish-only run writes a report
+/// in which every row is there and has numbers.
+fn smoke_bench() -> Result<(), String> {
+    println!("xtask: benchmark smoke test (`cargo xtask bench --quick --no-linux`)");
+    let report = crate::bench::bench(&crate::bench::BenchOptions::smoke())?;
+    let missing = report.missing(SMOKE_ROWS);
+    let incomplete: Vec<&str> = report.incomplete().iter().map(|r| r.key.as_str()).collect();
+    if missing.is_empty() && incomplete.is_empty() {
+        println!(
+            "xtask: benchmark smoke test passed ({} rows)",
+            report.rows.len()
+        );
+        Ok(())
+    } else {
+        Err(format!(
+            "benchmark smoke test: rows missing {missing:?}, rows without numbers {incomplete:?}"
+        ))
+    }
 }

@@ -35,6 +35,7 @@ struct Update {
 
 /// Runs the benchmark; returns the plot's path.
 pub fn update_bench(images: &Images, options: &BenchOptions) -> Result<PathBuf, String> {
+    let _step = crate::progress::step("database workload under kernel updates");
     let fail = |e: harness::HarnessError| format!("{e}");
     let mut config = QemuConfig::new(images).append("fatal=exit");
     config.cores = 4;
@@ -164,12 +165,21 @@ fn summary(intervals: &[(f64, f64)], updates: &[Update]) -> (f64, f64) {
     )
 }
 
+/// Gives the plots their font (once).
+pub fn register_font() -> Result<(), String> {
+    static DONE: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
+    DONE.get_or_init(|| {
+        let font = std::fs::read(FONT).map_err(|e| {
+            format!("{FONT}: {e} (install the font: apt-get install fonts-dejavu-core)")
+        })?;
+        plotters::style::register_font("sans-serif", FontStyle::Normal, font.leak())
+            .map_err(|_| format!("{FONT}: not a font"))
+    })
+    .clone()
+}
+
 fn plot(path: &Path, intervals: &[(f64, f64)], updates: &[Update]) -> Result<(), String> {
-    let font = std::fs::read(FONT).map_err(|e| {
-        format!("{FONT}: {e} (install the font: apt-get install fonts-dejavu-core)")
-    })?;
-    plotters::style::register_font("sans-serif", FontStyle::Normal, font.leak())
-        .map_err(|_| format!("{FONT}: not a font"))?;
+    register_font()?;
     let err = |e: DrawingAreaErrorKind<_>| format!("plot: {e}");
     let root = BitMapBackend::new(path, (1200, 500)).into_drawing_area();
     root.fill(&WHITE).map_err(err)?;

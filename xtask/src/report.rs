@@ -1,0 +1,296 @@
+//! The benchmark report: every figure `cargo xtask bench` measures, printed
+//! as it comes (`bench: ...` lines) and written at the end to
+//! `target/bench/report.md` as tables, with the machine it was measured on
+//! (QEMU version, accelerator, host CPU and cores) and the paper's figures
+//! beside ours.
+
+use std::fmt::Write as _;
+
+use jitterstats::Summary;
+
+/// A set of samples in milliseconds, as median [min, max].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Spread {
+    /// Median.
+    pub median: f64,
+    /// Smallest.
+    pub min: f64,
+    /// Largest.
+    pub max: f64,
+    /// How many.
+    pub n: usize,
+}
+
+impl Spread {
+    /// The spread of `samples` (`None` if there are none).
+    pub fn of(samples: &[f64]) -> Option<Self> {
+        let mut v = samples.to_vec();
+        let (median, min, max) = crate::bench::spread(&mut v);
+        (!v.is_empty()).then_some(Self {
+            median,
+            min,
+            max,
+            n: v.len(),
+        })
+    }
+}
+
+/// One figure.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Figure {
+    /// Milliseconds.
+    Ms(Spread),
+    /// Nanoseconds (median, 10th and 90th percentile, samples).
+    Ns {
+        /// Median.
+        median: f64,
+        /// 10th percentile.
+        p10: f64,
+        /// 90th percentile.
+        p90: f64,
+        /// Samples.
+        n: u64,
+    },
+    /// A count (e.g. cores involved), as the smallest and largest seen.
+    Count {
+        /// Smallest.
+        min: u64,
+        /// Largest.
+        max: u64,
+        /// Observations.
+        n: usize,
+    },
+    /// Jitter samples (cycles).
+    Jitter(Summary),
+}
+
+impl Figure {
+    /// Whether every number in it is a number.
+    fn is_complete(&self) -> bool {
+        match self {
+            Self::Ms(s) => s.n > 0 && [s.median, s.min, s.max].iter().all(|x| x.is_finite()),
+            Self::Ns {
+                median,
+                p10,
+                p90,
+                n,
+            } => *n > 0 && [median, p10, p90].iter().all(|x| x.is_finite()),
+            Self::Count { n, .. } => *n > 0,
+            Self::Jitter(s) => s.samples > 0,
+        }
+    }
+
+    fn text(&self) -> String {
+        match self {
+            Self::Ms(s) => format!(
+                "median {:.3} [{:.3}, {:.3}] ms over {}",
+                s.median, s.min, s.max, s.n
+            ),
+            Self::Ns {
+                median,
+                p10,
+                p90,
+                n,
+            } => {
+                format!("median {median:.0} ns (10% {p10:.0}, 90% {p90:.0}) over {n}")
+            }
+            Self::Count { min, max, n } if min == max => format!("{min} in all {n}"),
+            Self::Count { min, max, n } => format!("{min} to {max} over {n}"),
+            Self::Jitter(s) => format!("{s}"),
+        }
+    }
+}
+
+/// One row of the report.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// A stable key, for the comparison table (`boot.idle`, ...).
+    pub key: String,
+    /// The section it belongs to.
+    pub section: &'static str,
+    /// What was measured.
+    pub what: String,
+    /// The figure.
+    pub figure: Figure,
+}
+
+/// The report being made.
+#[derive(Default)]
+pub struct Report {
+    /// Where and how it was measured.
+    pub machine: Vec<String>,
+    /// The figures, in order.
+    pub rows: Vec<Row>,
+}
+
+impl Report {
+    /// Adds (and prints) a figure.
+    pub fn add(&mut self, key: &str, section: &'static str, what: &str, figure: Figure) {
+        println!("bench: {what}: {}", figure.text());
+        self.rows.push(Row {
+            key: key.into(),
+            section,
+            what: what.into(),
+            figure,
+        });
+    }
+
+    /// Adds milliseconds, if there are any.
+    pub fn ms(&mut self, key: &str, section: &'static str, what: &str, samples: &[f64]) {
+        if let Some(s) = Spread::of(samples) {
+            self.add(key, section, what, Figure::Ms(s));
+        }
+    }
+
+    /// The median in ms of the row `key`.
+    pub fn median_ms(&self, key: &str) -> Option<f64> {
+        self.rows
+            .iter()
+            .find(|r| r.key == key)
+            .and_then(|r| match r.figure {
+                Figure::Ms(s) => Some(s.median),
+                _ => None,
+            })
+    }
+
+    /// Rows whose figures are not all numbers (a smoke test fails on any).
+    pub fn incomplete(&self) -> Vec<&Row> {
+        self.rows
+            .iter()
+            .filter(|r| !r.figure.is_complete())
+            .collect()
+    }
+
+    /// The keys of `expected` that have no row.
+    pub fn missing<'k>(&self, expected: &[&'k str]) -> Vec<&'k str> {
+        expected
+            .iter()
+            .copied()
+            .filter(|k| !self.rows.iter().any(|r| r.key == *k))
+            .collect()
+    }
+
+    /// The report as Markdown.
+    pub fn markdown(&self) -> String {
+        let mut md = String::from("# Corefish benchmark report\n\n");
+        for line in &self.machine {
+            let _ = writeln!(md, "- {line}");
+        }
+        let _ = writeln!(md, "\n## Compared with the paper\n");
+        md.push_str(&self.paper_table());
+        let mut sections: Vec<&str> = Vec::new();
+        for r in &self.rows {
+            if !sections.contains(&r.section) {
+                sections.push(r.section);
+            }
+        }
+        for section in sections {
+            let _ = writeln!(md, "\n## {section}\n");
+            let rows: Vec<&Row> = self.rows.iter().filter(|r| r.section == section).collect();
+            if rows.iter().all(|r| matches!(r.figure, Figure::Jitter(_))) {
+                md.push_str("| run | samples | min | median | p99 | p99.9 | max | outside [min, min+1000] |\n|---|---|---|---|---|---|---|---|\n");
+                for r in rows {
+                    if let Figure::Jitter(s) = &r.figure {
+                        let _ = writeln!(
+                            md,
+                            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                            r.what, s.samples, s.min, s.median, s.p99, s.p999, s.max, s.outside
+                        );
+                    }
+                }
+            } else {
+                md.push_str("| what | figure |\n|---|---|\n");
+                for r in rows {
+                    let _ = writeln!(md, "| {} | {} |", r.what, r.figure.text());
+                }
+            }
+        }
+        md
+    }
+
+    /// The paper's Table (core boot and removal) with this run's figures.
+    fn paper_table(&self) -> String {
+        let cell = |key: &str| {
+            self.median_ms(key)
+                .map_or(String::from("not measured"), |v| format!("{v:.3}"))
+        };
+        let mut t = String::from(
+            "Medians in ms. The paper's figures are from real hardware (Barrelfish/DC and Linux 3.13); ours from the emulator above.\n\n\
+             | operation | Barrelfish/DC (paper) | Corefish | Linux 3.13 (paper) | Linux (same emulator) |\n|---|---|---|---|---|\n",
+        );
+        for (what, paper_dc, ours, paper_linux, linux) in [
+            (
+                "boot a core, others idle",
+                "7.5",
+                "boot.idle",
+                "14",
+                "linux.online.idle",
+            ),
+            (
+                "boot a core, others loaded",
+                "-",
+                "boot.loaded",
+                "20",
+                "linux.online.loaded",
+            ),
+            (
+                "remove a core, others idle",
+                "0.0008",
+                "stop.idle",
+                "46",
+                "linux.offline.idle",
+            ),
+            (
+                "remove a core, others loaded",
+                "-",
+                "stop.loaded",
+                "2542",
+                "linux.offline.loaded",
+            ),
+        ] {
+            let _ = writeln!(
+                t,
+                "| {what} | {paper_dc} | {} | {paper_linux} | {} |",
+                cell(ours),
+                cell(linux)
+            );
+        }
+        t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_make_tables_and_incomplete_rows_are_found() {
+        let mut r = Report::default();
+        r.machine.push("QEMU 7.2, tcg".into());
+        r.ms("boot.idle", "Cores", "boot, idle", &[3.0, 1.0, 2.0]);
+        r.ms("nothing", "Cores", "never measured", &[]);
+        r.add(
+            "stop.idle",
+            "Cores",
+            "stop",
+            Figure::Ms(Spread {
+                median: f64::NAN,
+                min: 1.0,
+                max: 1.0,
+                n: 1,
+            }),
+        );
+        let md = r.markdown();
+        assert!(
+            md.contains("| boot a core, others idle | 7.5 | 2.000 | 14 | not measured |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| boot, idle | median 2.000 [1.000, 3.000] ms over 3 |"),
+            "{md}"
+        );
+        assert!(!md.contains("never measured"));
+        let bad: Vec<&str> = r.incomplete().iter().map(|r| r.key.as_str()).collect();
+        assert_eq!(bad, ["stop.idle"]);
+    }
+}
