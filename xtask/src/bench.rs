@@ -314,6 +314,7 @@ pub fn bench(options: &BenchOptions) -> Result<crate::report::Report, String> {
     );
     let dir = options.out_dir();
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    crate::jitter::plot(&report, &dir.join("jitter.png"))?;
     let path = dir.join("report.md");
     std::fs::write(&path, report.markdown()).map_err(|e| format!("{}: {e}", path.display()))?;
     println!("bench: report written to {}", path.display());

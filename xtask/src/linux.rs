@@ -68,7 +68,7 @@ for phase in $phases; do
             ;;
     esac
 done
-echo "peer: done""
+echo "peer: done"
 poweroff -f
 "#;
 
@@ -264,11 +264,16 @@ pub fn bench(
                 report.ms(key, "Linux peer (same emulator)", what, &samples);
             }
         }
-        let jitter = lines
+        let summary = lines
             .iter()
-            .find_map(|l| l.split_once("jitter: ").filter(|_| l.contains("peer: ")))
-            .and_then(|(_, s)| jitterstats::Summary::parse(s))
+            .filter(|l| l.contains("peer: ") && l.contains(" samples: "))
+            .find_map(|l| jitterstats::Summary::parse(l))
             .ok_or("the peer reported no jitter")?;
+        let histogram = lines
+            .iter()
+            .filter(|l| l.contains("peer: "))
+            .find_map(|l| jitterstats::Histogram::parse(l))
+            .ok_or("the peer reported no jitter histogram")?;
         let (key, label) = if isolate.is_empty() {
             ("jitter.linux.normal", "Linux on a normal CPU (tcg)")
         } else {
@@ -277,7 +282,7 @@ pub fn bench(
                 "Linux on an isolcpus nohz_full CPU (tcg)",
             )
         };
-        report.add(key, "Jitter", label, crate::report::Figure::Jitter(jitter));
+        crate::jitter::add(report, key, label, (histogram, summary));
     }
     Ok(())
 }
@@ -291,6 +296,15 @@ pub fn step_ms(line: &str, label: &str) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_init_script_is_valid_shell() {
+        let path = std::env::temp_dir().join(format!("corefish-init-{}.sh", std::process::id()));
+        std::fs::write(&path, INIT).unwrap();
+        let status = Command::new("sh").arg("-n").arg(&path).status().unwrap();
+        let _ = std::fs::remove_file(&path);
+        assert!(status.success(), "sh -n rejects the peer's /init");
+    }
 
     #[test]
     fn steps_parse() {

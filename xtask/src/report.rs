@@ -6,7 +6,7 @@
 
 use std::fmt::Write as _;
 
-use jitterstats::Summary;
+use jitterstats::{BUCKETS, Histogram, Summary};
 
 /// A set of samples in milliseconds, as median [min, max].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -62,6 +62,8 @@ pub enum Figure {
     },
     /// Jitter samples (cycles).
     Jitter(Summary),
+    /// Jitter samples by decade above the minimum.
+    Histogram(Histogram),
 }
 
 impl Figure {
@@ -77,6 +79,7 @@ impl Figure {
             } => *n > 0 && [median, p10, p90].iter().all(|x| x.is_finite()),
             Self::Count { n, .. } => *n > 0,
             Self::Jitter(s) => s.samples > 0,
+            Self::Histogram(h) => h.counts.iter().sum::<u64>() > 0,
         }
     }
 
@@ -97,6 +100,7 @@ impl Figure {
             Self::Count { min, max, n } if min == max => format!("{min} in all {n}"),
             Self::Count { min, max, n } => format!("{min} to {max} over {n}"),
             Self::Jitter(s) => format!("{s}"),
+            Self::Histogram(h) => format!("{h}"),
         }
     }
 }
@@ -195,6 +199,25 @@ impl Report {
                             md,
                             "| {} | {} | {} | {} | {} | {} | {} | {} |",
                             r.what, s.samples, s.min, s.median, s.p99, s.p999, s.max, s.outside
+                        );
+                    }
+                }
+            } else if rows
+                .iter()
+                .all(|r| matches!(r.figure, Figure::Histogram(_)))
+            {
+                let _ = writeln!(
+                    md,
+                    "| run | <= {} above min | <= {} | <= {} | <= {} | more |\n|---|---|---|---|---|---|",
+                    BUCKETS[0], BUCKETS[1], BUCKETS[2], BUCKETS[3]
+                );
+                for r in rows {
+                    if let Figure::Histogram(h) = &r.figure {
+                        let c = h.counts;
+                        let _ = writeln!(
+                            md,
+                            "| {} | {} | {} | {} | {} | {} |",
+                            r.what, c[0], c[1], c[2], c[3], c[4]
                         );
                     }
                 }

@@ -3,7 +3,8 @@
 //! Corefish (the boot driver boots cores 1 to k of a machine whose
 //! `boot.cfg` boots nothing, then stops them) and for the Linux peer (CPU
 //! online/offline with the other CPUs idle); plotted as latency against
-//! cores in `target/bench/scaling.png`.
+//! cores in `target/bench/scaling.png`. Every Corefish stop must involve
+//! two cores, whatever the machine's size.
 
 use std::path::Path;
 
@@ -126,6 +127,11 @@ fn corefish(
             crate::bench::ms_after(&line, "halted ")
                 .ok_or_else(|| format!("cannot read `{line}`"))?,
         );
+        if crate::bench::cores_involved(&line) != Some(2) {
+            return Err(format!(
+                "a stop on {cores} cores involved more than 2: `{line}`"
+            ));
+        }
     }
     Ok((boot, stop))
 }

@@ -2,9 +2,10 @@
 //! a program times, with the time-stamp counter, a fixed piece of work (a
 //! counter counted down from 1,000 with a store each step) many times; on
 //! a core nothing interrupts, every sample costs about the same. This
-//! crate summarises the samples ([`Summary::of`]) and gives the summary one
-//! line of text that the program prints and the tests and `cargo xtask
-//! bench` read back ([`Summary::parse`]).
+//! crate summarises the samples ([`Summary::of`], [`Histogram::of`]) and
+//! gives each summary one line of text that the program prints and the
+//! tests and `cargo xtask bench` read back ([`Summary::parse`],
+//! [`Histogram::parse`]).
 
 #![no_std]
 #![forbid(unsafe_code)]
@@ -98,6 +99,57 @@ impl fmt::Display for Summary {
     }
 }
 
+/// Upper bounds (cycles above the minimum) of the histogram's buckets; the
+/// last bucket holds everything above the last bound.
+pub const BUCKETS: [u64; 4] = [WINDOW, 10_000, 100_000, 1_000_000];
+
+/// How many samples lie how far above the minimum, by decade: within
+/// [`WINDOW`], up to 10^4, 10^5, 10^6 cycles above, and beyond.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Histogram {
+    /// Samples per bucket.
+    pub counts: [u64; 5],
+}
+
+impl Histogram {
+    /// The histogram of `samples`.
+    pub fn of(samples: &[u64]) -> Self {
+        let min = samples.iter().copied().min().unwrap_or(0);
+        let mut counts = [0; 5];
+        for &s in samples {
+            let above = s - min;
+            let bucket = BUCKETS.iter().position(|&b| above <= b).unwrap_or(4);
+            counts[bucket] += 1;
+        }
+        Self { counts }
+    }
+
+    /// Reads back the text [`Display`](fmt::Display) writes (anywhere in
+    /// `line`).
+    pub fn parse(line: &str) -> Option<Self> {
+        let rest = line.split_once("histogram above min: ")?.1;
+        let mut counts = [0; 5];
+        let mut fields = rest.split(", ");
+        for count in &mut counts {
+            *count = fields.next()?.rsplit(' ').next()?.trim().parse().ok()?;
+        }
+        Some(Self { counts })
+    }
+}
+
+impl fmt::Display for Histogram {
+    /// `histogram above min: <=1000 A, <=10000 B, <=100000 C, <=1000000 D,
+    /// more E`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = self.counts;
+        write!(
+            f,
+            "histogram above min: <={} {}, <={} {}, <={} {}, <={} {}, more {}",
+            BUCKETS[0], c[0], BUCKETS[1], c[1], BUCKETS[2], c[2], BUCKETS[3], c[3], c[4]
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     extern crate std;
@@ -156,6 +208,26 @@ mod tests {
             let s = Summary::of(&mut v).unwrap();
             let line = std::format!("jitter: on core 3 under cpudriver-rt: {s}");
             prop_assert_eq!(Summary::parse(&line), Some(s));
+        }
+    }
+
+    #[test]
+    fn histograms_count_by_decade_and_read_back() {
+        let h = Histogram::of(&[5000, 5000, 6000, 6001, 15_001, 105_001, 1_005_001]);
+        assert_eq!(h.counts, [3, 1, 1, 1, 1]);
+        let line = std::format!("jitter: on core 1: {h}");
+        assert_eq!(Histogram::parse(&line), Some(h));
+        assert_eq!(Histogram::parse("jitter: histogram above min: 1, 2"), None);
+        assert_eq!(Histogram::of(&[]).counts, [0; 5]);
+    }
+
+    proptest! {
+        #[test]
+        fn a_histogram_counts_every_sample_once(v in proptest::collection::vec(0u64..10_000_000, 1..300)) {
+            let h = Histogram::of(&v);
+            prop_assert_eq!(h.counts.iter().sum::<u64>(), v.len() as u64);
+            let s = Summary::of(&mut v.clone()).unwrap();
+            prop_assert_eq!(h.counts[1..].iter().sum::<u64>(), s.outside);
         }
     }
 

@@ -20,7 +20,7 @@ use std::io::Write;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use jitterstats::Summary;
+use jitterstats::{Histogram, Summary};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -110,6 +110,8 @@ fn jitter(label: &str, samples: usize) {
         std::hint::black_box(one_sample());
     }
     let mut cycles: Vec<u64> = (0..samples.max(1)).map(|_| one_sample()).collect();
+    let histogram = Histogram::of(&cycles);
+    println!("peer: {label} jitter: {histogram}");
     if let Some(summary) = Summary::of(&mut cycles) {
         println!("peer: {label} jitter: {summary}");
     }

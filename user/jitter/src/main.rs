@@ -17,7 +17,7 @@ use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU32, Ordering};
 
 use corefish::{println, sys};
-use jitterstats::Summary;
+use jitterstats::{Histogram, Summary};
 
 corefish::entry!(main);
 
@@ -68,9 +68,12 @@ fn main() -> i32 {
     for _ in 0..samples {
         cycles.push(one_sample());
     }
+    let histogram = Histogram::of(&cycles);
     let Some(summary) = Summary::of(&mut cycles) else {
         return 1;
     };
-    println!("jitter: on core {}: {summary}", corefish::core_id());
+    let core = corefish::core_id();
+    println!("jitter: on core {core}: {histogram}");
+    println!("jitter: on core {core}: {summary}");
     0
 }
