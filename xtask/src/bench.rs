@@ -288,7 +288,8 @@ pub fn bench(options: &BenchOptions) -> Result<crate::report::Report, String> {
     }
     if options.runs("ump") {
         let _step = crate::progress::step("UMP latency");
-        ump_latency(images, options, &mut report)?;
+        ump_latency(images, options, false, &mut report)?;
+        ump_latency(images, options, true, &mut report)?;
     }
     if options.runs("switch") {
         let _step = crate::progress::step("KCB switch");
@@ -494,14 +495,29 @@ pub fn cores_involved(line: &str) -> Option<u32> {
         .ok()
 }
 
-/// UMP one-way and round-trip latency between cores 1 and 2.
+/// UMP one-way and round-trip latency between cores 1 and 2, with the
+/// other cores idle or (`loaded`) cores 0 and 3 busy.
 fn ump_latency(
     images: &Images,
     options: &BenchOptions,
+    loaded: bool,
     report: &mut crate::report::Report,
 ) -> Result<(), String> {
-    let mut m = machine(images, options, 4, None, "bench_ump")?;
+    let name = if loaded {
+        "bench_ump_loaded"
+    } else {
+        "bench_ump"
+    };
+    let mut m = machine(images, options, 4, None, name)?;
     let fail = |e: harness::HarnessError| format!("{e}");
+    let (key, load) = if loaded {
+        m.send("run busy 3600 &\r").map_err(fail)?;
+        m.send("run --core 3 busy 3600\r").map_err(fail)?;
+        m.expect("started busy on core 3", STEP).map_err(fail)?;
+        ("loaded", "cores 0 and 3 busy")
+    } else {
+        ("idle", "other cores idle")
+    };
     m.send("run --core 2 umpbench serve bench\r")
         .map_err(fail)?;
     m.expect("started umpbench on core 2", STEP).map_err(fail)?;
@@ -515,7 +531,7 @@ fn ump_latency(
         let text = line
             .split_once("umpbench: ")
             .map_or(line.as_str(), |(_, t)| t);
-        let (key, what) = if text.starts_with("round trip") {
+        let (k, what) = if text.starts_with("round trip") {
             (
                 "ump.rtt",
                 "UMP round trip, core 1 to core 2 and back, both spinning",
@@ -524,7 +540,12 @@ fn ump_latency(
             ("ump.oneway", "UMP one-way, core 1 to core 2, both spinning")
         };
         let figure = ns_figure(text).ok_or_else(|| format!("cannot read `{text}`"))?;
-        report.add(key, "Messages", what, figure);
+        report.add(
+            &format!("{k}.{key}"),
+            "Messages",
+            &format!("{what}, {load}"),
+            figure,
+        );
     }
     Ok(())
 }

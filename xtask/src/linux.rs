@@ -100,8 +100,23 @@ pub fn prepare() -> Result<Peer, String> {
     })
 }
 
-/// The image package the kernel metapackage depends on.
+/// The image package the kernel metapackage depends on; if Debian's
+/// package lists are not there yet (a fresh machine), they are fetched
+/// first (as root).
 fn kernel_package() -> Result<String, String> {
+    resolve_kernel_package().or_else(|first| {
+        let status = Command::new("apt-get")
+            .arg("update")
+            .status()
+            .map_err(|e| format!("{first}; apt-get update: {e}"))?;
+        if !status.success() {
+            return Err(format!("{first}; apt-get update failed (run it as root)"));
+        }
+        resolve_kernel_package()
+    })
+}
+
+fn resolve_kernel_package() -> Result<String, String> {
     let out = Command::new("apt-cache")
         .args(["depends", KERNEL_META])
         .output()
