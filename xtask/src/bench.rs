@@ -163,28 +163,58 @@ impl BenchOptions {
     }
 }
 
+/// Where the figures come from: the QEMU version, the host's cores and
+/// CPU.
+pub struct Environment {
+    /// `qemu-system-x86_64 --version`'s first line.
+    pub qemu: String,
+    /// Host cores.
+    pub host: usize,
+    /// Host CPU model.
+    pub cpu: String,
+}
+
+impl Environment {
+    /// This machine's.
+    pub fn now() -> Self {
+        let qemu = std::process::Command::new(QemuConfig::QEMU_BINARY)
+            .arg("--version")
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8(o.stdout).ok())
+            .and_then(|v| v.lines().next().map(str::to_owned))
+            .unwrap_or_else(|| "QEMU (version unknown)".into());
+        let host = std::thread::available_parallelism().map_or(0, |n| n.get());
+        let cpu = std::fs::read_to_string("/proc/cpuinfo")
+            .ok()
+            .and_then(|t| {
+                t.lines()
+                    .find_map(|l| l.strip_prefix("model name"))
+                    .map(|l| l.trim_start_matches([' ', '\t', ':']).to_owned())
+            })
+            .unwrap_or_else(|| "unknown CPU".into());
+        Self { qemu, host, cpu }
+    }
+
+    /// One line for a plot: QEMU, accelerator, host.
+    pub fn line(&self, options: &BenchOptions) -> String {
+        format!(
+            "{}, accel {}; host {} x {}",
+            self.qemu.trim_start_matches("QEMU emulator "),
+            options.accel.name(),
+            self.host,
+            self.cpu
+        )
+    }
+}
+
 /// Runs the benchmarks, prints the figures and writes
 /// `target/bench/report.md` (and the plots); returns the report.
 pub fn bench(options: &BenchOptions) -> Result<crate::report::Report, String> {
     crate::qemu::ensure_installed()?;
     let images = crate::build::build_all()?;
     let images = &images;
-    let qemu = std::process::Command::new(QemuConfig::QEMU_BINARY)
-        .arg("--version")
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .and_then(|v| v.lines().next().map(str::to_owned))
-        .unwrap_or_else(|| "QEMU (version unknown)".into());
-    let host = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|t| {
-            t.lines()
-                .find_map(|l| l.strip_prefix("model name"))
-                .map(|l| l.trim_start_matches([' ', '\t', ':']).to_owned())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
+    let Environment { qemu, host, cpu } = Environment::now();
     println!(
         "bench: {qemu}, accel {}, {host} host cores ({cpu})",
         options.accel.name()
@@ -315,7 +345,11 @@ pub fn bench(options: &BenchOptions) -> Result<crate::report::Report, String> {
     );
     let dir = options.out_dir();
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    crate::jitter::plot(&report, &dir.join("jitter.png"))?;
+    crate::jitter::plot(
+        &report,
+        &dir.join("jitter.png"),
+        &Environment::now().line(options),
+    )?;
     let path = dir.join("report.md");
     std::fs::write(&path, report.markdown()).map_err(|e| format!("{}: {e}", path.display()))?;
     println!("bench: report written to {}", path.display());

@@ -95,7 +95,7 @@ pub fn add(report: &mut Report, key: &str, what: &str, (histogram, summary): (Hi
 
 /// Draws the jitter histograms of the report (one group of bars per
 /// decade, one bar per run; counts on a log scale) to `path`.
-pub fn plot(report: &Report, path: &std::path::Path) -> Result<(), String> {
+pub fn plot(report: &Report, path: &std::path::Path, footer_text: &str) -> Result<(), String> {
     let runs: Vec<(&str, Histogram)> = report
         .rows
         .iter()
@@ -111,6 +111,7 @@ pub fn plot(report: &Report, path: &std::path::Path) -> Result<(), String> {
     let err = |e: DrawingAreaErrorKind<_>| format!("plot: {e}");
     let root = BitMapBackend::new(path, (1200, 600)).into_drawing_area();
     root.fill(&WHITE).map_err(err)?;
+    footer(&root, footer_text).map_err(err)?;
     let groups = 5.0;
     let width = runs.len() as f64 + 1.0;
     let top = runs.iter().flat_map(|(_, h)| h.counts).max().unwrap_or(1) as f64 * 3.0;
@@ -162,4 +163,17 @@ pub fn plot(report: &Report, path: &std::path::Path) -> Result<(), String> {
         .map_err(err)?;
     root.present().map_err(err)?;
     Ok(())
+}
+
+/// Writes `text` (where the figures come from) at the bottom left of a plot.
+pub fn footer<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    text: &str,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let (_, height) = root.dim_in_pixel();
+    root.draw(&Text::new(
+        text.to_owned(),
+        (5, height as i32 - 14),
+        ("sans-serif", 11).into_font().color(&BLACK.mix(0.6)),
+    ))
 }

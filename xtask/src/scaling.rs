@@ -84,7 +84,11 @@ pub fn scaling(images: &Images, options: &BenchOptions, report: &mut Report) -> 
     }
     let path = options.out_dir().join("scaling.png");
     std::fs::create_dir_all(path.parent().unwrap_or(Path::new("."))).map_err(|e| format!("{e}"))?;
-    plot(&path, &series)?;
+    plot(
+        &path,
+        &series,
+        &crate::bench::Environment::now().line(options),
+    )?;
     println!("bench: scaling plot written to {}", path.display());
     Ok(())
 }
@@ -168,11 +172,12 @@ fn linux(
     Ok((online, offline))
 }
 
-fn plot(path: &Path, series: &[(&str, Vec<(f64, f64)>)]) -> Result<(), String> {
+fn plot(path: &Path, series: &[(&str, Vec<(f64, f64)>)], footer: &str) -> Result<(), String> {
     crate::update_bench::register_font()?;
     let err = |e: DrawingAreaErrorKind<_>| format!("plot: {e}");
     let root = BitMapBackend::new(path, (1000, 600)).into_drawing_area();
     root.fill(&WHITE).map_err(err)?;
+    crate::jitter::footer(&root, footer).map_err(err)?;
     let points = series.iter().flat_map(|(_, p)| p.iter());
     let y_max = points.clone().map(|&(_, y)| y).fold(1.0, f64::max) * 2.0;
     let y_min = points.map(|&(_, y)| y).fold(f64::MAX, f64::min).min(1.0) / 2.0;

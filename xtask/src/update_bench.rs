@@ -117,7 +117,12 @@ pub fn update_bench(images: &Images, options: &BenchOptions) -> Result<PathBuf, 
     let dir = harness::workspace_root().join("target").join("bench");
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let path = dir.join("update.png");
-    plot(&path, &intervals, &updates)?;
+    plot(
+        &path,
+        &intervals,
+        &updates,
+        &crate::bench::Environment::now().line(options),
+    )?;
     println!("bench: plot written to {}", path.display());
     Ok(path)
 }
@@ -178,11 +183,17 @@ pub fn register_font() -> Result<(), String> {
     .clone()
 }
 
-fn plot(path: &Path, intervals: &[(f64, f64)], updates: &[Update]) -> Result<(), String> {
+fn plot(
+    path: &Path,
+    intervals: &[(f64, f64)],
+    updates: &[Update],
+    footer: &str,
+) -> Result<(), String> {
     register_font()?;
     let err = |e: DrawingAreaErrorKind<_>| format!("plot: {e}");
     let root = BitMapBackend::new(path, (1200, 500)).into_drawing_area();
     root.fill(&WHITE).map_err(err)?;
+    crate::jitter::footer(&root, footer).map_err(err)?;
     let x_max = intervals.iter().map(|&(t, _)| t).fold(0.0, f64::max) + 0.5;
     let x_min = intervals.iter().map(|&(t, _)| t).fold(f64::MAX, f64::min) - 0.5;
     let y_max = intervals.iter().map(|&(_, q)| q).fold(0.0, f64::max) * 1.15 + 1.0;
