@@ -84,12 +84,16 @@ pub fn scaling(images: &Images, options: &BenchOptions, report: &mut Report) -> 
     }
     let path = options.out_dir().join("scaling.png");
     std::fs::create_dir_all(path.parent().unwrap_or(Path::new("."))).map_err(|e| format!("{e}"))?;
-    plot(
+    // A plot that cannot be drawn (no font) loses the picture, not the
+    // figures, which are in the report.
+    match plot(
         &path,
         &series,
         &crate::bench::Environment::now().line(options),
-    )?;
-    println!("bench: scaling plot written to {}", path.display());
+    ) {
+        Ok(()) => println!("bench: scaling plot written to {}", path.display()),
+        Err(e) => println!("bench: scaling plot not drawn: {e}"),
+    }
     Ok(())
 }
 
