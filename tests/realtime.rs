@@ -50,6 +50,10 @@ fn a_core_runs_one_program_under_the_real_time_kernel_and_comes_back() -> Result
         ),
         ("corectrl rt 0 jitter", "rt 0: core 0 runs the boot driver"),
         ("corectrl rt 2", "corectrl: which program?"),
+        (
+            "corectrl update 2 cpudriver-rt",
+            "update 2: cpudriver-rt runs one program, not an OSNode",
+        ),
     ] {
         type_line(&mut m, command)?;
         m.expect(answer, BOOT_TIMEOUT)?;

@@ -15,7 +15,13 @@ fn queries_give_the_same_answers_across_kernel_updates_of_every_core() -> Result
         &mut m,
         &format!("run tpchq run {SCALE_MILLI} 0 500 0 1 2 3 &"),
     )?;
-    m.expect("tpch: 4 workers on cores [0, 1, 2, 3]", BOOT_TIMEOUT)?;
+    let started = m.expect("tpch: 4 workers on cores [0, 1, 2, 3]", BOOT_TIMEOUT)?;
+    let stop = started
+        .split("stop with `")
+        .nth(1)
+        .and_then(|r| r.split('`').next())
+        .unwrap_or_else(|| panic!("no stop command in {started}"))
+        .to_owned();
     m.expect("tpch: interval 1 ", BOOT_TIMEOUT)?;
     for core in 0..=3 {
         for (kernel, version) in [("cpudriver-v2", "0.1.0-v2"), ("cpudriver", "0.1.0")] {
@@ -30,7 +36,7 @@ fn queries_give_the_same_answers_across_kernel_updates_of_every_core() -> Result
     }
     // It ran before, during and after the updates, until stopped.
     m.expect("tpch: interval ", BOOT_TIMEOUT)?;
-    type_line(&mut m, "run tpchq stop")?;
+    type_line(&mut m, &format!("run {stop}"))?;
     let done = m.expect("tpch: done: ", BOOT_TIMEOUT)?;
     // Every round's answers equalled the first's (the coordinator checks and
     // fails otherwise), and no worker stalled.

@@ -37,6 +37,8 @@ pub enum BootstrapError {
     NoProgram(arrayvec::ArrayString<32>),
     /// The boot parameters' first program is not readable text.
     BadProgram,
+    /// A real-time kernel was given a KCB that ran before.
+    RealTimeResume,
     /// There is no boot archive.
     NoArchive,
     /// The boot parameters name no KCB.
@@ -64,6 +66,9 @@ impl core::fmt::Display for BootstrapError {
             Self::BadProgram => {
                 f.write_str("the first program named in the boot parameters is not text")
             }
+            Self::RealTimeResume => f.write_str(
+                "a real-time kernel runs one new program, not an OSNode that ran before",
+            ),
             Self::NoArchive => f.write_str("no boot archive"),
             Self::NoKcb => f.write_str("no KCB to run"),
             Self::BadKcb(e) => write!(f, "{e}"),
@@ -307,6 +312,10 @@ pub fn run_osnode(
         (k.id, k.flags & osnode::kcb::KCB_STARTED != 0)
     };
     let me = params.apic_id;
+    if started && cfg!(feature = "rt") {
+        // A real-time kernel runs one fresh program, not an OSNode.
+        return Err(BootstrapError::RealTimeResume);
+    }
     if started {
         if let Some(apic) = crate::system::core_of(id).filter(|&a| a != me) {
             return Err(BootstrapError::KcbRunning(apic));
@@ -763,20 +772,31 @@ fn grant_resources(
     ram_base: u64,
     device_base: u64,
 ) -> Result<(), BootstrapError> {
-    b.root_cap(
-        ObjType::Kernel,
-        0,
-        1,
-        slot(res_base, init::KERNEL.l2()),
-        "Kernel capability",
-    )?;
-    b.root_cap(
-        ObjType::IrqTable,
-        0,
-        256,
-        slot(res_base, init::IRQ_TABLE.l2()),
-        "IRQ table",
-    )?;
+    // The kernel's authority goes to init and monitors only, not to a
+    // program the boot driver named (the one program of a real-time core).
+    let trusted = match role {
+        Role::First { .. } => true,
+        Role::Monitor => params.program().map_or(true, |p| {
+            let name = p.split_whitespace().next().unwrap_or("monitor");
+            name == "monitor"
+        }),
+    };
+    if trusted {
+        b.root_cap(
+            ObjType::Kernel,
+            0,
+            1,
+            slot(res_base, init::KERNEL.l2()),
+            "Kernel capability",
+        )?;
+        b.root_cap(
+            ObjType::IrqTable,
+            0,
+            256,
+            slot(res_base, init::IRQ_TABLE.l2()),
+            "IRQ table",
+        )?;
+    }
     if let Role::First { .. } = role {
         b.root_cap(
             ObjType::Io,
@@ -786,13 +806,15 @@ fn grant_resources(
             "I/O ports",
         )?;
     }
-    b.root_cap(
-        ObjType::Ipi,
-        0,
-        1,
-        slot(res_base, init::IPI.l2()),
-        "IPI capability",
-    )?;
+    if trusted {
+        b.root_cap(
+            ObjType::Ipi,
+            0,
+            1,
+            slot(res_base, init::IPI.l2()),
+            "IPI capability",
+        )?;
+    }
 
     // The archive (read-only) and, per role, the system page or the channel.
     let archive_range = PhysRange::new(params.archive_phys, archive.total_len() as u64)

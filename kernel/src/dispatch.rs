@@ -567,7 +567,11 @@ fn enter(mem: &mut KernelMemory, dcb: PAddr, regs: Registers, fpu: FpuState) -> 
     let ring = node::ring(mem);
     let next_wakeup = next_deadline(mem, &ring);
     let slice_end = SLICE_END.load(Ordering::Relaxed);
-    timer::arm_at(Some(next_wakeup.map_or(slice_end, |w| w.min(slice_end))));
+    // The real-time kernel has no timer (its program runs with interrupts
+    // off; deadlines are watched in `schedule`).
+    if !cfg!(feature = "rt") {
+        timer::arm_at(Some(next_wakeup.map_or(slice_end, |w| w.min(slice_end))));
+    }
     user::resume(context)
 }
 

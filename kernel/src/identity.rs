@@ -18,6 +18,8 @@ static IDENTITY: Once<CoreIdentity> = Once::new();
 unsafe extern "C" {
     /// First byte of this image (defined by `link.ld`).
     static __image_start: u8;
+    /// One past its last byte.
+    static __image_end: u8;
 }
 
 /// Records this kernel's core (first call wins).
@@ -37,4 +39,11 @@ pub fn this_core() -> CoreIdentity {
 /// The virtual address this image runs at (its link address 0).
 pub fn image_base() -> u64 {
     (&raw const __image_start) as u64
+}
+
+/// The physical range of this image (it runs in the direct map).
+pub fn image_phys_range() -> core::ops::Range<u64> {
+    let start = image_base() - bootproto::layout::DIRECT_MAP_BASE;
+    let end = (&raw const __image_end) as u64 - bootproto::layout::DIRECT_MAP_BASE;
+    start..end
 }

@@ -235,6 +235,9 @@ fn startup_vector(arg: u64) -> Result<u8, SysError> {
         .ok_or(SysError::BadArgument)
 }
 
+/// Largest CPU driver image KERNEL_REPLACE accepts.
+const MAX_KERNEL_IMAGE: u64 = 64 << 20;
+
 /// KERNEL_REPLACE(a0 = boot parameters' physical address, a1 = entry):
 /// checks that the parameters are valid, name this core and the caller's
 /// KCB, and that the entry lies in the image they name and carries a CPU
@@ -266,7 +269,24 @@ pub fn replace(
     {
         return Err(SysError::BadArgument);
     }
-    if !is_memory(params.kernel_phys) || !is_memory(params.kernel_phys + params.kernel_size - 1) {
+    // The image follows its parameter page (as a boot driver lays them
+    // out), is of a sane size, lies in one region of memory, and is not
+    // this kernel's own.
+    let image_range = bootproto::PhysRange::new(params.kernel_phys, params.kernel_size);
+    let in_one_region = m
+        .memory_map
+        .regions()
+        .iter()
+        .any(|r| r.kind().is_memory() && r.range().contains(image_range));
+    let own = crate::identity::image_phys_range();
+    let overlaps_own =
+        params.kernel_phys < own.end && own.start < params.kernel_phys + params.kernel_size;
+    if params.kernel_phys != params_phys + 4096
+        || params.kernel_size > MAX_KERNEL_IMAGE
+        || !in_one_region
+        || overlaps_own
+        || params.core_id != me.core_id
+    {
         return Err(SysError::BadArgument);
     }
     let image = bootproto::layout::phys_to_virt(params.kernel_phys)
@@ -292,7 +312,9 @@ pub fn replace(
 pub fn ipi_notify(inv: &mut Invocation) -> Result<Results, SysError> {
     let target = system::core_of(inv.args[0]).ok_or(SysError::DispatcherNotReady)?;
     if target == apic::id() {
-        crate::dispatch::wake_notified(&mut inv.mem, inv.kcb);
+        // The target may be any OSNode of this core's ring (one parked
+        // here, or the caller's own): all of them look.
+        crate::dispatch::wake_notified_all(&mut inv.mem);
     } else {
         apic::send_fixed(target, crate::arch::vectors::NOTIFY as u8);
     }

@@ -24,6 +24,8 @@
 
 mod realtime;
 
+use realtime::RT_KERNEL;
+
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU32, Ordering};
@@ -31,7 +33,7 @@ use core::sync::atomic::{AtomicU32, Ordering};
 use bootcmd::KcbChoice;
 use bootproto::PhysRange;
 use bootproto::layout::phys_to_virt;
-use bootproto::params::{ACK_REFUSED, ACK_RUNNING, ACK_STOPPED, BootParams};
+use bootproto::params::{ACK_FINISHED, ACK_REFUSED, ACK_RUNNING, ACK_STOPPED, BootParams};
 use bootproto::starter::CpuDriverInfo;
 use bootproto::system::{OSNODE_TABLE, OSNODES};
 use corefish::abi::invoke as op;
@@ -309,6 +311,9 @@ impl Driver {
         if existing.is_none() && self.kcbs.len() >= OSNODES {
             return Err(BootError::TooManyOsNodes);
         }
+        if kernel == RT_KERNEL {
+            return Err(BootError::RealTimeOnly);
+        }
         let file =
             corefish::modules::get(kernel).ok_or_else(|| BootError::NoImage(kernel.into()))?;
         if let Some((id, _)) = existing {
@@ -551,7 +556,10 @@ impl Driver {
         let mut waiting = corefish::channel::Waiting::new(deadline);
         loop {
             match loaded.ack() {
-                Some(ack) if ack.stage == ACK_RUNNING => return Ok(ack),
+                // A real-time kernel's program may end before the first look.
+                Some(ack) if ack.stage == ACK_RUNNING || ack.stage == ACK_FINISHED => {
+                    return Ok(ack);
+                }
                 Some(ack) if ack.stage == ACK_REFUSED => return Err(BootError::Refused(core)),
                 _ => {}
             }
@@ -640,6 +648,9 @@ impl Driver {
     /// Stops core `core` and boots it again with `kernel` and the same KCB.
     /// The image is checked first: a bad one changes nothing.
     pub fn update(&mut self, core: u32, kernel: &str) -> Result<(Stopped, Booted, u64), BootError> {
+        if kernel == RT_KERNEL {
+            return Err(BootError::RealTimeOnly);
+        }
         let file =
             corefish::modules::get(kernel).ok_or_else(|| BootError::NoImage(kernel.into()))?;
         let info = image::check(kernel, file)?.1;

@@ -75,6 +75,8 @@ pub enum BootError {
     RtTimeout(u32, u64),
     /// Other OSNodes are parked on the core (they would stop with it).
     HostsParked(u32),
+    /// The real-time kernel runs one program (`corectrl rt`), not an OSNode.
+    RealTimeOnly,
     /// The kernel cannot run the KCB's layout.
     KcbLayout {
         /// The KCB.
@@ -148,6 +150,9 @@ impl core::fmt::Display for BootError {
                 f,
                 "a program and its arguments may take {} bytes, not {len}",
                 bootproto::params::PROGRAM_CAPACITY - 1
+            ),
+            Self::RealTimeOnly => f.write_str(
+                "cpudriver-rt runs one program, not an OSNode: use `corectrl rt <core> <program>`",
             ),
             Self::HostsParked(core) => write!(
                 f,

@@ -3,8 +3,9 @@
 //!
 //! * `tpchq run SF_MILLI SECONDS INTERVAL_MS CORE...`: the coordinator. It
 //!   starts a worker on every listed core (through the monitors), binds to
-//!   each over UMP, and runs rounds for SECONDS (0: until `tpchq stop`,
-//!   which binds to the name `tpchq-stop` it exports): every round asks each
+//!   each over UMP, and runs rounds for SECONDS (0: until `tpchq stop ID`,
+//!   which binds to the name `tpchq-stop-ID` it exports, ID being the
+//!   coordinator's dispatcher id, which it prints): every round asks each
 //!   worker for Q1 and Q6 over its partition of `lineitem` and merges the
 //!   answers. Every round's answers must equal the first round's; it
 //!   prints how many rounds finished in each interval of INTERVAL_MS
@@ -12,7 +13,11 @@
 //! * `tpchq worker NAME SF_MILLI INDEX COUNT`: generates partition INDEX of
 //!   COUNT of the table at scale SF_MILLI/1000 in memory, exports NAME,
 //!   and answers rounds until told to stop.
-//! * `tpchq stop`: ends a coordinator's run.
+//! * `tpchq stop ID`: ends coordinator ID's run.
+//!
+//! A worker ends when told to, or after ten minutes without a request (its
+//! coordinator is gone); the coordinator tells every worker to stop on
+//! every way out, errors included.
 //!
 //! The data and queries are `lib/tpch` (host-tested against an independent
 //! implementation); this program is the distribution over OSNodes.
@@ -38,8 +43,10 @@ corefish::entry!(main);
 const RING: usize = 2;
 /// The ring a stop request (a binding to `tpchq-stop`) arrives on.
 const STOP_RING: usize = 3;
-/// The name a coordinator exports for `tpchq stop`.
-const STOP_NAME: &str = "tpchq-stop";
+/// The name a coordinator exports for `tpchq stop`, before its id.
+const STOP_NAME: &str = "tpchq-stop-";
+/// How long a worker waits for a request before it ends.
+const IDLE_NS: u64 = 600_000_000_000;
 /// Longest a worker may take to answer one round before it counts as
 /// stalled (and the run fails).
 const STALL_NS: u64 = 60_000_000_000;
@@ -69,12 +76,12 @@ fn main() -> i32 {
             }
             _ => Err(String::from("bad number")),
         },
-        ["stop"] => monitor::connect(STOP_NAME)
+        ["stop", id] => monitor::connect(&format!("{STOP_NAME}{id}"))
             .map(|_| println!("tpchq: stop sent"))
-            .map_err(|e| format!("no run to stop: {e}")),
+            .map_err(|e| format!("no run {id} to stop: {e}")),
         _ => {
             println!(
-                "usage: tpchq run SF_MILLI SECONDS INTERVAL_MS CORE... | tpchq worker NAME SF_MILLI INDEX COUNT | tpchq stop"
+                "usage: tpchq run SF_MILLI SECONDS INTERVAL_MS CORE... | tpchq worker NAME SF_MILLI INDEX COUNT | tpchq stop ID"
             );
             return 2;
         }
@@ -104,8 +111,9 @@ fn work(name: &str, sf: u32, index: u32, count: u32) -> Result<(), SysError> {
     let mut channel =
         monitor::accept(RING, sys::time_ns() + START_NS).ok_or(SysError::DispatcherNotReady)?;
     loop {
-        let Some(m) = channel.recv(0) else {
-            continue;
+        let Some(m) = channel.recv(sys::time_ns() + IDLE_NS) else {
+            println!("tpchq: worker {name}: no request for ten minutes, ending");
+            return Ok(());
         };
         match m[0] {
             wire::QUERY => {
@@ -144,11 +152,34 @@ struct Worker {
 fn coordinate(sf: u32, seconds: u64, interval_ms: u64, cores: &[u64]) -> Result<(), String> {
     let count = cores.len() as u32;
     let id = corefish::dispatcher_id();
+    // Before any worker exists, so that a failure here leaves none behind.
+    monitor::export(&format!("{STOP_NAME}{id}"), STOP_RING)
+        .map_err(|e| format!("{STOP_NAME}{id}: {e}"))?;
+    let mut workers = Vec::new();
+    let result = start_workers(sf, id, count, cores, &mut workers)
+        .and_then(|()| run_rounds(sf, seconds, interval_ms, cores, id, &mut workers));
+    // Every way out tells the workers to end.
+    for w in &mut workers {
+        let _ = w.channel.send(
+            &[wire::STOP, 0, 0, 0, 0, 0, 0],
+            sys::time_ns() + 1_000_000_000,
+        );
+    }
+    result
+}
+
+/// Starts a worker on each core and binds to each.
+fn start_workers(
+    sf: u32,
+    id: u64,
+    count: u32,
+    cores: &[u64],
+    workers: &mut Vec<Worker>,
+) -> Result<(), String> {
     for (i, &core) in cores.iter().enumerate() {
         let command = format!("tpchq worker tpch{id}-{i} {sf} {i} {count}");
         monitor::spawn_on(core, &command).map_err(|e| format!("worker on core {core}: {e}"))?;
     }
-    let mut workers = Vec::new();
     for (i, &core) in cores.iter().enumerate() {
         let channel =
             monitor::connect_when_exported(&format!("tpch{id}-{i}"), sys::time_ns() + START_NS)
@@ -159,11 +190,22 @@ fn coordinate(sf: u32, seconds: u64, interval_ms: u64, cores: &[u64]) -> Result<
             slowest_ns: 0,
         });
     }
+    Ok(())
+}
+
+/// The rounds, until the time is up or a stop comes; then the answers.
+fn run_rounds(
+    sf: u32,
+    seconds: u64,
+    interval_ms: u64,
+    cores: &[u64],
+    id: u64,
+    workers: &mut [Worker],
+) -> Result<(), String> {
     println!(
-        "tpch: {} workers on cores {cores:?}, scale {sf}/1000, {seconds} s",
+        "tpch: {} workers on cores {cores:?}, scale {sf}/1000, {seconds} s; stop with `tpchq stop {id}`",
         workers.len()
     );
-    monitor::export(STOP_NAME, STOP_RING).map_err(|e| format!("{STOP_NAME}: {e}"))?;
     let start = sys::time_ns();
     let end = match seconds {
         0 => u64::MAX,
@@ -174,7 +216,7 @@ fn coordinate(sf: u32, seconds: u64, interval_ms: u64, cores: &[u64]) -> Result<
     let (mut round, mut in_interval, mut interval) = (0u64, 0u64, 0u64);
     while sys::time_ns() < end && !stop_requested() {
         round += 1;
-        let (q1, q6) = one_round(&mut workers, round)?;
+        let (q1, q6) = one_round(workers, round)?;
         match &first {
             None => first = Some((q1, q6)),
             Some((a, b)) if *a == q1 && *b == q6 => {}
@@ -190,9 +232,6 @@ fn coordinate(sf: u32, seconds: u64, interval_ms: u64, cores: &[u64]) -> Result<
             interval += 1;
             in_interval = 0;
         }
-    }
-    for w in &mut workers {
-        let _ = w.channel.send(&[wire::STOP, 0, 0, 0, 0, 0, 0], 0);
     }
     let (q1, q6) = first.ok_or("no round finished")?;
     let slowest = workers
