@@ -62,14 +62,10 @@ pub fn count_ipi() {
         return;
     }
     let at = bootproto::params::COUNTERS_OFFSET + bootproto::params::COUNTER_IPIS * 8;
-    // SAFETY: `ptr` is the direct-map address of the page-aligned
-    // boot-parameter page (the entry contract) and `at + 8` lies within it,
-    // at a multiple of 8, so the word is valid and aligned for a u64; the
-    // starter only reads it atomically, and no reference to it is alive
-    // (this core's other writes to the page run with interrupts off, never
-    // at the same time as this).
-    let counter =
-        unsafe { core::sync::atomic::AtomicU64::from_ptr(ptr.cast::<u8>().add(at).cast::<u64>()) };
+    let word = ptr.cast::<u8>().wrapping_add(at).cast::<u64>();
+    // SAFETY: `word` is 8-aligned inside this kernel's page-aligned boot-parameter page (entry
+    // contract); the starter only reads it atomically, and no reference to it is alive.
+    let counter = unsafe { core::sync::atomic::AtomicU64::from_ptr(word) };
     counter.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
 }
 
@@ -77,11 +73,10 @@ pub fn count_ipi() {
 /// entry contract: long mode, interrupts off, `rdi` = the parameters'
 /// direct-map address); used to replace this core's kernel in place.
 pub fn enter_kernel(entry: u64, params: u64) -> ! {
-    // SAFETY: the caller checked that `entry` is the entry point of a CPU
-    // driver image loaded in direct-mapped memory (its preamble is there)
-    // and `params` its valid boot parameters; interrupts are off, and the
-    // current page tables (this kernel's) map the whole direct map. Nothing
-    // of this kernel is used afterwards.
+    // Interrupts are off and this kernel's page tables map the whole direct map, where the image
+    // lies; nothing of this kernel is used afterwards.
+    // SAFETY: KERNEL_REPLACE checked `entry` (a CPU driver preamble inside the image its valid
+    // parameters `params` name, in one region of memory) before calling this.
     unsafe {
         core::arch::asm!(
             "cli",

@@ -114,11 +114,9 @@ unsafe extern "C" {
 /// have loaded the dispatcher's address space.
 pub fn resume(context: UserContext) -> ! {
     let UserContext { regs, fpu } = context;
-    // SAFETY: `check` guaranteed a canonical user fs base, a valid MXCSR in
-    // the FPU image (the only field fxrstor rejects), and user rip/rsp, with
-    // flags that keep interrupts on and IOPL 0; the selectors are this
-    // core's user descriptors. Nothing on the kernel stack is needed after
-    // `iretq`.
+    // Nothing on the kernel stack is needed after `iretq`; the selectors are this core's.
+    // SAFETY: `check` guaranteed a canonical user fs base, a valid MXCSR, user rip/rsp, and
+    // flags with IOPL 0 and interrupts as FORCED_FLAGS sets them (off only in the `rt` kernel).
     unsafe {
         cpu::msr::wrmsr(IA32_FS_BASE, regs.fs_base);
         asm!("fxrstor64 [{}]", in(reg) &fpu, options(nostack, readonly));

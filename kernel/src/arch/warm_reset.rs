@@ -49,9 +49,7 @@ pub fn point_at(entry: u64) {
 }
 
 fn word(phys: u64) -> &'static AtomicU16 {
-    // SAFETY: the BIOS data area lies in the first page, which the direct
-    // map covers and which no allocator hands out; the two words are
-    // 2-byte aligned and only ever written through this module (and read by
-    // the firmware).
+    // SAFETY: the BIOS data area (first page) is direct-mapped and never allocated; the words
+    // are 2-byte aligned, written only here and read only by the firmware.
     unsafe { &*(bootproto::layout::phys_to_virt(phys) as *const AtomicU16) }
 }

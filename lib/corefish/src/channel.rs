@@ -37,13 +37,11 @@ impl Channel {
     pub fn open(frame: CPtr, side: Side) -> Result<Self, SysError> {
         let mapping = vspace::map(frame, CHANNEL_BYTES, abi::invoke::MAP_WRITE)?;
         let words = (CHANNEL_BYTES / 8) as usize;
-        // SAFETY: the mapping covers CHANNEL_BYTES of writable memory at
-        // `vaddr` (page-aligned, so aligned for u64) and is never unmapped:
-        // `mapping` is forgotten below, so the range stays valid for the
-        // program's life. Other programs write the frame concurrently, which
-        // is why it is only ever accessed as atomics.
-        let memory: &'static [AtomicU64] =
-            unsafe { core::slice::from_raw_parts(mapping.vaddr as *const AtomicU64, words) };
+        // `mapping` is forgotten below, so the range stays mapped for the program's life; other
+        // programs write the frame concurrently, so it is only accessed as atomics.
+        let base = mapping.vaddr as *const AtomicU64;
+        // SAFETY: `base` starts CHANNEL_BYTES of writable, page-aligned memory that stays mapped.
+        let memory: &'static [AtomicU64] = unsafe { core::slice::from_raw_parts(base, words) };
         core::mem::forget(mapping);
         let end = ump::Channel::new(memory, CHANNEL_LINES, side).map_err(|_| SysError::BadSize)?;
         Ok(Self { end })

@@ -290,14 +290,10 @@ fn reschedule() {
         s.prepare_switch()
     };
     if let Some((save, next)) = target {
-        // SAFETY: `save` is the `sp` field of the current thread's boxed
-        // record, which is freed only after that thread finished and
-        // another one resumed, so after this write. `next` was saved by
-        // `switch` when the next thread last left it, or built by `spawn`,
-        // on that thread's stack, which lives as long as its record; only
-        // this dispatcher runs these threads, one at a time, and the
-        // record of the next thread was unfinished, so nothing else
-        // resumes that context. The lock was released above.
+        // `next` was saved by `switch` when that thread last left, or built by `spawn`, on its
+        // stack, which lives as long as its record; only this dispatcher runs these threads.
+        // SAFETY: `save` is the live record of this thread (freed only after another resumed);
+        // `next` is a context of an unfinished thread on its live stack; the lock is released.
         unsafe { switch(save, next) };
         reap();
     }
@@ -338,10 +334,9 @@ fn finish() -> ! {
         s.prepare_switch()
     };
     if let Some((save, next)) = target {
-        // SAFETY: as in `reschedule`: `save` is this thread's live record
-        // (it is reaped only after the next thread resumed), `next` a
-        // context of an unfinished thread on its live stack, the lock is
-        // released. Nothing switches back to a finished thread.
+        // Nothing switches back to a finished thread.
+        // SAFETY: as in `reschedule`: `save` is this thread's live record (reaped only after the
+        // next thread resumed), `next` a context of an unfinished thread on its live stack.
         unsafe { switch(save, next) };
     }
     // Unreachable: the main thread never finishes, so there was another
