@@ -75,6 +75,14 @@ pub fn boot_to_shell(name: &str) -> Result<Machine, HarnessError> {
     Ok(machine)
 }
 
+/// Core `core`'s line of `corectrl list`.
+pub fn core_line(m: &mut Machine, core: u32) -> Result<String, HarnessError> {
+    type_line(m, "corectrl list")?;
+    m.expect("CORE  APIC  STATE", BOOT_TIMEOUT)?;
+    let prefix = format!("{core:>4}  ");
+    m.expect_line("the core's line", BOOT_TIMEOUT, |l| l.starts_with(&prefix))
+}
+
 /// Types a command line into the shell.
 pub fn type_line(machine: &mut Machine, line: &str) -> Result<(), HarnessError> {
     machine.send(&format!("{line}\r"))

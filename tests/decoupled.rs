@@ -2,7 +2,7 @@
 //! its KCB stays intact, and the OSNode resumes on a newly booted kernel
 //! (the same image or another: an update) with its programs carrying on.
 
-use qemu_tests::{BOOT_TIMEOUT, HarnessError, Machine, config, type_line};
+use qemu_tests::{BOOT_TIMEOUT, HarnessError, Machine, config, core_line, type_line};
 
 /// Boots 4 cores and waits for the shell.
 fn four_cores(name: &str) -> Result<Machine, HarnessError> {
@@ -68,14 +68,6 @@ fn wait_counter_done(m: &mut Machine, reports: u64) -> Result<(), HarnessError> 
         "{done}"
     );
     Ok(())
-}
-
-/// Runs `corectrl list` and returns core `core`'s line.
-fn core_line(m: &mut Machine, core: u32) -> Result<String, HarnessError> {
-    type_line(m, "corectrl list")?;
-    m.expect("CORE  APIC  STATE", BOOT_TIMEOUT)?;
-    let prefix = format!("{core:>4}  ");
-    m.expect_line("the core's line", BOOT_TIMEOUT, |l| l.starts_with(&prefix))
 }
 
 #[test]

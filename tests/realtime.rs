@@ -4,7 +4,7 @@
 //! difference.
 
 use jitterstats::Summary;
-use qemu_tests::{BOOT_TIMEOUT, HarnessError, Machine, config, type_line};
+use qemu_tests::{BOOT_TIMEOUT, HarnessError, Machine, config, core_line, type_line};
 
 /// Boots `cores` cores (optionally under `-icount shift=0`) and waits for
 /// the shell.
@@ -16,14 +16,6 @@ fn machine(name: &str, cores: u32, icount: bool) -> Result<Machine, HarnessError
     let mut m = Machine::start(&c, name)?;
     m.expect("Corefish shell; type `help`.", BOOT_TIMEOUT)?;
     Ok(m)
-}
-
-/// Core `core`'s line of `corectrl list`.
-fn core_line(m: &mut Machine, core: u32) -> Result<String, HarnessError> {
-    type_line(m, "corectrl list")?;
-    m.expect("CORE  APIC  STATE", BOOT_TIMEOUT)?;
-    let prefix = format!("{core:>4}  ");
-    m.expect_line("the core's line", BOOT_TIMEOUT, |l| l.starts_with(&prefix))
 }
 
 #[test]

@@ -229,16 +229,30 @@ pub fn stop_core(current: Option<Current>) -> ! {
         } as u32;
         requeue(&mut mem, current.dcb);
     }
+    stop_ring(&mut mem);
+    cpu::instr::halt_forever()
+}
+
+/// Stops every OSNode this core runs (its own and any parked here): no
+/// timer, no current dispatcher, marked stopped, the boot driver told in
+/// the boot-parameter page. The KCBs are otherwise left as they are.
+fn stop_ring(mem: &mut KernelMemory) {
     timer::arm_at(None);
-    // Every OSNode this core ran (its own and any parked here) stops.
-    for kcb in node::ring(&mut mem) {
+    for kcb in node::ring(mem) {
         let k = mem.kcb(kcb);
         k.current = 0;
         k.flags |= osnode::kcb::KCB_STOPPED;
     }
     vspace::activate_kernel();
     crate::arch::entry::ack_stopped();
-    cpu::instr::halt_forever()
+}
+
+/// The caller's invocation succeeds and it is queued to continue after it
+/// (wherever its OSNode runs next).
+fn complete_and_queue(mem: &mut KernelMemory, current: Current) {
+    set_results(mem, current.dcb, current.area, Ok([0; 6]));
+    mem.dcb(current.dcb).resume = resume_for(current.area) as u32;
+    requeue(mem, current.dcb);
 }
 
 /// IPI_HANDOVER: the caller's invocation succeeds and it is queued to
@@ -248,17 +262,8 @@ pub fn stop_core(current: Option<Current>) -> ! {
 /// driver prepared all of it), and this core halts.
 pub fn handover(current: Current, target: u32, vector: u8) -> ! {
     let mut mem = KernelMemory::new();
-    set_results(&mut mem, current.dcb, current.area, Ok([0; 6]));
-    mem.dcb(current.dcb).resume = resume_for(current.area) as u32;
-    requeue(&mut mem, current.dcb);
-    timer::arm_at(None);
-    for kcb in node::ring(&mut mem) {
-        let k = mem.kcb(kcb);
-        k.current = 0;
-        k.flags |= osnode::kcb::KCB_STOPPED;
-    }
-    vspace::activate_kernel();
-    crate::arch::entry::ack_stopped();
+    complete_and_queue(&mut mem, current);
+    stop_ring(&mut mem);
     crate::arch::apic::send_init(target);
     crate::arch::apic::send_startup(target, vector);
     let until = time::now_ns() + 200_000;
@@ -276,17 +281,8 @@ pub fn handover(current: Current, target: u32, vector: u8) -> ! {
 /// builds its own tables).
 pub fn replace_kernel(current: Current, entry: u64, params: u64) -> ! {
     let mut mem = KernelMemory::new();
-    set_results(&mut mem, current.dcb, current.area, Ok([0; 6]));
-    mem.dcb(current.dcb).resume = resume_for(current.area) as u32;
-    requeue(&mut mem, current.dcb);
-    timer::arm_at(None);
-    for kcb in node::ring(&mut mem) {
-        let k = mem.kcb(kcb);
-        k.current = 0;
-        k.flags |= osnode::kcb::KCB_STOPPED;
-    }
-    vspace::activate_kernel();
-    crate::arch::entry::ack_stopped();
+    complete_and_queue(&mut mem, current);
+    stop_ring(&mut mem);
     crate::arch::entry::enter_kernel(entry, params)
 }
 
@@ -310,10 +306,8 @@ pub fn preempt(current: Current) -> ! {
 /// its OSNode, or, if it has none, the next OSNode of this core's ring.
 pub fn yield_current(current: Current) -> ! {
     let mut mem = KernelMemory::new();
-    set_results(&mut mem, current.dcb, current.area, Ok([0; 6]));
-    mem.dcb(current.dcb).resume = resume_for(current.area) as u32;
     let alone = node::current().is_some_and(|kcb| mem.kcb(kcb).run_queue.len == 0);
-    requeue(&mut mem, current.dcb);
+    complete_and_queue(&mut mem, current);
     if alone {
         node::rotate(&mut mem);
     }

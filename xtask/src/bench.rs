@@ -548,14 +548,8 @@ fn ump_latency(
     };
     let mut m = machine(images, options, 4, None, name)?;
     let fail = |e: harness::HarnessError| format!("{e}");
-    let (key, load) = if loaded {
-        m.send("run busy 3600 &\r").map_err(fail)?;
-        m.send("run --core 3 busy 3600\r").map_err(fail)?;
-        m.expect("started busy on core 3", STEP).map_err(fail)?;
-        ("loaded", "cores 0 and 3 busy")
-    } else {
-        ("idle", "other cores idle")
-    };
+    let load = load_cores_0_and_3(&mut m, loaded)?;
+    let key = if loaded { "loaded" } else { "idle" };
     m.send("run --core 2 umpbench serve bench\r")
         .map_err(fail)?;
     m.expect("started umpbench on core 2", STEP).map_err(fail)?;
@@ -586,6 +580,19 @@ fn ump_latency(
         );
     }
     Ok(())
+}
+
+/// If `loaded`, starts a busy loop on cores 0 and 3 of a 4-core machine
+/// (cores 1 and 2 are measured); returns the condition's words.
+fn load_cores_0_and_3(m: &mut Machine, loaded: bool) -> Result<&'static str, String> {
+    if !loaded {
+        return Ok("other cores idle");
+    }
+    let fail = |e: harness::HarnessError| format!("{e}");
+    m.send("run busy 3600 &\r").map_err(fail)?;
+    m.send("run --core 3 busy 3600\r").map_err(fail)?;
+    m.expect("started busy on core 3", STEP).map_err(fail)?;
+    Ok("cores 0 and 3 busy")
 }
 
 /// The figure of a `... median N ns (10% A, 90% B) over C messages` text.
@@ -674,14 +681,7 @@ fn kcb_switch(
     };
     let mut m = machine(images, options, 4, None, name)?;
     let fail = |e: harness::HarnessError| format!("{e}");
-    let load = if loaded {
-        m.send("run busy 3600 &\r").map_err(fail)?;
-        m.send("run --core 3 busy 3600\r").map_err(fail)?;
-        m.expect("started busy on core 3", STEP).map_err(fail)?;
-        "cores 0 and 3 busy"
-    } else {
-        "other cores idle"
-    };
+    let load = load_cores_0_and_3(&mut m, loaded)?;
     m.send("run --core 1 umpbench serve one yield\r")
         .map_err(fail)?;
     m.expect("started umpbench on core 1", STEP).map_err(fail)?;

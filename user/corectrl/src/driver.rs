@@ -319,14 +319,7 @@ impl Driver {
         if let Some((id, _)) = existing {
             self.check_layout(id, kernel, image::check(kernel, file)?.1)?;
         }
-        let mut loaded = image::load(kernel, file)?;
-        let mut plan = match self.plan(core, kernel, &mut loaded, existing, "") {
-            Ok(plan) => plan,
-            Err(e) => {
-                loaded.free();
-                return Err(e);
-            }
-        };
+        let (loaded, mut plan) = self.load_and_plan(core, kernel, existing, "")?;
         self.set_table(plan.osnode, Some(apic));
         let t_loaded = sys::tsc();
 
@@ -403,6 +396,44 @@ impl Driver {
             fresh,
             phases,
         })
+    }
+
+    /// Loads `kernel` and plans a start of `core` with it (see `plan`);
+    /// nothing is left behind if either fails.
+    fn load_and_plan(
+        &mut self,
+        core: u32,
+        kernel: &str,
+        existing: Option<(u64, u64)>,
+        program: &str,
+    ) -> Result<(Loaded, Plan), BootError> {
+        let file =
+            corefish::modules::get(kernel).ok_or_else(|| BootError::NoImage(kernel.into()))?;
+        let mut loaded = image::load(kernel, file)?;
+        match self.plan(core, kernel, &mut loaded, existing, program) {
+            Ok(plan) => Ok((loaded, plan)),
+            Err(e) => {
+                loaded.free();
+                Err(e)
+            }
+        }
+    }
+
+    /// Core `core`, if it runs an OSNode and not the boot driver's own (so
+    /// that it can be stopped).
+    fn stoppable(&self, core: u32) -> Result<&Core, BootError> {
+        let cores = self.cores.len();
+        let c = self
+            .cores
+            .get(core as usize)
+            .ok_or(BootError::NoSuchCore { core, cores })?;
+        if c.state != CoreState::Running {
+            return Err(BootError::NotRunning(core));
+        }
+        if core == self.my_core() {
+            return Err(BootError::StopSelf(core));
+        }
+        Ok(c)
     }
 
     /// Step 2 after the image: the kernel's RAM, the KCB, the channel, the
@@ -590,17 +621,7 @@ impl Driver {
     /// and halt; the KCB stays as it is, stopped. Returns the KCB and the
     /// time from the request to the kernel's last instruction (TSC stamps).
     pub fn stop(&mut self, core: u32) -> Result<Stopped, BootError> {
-        let cores = self.cores.len();
-        let c = self
-            .cores
-            .get(core as usize)
-            .ok_or(BootError::NoSuchCore { core, cores })?;
-        if c.state != CoreState::Running {
-            return Err(BootError::NotRunning(core));
-        }
-        if core == self.my_core() {
-            return Err(BootError::StopSelf(core));
-        }
+        let c = self.stoppable(core)?;
         let (apic, kcb) = (c.apic, c.kcb.unwrap_or(0));
         let block = c.block.as_ref().ok_or(BootError::NotRunning(core))?;
         let before = self.ipi_counts();
@@ -685,17 +706,8 @@ impl Driver {
             return Err(BootError::HostsParked(core));
         }
         let t0 = sys::tsc();
-        let file =
-            corefish::modules::get(kernel).ok_or_else(|| BootError::NoImage(kernel.into()))?;
-        let mut loaded = image::load(kernel, file)?;
         let phys = self.machine.first_kcb;
-        let mut plan = match self.plan(core, kernel, &mut loaded, Some((0, phys)), "") {
-            Ok(plan) => plan,
-            Err(e) => {
-                loaded.free();
-                return Err(e);
-            }
-        };
+        let (loaded, mut plan) = self.load_and_plan(core, kernel, Some((0, phys)), "")?;
         let asked = sys::tsc();
         if let Err(e) = invoke(
             self.kernel,
@@ -973,22 +985,8 @@ impl Driver {
             .iter()
             .find(|k| k.id == 0)
             .map_or(String::from(bootcmd::DEFAULT_KERNEL), |k| k.image.clone());
-        let file =
-            corefish::modules::get(&image).ok_or_else(|| BootError::NoImage(image.clone()))?;
-        let mut loaded = image::load(&image, file)?;
-        let mut plan = match self.plan(
-            to,
-            &image,
-            &mut loaded,
-            Some((0, self.machine.first_kcb)),
-            "",
-        ) {
-            Ok(plan) => plan,
-            Err(e) => {
-                loaded.free();
-                return Err(e);
-            }
-        };
+        let first = Some((0, self.machine.first_kcb));
+        let (loaded, mut plan) = self.load_and_plan(to, &image, first, "")?;
         let (to_apic, from_apic) = (self.cores[to as usize].apic, self.cores[from as usize].apic);
         self.set_table(0, Some(to_apic));
         self.trampoline

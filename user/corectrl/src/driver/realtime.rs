@@ -17,7 +17,7 @@ use alloc::string::String;
 use bootproto::params::{ACK_FINISHED, PROGRAM_CAPACITY};
 use corefish::sys;
 
-use super::{Booted, CoreState, Driver};
+use super::{Booted, Driver};
 use crate::error::BootError;
 use crate::image;
 
@@ -46,17 +46,7 @@ impl Driver {
     /// Runs `program` with `args` on `core` under the real-time kernel (see
     /// the module documentation).
     pub fn rt(&mut self, core: u32, program: &str, args: &str) -> Result<RtRun, BootError> {
-        let cores = self.cores.len();
-        let c = self
-            .cores
-            .get(core as usize)
-            .ok_or(BootError::NoSuchCore { core, cores })?;
-        if c.state != CoreState::Running {
-            return Err(BootError::NotRunning(core));
-        }
-        if core == self.my_core() {
-            return Err(BootError::StopSelf(core));
-        }
+        self.stoppable(core)?;
         let line = if args.is_empty() {
             String::from(program)
         } else {
@@ -96,16 +86,7 @@ impl Driver {
     /// Returns the kernel's version, the exit code and the run time.
     fn run_rt(&mut self, core: u32, line: &str) -> Result<(String, u64, u64), BootError> {
         let apic = self.cores[core as usize].apic;
-        let file = corefish::modules::get(RT_KERNEL)
-            .ok_or_else(|| BootError::NoImage(RT_KERNEL.into()))?;
-        let mut loaded = image::load(RT_KERNEL, file)?;
-        let plan = match self.plan(core, RT_KERNEL, &mut loaded, None, line) {
-            Ok(plan) => plan,
-            Err(e) => {
-                loaded.free();
-                return Err(e);
-            }
-        };
+        let (loaded, plan) = self.load_and_plan(core, RT_KERNEL, None, line)?;
         let ack = match self
             .start(apic, &loaded)
             .and_then(|_| self.wait_ack(core, &loaded))
