@@ -24,6 +24,7 @@
 
 use std::time::Duration;
 
+use bootctl::report::{Booted, Parked, Phases, Stopped, Unparked, Updated};
 use harness::{Accel, Images, Machine, QemuConfig};
 
 /// Boots measured per scenario.
@@ -37,30 +38,15 @@ const UMP_MESSAGES: u32 = 10_000;
 /// Messages of the KCB switch benchmark (each is one switch each way).
 const SWITCH_MESSAGES: u32 = 2_000;
 
-/// One boot's report: total, load, start, kernel, monitor (ms).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct BootTimes {
-    pub total: f64,
-    pub load: f64,
-    pub start: f64,
-    pub kernel: f64,
-    pub monitor: f64,
+/// Nanoseconds (as the boot driver's reports give them) as milliseconds.
+pub fn ms(ns: u64) -> f64 {
+    ns as f64 / 1e6
 }
 
-/// Parses `... in T ms: load A, start B, kernel C, monitor D ms`.
-pub fn parse_boot(line: &str) -> Option<BootTimes> {
-    let (_, rest) = line.split_once(" in ")?;
-    let (total, rest) = rest.split_once(" ms: ")?;
-    let mut fields = rest.trim_end_matches(" ms").split(", ");
-    let mut next =
-        |name: &str| -> Option<f64> { fields.next()?.strip_prefix(name)?.trim().parse().ok() };
-    Some(BootTimes {
-        total: total.trim().parse().ok()?,
-        load: next("load ")?,
-        start: next("start ")?,
-        kernel: next("kernel ")?,
-        monitor: next("monitor ")?,
-    })
+/// The report of type `R` in `line` (a `bootctl::report` parser), or an
+/// error that shows the line.
+pub fn read<R>(line: &str, parse: fn(&str) -> Option<R>) -> Result<R, String> {
+    parse(line).ok_or_else(|| format!("cannot read the report `{line}`"))
 }
 
 /// Median, minimum and maximum (`samples` is sorted in place).
@@ -248,26 +234,27 @@ pub fn bench(options: &BenchOptions) -> Result<crate::report::Report, String> {
                 ("idle", String::from("other cores idle"))
             };
             const CORES: &str = "Cores: boot, stop, update, park, unpark";
-            let column = |f: fn(&BootTimes) -> f64| m.boots.iter().map(f).collect::<Vec<f64>>();
+            let column =
+                |f: fn(&Phases) -> u64| m.boots.iter().map(|p| ms(f(p))).collect::<Vec<f64>>();
             report.ms(
                 &format!("boot.{key}"),
                 CORES,
                 &format!("core boot (corectrl boot to monitor hello), {load}"),
-                &column(|t| t.total),
+                &column(|t| t.total_ns),
             );
             for (phase, what, f) in [
                 (
                     "load",
                     "load and relocate the image, KCB, parameters",
-                    (|t: &BootTimes| t.load) as fn(&BootTimes) -> f64,
+                    (|t: &Phases| t.load_ns) as fn(&Phases) -> u64,
                 ),
                 (
                     "start",
                     "INIT/STARTUP to the core's first instruction",
-                    |t| t.start,
+                    |t| t.start_ns,
                 ),
-                ("kernel", "kernel initialisation", |t| t.kernel),
-                ("monitor", "monitor start", |t| t.monitor),
+                ("kernel", "kernel initialisation", |t| t.kernel_ns),
+                ("monitor", "monitor start", |t| t.monitor_ns),
             ] {
                 report.ms(
                     &format!("boot.{key}.{phase}"),
@@ -406,7 +393,7 @@ fn machine(
 
 /// What one machine measured.
 struct Measured {
-    boots: Vec<BootTimes>,
+    boots: Vec<Phases>,
     /// Stop latencies (ms).
     stops: Vec<f64>,
     /// Cores involved in each stop.
@@ -452,9 +439,7 @@ fn boot_latency(images: &Images, options: &BenchOptions, loaded: bool) -> Result
         let line = m
             .expect(&format!("core {core} booted: "), STEP)
             .map_err(fail)?;
-        times.push(
-            parse_boot(&line).ok_or_else(|| format!("cannot read the boot report `{line}`"))?,
-        );
+        times.push(read(&line, Booted::parse)?.phases);
     }
     let (mut stops, mut involved) = (Vec::new(), Vec::new());
     for core in first..cores {
@@ -462,8 +447,9 @@ fn boot_latency(images: &Images, options: &BenchOptions, loaded: bool) -> Result
         let line = m
             .expect(&format!("core {core} stopped: "), STEP)
             .map_err(fail)?;
-        stops.push(ms_after(&line, "halted ").ok_or_else(|| format!("cannot read `{line}`"))?);
-        involved.push(cores_involved(&line).ok_or_else(|| format!("cannot read `{line}`"))?);
+        let stop = read(&line, Stopped::parse)?;
+        stops.push(ms(stop.halted_ns));
+        involved.push(stop.cores_involved);
     }
     m.send(&format!("corectrl boot {first} --kcb {first}\r"))
         .map_err(fail)?;
@@ -481,7 +467,7 @@ fn boot_latency(images: &Images, options: &BenchOptions, loaded: bool) -> Result
         let line = m
             .expect(&format!("core {first} updated to "), STEP)
             .map_err(fail)?;
-        updates.push(ms_after(&line, "paused ").ok_or_else(|| format!("cannot read `{line}`"))?);
+        updates.push(ms(read(&line, Updated::parse)?.paused_ns));
     }
     // Park the first core's OSNode on the next core and bring it back.
     let host = first + 1;
@@ -496,13 +482,13 @@ fn boot_latency(images: &Images, options: &BenchOptions, loaded: bool) -> Result
         let line = m
             .expect(&format!("core {first} parked on core {host}"), STEP)
             .map_err(fail)?;
-        parks.push(ms_after(&line, "attach ").ok_or_else(|| format!("cannot read `{line}`"))?);
+        parks.push(ms(read(&line, Parked::parse)?.attach_ns));
         m.send(&format!("corectrl unpark {first} {first}\r"))
             .map_err(fail)?;
         let line = m
             .expect(&format!("KCB {first} unparked to core {first}"), STEP)
             .map_err(fail)?;
-        unparks.push(ms_after(&line, "booted in ").ok_or_else(|| format!("cannot read `{line}`"))?);
+        unparks.push(ms(read(&line, Unparked::parse)?.boot_ns));
     }
     Ok(Measured {
         boots: times,
@@ -512,25 +498,6 @@ fn boot_latency(images: &Images, options: &BenchOptions, loaded: bool) -> Result
         parks,
         unparks,
     })
-}
-
-/// The number of milliseconds after `label` in `line`.
-pub fn ms_after(line: &str, label: &str) -> Option<f64> {
-    line.split_once(label)?
-        .1
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()
-}
-
-/// The `N` of `..., N cores involved` (a stop report).
-pub fn cores_involved(line: &str) -> Option<u32> {
-    line.strip_suffix(" cores involved")?
-        .rsplit(' ')
-        .next()?
-        .parse()
-        .ok()
 }
 
 /// UMP one-way and round-trip latency between cores 1 and 2, with the
@@ -725,40 +692,6 @@ fn kcb_switch(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn boot_reports_parse() {
-        let line = "corectrl: core 3 booted: cpudriver 0.1.0, KCB 3 (new), in 76.130 ms: load 7.632, start 0.574, kernel 33.368, monitor 32.355 ms";
-        assert_eq!(
-            parse_boot(line),
-            Some(BootTimes {
-                total: 76.130,
-                load: 7.632,
-                start: 0.574,
-                kernel: 33.368,
-                monitor: 32.355
-            })
-        );
-        assert_eq!(
-            parse_boot("boot 3: core 3 is running already (KCB 3)"),
-            None
-        );
-        assert_eq!(
-            parse_boot("core 3 booted: x, in 1 ms: load 1, start 2 ms"),
-            None
-        );
-    }
-
-    #[test]
-    fn stop_and_update_reports_parse() {
-        let stop = "core 3 stopped: KCB 3 kept, halted 1.077 ms after the request (seen after 1.181 ms), 2 cores involved";
-        assert_eq!(ms_after(stop, "halted "), Some(1.077));
-        assert_eq!(cores_involved(stop), Some(2));
-        assert_eq!(cores_involved("stop 3: core 3 is not running"), None);
-        let update = "core 2 updated to cpudriver-v2 0.1.0-v2: KCB 2 resumed; its programs paused 13.796 ms (stop 0.893, boot 15.428 ms)";
-        assert_eq!(ms_after(update, "paused "), Some(13.796));
-        assert_eq!(ms_after("update 2: no", "paused "), None);
-    }
 
     #[test]
     fn umpbench_medians_parse() {

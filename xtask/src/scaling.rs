@@ -8,6 +8,7 @@
 
 use std::path::Path;
 
+use bootctl::report::{Booted, Stopped};
 use harness::{Images, Machine, QemuConfig};
 use plotters::prelude::*;
 
@@ -120,22 +121,17 @@ fn corefish(
         let line = m
             .expect(&format!("core {core} booted: "), STEP)
             .map_err(fail)?;
-        boot.push(
-            crate::bench::parse_boot(&line)
-                .ok_or_else(|| format!("cannot read `{line}`"))?
-                .total,
-        );
+        let booted = crate::bench::read(&line, Booted::parse)?;
+        boot.push(crate::bench::ms(booted.phases.total_ns));
     }
     for core in 1..=boots.min(cores - 1) {
         m.send(&format!("corectrl stop {core}\r")).map_err(fail)?;
         let line = m
             .expect(&format!("core {core} stopped: "), STEP)
             .map_err(fail)?;
-        stop.push(
-            crate::bench::ms_after(&line, "halted ")
-                .ok_or_else(|| format!("cannot read `{line}`"))?,
-        );
-        if crate::bench::cores_involved(&line) != Some(2) {
+        let stopped = crate::bench::read(&line, Stopped::parse)?;
+        stop.push(crate::bench::ms(stopped.halted_ns));
+        if stopped.cores_involved != 2 {
             return Err(format!(
                 "a stop on {cores} cores involved more than 2: `{line}`"
             ));

@@ -68,8 +68,9 @@ pub fn update_bench(images: &Images, options: &BenchOptions) -> Result<PathBuf, 
             let line = m
                 .expect(&format!("core {core} updated to "), STEP)
                 .map_err(fail)?;
-            let paused_ms = crate::bench::ms_after(&line, "paused ")
-                .ok_or_else(|| format!("cannot read `{line}`"))?;
+            let paused_ms = crate::bench::ms(
+                crate::bench::read(&line, bootctl::report::Updated::parse)?.paused_ns,
+            );
             updates.push(Update {
                 core,
                 kernel,

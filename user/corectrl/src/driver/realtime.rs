@@ -9,15 +9,19 @@
 //! program runs). Then INIT takes the core back, the real-time kernel's
 //! memory and KCB are given back, and the OSNode is unparked onto the core
 //! under the kernel it ran before. Everything is checked before the OSNode
-//! is parked: a missing core, program or kernel changes nothing.
+//! is parked: a missing core, program or kernel changes nothing. The
+//! real-time run is outside the table: the core is off there meanwhile.
 
 use alloc::format;
 use alloc::string::String;
 
+use bootctl::CoreId;
+use bootctl::report::RtRun;
 use bootproto::params::{ACK_FINISHED, PROGRAM_CAPACITY};
 use corefish::sys;
 
-use super::{Booted, Driver};
+use super::Driver;
+use super::prepare::Target;
 use crate::error::BootError;
 use crate::image;
 
@@ -26,27 +30,11 @@ pub const RT_KERNEL: &str = "cpudriver-rt";
 /// Longest a real-time program may run before the boot driver stops it.
 const RT_TIMEOUT_NS: u64 = 600_000_000_000;
 
-/// A finished real-time run.
-pub struct RtRun {
-    /// The OSNode that was parked meanwhile.
-    pub kcb: u64,
-    /// Where it was parked.
-    pub host: u32,
-    /// The real-time kernel's version.
-    pub kernel: String,
-    /// The program's exit code.
-    pub exit_code: u64,
-    /// From the real-time kernel running the program to its end.
-    pub run_ns: u64,
-    /// The OSNode's return to the core.
-    pub back: Booted,
-}
-
 impl Driver {
     /// Runs `program` with `args` on `core` under the real-time kernel (see
     /// the module documentation).
-    pub fn rt(&mut self, core: u32, program: &str, args: &str) -> Result<RtRun, BootError> {
-        self.stoppable(core)?;
+    pub fn rt(&mut self, core: CoreId, program: &str, args: &str) -> Result<RtRun, BootError> {
+        self.table.stoppable(core)?;
         let line = if args.is_empty() {
             String::from(program)
         } else {
@@ -65,35 +53,41 @@ impl Driver {
             .ok_or_else(|| BootError::NoImage(RT_KERNEL.into()))?;
         image::check(RT_KERNEL, rt_file)?;
 
-        let host = self.my_core();
+        let host = self.table.my_core();
         let parked = self.park(core, host)?;
         let run = self.run_rt(core, &line);
         // The OSNode comes back whatever happened to the run.
         let back = self.unpark(parked.kcb, core)?;
         let (kernel, exit_code, run_ns) = run?;
         Ok(RtRun {
-            kcb: parked.kcb,
-            host,
-            kernel,
+            core,
+            program: program.into(),
             exit_code,
             run_ns,
-            back,
+            kernel,
+            kcb: parked.kcb,
+            host,
+            back_kernel: back.kernel,
         })
     }
 
     /// Boots `core` (whose OSNode is parked) with the real-time kernel and
     /// `line` as its program, waits for the end, and takes the core back.
     /// Returns the kernel's version, the exit code and the run time.
-    fn run_rt(&mut self, core: u32, line: &str) -> Result<(String, u64, u64), BootError> {
-        let apic = self.cores[core as usize].apic;
-        let (loaded, plan) = self.load_and_plan(core, RT_KERNEL, None, line)?;
-        let ack = match self
+    fn run_rt(&mut self, core: CoreId, line: &str) -> Result<(String, u64, u64), BootError> {
+        let apic = self.table.core(core)?.apic;
+        let target = Target::New {
+            osnode: self.table.unused_id(),
+        };
+        let mech = &mut self.mech;
+        let (loaded, prepared) = mech.load_and_prepare(core, apic, RT_KERNEL, target, line)?;
+        let ack = match mech
             .start(apic, &loaded)
-            .and_then(|_| self.wait_ack(core, &loaded))
+            .and_then(|_| mech.wait_ack(core, &loaded))
         {
             Ok(ack) => ack,
             Err(e) => {
-                self.undo(apic, loaded, plan);
+                mech.undo(&self.table, apic, loaded, prepared);
                 return Err(e);
             }
         };
@@ -112,9 +106,9 @@ impl Driver {
         };
         // Halted (or overrunning): INIT takes the core back either way, and
         // the real-time OSNode's memory goes.
-        self.undo(apic, loaded, plan);
+        mech.undo(&self.table, apic, loaded, prepared);
         let done = finished.ok_or(BootError::RtTimeout(core, RT_TIMEOUT_NS / 1_000_000_000))?;
-        let run_ns = self.ns(done.tsc_stopped.saturating_sub(ack.tsc_running));
+        let run_ns = mech.ns(done.tsc_stopped.saturating_sub(ack.tsc_running));
         Ok((kernel, done.exit_code, run_ns))
     }
 }

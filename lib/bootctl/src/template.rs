@@ -1,0 +1,116 @@
+//! Report lines written and read through one template each, so that the
+//! boot driver's output and the benchmark's parser cannot drift apart: a
+//! template is literal text with `{}` where a value goes; [`render`] fills
+//! it in order, [`fields`] finds the values in a line again.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt::{Display, Write};
+
+/// `template` with its `{}` replaced by `values`, in order.
+pub fn render(template: &str, values: &[&dyn Display]) -> String {
+    let mut out = String::new();
+    let mut values = values.iter();
+    let mut parts = template.split("{}").peekable();
+    while let Some(part) = parts.next() {
+        out.push_str(part);
+        if parts.peek().is_some()
+            && let Some(value) = values.next()
+        {
+            let _ = write!(out, "{value}");
+        }
+    }
+    out
+}
+
+/// The values of a line rendered from `template`, wherever it starts in
+/// `line` (a line may carry a prefix, such as the boot driver's name);
+/// `None` if the line does not have the template's shape.
+pub fn fields<'l>(template: &str, line: &'l str) -> Option<Vec<&'l str>> {
+    let parts: Vec<&str> = template.split("{}").collect();
+    let (first, rest) = parts.split_first()?;
+    let line = line.trim_end();
+    let mut from = 0;
+    while let Some(at) = line.get(from..)?.find(first) {
+        let start = from + at + first.len();
+        if let Some(values) = match_from(rest, &line[start..]) {
+            return Some(values);
+        }
+        from += at + first.len().max(1);
+    }
+    None
+}
+
+/// Matches the literal parts `rest` (each preceded by a value) in `text`.
+fn match_from<'l>(rest: &[&str], mut text: &'l str) -> Option<Vec<&'l str>> {
+    let mut values = Vec::new();
+    for (i, literal) in rest.iter().enumerate() {
+        let last = i + 1 == rest.len();
+        let end = if last && literal.is_empty() {
+            text.len()
+        } else if last {
+            text.len()
+                .checked_sub(literal.len())
+                .filter(|&e| text[e..] == **literal)?
+        } else {
+            text.find(literal)?
+        };
+        values.push(&text[..end]);
+        text = &text[end + literal.len()..];
+    }
+    Some(values)
+}
+
+/// Nanoseconds as milliseconds with three decimals (`12.345`).
+pub fn ms(ns: u64) -> String {
+    alloc::format!("{}.{:03}", ns / 1_000_000, ns / 1000 % 1000)
+}
+
+/// Milliseconds with up to three decimals back to nanoseconds (what
+/// [`ms`] wrote, to the microsecond).
+pub fn parse_ms(text: &str) -> Option<u64> {
+    let (whole, fraction) = text.trim().split_once('.').unwrap_or((text.trim(), ""));
+    if fraction.len() > 3 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let whole: u64 = whole.parse().ok()?;
+    let mut micros: u64 = 0;
+    for i in 0..3 {
+        let digit = fraction
+            .as_bytes()
+            .get(i)
+            .map_or(0, |b| u64::from(b - b'0'));
+        micros = micros * 10 + digit;
+    }
+    whole.checked_mul(1_000_000)?.checked_add(micros * 1000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_come_back_from_a_prefixed_line() {
+        let t = "core {} booted: {}, in {} ms";
+        let line = render(t, &[&3, &"cpudriver 0.1.0", &ms(1_234_567)]);
+        assert_eq!(line, "core 3 booted: cpudriver 0.1.0, in 1.234 ms");
+        let prefixed = alloc::format!("corectrl: {line}");
+        assert_eq!(
+            fields(t, &prefixed),
+            Some(alloc::vec!["3", "cpudriver 0.1.0", "1.234"])
+        );
+        assert_eq!(fields(t, "core 3 stopped: x"), None);
+        assert_eq!(fields(t, "core 3 booted: k, in 1 ms and more"), None);
+    }
+
+    #[test]
+    fn milliseconds_round_trip_to_the_microsecond() {
+        for ns in [0, 999, 1000, 1_234_567, 987_654_321_000] {
+            assert_eq!(parse_ms(&ms(ns)), Some(ns / 1000 * 1000));
+        }
+        assert_eq!(parse_ms("12"), Some(12_000_000));
+        assert_eq!(parse_ms("1.5"), Some(1_500_000));
+        assert_eq!(parse_ms("x"), None);
+        assert_eq!(parse_ms("1.2345"), None);
+    }
+}

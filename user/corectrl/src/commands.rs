@@ -1,0 +1,55 @@
+//! One command line of the boot driver (`bootcmd` syntax): what it does
+//! and the text it answers (a report line from `bootctl::report`, or why
+//! it was refused).
+
+use alloc::format;
+use alloc::string::String;
+
+use bootcmd::Command;
+
+use crate::driver::{Driver, boot_cores};
+
+/// Runs `line`; returns the status (0: done) and the answer.
+pub fn run(driver: &mut Driver, line: &str) -> (u64, String) {
+    let (ok, text) = match bootcmd::parse(line.trim()) {
+        Ok(Command::Boot(boot)) => {
+            let (text, all_ok) = boot_cores(driver, &boot);
+            return (u64::from(!all_ok), text);
+        }
+        Ok(Command::Stop(core)) => answer(driver.stop(core).map(|h| h.report), || {
+            format!("stop {core}")
+        }),
+        Ok(Command::Update(core, kernel)) => {
+            answer(driver.update(core, kernel), || format!("update {core}"))
+        }
+        Ok(Command::Give(kcb, core)) => answer(driver.give(kcb, core), || format!("give {kcb}")),
+        Ok(Command::Park(core, host)) => answer(driver.park(core, host), || format!("park {core}")),
+        Ok(Command::Unpark(kcb, core)) => {
+            answer(driver.unpark(kcb, core), || format!("unpark {kcb}"))
+        }
+        Ok(Command::Rt(core, program, args)) => {
+            answer(driver.rt(core, program, args), || format!("rt {core}"))
+        }
+        Ok(Command::Move(core, to)) => {
+            answer(driver.move_osnode(core, to), || format!("move {core}"))
+        }
+        Ok(Command::List) => (
+            true,
+            bootctl::list::list(&driver.table, |core| driver.liveness(core)),
+        ),
+        Ok(Command::Help) => (true, String::from(bootcmd::HELP)),
+        Err(e) => (false, format!("corectrl: {e}\n")),
+    };
+    (u64::from(!ok), text)
+}
+
+/// A report line, or `what: why` for a refusal or failure.
+fn answer<R: core::fmt::Display, E: core::fmt::Display>(
+    result: Result<R, E>,
+    what: impl FnOnce() -> String,
+) -> (bool, String) {
+    match result {
+        Ok(report) => (true, format!("{report}\n")),
+        Err(e) => (false, format!("{}: {e}\n", what())),
+    }
+}

@@ -1,0 +1,143 @@
+//! `stop`, `park` and `unpark`: halting a core with its KCB intact, and
+//! multiplexing a stopped KCB on another core.
+
+use bootctl::report::{Parked, Stopped, Unparked};
+use bootctl::{CoreId, KcbId, KcbState};
+use bootproto::params::ACK_STOPPED;
+use corefish::abi::invoke as op;
+use corefish::proto::monitor;
+use corefish::sys::{self, invoke};
+
+use super::{Driver, image_runs, ipi_counts};
+use crate::error::BootError;
+
+/// How long a core may take to stop.
+const STOP_TIMEOUT_NS: u64 = 2_000_000_000;
+
+/// A stop, and the TSC of the halt.
+pub struct Halt {
+    /// What the boot driver reports.
+    pub report: Stopped,
+    /// When the kernel halted.
+    pub tsc: u64,
+}
+
+impl Driver {
+    /// Stops core `core`: an IPI makes its kernel save the running
+    /// dispatcher and halt; the KCB stays as it is, stopped (and so do the
+    /// KCBs parked on the core). Times the request to the kernel's last
+    /// instruction (TSC stamps) and counts the cores it disturbed.
+    pub fn stop(&mut self, core: CoreId) -> Result<Halt, BootError> {
+        let mech = &mut self.mech;
+        let (halt, parked_here) = self
+            .table
+            .stop(core, |table, plan| -> Result<_, BootError> {
+                let block = &table
+                    .core(core)?
+                    .installed()
+                    .ok_or(BootError::Refused(bootctl::Refused::NotRunning(core)))?
+                    .block;
+                let before = ipi_counts(table);
+                let requested = sys::tsc();
+                invoke(mech.ipi, op::IPI_STOP, [u64::from(plan.apic), 0, 0, 0])
+                    .map_err(|e| BootError::Sys("IPI", e))?;
+                let mut waiting = corefish::channel::Waiting::new(sys::time_ns() + STOP_TIMEOUT_NS);
+                let stopped_at = loop {
+                    match block.ack() {
+                        Some(ack) if ack.stage == ACK_STOPPED => break ack.tsc_stopped,
+                        _ if waiting.pause() => {}
+                        _ => return Err(BootError::NoStop(core)),
+                    }
+                };
+                let saw = sys::tsc();
+                let me = table.my_core() as usize;
+                // Cores other than this one and the stopped one whose kernels
+                // received an IPI meanwhile.
+                let disturbed = before
+                    .iter()
+                    .zip(ipi_counts(table))
+                    .enumerate()
+                    .filter(|&(i, (was, now))| {
+                        i != core as usize && i != me && was.zip(now).is_some_and(|(a, b)| b > a)
+                    })
+                    .count() as u32;
+                let report = Stopped {
+                    core,
+                    kcb: plan.kcb,
+                    halted_ns: mech.ns(stopped_at.saturating_sub(requested)),
+                    seen_ns: mech.ns(saw - requested),
+                    cores_involved: 2 + disturbed,
+                };
+                Ok((
+                    Halt {
+                        report,
+                        tsc: stopped_at,
+                    },
+                    plan.parked_here.clone(),
+                ))
+            })?;
+        for id in core::iter::once(halt.report.kcb).chain(parked_here) {
+            self.mech.sync_route(&self.table, id);
+        }
+        self.mech.tell_hub(halt.report.kcb, None);
+        Ok(halt)
+    }
+
+    /// Stops core `core` and parks its KCB on the running core `host`,
+    /// which multiplexes it with its own. Everything is checked before the
+    /// core stops.
+    pub fn park(&mut self, core: CoreId, host: CoreId) -> Result<Parked, BootError> {
+        self.table.check_park(core, host)?;
+        let halt = self.stop(core)?;
+        let kcb = halt.report.kcb;
+        let mech = &mut self.mech;
+        let attach_ns = self.table.park(
+            kcb,
+            host,
+            image_runs,
+            |table, plan| -> Result<_, BootError> {
+                // The host's kernel attaches it only if the table says so.
+                mech.set_route(kcb, Some(plan.host_apic));
+                let asked = sys::tsc();
+                let attached =
+                    mech.hub_call("park", [monitor::PARK, u64::from(host), plan.phys, kcb]);
+                if let Err(e) = attached {
+                    mech.sync_route(table, kcb);
+                    return Err(e);
+                }
+                Ok(mech.ns(sys::tsc() - asked))
+            },
+        )?;
+        Ok(Parked {
+            core,
+            host,
+            kcb,
+            stop_ns: halt.report.halted_ns,
+            attach_ns,
+        })
+    }
+
+    /// Takes the parked KCB `kcb` off its host (it is then stopped).
+    pub fn unpark_only(&mut self, kcb: KcbId) -> Result<(), BootError> {
+        let mech = &mut self.mech;
+        self.table.unpark(kcb, |_, plan| -> Result<_, BootError> {
+            mech.hub_call("unpark", [monitor::UNPARK, u64::from(plan.host), kcb, 0])
+        })?;
+        self.mech.sync_route(&self.table, kcb);
+        Ok(())
+    }
+
+    /// Takes the parked KCB `kcb` off its host and boots core `core` with it.
+    pub fn unpark(&mut self, kcb: KcbId, core: CoreId) -> Result<Unparked, BootError> {
+        if !matches!(self.table.kcb(kcb)?.state, KcbState::Parked { .. }) {
+            return Err(bootctl::Refused::NotParked(kcb).into());
+        }
+        let given = self.give(kcb, core)?;
+        Ok(Unparked {
+            kcb,
+            core,
+            kernel: given.kernel,
+            boot_ns: given.boot_ns,
+        })
+    }
+}

@@ -1,0 +1,194 @@
+//! Starting a kernel on a core: the mechanism every boot shares.
+//!
+//! 1. *load*: the image, the kernel's own RAM, a new KCB and the boot
+//!    parameters ([`super::prepare`]).
+//! 2. *start*: the trampoline is prepared, INIT and STARTUP are sent (a
+//!    second STARTUP only if the core has not arrived within
+//!    [`SECOND_STARTUP_AFTER_NS`]; QEMU and current processors need no delay
+//!    after INIT, so none is made), and the boot driver waits for the core
+//!    to arrive in the trampoline and for the kernel's acknowledgement.
+//! 3. *monitor*: for a new KCB, the hub (the first OSNode's monitor) gets
+//!    the channel frame and waits for the new monitor's hello.
+//!
+//! A failure after the start sends INIT again (the core stops wherever it
+//! was) and gives everything back ([`Mechanism::undo`]).
+
+use bootctl::{CoreId, KcbId, Table};
+use bootproto::layout::phys_to_virt;
+use bootproto::params::{ACK_FINISHED, ACK_REFUSED, ACK_RUNNING, BootAck};
+use corefish::abi::invoke as op;
+use corefish::proto::monitor;
+use corefish::sys::{self, invoke};
+use corefish::{CPtr, lmp};
+
+use super::prepare::{Prepared, Target};
+use super::{Installed, Mechanism, OsNodeMemory};
+use crate::error::BootError;
+use crate::image::Loaded;
+use crate::trampoline;
+/// When a core that has not arrived in the trampoline gets a second STARTUP.
+pub const SECOND_STARTUP_AFTER_NS: u64 = 10_000_000;
+/// How long a core may take to arrive in the trampoline.
+const ARRIVAL_TIMEOUT_NS: u64 = 500_000_000;
+/// How long a kernel may take from the trampoline to running its OSNode.
+const ACK_TIMEOUT_NS: u64 = 5_000_000_000;
+/// How long a new monitor may take to say hello.
+const MONITOR_TIMEOUT_MS: u64 = 5_000;
+
+/// A kernel that runs its KCB, and when each phase ended (TSC).
+pub struct Launched {
+    /// Its image block.
+    pub loaded: Loaded,
+    /// What the start made.
+    pub prepared: Prepared,
+    /// Its acknowledgement.
+    pub ack: BootAck,
+    /// When the image and parameters were ready.
+    pub loaded_tsc: u64,
+    /// When the core arrived in the trampoline.
+    pub arrived_tsc: u64,
+    /// When the new monitor said hello (the ack's running time for a
+    /// resumed KCB).
+    pub hello_tsc: u64,
+}
+
+impl Mechanism {
+    /// Starts core `core` (APIC `apic`) with the CPU driver image `kernel`
+    /// for `target`, up to its monitor's hello for a new KCB. On failure
+    /// the core is stopped again and everything given back.
+    pub fn launch(
+        &mut self,
+        table: &Table<Installed, OsNodeMemory>,
+        core: CoreId,
+        apic: u32,
+        kernel: &str,
+        target: Target,
+    ) -> Result<Launched, BootError> {
+        let (loaded, prepared) = self.load_and_prepare(core, apic, kernel, target, "")?;
+        self.set_route(prepared.osnode, Some(apic));
+        let loaded_tsc = sys::tsc();
+        let started = self
+            .start(apic, &loaded)
+            .and_then(|arrived| Ok((arrived, self.wait_ack(core, &loaded)?)));
+        let (arrived_tsc, ack) = match started {
+            Ok(done) => done,
+            Err(e) => {
+                self.undo(table, apic, loaded, prepared);
+                return Err(e);
+            }
+        };
+        let hello_tsc = match prepared.channel() {
+            Some(channel) => match self.meet_monitor(core, prepared.osnode, channel) {
+                Ok(tsc) => tsc,
+                Err(e) => {
+                    self.undo(table, apic, loaded, prepared);
+                    return Err(e);
+                }
+            },
+            None => ack.tsc_running,
+        };
+        Ok(Launched {
+            loaded,
+            prepared,
+            ack,
+            loaded_tsc,
+            arrived_tsc,
+            hello_tsc,
+        })
+    }
+    /// INIT, STARTUP (twice if needed); returns the TSC at arrival.
+    pub fn start(&mut self, apic: u32, loaded: &Loaded) -> Result<u64, BootError> {
+        self.trampoline
+            .prepare(loaded.entry, phys_to_virt(loaded.phys));
+        let apic_word = u64::from(apic);
+        let ipi = |operation, arg| {
+            invoke(self.ipi, operation, [apic_word, arg, 0, 0])
+                .map_err(|e| BootError::Sys("IPI", e))
+        };
+        // The bootstrap core goes to the trampoline straight from INIT.
+        ipi(op::IPI_INIT, trampoline::PAGE)?;
+        ipi(op::IPI_STARTUP, u64::from(self.vector))?;
+        let sent = sys::time_ns();
+        let mut second = false;
+        loop {
+            if let Some(tsc) = self.trampoline.arrived() {
+                return Ok(tsc);
+            }
+            let waited = sys::time_ns() - sent;
+            if !second && waited >= SECOND_STARTUP_AFTER_NS {
+                ipi(op::IPI_STARTUP, u64::from(self.vector))?;
+                second = true;
+            }
+            if waited >= ARRIVAL_TIMEOUT_NS {
+                return Err(BootError::NoStart(apic));
+            }
+            core::hint::spin_loop();
+        }
+    }
+
+    /// The kernel's acknowledgement that it runs its KCB.
+    pub fn wait_ack(&self, core: CoreId, loaded: &Loaded) -> Result<BootAck, BootError> {
+        let deadline = sys::time_ns() + ACK_TIMEOUT_NS;
+        let mut waiting = corefish::channel::Waiting::new(deadline);
+        loop {
+            match loaded.ack() {
+                // A real-time kernel's program may end before the first look.
+                Some(ack) if ack.stage == ACK_RUNNING || ack.stage == ACK_FINISHED => {
+                    return Ok(ack);
+                }
+                Some(ack) if ack.stage == ACK_REFUSED => {
+                    return Err(BootError::KernelRefused(core));
+                }
+                _ => {}
+            }
+            if !waiting.pause() {
+                return Err(BootError::NoAck(core));
+            }
+        }
+    }
+
+    /// The hub takes the channel and waits for the new monitor's hello;
+    /// returns the hello's TSC.
+    fn meet_monitor(
+        &mut self,
+        core: CoreId,
+        osnode: KcbId,
+        channel: CPtr,
+    ) -> Result<u64, BootError> {
+        let core_word = u64::from(core);
+        lmp::send(self.hub, [monitor::FRAME, core_word, 0, 0], Some(channel))
+            .map_err(|e| BootError::Sys("hub", e))?;
+        let reply = lmp::call(
+            self.hub,
+            [monitor::ADD, core_word, osnode, MONITOR_TIMEOUT_MS],
+        )
+        .map_err(|e| BootError::Sys("hub", e))?;
+        match reply.words {
+            [monitor::REPLY, 0, hello, _] => Ok(hello),
+            _ => Err(BootError::MonitorSilent(core)),
+        }
+    }
+
+    /// Stops a core whose start failed (or whose real-time run is over)
+    /// and gives everything back; the OSNode table says again what the
+    /// table says.
+    pub fn undo(
+        &mut self,
+        table: &Table<Installed, OsNodeMemory>,
+        apic: u32,
+        loaded: Loaded,
+        prepared: Prepared,
+    ) {
+        // INIT stops the core wherever it is (it then waits for STARTUP, or
+        // for the bootstrap core, halts in the trampoline page), so its
+        // kernel's memory can be reused.
+        let _ = invoke(
+            self.ipi,
+            op::IPI_INIT,
+            [u64::from(apic), trampoline::HALT, 0, 0],
+        );
+        self.sync_route(table, prepared.osnode);
+        loaded.free();
+        prepared.discard();
+    }
+}

@@ -1,0 +1,233 @@
+//! The boot driver: the table of cores and KCBs (`bootctl`, where every
+//! check and state change is) and the mechanism that acts on the machine
+//! ([`prepare`], [`launch`]). Each command reads "check in the table, do the work on
+//! the machine, commit the transition": [`boot`] (boot, give, update),
+//! [`halt`] (stop, park, unpark), [`movement`] (move, the in-place update
+//! of the boot driver's own core), [`realtime`] (rt).
+
+mod boot;
+mod halt;
+mod launch;
+mod movement;
+mod prepare;
+mod realtime;
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU32, Ordering};
+
+use bootctl::list::Liveness;
+use bootctl::{CoreId, FirstOsNode, KcbId, Kernel, Table};
+use bootproto::starter::CpuDriverInfo;
+use bootproto::system::{OSNODE_TABLE, OSNODES};
+use corefish::cap::{Cap, kind};
+use corefish::proto::monitor;
+use corefish::vspace::Mapping;
+use corefish::{CPtr, lmp, slots};
+
+use crate::error::BootError;
+use crate::image::{self, Loaded};
+use crate::machine::Machine;
+use crate::trampoline::Trampoline;
+
+pub use boot::boot_cores;
+pub use realtime::RT_KERNEL;
+
+/// The memory of a kernel the boot driver started on a core: its image
+/// block (with the boot-parameter page, mapped for acknowledgements) and,
+/// when it resumed a KCB, its scratch RAM (its own page tables; a new
+/// KCB's kernel uses the OSNode's RAM).
+pub struct Installed {
+    block: Loaded,
+    scratch: Option<CPtr>,
+}
+
+impl Installed {
+    /// Gives it all back (the core must not run this kernel any more).
+    fn free(self) {
+        self.block.free();
+        if let Some(ram) = self.scratch {
+            discard(ram);
+        }
+    }
+}
+
+/// The memory an OSNode the boot driver made stands on: its KCB, the RAM
+/// its kernel got when it was made (the OSNode's objects live in it) and
+/// the frame of its monitor's channel. Held, never used, as long as the
+/// KCB is recorded.
+pub struct OsNodeMemory {
+    _kcb: CPtr,
+    _ram: CPtr,
+    _channel: CPtr,
+}
+
+/// The machine-side means of the boot driver.
+pub struct Mechanism {
+    /// What the kernel told about the machine.
+    pub machine: Machine,
+    kernel: CPtr,
+    ipi: CPtr,
+    hub: Cap<kind::EndPoint>,
+    trampoline: Trampoline,
+    vector: u8,
+    system: Mapping,
+}
+
+/// What the boot driver is made from.
+pub struct Resources {
+    /// The Kernel capability.
+    pub kernel: CPtr,
+    /// The IPI capability.
+    pub ipi: CPtr,
+    /// An endpoint to the hub.
+    pub hub: CPtr,
+    /// The prepared trampoline and its STARTUP vector.
+    pub trampoline: (Trampoline, u8),
+    /// The system page, mapped writable.
+    pub system: Mapping,
+}
+
+/// The boot driver.
+pub struct Driver {
+    /// Every core and KCB.
+    pub table: Table<Installed, OsNodeMemory>,
+    /// The machine-side means.
+    pub mech: Mechanism,
+}
+
+impl Driver {
+    /// The driver of `machine`: the core it runs on runs OSNode 0.
+    pub fn new(machine: Machine, r: Resources) -> Self {
+        let first = FirstOsNode {
+            core: machine.cores.iter().position(|c| c.is_mine).unwrap_or(0) as CoreId,
+            phys: machine.first_kcb,
+            layout: machine.first_kcb_layout,
+            kernel: Kernel {
+                version: machine.version.clone(),
+                layouts: machine.first_kernel,
+            },
+            image: String::from(bootcmd::DEFAULT_KERNEL),
+        };
+        let table = Table::new(machine.cores.iter().map(|c| c.apic), first);
+        Self {
+            table,
+            mech: Mechanism {
+                machine,
+                kernel: r.kernel,
+                ipi: r.ipi,
+                hub: Cap::at(r.hub),
+                trampoline: r.trampoline.0,
+                vector: r.trampoline.1,
+                system: r.system,
+            },
+        }
+    }
+
+    /// Hands back the memory of a kernel that no core runs any more.
+    fn retire(old: Option<Installed>) {
+        if let Some(old) = old {
+            old.free();
+        }
+    }
+
+    /// What `corectrl list` shows of a running core beyond the table.
+    pub fn liveness(&self, core: CoreId) -> Liveness {
+        Liveness {
+            monitor: self.mech.monitor_status(core),
+            ipis: ipis_received(&self.table, core),
+        }
+    }
+}
+
+/// IPIs received so far by the kernel running core `core`, if the boot
+/// driver started it (it counts them in its boot-parameter page).
+fn ipis_received(table: &Table<Installed, OsNodeMemory>, core: CoreId) -> Option<u64> {
+    let c = table.core(core).ok()?;
+    c.installed()
+        .filter(|_| c.is_running())
+        .map(|i| i.block.ipis_received())
+}
+
+/// [`ipis_received`] for every core.
+fn ipi_counts(table: &Table<Installed, OsNodeMemory>) -> Vec<Option<u64>> {
+    (0..table.cores().len() as CoreId)
+        .map(|core| ipis_received(table, core))
+        .collect()
+}
+
+/// Whether the kernel image `image` of the boot archive runs KCB layout
+/// `layout`.
+fn image_runs(image: &str, layout: u32) -> bool {
+    corefish::modules::get(image)
+        .and_then(|file| image::check(image, file).ok())
+        .is_some_and(|(_, info)| info.runs_kcb_layout(layout))
+}
+
+/// The kernel image `kernel` of the boot archive, if it is one this boot
+/// driver starts for an OSNode: what its preamble says about it.
+fn kernel_image(kernel: &str) -> Result<CpuDriverInfo, BootError> {
+    if kernel == RT_KERNEL {
+        return Err(BootError::RealTimeOnly);
+    }
+    let file = corefish::modules::get(kernel).ok_or_else(|| BootError::NoImage(kernel.into()))?;
+    Ok(image::check(kernel, file)?.1)
+}
+
+/// Deletes a capability the boot driver holds and frees its slot.
+fn discard(cap: CPtr) {
+    let _ = Cap::<kind::Any>::at(cap).delete();
+    slots::free(cap);
+}
+
+impl Mechanism {
+    /// TSC ticks as nanoseconds.
+    pub fn ns(&self, ticks: u64) -> u64 {
+        (u128::from(ticks) * 1_000_000_000 / u128::from(self.machine.tsc_hz.max(1))) as u64
+    }
+
+    /// Points OSNode `id`'s entry of the system page's OSNode table at the
+    /// core with APIC id `apic` (or at none): where notifications for it go,
+    /// and what a kernel asked to run it checks.
+    fn set_route(&mut self, id: KcbId, apic: Option<u32>) {
+        let Some(index) = usize::try_from(id).ok().filter(|&i| i < OSNODES) else {
+            return;
+        };
+        let at = self.system.vaddr + (OSNODE_TABLE + index * 4) as u64;
+        // SAFETY: the entry lies in the mapped system page (OSNODE_TABLE +
+        // OSNODES * 4 <= 4096), 4-byte aligned; kernels read it concurrently,
+        // so it is written atomically.
+        let entry = unsafe { AtomicU32::from_ptr(at as *mut u32) };
+        entry.store(apic.map_or(0, |a| a + 1), Ordering::Release);
+    }
+
+    /// Makes OSNode `id`'s entry say what the table says (after a
+    /// transition, or to undo what a failed one wrote ahead).
+    fn sync_route(&mut self, table: &Table<Installed, OsNodeMemory>, id: KcbId) {
+        self.set_route(id, table.route(id));
+    }
+
+    /// Tells the hub where OSNode `kcb` runs now (it routes by core).
+    fn tell_hub(&self, kcb: KcbId, core: Option<CoreId>) {
+        let core = core.map_or(u64::MAX, u64::from);
+        if let Err(e) = lmp::send(self.hub, [monitor::MOVED, kcb, core, 0], None) {
+            corefish::println!("corectrl: cannot tell the hub where OSNode {kcb} runs: {e}");
+        }
+    }
+
+    /// The state of core `core`'s monitor, if it answers a ping: the round
+    /// trip in ns, and how often it woke from blocking before its backstop
+    /// (notifications and messages).
+    pub fn monitor_status(&self, core: CoreId) -> Option<(u64, u64)> {
+        let reply = lmp::call(self.hub, [monitor::STATUS, u64::from(core), 0, 0]).ok()?;
+        (reply.words[0] == monitor::REPLY && reply.words[1] == 0)
+            .then_some((reply.words[2], reply.words[3]))
+    }
+
+    /// Asks the hub to have the monitor on core `host` run `op`
+    /// (PARK/UNPARK) with `words`.
+    fn hub_call(&self, what: &'static str, words: [u64; 4]) -> Result<(), BootError> {
+        let reply = lmp::call(self.hub, words).map_err(|e| BootError::Sys("hub", e))?;
+        corefish::SysError::from_code(reply.words[1]).map_err(|e| BootError::Sys(what, e))
+    }
+}
