@@ -4,9 +4,9 @@
 //! endpoint (set by whoever spawned it) receives a message, so user space
 //! decides what happens next (DESIGN.md: no kernel policy).
 
-use abi::dispatcher::{EXIT_KIND_EXITED, EXIT_KIND_FAULTED, EXIT_MESSAGE};
 use abi::invoke::state;
 use osnode::PAddr;
+use proto::kernel::ExitKind;
 
 use crate::arch::exception::{PageFaultCode, name};
 use crate::arch::objects::KernelMemory;
@@ -90,13 +90,13 @@ pub fn kill(mem: &mut KernelMemory, dcb: PAddr, reason: Reason) {
         }
     };
     end(mem, dcb, state::FAULTED, code);
-    lmp::notify_exit(mem, dcb, EXIT_KIND_FAULTED, code);
+    lmp::notify_exit(mem, dcb, ExitKind::Faulted, code);
 }
 
 /// Ends `dcb` by its own request.
 pub fn exit(mem: &mut KernelMemory, dcb: PAddr, code: u64) {
     end(mem, dcb, state::EXITED, code);
-    lmp::notify_exit(mem, dcb, EXIT_KIND_EXITED, code);
+    lmp::notify_exit(mem, dcb, ExitKind::Exited, code);
 }
 
 /// Marks `dcb` ended and removes it from its KCB's queues.
@@ -123,9 +123,4 @@ pub fn unlink(mem: &mut KernelMemory, kcb: PAddr, dcb: PAddr) {
     if k.current == dcb {
         k.current = 0;
     }
-}
-
-/// The exit message for a dispatcher (`EXIT_MESSAGE`, kind, id, code).
-pub fn exit_message(kind: u64, id: u64, code: u64) -> [u64; 4] {
-    [EXIT_MESSAGE, kind, id, code]
 }

@@ -6,12 +6,13 @@
 //! interrupts into messages.
 
 use abi::cspace::SlotRef;
-use abi::dispatcher::{IRQ_MESSAGE, MESSAGE_HAS_CAP, Message, RECEIVE_SLOT_VALID, RING_SLOTS};
+use abi::dispatcher::{MESSAGE_HAS_CAP, Message, RECEIVE_SLOT_VALID, RING_SLOTS};
 use abi::error::SysError;
 use abi::invoke::state;
 use caps::{Capability, CteAddr, ObjType};
 use osnode::PAddr;
 use osnode::dcb::DCB_MAGIC;
+use proto::kernel::{Exit, ExitKind, Interrupt};
 
 use crate::arch::objects::KernelMemory;
 use crate::cspace::{self, sys};
@@ -89,7 +90,7 @@ pub fn send(
 }
 
 /// Tells the exit endpoint of `dcb` (if it has one) that it ended.
-pub fn notify_exit(mem: &mut KernelMemory, dcb: PAddr, kind: u64, code: u64) {
+pub fn notify_exit(mem: &mut KernelMemory, dcb: PAddr, kind: ExitKind, code: u64) {
     let (endpoint, id) = {
         let d = mem.dcb(dcb);
         (d.exit_endpoint.cap, d.id)
@@ -97,12 +98,7 @@ pub fn notify_exit(mem: &mut KernelMemory, dcb: PAddr, kind: u64, code: u64) {
     if endpoint.obj_type() != ObjType::EndPoint {
         return;
     }
-    if let Err(e) = send(
-        mem,
-        &endpoint,
-        crate::kill::exit_message(kind, id, code),
-        None,
-    ) {
+    if let Err(e) = send(mem, &endpoint, Exit { kind, id, code }.to_words(), None) {
         log::warn!("exit of dispatcher {id} not delivered: {e}");
     }
 }
@@ -153,7 +149,7 @@ fn send_interrupt(mem: &mut KernelMemory, endpoint: &Capability, vector: u8) -> 
     if endpoint.obj_type() != ObjType::EndPoint {
         return false;
     }
-    match send(mem, endpoint, [IRQ_MESSAGE, u64::from(vector), 0, 0], None) {
+    match send(mem, endpoint, Interrupt { vector }.to_words(), None) {
         Ok(woke) => woke,
         Err(e) => {
             // A full ring means the driver has not caught up; the device

@@ -34,7 +34,6 @@ pub mod memserv;
 pub mod modules;
 pub mod monitor;
 pub mod print;
-pub mod proto;
 pub mod ram;
 pub mod slots;
 pub mod spawn;
@@ -45,6 +44,8 @@ pub mod upcall;
 pub mod vspace;
 
 pub use frame::{core_id, dispatcher_id};
+/// The system's message protocols as types (the `proto` crate).
+pub use proto;
 
 /// The program's arguments (what its spawner wrote to its arguments page).
 pub fn args() -> &'static str {

@@ -15,46 +15,17 @@
 //! * [`spawn_on`] a core: a program from the boot archive, started by that
 //!   core's monitor.
 //!
-//! # Protocol (LMP, program to monitor)
-//! Text (names, command lines) goes ahead of a request in [`TEXT`]
-//! messages of up to 24 bytes; a capability for the request goes ahead in a
-//! [`CAP`] message. The request itself is a call; the reply is `[REPLY,
-//! status, value, 0]`, status 0 or a `SysError` code.
+//! The messages are `proto::monitor`'s: text and a capability for a
+//! request go ahead of it, the request itself is a call.
 
 use abi::cspace::{CPtr, task};
 use abi::error::SysError;
+use proto::monitor::{Delivery, NAME_MAX, Reply, Request, Text};
 
 use crate::cap::{Cap, kind};
 use crate::channel::{Channel, Side};
-use crate::lmp::{self, Message};
-use crate::proto::serial;
+use crate::lmp;
 use crate::slots;
-
-/// `[TEXT | len << 16, bytes 0-7, 8-15, 16-23]`: text for the next request.
-pub const TEXT: u64 = 0x6d20;
-/// `[CAP, 0, 0, 0]` + capability: the capability for the next request.
-pub const CAP: u64 = 0x6d21;
-/// Call, text = name, capability = an endpoint for deliveries.
-pub const EXPORT: u64 = 0x6d22;
-/// Call, text = name; reply value = binding id, with the channel frame.
-pub const CONNECT: u64 = 0x6d23;
-/// Call, text = name, capability = what to send.
-pub const SEND_CAP: u64 = 0x6d24;
-/// Call, capability = a capability about to be revoked: the monitor revokes
-/// the copies on other OSNodes of it and of everything inside it.
-pub const REVOKE: u64 = 0x6d25;
-/// Call `[SPAWN, core, 0, 0]`, text = `name args`; reply value = the
-/// program's id on that core.
-pub const SPAWN: u64 = 0x6d26;
-/// First word of the monitor's replies.
-pub const REPLY: u64 = 0x6d2f;
-/// Delivery to an exporter: `[BOUND, binding id, 0, 0]` + channel frame
-/// (the exporter takes side B).
-pub const BOUND: u64 = 0x6d30;
-/// Delivery to an exporter: `[CAP_ARRIVED, 0, 0, 0]` + the capability.
-pub const CAP_ARRIVED: u64 = 0x6d31;
-/// Longest name.
-pub const NAME_MAX: usize = 32;
 
 fn monitor() -> Result<Cap<kind::EndPoint>, SysError> {
     let ep = Cap::<kind::EndPoint>::at(task::MONITOR_ENDPOINT);
@@ -63,21 +34,28 @@ fn monitor() -> Result<Cap<kind::EndPoint>, SysError> {
         .map_err(|_| SysError::DispatcherNotReady)
 }
 
-/// Sends text, a capability, then the request; returns the reply.
-fn request(op: u64, word: u64, text: &[u8], cap: Option<CPtr>) -> Result<Message, SysError> {
+/// Sends text, a capability, then the request; returns the reply and the
+/// capability that came with it.
+fn request(
+    request: Request,
+    text: &[u8],
+    cap: Option<CPtr>,
+) -> Result<(Reply, Option<CPtr>), SysError> {
     let ep = monitor()?;
-    for chunk in text.chunks(24) {
-        let [a, b, c] = serial::pack(chunk);
-        lmp::send(ep, [TEXT | ((chunk.len() as u64) << 16), a, b, c], None)?;
+    for chunk in Text::split(text) {
+        lmp::send(ep, Request::Text(chunk).to_words(), None)?;
     }
     if let Some(cap) = cap {
-        lmp::send(ep, [CAP, 0, 0, 0], Some(cap))?;
+        lmp::send(ep, Request::Cap.to_words(), Some(cap))?;
     }
-    let reply = lmp::call(ep, [op, word, 0, 0])?;
-    if reply.words[0] != REPLY {
-        return Err(SysError::InvalidOperation);
-    }
-    SysError::from_code(reply.words[1]).map(|()| reply)
+    let reply = lmp::call(ep, request.to_words())?;
+    let answer = Reply::from_words(reply.words).map_err(|_| SysError::InvalidOperation)?;
+    Ok((answer, reply.cap))
+}
+
+/// A reply of the wrong kind.
+fn unexpected<T>(_: Reply) -> Result<T, SysError> {
+    Err(SysError::InvalidOperation)
 }
 
 fn check_name(name: &str) -> Result<&[u8], SysError> {
@@ -93,17 +71,23 @@ pub fn export(name: &str, ring: usize) -> Result<(), SysError> {
     // Deliveries carry capabilities: the ring needs a slot for them.
     lmp::arm(ring)?;
     let endpoint = lmp::endpoint_to_self(ring)?;
-    let result = request(EXPORT, 0, name, Some(endpoint.cptr()));
+    let result = request(Request::Export, name, Some(endpoint.cptr()));
     let _ = endpoint.delete();
     slots::free(endpoint.cptr());
-    result.map(|_| ())
+    match result?.0 {
+        Reply::Export(result) => result,
+        other => unexpected(other),
+    }
 }
 
 /// A channel to the program that exported `name` (this end is side A).
 pub fn connect(name: &str) -> Result<Channel, SysError> {
-    let reply = request(CONNECT, 0, check_name(name)?, None)?;
-    let frame = reply.cap.ok_or(SysError::NoReceiveSlot)?;
-    Channel::open(frame, Side::A)
+    match request(Request::Connect, check_name(name)?, None)? {
+        (Reply::Connect(Ok(_)), Some(frame)) => Channel::open(frame, Side::A),
+        (Reply::Connect(Ok(_)), None) => Err(SysError::NoReceiveSlot),
+        (Reply::Connect(Err(e)), _) => Err(e),
+        (other, _) => unexpected(other),
+    }
 }
 
 /// [`connect`], retrying (every 5 ms) while `name` is not exported yet,
@@ -124,8 +108,10 @@ pub fn connect_when_exported(name: &str, deadline_ns: u64) -> Result<Channel, Sy
 pub fn accept(ring: usize, deadline_ns: u64) -> Option<Channel> {
     loop {
         let (_, message) = lmp::recv_any(&[ring], deadline_ns)?;
-        match (message.words[0], message.cap) {
-            (BOUND, Some(frame)) => return Channel::open(frame, Side::B).ok(),
+        match (Delivery::from_words(message.words), message.cap) {
+            (Ok(Delivery::Bound { .. }), Some(frame)) => {
+                return Channel::open(frame, Side::B).ok();
+            }
             (_, Some(cap)) => {
                 let _ = Cap::<kind::Any>::at(cap).delete();
                 slots::free(cap);
@@ -140,8 +126,13 @@ pub fn accept(ring: usize, deadline_ns: u64) -> Option<Channel> {
 pub fn receive_cap(ring: usize, deadline_ns: u64) -> Option<CPtr> {
     loop {
         let (_, message) = lmp::recv_any(&[ring], deadline_ns)?;
-        if let (CAP_ARRIVED, Some(cap)) = (message.words[0], message.cap) {
-            return Some(cap);
+        match (Delivery::from_words(message.words), message.cap) {
+            (Ok(Delivery::CapArrived), Some(cap)) => return Some(cap),
+            (_, Some(other)) => {
+                let _ = Cap::<kind::Any>::at(other).delete();
+                slots::free(other);
+            }
+            _ => {}
         }
     }
 }
@@ -149,13 +140,19 @@ pub fn receive_cap(ring: usize, deadline_ns: u64) -> Option<CPtr> {
 /// Sends (a copy of) the capability at `cap` to the program that exported
 /// `name`.
 pub fn send_cap(name: &str, cap: CPtr) -> Result<(), SysError> {
-    request(SEND_CAP, 0, check_name(name)?, Some(cap)).map(|_| ())
+    match request(Request::SendCap, check_name(name)?, Some(cap))?.0 {
+        Reply::SendCap(result) => result,
+        other => unexpected(other),
+    }
 }
 
 /// Has the monitor revoke every copy on other OSNodes of the capability at
 /// `cap` and of what lies inside it (before a revoke here).
 pub fn revoke_remote_copies(cap: CPtr) -> Result<(), SysError> {
-    request(REVOKE, 0, &[], Some(cap)).map(|_| ())
+    match request(Request::Revoke, &[], Some(cap))?.0 {
+        Reply::Revoke(result) => result,
+        other => unexpected(other),
+    }
 }
 
 /// Starts `command` (`name args`) on core `core`; returns its id there.
@@ -163,5 +160,8 @@ pub fn spawn_on(core: u64, command: &str) -> Result<u64, SysError> {
     if command.is_empty() || command.len() > 512 {
         return Err(SysError::BadArgument);
     }
-    request(SPAWN, core, command.as_bytes(), None).map(|reply| reply.words[2])
+    match request(Request::Spawn { core }, command.as_bytes(), None)?.0 {
+        Reply::Spawn(result) => result,
+        other => unexpected(other),
+    }
 }

@@ -18,10 +18,10 @@ extern crate alloc;
 use alloc::format;
 use alloc::string::String;
 use corefish::abi::cspace::{CPtr, root, task};
-use corefish::abi::dispatcher::{EXIT_KIND_FAULTED, EXIT_MESSAGE};
 use corefish::abi::invoke::{MAP_WRITE, state};
 use corefish::abi::syscall;
 use corefish::cap::{Cap, kind};
+use corefish::proto::kernel::{Exit, ExitKind};
 use corefish::spawn::{Spec, spawn};
 use corefish::{ObjType, Rights, SysError, lmp, modules, println, ram, slots, sys, vspace};
 
@@ -175,8 +175,9 @@ fn revoke() -> Result<String, String> {
         .map_err(|e| format!("revoke: {e}"))?;
     drop(mine);
     let ended = lmp::recv(lmp::INBOX);
-    if ended.words[0] != EXIT_MESSAGE || ended.words[1] != EXIT_KIND_FAULTED || ended.words[3] != 14
-    {
+    let page_fault = Exit::from_words(ended.words)
+        .is_ok_and(|exit| exit.kind == ExitKind::Faulted && exit.code == 14);
+    if !page_fault {
         return Err(format!(
             "holder did not fault on its next read: {:?}",
             ended.words

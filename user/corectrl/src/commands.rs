@@ -9,12 +9,12 @@ use bootcmd::Command;
 
 use crate::driver::{Driver, boot_cores};
 
-/// Runs `line`; returns the status (0: done) and the answer.
-pub fn run(driver: &mut Driver, line: &str) -> (u64, String) {
-    let (ok, text) = match bootcmd::parse(line.trim()) {
+/// Runs `line`; returns whether it succeeded, and the answer.
+pub fn run(driver: &mut Driver, line: &str) -> (bool, String) {
+    match bootcmd::parse(line.trim()) {
         Ok(Command::Boot(boot)) => {
             let (text, all_ok) = boot_cores(driver, &boot);
-            return (u64::from(!all_ok), text);
+            (all_ok, text)
         }
         Ok(Command::Stop(core)) => answer(driver.stop(core).map(|h| h.report), || {
             format!("stop {core}")
@@ -39,8 +39,7 @@ pub fn run(driver: &mut Driver, line: &str) -> (u64, String) {
         ),
         Ok(Command::Help) => (true, String::from(bootcmd::HELP)),
         Err(e) => (false, format!("corectrl: {e}\n")),
-    };
-    (u64::from(!ok), text)
+    }
 }
 
 /// A report line, or `what: why` for a refusal or failure.

@@ -27,7 +27,8 @@ use alloc::string::String;
 use corefish::abi::cspace::{CPtr, root};
 use corefish::abi::invoke::MAP_WRITE;
 use corefish::lmp::{self, Message};
-use corefish::proto::corectrl::{COMMAND, CONNECT, READY, REPLY};
+use corefish::proto::procmgr::{Answer, Reply, Request};
+use corefish::proto::refusal;
 use corefish::vspace::{self, Mapping};
 use corefish::{SysError, memserv, println};
 
@@ -111,46 +112,49 @@ fn serve(driver: &mut Driver) -> i32 {
     let mut page: Option<Mapping> = None;
     loop {
         let request = lmp::recv(lmp::INBOX);
-        match request.words[0] {
-            CONNECT => match request.cap.map(|frame| vspace::map(frame, 4096, MAP_WRITE)) {
-                Some(Ok(mapping)) => page = Some(mapping),
-                Some(Err(e)) => println!("corectrl: cannot map a client's page: {e}"),
-                None => {}
-            },
-            COMMAND => answer(driver, &mut page, &request),
-            READY => {
-                let _ = lmp::reply(&request, [REPLY, 0, 0, 0], None);
+        match Request::from_words(request.words) {
+            Ok(Request::Connect) => {
+                match request.cap.map(|frame| vspace::map(frame, 4096, MAP_WRITE)) {
+                    Some(Ok(mapping)) => page = Some(mapping),
+                    Some(Err(e)) => println!("corectrl: cannot map a client's page: {e}"),
+                    None => {}
+                }
             }
-            other => {
-                println!("corectrl: unknown request {other:#x}");
+            Ok(Request::Command { len }) => answer(driver, &mut page, &request, len),
+            Ok(Request::Ready) => {
+                let _ = lmp::reply(&request, Reply::Ready(Ok(())).to_words(), None);
+            }
+            Err(e) => {
+                println!("corectrl: {e}");
                 if request.cap.is_some() {
-                    let _ = lmp::reply(
-                        &request,
-                        [REPLY, SysError::InvalidOperation as u64, 0, 0],
-                        None,
-                    );
+                    let refusal = refusal(request.words[0], SysError::InvalidOperation);
+                    let _ = lmp::reply(&request, refusal, None);
                 }
             }
         }
     }
 }
 
-fn answer(driver: &mut Driver, page: &mut Option<Mapping>, request: &Message) {
+/// Runs the command line of `len` bytes in the client's page and answers
+/// in the page.
+fn answer(driver: &mut Driver, page: &mut Option<Mapping>, request: &Message, len: u64) {
     let Some(page) = page.as_mut() else {
-        let _ = lmp::reply(
-            request,
-            [REPLY, SysError::DispatcherNotReady as u64, 0, 0],
-            None,
-        );
+        let refused = Reply::Command(Err(SysError::DispatcherNotReady));
+        let _ = lmp::reply(request, refused.to_words(), None);
         return;
     };
-    let len = (request.words[1] as usize).min(4096);
+    let len = usize::try_from(len).unwrap_or(usize::MAX).min(4096);
     let line = String::from_utf8_lossy(&page.bytes()[..len]).into_owned();
-    let (status, text) = commands::run(driver, &line);
+    let (ok, text) = commands::run(driver, &line);
     let bytes = page.bytes_mut();
     let n = text.len().min(bytes.len());
     bytes[..n].copy_from_slice(&text.as_bytes()[..n]);
-    if let Err(e) = lmp::reply(request, [REPLY, status, n as u64, 0], None) {
+    let answer = Answer {
+        failed: !ok,
+        len: n as u64,
+        child: 0,
+    };
+    if let Err(e) = lmp::reply(request, Reply::Command(Ok(answer)).to_words(), None) {
         println!("corectrl: cannot answer: {e}");
     }
 }

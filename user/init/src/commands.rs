@@ -4,10 +4,10 @@
 use alloc::format;
 use alloc::string::String;
 use core::fmt::Write;
-use corefish::abi::cspace::{CPtr, task};
+use corefish::abi::cspace::CPtr;
 use corefish::abi::invoke::state;
 use corefish::cap::{Cap, kind};
-use corefish::proto::memserv::{MEM_REPLY, STATS};
+use corefish::proto::procmgr::{Answer, Reply, Request};
 use corefish::{SysError, lmp, ram};
 
 use crate::archive::Modules;
@@ -146,16 +146,13 @@ fn kill(procs: &mut Procs, id: Option<&str>) -> String {
 }
 
 fn mem() -> String {
-    let server = Cap::<kind::EndPoint>::at(task::MEMORY_ENDPOINT);
-    let served = match lmp::call(server, [STATS, 0, 0, 0]) {
-        Ok(reply) if reply.words[0] == MEM_REPLY && reply.words[1] == 0 => {
-            format!(
-                "memory server: {} KiB free of {} KiB\n",
-                reply.words[2] >> 10,
-                reply.words[3] >> 10
-            )
-        }
-        Ok(_) => "memory server: bad answer\n".into(),
+    let served = match corefish::memserv::stats() {
+        Ok(stats) => format!(
+            "memory server: {} KiB free of {} KiB\n",
+            stats.free >> 10,
+            stats.total >> 10
+        ),
+        Err(SysError::InvalidOperation) => "memory server: bad answer\n".into(),
         Err(e) => format!("memory server: {e}\n"),
     };
     format!(
@@ -173,14 +170,17 @@ fn corectrl(procs: &mut Procs, command: &str) -> String {
     let bytes = page.bytes_mut();
     let n = command.len().min(bytes.len());
     bytes[..n].copy_from_slice(&command[..n]);
-    match lmp::call(
-        *endpoint,
-        [corefish::proto::corectrl::COMMAND, n as u64, 0, 0],
-    ) {
-        Ok(reply) => {
-            let len = (reply.words[2] as usize).min(page.bytes().len());
+    let reply = lmp::call(*endpoint, Request::Command { len: n as u64 }.to_words())
+        .map(|r| Reply::from_words(r.words));
+    match reply {
+        Ok(Ok(Reply::Command(Ok(Answer { len, .. })))) => {
+            let len = usize::try_from(len)
+                .unwrap_or(usize::MAX)
+                .min(page.bytes().len());
             String::from_utf8_lossy(&page.bytes()[..len]).into_owned()
         }
+        Ok(Ok(Reply::Command(Err(e)))) => format!("corectrl: {e}\n"),
+        Ok(_) => "corectrl: bad answer\n".into(),
         Err(e) => format!("corectrl: {e}\n"),
     }
 }

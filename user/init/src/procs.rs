@@ -8,10 +8,10 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 use corefish::abi::cspace::{CPtr, task};
-use corefish::abi::dispatcher::{EXIT_KIND_EXITED, EXIT_MESSAGE};
 use corefish::cap::{Cap, kind};
 use corefish::lmp::{self, Message};
-use corefish::proto::procmgr;
+use corefish::proto::kernel::{Exit, ExitKind};
+use corefish::proto::procmgr::{Answer, Reply, Request};
 use corefish::spawn::{self, Child, Spec};
 use corefish::vspace::{self, Mapping};
 use corefish::{Rights, SysError, println, slots};
@@ -148,37 +148,41 @@ impl Procs {
 
     /// Handles one message on init's inbox.
     pub fn handle(&mut self, message: Message, modules: &Modules) {
-        match message.words[0] {
-            EXIT_MESSAGE => self.ended(message.badge, message.words[1], message.words[3]),
-            procmgr::CONNECT => self.connect(message),
-            procmgr::COMMAND => self.command(message, modules),
+        if let Ok(exit) = Exit::from_words(message.words) {
+            // Exit messages come through the child's badged endpoint.
+            return self.ended(message.badge, exit.kind, exit.code);
+        }
+        match Request::from_words(message.words) {
+            Ok(Request::Connect) => self.connect(message),
+            Ok(Request::Command { len }) => self.command(message, len, modules),
             other => {
-                println!("init: unknown request {other:#x} from {}", message.badge);
+                let why = match other {
+                    Err(e) => alloc::format!("{e}"),
+                    Ok(request) => alloc::format!("{request:?} is not for init"),
+                };
+                println!("init: {why} from {}", message.badge);
                 if message.cap.is_some() {
-                    let _ = lmp::reply(
-                        &message,
-                        [procmgr::REPLY, SysError::InvalidOperation as u64, 0, 0],
-                        None,
-                    );
+                    let refusal =
+                        corefish::proto::refusal(message.words[0], SysError::InvalidOperation);
+                    let _ = lmp::reply(&message, refusal, None);
                 }
             }
         }
     }
 
     /// A program ended: record it, free its objects, answer a waiting `run`.
-    fn ended(&mut self, id: u64, kind: u64, code: u64) {
+    fn ended(&mut self, id: u64, kind: ExitKind, code: u64) {
         let Some(p) = self.get(id) else { return };
-        p.state = if kind == EXIT_KIND_EXITED {
-            State::Exited(code)
-        } else {
-            State::Faulted(code)
+        p.state = match kind {
+            ExitKind::Exited => State::Exited(code),
+            ExitKind::Faulted => State::Faulted(code),
         };
         let line = match p.state {
             State::Exited(code) => alloc::format!("{} (id {id}) exited with code {code}\n", p.name),
             _ => alloc::format!("{} (id {id}) was killed by exception {code}\n", p.name),
         };
         if let Some((client, request)) = p.waiter.take() {
-            self.answer(client, &request, 0, &line, id);
+            self.answer(client, &request, false, &line, id);
         }
         self.release(id);
     }
@@ -209,33 +213,32 @@ impl Procs {
     }
 
     /// A shell command.
-    fn command(&mut self, message: Message, modules: &Modules) {
+    fn command(&mut self, message: Message, len: u64, modules: &Modules) {
         let client = message.badge;
-        let len = message.words[1] as usize;
+        let len = usize::try_from(len).unwrap_or(usize::MAX).min(4096);
         let text = match self.get(client).and_then(|p| p.shared.as_ref()) {
-            Some(page) => String::from_utf8_lossy(&page.bytes()[..len.min(4096)]).into_owned(),
+            Some(page) => String::from_utf8_lossy(&page.bytes()[..len]).into_owned(),
             None => {
-                let _ = lmp::reply(
-                    &message,
-                    [procmgr::REPLY, SysError::DispatcherNotReady as u64, 0, 0],
-                    None,
-                );
+                let refused = Reply::Command(Err(SysError::DispatcherNotReady));
+                let _ = lmp::reply(&message, refused.to_words(), None);
                 return;
             }
         };
         match crate::commands::run(self, modules, text.trim()) {
             crate::commands::Outcome::Answer(answer) => {
-                self.answer(client, &message, 0, &answer, 0)
+                self.answer(client, &message, false, &answer, 0)
             }
             crate::commands::Outcome::WaitFor(id) => match self.get(id) {
                 Some(p) => p.waiter = Some((client, message)),
-                None => self.answer(client, &message, 1, "no such program\n", 0),
+                None => self.answer(client, &message, true, "no such program\n", 0),
             },
         }
     }
 
-    /// Writes `text` into `client`'s shared page and replies to `request`.
-    fn answer(&mut self, client: u64, request: &Message, status: u64, text: &str, id: u64) {
+    /// Writes `text` into `client`'s shared page and replies to `request`
+    /// (`failed`: the command ran but failed; `child`: the program a `run`
+    /// started).
+    fn answer(&mut self, client: u64, request: &Message, failed: bool, text: &str, child: u64) {
         let n = match self.get(client).and_then(|p| p.shared.as_mut()) {
             Some(page) => {
                 let bytes = page.bytes_mut();
@@ -245,7 +248,12 @@ impl Procs {
             }
             None => 0,
         };
-        if let Err(e) = lmp::reply(request, [procmgr::REPLY, status, n as u64, id], None) {
+        let answer = Answer {
+            failed,
+            len: n as u64,
+            child,
+        };
+        if let Err(e) = lmp::reply(request, Reply::Command(Ok(answer)).to_words(), None) {
             println!("init: cannot answer {client}: {e}");
         }
     }

@@ -6,6 +6,7 @@
 
 use corefish::abi::cspace::{CPtr, SlotRef, init, root, task};
 use corefish::cap::{Cap, kind};
+use corefish::proto::procmgr::{Reply, Request};
 use corefish::{ObjType, Rights, SysError, println, slots};
 
 use crate::archive::Modules;
@@ -97,14 +98,14 @@ fn start_corectrl(procs: &mut Procs, modules: &Modules) -> Result<(), SysError> 
         .map(|p| p.child.endpoint())
         .ok_or(SysError::DispatcherNotReady)?;
     let (page, mapping) = corefish::vspace::map_writable(4096)?;
-    corefish::lmp::send(
-        endpoint,
-        [corefish::proto::corectrl::CONNECT, 0, 0, 0],
-        Some(page),
-    )?;
+    corefish::lmp::send(endpoint, Request::Connect.to_words(), Some(page))?;
     procs.corectrl = Some((endpoint, mapping));
     // The cores of the startup configuration come up before the shell.
-    corefish::lmp::call(endpoint, [corefish::proto::corectrl::READY, 0, 0, 0])?;
+    let ready = corefish::lmp::call(endpoint, Request::Ready.to_words())?;
+    match Reply::from_words(ready.words) {
+        Ok(Reply::Ready(result)) => result?,
+        _ => return Err(SysError::InvalidOperation),
+    }
     Ok(())
 }
 

@@ -12,8 +12,8 @@ extern crate alloc;
 use alloc::format;
 use alloc::vec::Vec;
 use corefish::abi::cspace::{CPtr, root};
-use corefish::abi::dispatcher::{EXIT_KIND_EXITED, EXIT_MESSAGE};
 use corefish::cap::{Cap, kind};
+use corefish::proto::kernel::{Exit, ExitKind};
 use corefish::spawn::{Spec, spawn};
 use corefish::{Rights, lmp, modules, println, vspace};
 
@@ -95,24 +95,22 @@ fn run() -> Result<alloc::string::String, alloc::string::String> {
     let mut done = None;
     while exited < NODES {
         let message = lmp::recv(lmp::INBOX);
-        match message.words[0] {
-            DONE => {
-                done = Some((message.words[1], message.words[2]));
+        match (message.words, Exit::from_words(message.words)) {
+            (_, Ok(exit)) if exit.kind == ExitKind::Exited && exit.code == 0 => exited += 1,
+            (_, Ok(exit)) => {
+                return Err(format!(
+                    "node {} ended: {:?} code {}",
+                    message.badge - 1,
+                    exit.kind,
+                    exit.code
+                ));
+            }
+            ([DONE, value, hops, _], _) => {
+                done = Some((value, hops));
                 lmp::send(children[0].endpoint(), [STOP, 0, 0, 0], None)
                     .map_err(|e| format!("stop: {e}"))?;
             }
-            EXIT_MESSAGE if message.words[1] == EXIT_KIND_EXITED && message.words[3] == 0 => {
-                exited += 1
-            }
-            EXIT_MESSAGE => {
-                return Err(format!(
-                    "node {} ended with kind {} code {}",
-                    message.badge - 1,
-                    message.words[1],
-                    message.words[3]
-                ));
-            }
-            other => return Err(format!("unexpected message {other:#x}")),
+            ([other, ..], _) => return Err(format!("unexpected message {other:#x}")),
         }
         if let Some(cap) = message.cap {
             let _ = Cap::<kind::Any>::at(cap).delete();

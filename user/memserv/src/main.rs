@@ -1,6 +1,6 @@
 //! `memserv`: the memory server. Init gives it the machine's free RAM (as
 //! RAM capabilities in its task CNode, slots 32-95); programs ask it for
-//! RAM with [`MEM_REQUEST`] and get a RAM capability of that size, carved
+//! RAM (`proto::memserv`) and get a RAM capability of that size, carved
 //! from the regions in turn (from the part below a limit, if the request
 //! names one: the boot driver needs memory a 32-bit page table reaches). It keeps no record of what it gave: a
 //! program's RAM is the program's.
@@ -14,7 +14,7 @@ use alloc::vec::Vec;
 use corefish::abi::cspace::{CPtr, SlotRef, root};
 use corefish::abi::error::SysError;
 use corefish::cap::{Cap, kind};
-use corefish::proto::memserv::{MEM_REPLY, MEM_REQUEST, STATS};
+use corefish::proto::memserv::{Reply, Request, Stats};
 use corefish::{lmp, println, slots};
 
 corefish::entry!(main);
@@ -54,10 +54,10 @@ fn main() -> i32 {
     );
     loop {
         let request = lmp::recv(lmp::INBOX);
-        let answer = match request.words[0] {
-            MEM_REQUEST => match give(&mut regions, request.words[1], request.words[2]) {
+        let answer = match Request::from_words(request.words) {
+            Ok(Request::Alloc { bytes, limit }) => match give(&mut regions, bytes, limit) {
                 Ok(cap) => {
-                    let sent = lmp::reply(&request, [MEM_REPLY, 0, 0, 0], Some(cap));
+                    let sent = lmp::reply(&request, Reply::Alloc(Ok(())).to_words(), Some(cap));
                     // The client has its copy; this one is not needed.
                     let _ = Cap::<kind::Any>::at(cap).delete();
                     slots::free(cap);
@@ -66,13 +66,13 @@ fn main() -> i32 {
                     }
                     continue;
                 }
-                Err(e) => [MEM_REPLY, e as u64, 0, 0],
+                Err(e) => Reply::Alloc(Err(e)).to_words(),
             },
-            STATS => {
-                let free: u64 = regions.iter().map(|r| r.size - r.used).sum();
-                [MEM_REPLY, 0, free, total]
+            Ok(Request::Stats) => {
+                let free = regions.iter().map(|r| r.size - r.used).sum();
+                Reply::Stats(Ok(Stats { free, total })).to_words()
             }
-            _ => [MEM_REPLY, SysError::InvalidOperation as u64, 0, 0],
+            Err(_) => corefish::proto::refusal(request.words[0], SysError::InvalidOperation),
         };
         if request.cap.is_some() {
             let _ = lmp::reply(&request, answer, None);

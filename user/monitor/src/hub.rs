@@ -8,12 +8,13 @@ use corefish::abi::error::SysError;
 use corefish::abi::invoke as op;
 use corefish::channel::{Channel, Side};
 use corefish::lmp::{self, Message};
-use corefish::proto::monitor::{ADD, FRAME, MOVED, NO_ANSWER, PARK, REPLY, STATUS, UNPARK};
+use corefish::proto::hub::{Alive, HubError, Reply, Request};
+use corefish::proto::intermon::{self, Message as Ump};
+use corefish::proto::monitor::NAME_MAX;
 use corefish::{CPtr, println, sys};
 
 use crate::Monitor;
 use crate::link::Link;
-use crate::protocol::{ATTACH, DETACH, HELLO, PING};
 
 /// A registered name.
 struct Name {
@@ -33,7 +34,7 @@ pub struct HubState {
 impl HubState {
     /// Records `name` as served by `handle` on `osnode`.
     pub fn register(&mut self, name: &[u8], osnode: u64, handle: u64) -> Result<(), SysError> {
-        if name.is_empty() || name.len() > corefish::monitor::NAME_MAX {
+        if name.is_empty() || name.len() > NAME_MAX {
             return Err(SysError::BadArgument);
         }
         if self.names.iter().any(|n| n.name == name) {
@@ -58,92 +59,110 @@ impl HubState {
 }
 
 impl Monitor {
-    /// A request of the boot driver.
-    pub fn boot_driver_request(&mut self, m: Message) {
-        let words = match m.words[0] {
-            FRAME => {
+    /// A request of the boot driver (the reply, if it takes one).
+    pub fn boot_driver_request(&mut self, request: Request, m: Message) {
+        let reply = match request {
+            Request::Frame { core } => {
                 if let Some(frame) = m.cap {
-                    self.hub_state.frames.push((m.words[1], frame));
+                    self.hub_state.frames.push((core, frame));
                 }
                 return;
             }
-            ADD => self.add(&m),
-            MOVED => {
-                let [_, osnode, core, _] = m.words;
+            Request::Moved { osnode, core } => {
                 if let Some(link) = self.links.iter_mut().find(|l| l.osnode == osnode) {
-                    link.core = core;
+                    link.core = core.unwrap_or(u64::MAX);
                 }
                 return;
             }
-            STATUS => self.status(m.words[1]),
-            PARK => self.on_host(
-                m.words[1],
-                ATTACH,
+            Request::Add {
+                core,
+                osnode,
+                timeout_ms,
+            } => Reply::Add(self.add(core, osnode, timeout_ms)),
+            Request::Status { core } => Reply::Status(self.status(core)),
+            Request::Park {
+                host,
+                kcb_phys,
+                osnode,
+            } => Reply::Park(self.on_host(
+                host,
+                intermon::Request::Attach { kcb_phys, osnode },
                 op::KERNEL_KCB_ATTACH,
-                [m.words[2], m.words[3]],
-            ),
-            UNPARK => self.on_host(m.words[1], DETACH, op::KERNEL_KCB_DETACH, [m.words[2], 0]),
-            _ => [REPLY, SysError::InvalidOperation as u64, 0, 0],
+                [kcb_phys, osnode],
+            )),
+            Request::Unpark { host, osnode } => Reply::Unpark(self.on_host(
+                host,
+                intermon::Request::Detach { osnode },
+                op::KERNEL_KCB_DETACH,
+                [osnode, 0],
+            )),
         };
-        if let Err(e) = lmp::reply(&m, words, None) {
+        if let Err(e) = lmp::reply(&m, reply.to_words(), None) {
             println!("monitor: cannot answer the boot driver: {e}");
         }
     }
 
     /// ADD: takes a new OSNode's channel, whose frame came ahead, and waits
-    /// for its monitor's hello.
-    fn add(&mut self, m: &Message) -> [u64; 4] {
-        let [_, core, osnode, timeout_ms] = m.words;
+    /// for its monitor's hello; returns the hello's TSC.
+    fn add(&mut self, core: u64, osnode: u64, timeout_ms: u64) -> Result<u64, HubError> {
         let Some(at) = self.hub_state.frames.iter().position(|&(c, _)| c == core) else {
-            return [REPLY, SysError::SlotEmpty as u64, 0, 0];
+            return Err(HubError::Refused(SysError::SlotEmpty));
         };
         let (_, frame) = self.hub_state.frames.swap_remove(at);
-        let mut channel = match Channel::open(frame, Side::A) {
-            Ok(c) => c,
-            Err(e) => return [REPLY, e as u64, 0, 0],
-        };
+        let mut channel = Channel::open(frame, Side::A).map_err(HubError::Refused)?;
         let deadline = sys::time_ns() + timeout_ms.saturating_mul(1_000_000);
-        let Some(hello) = channel.recv(deadline) else {
-            return [REPLY, NO_ANSWER, 0, 0];
+        let hello = channel.recv(deadline).ok_or(HubError::NoAnswer)?;
+        let tsc = match Ump::from_payload(hello) {
+            Ok(Ump::Hello {
+                core: c,
+                osnode: o,
+                tsc,
+            }) if (c, o) == (core, osnode) => tsc,
+            other => {
+                println!("monitor: core {core}'s channel said {other:?} instead of hello");
+                return Err(HubError::Refused(SysError::BadArgument));
+            }
         };
-        if hello[0] != HELLO || hello[1] != core || hello[2] != osnode {
-            println!(
-                "monitor: core {core}'s channel said {:#x} from core {}, OSNode {} instead of hello",
-                hello[0], hello[1], hello[2]
-            );
-            return [REPLY, SysError::BadArgument as u64, 0, 0];
-        }
         // A core booted again replaces what the hub knew of it.
         self.links.retain(|l| l.core != core && l.osnode != osnode);
         self.links.push(Link::new(osnode, core, channel, self.ipi));
-        [REPLY, 0, hello[3], 0]
+        Ok(tsc)
     }
 
     /// PARK and UNPARK: the monitor on core `host` (this one, or another
     /// through UMP) invokes its kernel.
-    fn on_host(&mut self, host: u64, remote: u64, local: u64, args: [u64; 2]) -> [u64; 4] {
-        let result = if host == corefish::core_id() {
-            sys::invoke(self.kernel, local, [args[0], args[1], 0, 0]).map(|_| ())
-        } else {
-            match self.osnode_on(host) {
-                Some(osnode) => self
-                    .call_remote(osnode, remote, [args[0], args[1], 0, 0], &[])
-                    .map(|_| ()),
-                None => Err(SysError::BadArgument),
-            }
-        };
-        [REPLY, result.err().map_or(0, |e| e as u64), 0, 0]
+    fn on_host(
+        &mut self,
+        host: u64,
+        remote: intermon::Request,
+        local: u64,
+        args: [u64; 2],
+    ) -> Result<(), SysError> {
+        if host == corefish::core_id() {
+            return sys::invoke(self.kernel, local, [args[0], args[1], 0, 0]).map(|_| ());
+        }
+        let osnode = self.osnode_on(host).ok_or(SysError::BadArgument)?;
+        match self.call_remote(osnode, remote, &[])? {
+            intermon::Reply::Attach(result) | intermon::Reply::Detach(result) => result,
+            _ => Err(SysError::InvalidOperation),
+        }
     }
 
     /// STATUS: whether core `core`'s monitor answers, and how fast.
-    fn status(&mut self, core: u64) -> [u64; 4] {
-        let Some(osnode) = self.links.iter().find(|l| l.core == core).map(|l| l.osnode) else {
-            return [REPLY, NO_ANSWER, 0, 0];
-        };
+    fn status(&mut self, core: u64) -> Result<Alive, HubError> {
+        let osnode = self
+            .links
+            .iter()
+            .find(|l| l.core == core)
+            .map(|l| l.osnode)
+            .ok_or(HubError::NoAnswer)?;
         let sent = sys::time_ns();
-        match self.call_remote(osnode, PING, [0; 4], &[]) {
-            Ok([_, woken, _]) => [REPLY, 0, sys::time_ns() - sent, woken],
-            Err(_) => [REPLY, NO_ANSWER, 0, 0],
+        match self.call_remote(osnode, intermon::Request::Ping, &[]) {
+            Ok(intermon::Reply::Ping(Ok(pong))) => Ok(Alive {
+                rtt_ns: sys::time_ns() - sent,
+                woken: pong.woken,
+            }),
+            _ => Err(HubError::NoAnswer),
         }
     }
 

@@ -11,7 +11,8 @@
 //!
 //! Every monitor then serves the programs of its OSNode over LMP
 //! (`corefish::monitor`: names, channels, capabilities and programs across
-//! OSNodes, [`requests`]) and the other monitors over UMP ([`protocol`]);
+//! OSNodes, [`requests`]) and the other monitors over UMP ([`peers`];
+//! the messages are `proto::monitor` and `proto::intermon`);
 //! a node monitor is also its OSNode's memory server and the parent of the
 //! programs it starts ([`programs`]). Capabilities cross OSNodes as
 //! descriptions: the sender's monitor keeps an exported anchor, the
@@ -28,8 +29,8 @@ extern crate alloc;
 
 mod hub;
 mod link;
+mod peers;
 mod programs;
-mod protocol;
 mod remote_caps;
 mod requests;
 
@@ -37,11 +38,11 @@ use alloc::vec::Vec;
 use corefish::abi::cspace::{CPtr, init, root, task};
 use corefish::abi::invoke as op;
 use corefish::cap::{Cap, kind};
-use corefish::channel::{Channel, Payload, Side, Waiting};
+use corefish::channel::{Channel, Side};
+use corefish::proto::intermon::Message as Ump;
 use corefish::{SysError, lmp, println, ram, sys};
 
 use crate::link::Link;
-use crate::protocol::{HELLO, NO_ROUTE, PING, TEXT};
 
 corefish::entry!(main);
 
@@ -56,8 +57,6 @@ pub const HUB_IPI: CPtr = CPtr::new(root::TASK, 33);
 /// disturbed by them, even in an emulator whose clock counts every core's
 /// instructions).
 const IDLE_BACKSTOP_NS: u64 = 10_000_000_000;
-/// How long a monitor waits for another monitor's answer.
-const REMOTE_TIMEOUT_NS: u64 = 5_000_000_000;
 
 /// A monitor's state.
 pub struct Monitor {
@@ -75,11 +74,11 @@ pub struct Monitor {
     /// The channels to other monitors (a node has one: the hub).
     pub links: Vec<Link>,
     /// Request numbers.
-    next_request: u64,
+    pub next_request: u64,
     /// Times the monitor woke from blocking before its backstop.
-    woken: u64,
+    pub woken: u64,
     /// Text arriving for requests of other monitors: (source, request, bytes).
-    texts: Vec<(u64, u64, Vec<u8>)>,
+    pub texts: Vec<(u64, u64, Vec<u8>)>,
     /// Names, channels and capabilities across OSNodes.
     pub remote: remote_caps::RemoteCaps,
     /// Per-program request state and local exports.
@@ -143,7 +142,12 @@ impl Monitor {
             self.me,
             ram::available() >> 10
         );
-        hub.send([HELLO, self.core, self.me, sys::tsc(), 0, 0, 0]);
+        let hello = Ump::Hello {
+            core: self.core,
+            osnode: self.me,
+            tsc: sys::tsc(),
+        };
+        hub.send(hello.to_payload());
         self.links.push(hub);
         Ok(())
     }
@@ -182,182 +186,6 @@ impl Monitor {
             for link in &self.links {
                 link.stop_waiting();
             }
-        }
-    }
-
-    /// Flushes outboxes and handles what arrived; returns `Some` when
-    /// anything happened, with the reply to request `awaited` (from, op,
-    /// request number) if it came.
-    fn pump(&mut self, awaited: Option<(u64, u64, u64)>) -> Option<Option<Payload>> {
-        let mut progress = false;
-        let mut found = None;
-        for i in 0..self.links.len() {
-            progress |= self.links[i].flush();
-            while let Some(message) = self.links[i].try_recv() {
-                progress = true;
-                let from = self.links[i].osnode;
-                let source = if self.hub {
-                    from
-                } else {
-                    protocol::src(&message)
-                };
-                let wanted = awaited.is_some_and(|(peer, op, req)| {
-                    protocol::is_reply(&message)
-                        && protocol::op(&message) == op
-                        && message[2] == req
-                        && source == peer
-                        && protocol::dst(&message) == self.me
-                });
-                if wanted && found.is_none() {
-                    found = Some(message);
-                } else {
-                    self.handle_ump(from, message);
-                }
-            }
-        }
-        (progress || found.is_some()).then_some(found)
-    }
-
-    /// Sends `message` towards OSNode `dst`; false if there is no way.
-    pub fn send_to(&mut self, dst: u64, message: Payload) -> bool {
-        let link = if self.hub {
-            self.links.iter_mut().find(|l| l.osnode == dst)
-        } else {
-            self.links.first_mut()
-        };
-        match link {
-            Some(link) => {
-                link.send(message);
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// Sends a request (with text) to OSNode `dst` and waits for the reply,
-    /// answering other monitors meanwhile. Returns the reply's values.
-    pub fn call_remote(
-        &mut self,
-        dst: u64,
-        op: u64,
-        args: [u64; 4],
-        text: &[u8],
-    ) -> Result<[u64; 3], SysError> {
-        let req = self.next_request;
-        self.next_request += 1;
-        let chunks: Vec<Payload> = protocol::text(self.me, dst, req, text).collect();
-        for chunk in chunks {
-            if !self.send_to(dst, chunk) {
-                return Err(SysError::DispatcherNotReady);
-            }
-        }
-        if !self.send_to(dst, protocol::request(op, self.me, dst, req, args)) {
-            return Err(SysError::DispatcherNotReady);
-        }
-        let mut waiting = Waiting::new(sys::time_ns() + REMOTE_TIMEOUT_NS);
-        loop {
-            match self.pump(Some((dst, op, req))) {
-                Some(Some(reply)) => {
-                    SysError::from_code(reply[3])?;
-                    return Ok([reply[4], reply[5], reply[6]]);
-                }
-                Some(None) => waiting.reset(),
-                None => {
-                    if !waiting.pause() {
-                        return Err(SysError::DispatcherNotReady);
-                    }
-                }
-            }
-        }
-    }
-
-    /// Answers request `m` with `status` and `values`.
-    fn answer(&mut self, m: &Payload, status: u64, values: [u64; 3]) {
-        let reply = protocol::reply(m, self.me, status, values);
-        let to = protocol::src(m);
-        self.send_to(to, reply);
-    }
-
-    /// The text that came ahead of request `req` from `src`.
-    fn take_text(&mut self, src: u64, req: u64) -> Vec<u8> {
-        match self.texts.iter().position(|t| t.0 == src && t.1 == req) {
-            Some(i) => self.texts.swap_remove(i).2,
-            None => Vec::new(),
-        }
-    }
-
-    /// A message from another monitor, which came in over the link to `from`.
-    fn handle_ump(&mut self, from: u64, mut m: Payload) {
-        if self.hub {
-            // The hub vouches for the sender: it is whoever is behind the link.
-            m[1] = protocol::route(from, protocol::dst(&m));
-            if protocol::dst(&m) != self.me {
-                let to = protocol::dst(&m);
-                if !self.send_to(to, m) && !protocol::is_reply(&m) && protocol::op(&m) != TEXT {
-                    self.answer(&m, NO_ROUTE, [0; 3]);
-                }
-                return;
-            }
-        }
-        if protocol::is_reply(&m) || protocol::op(&m) == HELLO {
-            return; // a reply that came too late, a repeated hello
-        }
-        let src = protocol::src(&m);
-        match protocol::op(&m) {
-            TEXT => {
-                let req = m[2];
-                let i = match self.texts.iter().position(|t| t.0 == src && t.1 == req) {
-                    Some(i) => i,
-                    None => {
-                        self.texts.push((src, req, Vec::new()));
-                        self.texts.len() - 1
-                    }
-                };
-                protocol::text_bytes(&m, &mut self.texts[i].2);
-            }
-            PING => self.answer(&m, 0, [sys::tsc(), self.woken, 0]),
-            op => {
-                let text = self.take_text(src, m[2]);
-                let (status, values) = match self.serve_remote(op, src, &m, &text) {
-                    Ok(values) => (0, values),
-                    Err(e) => (e as u64, [0; 3]),
-                };
-                self.answer(&m, status, values);
-            }
-        }
-    }
-
-    /// A request of another monitor that this one answers.
-    fn serve_remote(
-        &mut self,
-        op: u64,
-        src: u64,
-        m: &Payload,
-        text: &[u8],
-    ) -> Result<[u64; 3], SysError> {
-        use crate::protocol::{ATTACH, BIND, DELIVER, DETACH, LOOKUP, REGISTER, SPAWN, UNIMPORT};
-        match op {
-            REGISTER if self.hub => self.hub_state.register(text, src, m[3]).map(|()| [0; 3]),
-            LOOKUP if self.hub => self
-                .hub_state
-                .lookup(text)
-                .map(|(osnode, handle)| [osnode, handle, 0]),
-            BIND => self.bound_here(m[3], [m[4], m[5], m[6]]),
-            DELIVER => self
-                .delivered_here(m[3], [m[4], m[5], m[6]])
-                .map(|()| [0; 3]),
-            UNIMPORT => {
-                self.remote.unimport(m[3], m[4], m[5]);
-                Ok([0; 3])
-            }
-            SPAWN => self.spawn_here(text).map(|id| [id, 0, 0]),
-            ATTACH => {
-                sys::invoke(self.kernel, op::KERNEL_KCB_ATTACH, [m[3], m[4], 0, 0]).map(|_| [0; 3])
-            }
-            DETACH => {
-                sys::invoke(self.kernel, op::KERNEL_KCB_DETACH, [m[3], 0, 0, 0]).map(|_| [0; 3])
-            }
-            _ => Err(SysError::InvalidOperation),
         }
     }
 }

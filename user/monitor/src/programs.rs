@@ -7,13 +7,13 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 use corefish::abi::cspace::task;
-use corefish::abi::dispatcher::EXIT_KIND_EXITED;
 use corefish::cap::{Cap, kind};
+use corefish::proto::intermon;
+use corefish::proto::kernel::ExitKind;
 use corefish::spawn::{self, Child, Spec};
 use corefish::{Rights, SysError, lmp, println, slots};
 
 use crate::Monitor;
-use crate::protocol::SPAWN;
 
 /// RAM a program starts with (it asks its monitor for more).
 const PROGRAM_RAM: u64 = 1 << 20;
@@ -46,8 +46,10 @@ impl Monitor {
             return Err(SysError::InvalidOperation);
         }
         let osnode = self.osnode_on(core).ok_or(SysError::BadArgument)?;
-        self.call_remote(osnode, SPAWN, [0; 4], command.as_bytes())
-            .map(|v| v[0])
+        match self.call_remote(osnode, intermon::Request::Spawn, command.as_bytes())? {
+            intermon::Reply::Spawn(result) => result,
+            _ => Err(SysError::InvalidOperation),
+        }
     }
 
     /// Starts `name args` on this OSNode; returns its id.
@@ -106,12 +108,12 @@ impl Monitor {
     }
 
     /// A program ended: report it, free what it had.
-    pub fn program_ended(&mut self, id: u64, kind: u64, code: u64) {
+    pub fn program_ended(&mut self, id: u64, kind: ExitKind, code: u64) {
         let Some(i) = self.programs.list.iter().position(|p| p.id == id) else {
             return;
         };
         let p = self.programs.list.swap_remove(i);
-        if kind == EXIT_KIND_EXITED {
+        if kind == ExitKind::Exited {
             println!(
                 "{} (id {id}) on core {} exited with code {code}",
                 p.name,

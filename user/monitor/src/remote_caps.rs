@@ -16,6 +16,7 @@
 use alloc::vec::Vec;
 use corefish::abi::invoke as op;
 use corefish::cap::{Cap, Identity, kind};
+use corefish::proto::intermon::CapDesc;
 use corefish::sys::invoke;
 use corefish::{CPtr, ObjType, SlotRef, SysError, slots};
 
@@ -45,9 +46,14 @@ pub struct RemoteCaps {
     imports: Vec<Import>,
 }
 
-/// `type | rights << 8` of a capability, as messages carry it.
-pub fn describe(cap: &Identity) -> u64 {
-    cap.ty.map_or(0, |t| t as u64) | (u64::from(cap.rights.bits()) << 8)
+/// A capability as it travels to another monitor.
+pub fn describe(cap: &Identity) -> CapDesc {
+    CapDesc {
+        ty: cap.ty.map_or(0, |t| t as u8),
+        rights: cap.rights.bits(),
+        base: cap.base,
+        size: cap.size,
+    }
 }
 
 /// Whether a capability may go to another OSNode.
@@ -108,14 +114,8 @@ impl RemoteCaps {
     }
 
     /// This OSNode's copy of another OSNode's capability (made on first use).
-    pub fn import(
-        &mut self,
-        kernel: CPtr,
-        desc: u64,
-        base: u64,
-        size: u64,
-    ) -> Result<CPtr, SysError> {
-        let ty = desc & 0xff;
+    pub fn import(&mut self, kernel: CPtr, desc: CapDesc) -> Result<CPtr, SysError> {
+        let (ty, base, size) = (u64::from(desc.ty), desc.base, desc.size);
         if let Some(i) = self
             .imports
             .iter()
@@ -127,7 +127,12 @@ impl RemoteCaps {
         if let Err(e) = invoke(
             kernel,
             op::KERNEL_CAP_IMPORT,
-            [SlotRef::Slot(anchor).pack(), desc & 0xffff, base, size],
+            [
+                SlotRef::Slot(anchor).pack(),
+                desc.type_and_rights(),
+                base,
+                size,
+            ],
         ) {
             slots::free(anchor);
             return Err(e);
@@ -141,13 +146,14 @@ impl RemoteCaps {
         Ok(anchor)
     }
 
-    /// Revokes and deletes the import of `[base, base + size)` of type `ty`:
+    /// Revokes and deletes the import of `desc` (its type and memory):
     /// every copy on this OSNode and every mapping of it goes.
-    pub fn unimport(&mut self, ty: u64, base: u64, size: u64) {
+    pub fn unimport(&mut self, desc: CapDesc) {
+        let key = (u64::from(desc.ty), desc.base, desc.size);
         let Some(i) = self
             .imports
             .iter()
-            .position(|i| (i.ty, i.base, i.size) == (ty & 0xff, base, size))
+            .position(|i| (i.ty, i.base, i.size) == key)
         else {
             return;
         };

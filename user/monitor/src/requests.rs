@@ -6,19 +6,16 @@
 
 use alloc::string::String;
 use alloc::vec::Vec;
-use corefish::abi::dispatcher::EXIT_MESSAGE;
 use corefish::cap::{Cap, kind};
 use corefish::channel::CHANNEL_BYTES;
 use corefish::lmp::{self, Message};
-use corefish::monitor::{
-    BOUND, CAP, CAP_ARRIVED, CONNECT, EXPORT, REPLY, REVOKE, SEND_CAP, SPAWN, TEXT,
-};
-use corefish::proto::memserv::MEM_REQUEST;
-use corefish::proto::{monitor as boot, serial};
+use corefish::proto::intermon::{self, CapDesc};
+use corefish::proto::kernel::Exit;
+use corefish::proto::monitor::{Delivery, NAME_MAX, Reply, Request};
+use corefish::proto::{hub, memserv, refusal};
 use corefish::{CPtr, ObjType, SysError, println, ram, slots};
 
 use crate::Monitor;
-use crate::protocol::{BIND, DELIVER, LOOKUP, REGISTER, UNIMPORT};
 use crate::remote_caps::{describe, travels};
 
 /// What a program sent ahead of its next request.
@@ -34,9 +31,10 @@ struct Service {
     endpoint: CPtr,
 }
 
-/// A delivery its receiver could not take yet: (endpoint, words, capability,
-/// whether the capability is the monitor's to delete once delivered).
-type Undelivered = (CPtr, [u64; 4], CPtr, bool);
+/// A delivery its receiver could not take yet: (endpoint, delivery,
+/// capability, whether the capability is the monitor's to delete once
+/// delivered).
+type Undelivered = (CPtr, Delivery, CPtr, bool);
 
 /// Request state.
 #[derive(Default)]
@@ -80,84 +78,110 @@ fn discard(cap: CPtr) {
 }
 
 impl Monitor {
-    /// An LMP message on the monitor's inbox.
+    /// An LMP message on the monitor's inbox: a program's request, a
+    /// program's end, a request for memory (a node monitor is its OSNode's
+    /// memory server) or the boot driver's (the hub).
     pub fn handle_lmp(&mut self, m: Message) {
-        match m.words[0] & 0xffff {
-            TEXT => {
-                let mut bytes = [0u8; 24];
-                let n = serial::unpack(&m.words[1..], (m.words[0] >> 16) as usize, &mut bytes);
-                self.requests
-                    .pending(m.badge)
-                    .text
-                    .extend_from_slice(&bytes[..n]);
-            }
-            CAP => {
+        match Request::from_words(m.words) {
+            Ok(request) => return self.program_message(request, m),
+            Err(e) if !e.is_unknown() => return self.refuse(&m, e),
+            Err(_) => {}
+        }
+        if let Ok(exit) = Exit::from_words(m.words) {
+            return self.program_ended(m.badge, exit.kind, exit.code);
+        }
+        if !self.hub
+            && let Ok(memserv::Request::Alloc { bytes, .. }) = memserv::Request::from_words(m.words)
+        {
+            return self.serve_memory(&m, bytes);
+        }
+        match hub::Request::from_words(m.words) {
+            Ok(request) if self.hub => self.boot_driver_request(request, m),
+            Ok(_) => self.refuse(&m, "not the hub"),
+            Err(e) => self.refuse(&m, e),
+        }
+    }
+
+    /// Refuses a message this monitor does not serve (if it expects a reply).
+    fn refuse(&self, m: &Message, why: impl core::fmt::Display) {
+        println!("monitor: {why} from {}", m.badge);
+        if m.cap.is_some() {
+            let _ = lmp::reply(m, refusal(m.words[0], SysError::InvalidOperation), None);
+        }
+    }
+
+    /// A program's message: text or a capability for its next request, or
+    /// the request, which is answered.
+    fn program_message(&mut self, request: Request, m: Message) {
+        match request {
+            Request::Text(text) => self
+                .requests
+                .pending(m.badge)
+                .text
+                .extend_from_slice(text.as_bytes()),
+            Request::Cap => {
                 if let Some(cap) = m.cap
                     && let Some(old) = self.requests.pending(m.badge).cap.replace(cap)
                 {
                     discard(old);
                 }
             }
-            op @ (EXPORT | CONNECT | SEND_CAP | REVOKE | SPAWN) => {
+            request => {
                 let (text, cap) = self.requests.take(m.badge);
-                let result = self.program_request(op, m.words[1], &text, cap);
-                let (words, give) = match result {
-                    Ok((value, give)) => ([REPLY, 0, value, 0], give),
-                    Err(e) => ([REPLY, e as u64, 0, 0], None),
-                };
-                if let Err(e) = lmp::reply(&m, words, give) {
+                let (reply, give) = self.program_request(request, &text, cap);
+                if let Err(e) = lmp::reply(&m, reply.to_words(), give) {
                     println!("monitor: cannot answer a program: {e}");
-                }
-            }
-            MEM_REQUEST if !self.hub => self.serve_memory(&m),
-            EXIT_MESSAGE => self.program_ended(m.badge, m.words[1], m.words[3]),
-            boot::FRAME | boot::ADD | boot::STATUS | boot::MOVED | boot::PARK | boot::UNPARK
-                if self.hub =>
-            {
-                self.boot_driver_request(m)
-            }
-            _ => {
-                if m.cap.is_some() {
-                    let _ = lmp::reply(&m, [REPLY, SysError::InvalidOperation as u64, 0, 0], None);
                 }
             }
         }
     }
 
-    /// One request; returns the reply value and a capability to give.
+    /// One request; returns the reply and a capability to give with it.
     fn program_request(
         &mut self,
-        op: u64,
-        word: u64,
+        request: Request,
         text: &[u8],
         cap: Option<CPtr>,
-    ) -> Result<(u64, Option<CPtr>), SysError> {
-        match op {
-            EXPORT => self
-                .export(text, cap.ok_or(SysError::SlotEmpty)?)
-                .map(|()| (0, None)),
-            CONNECT => self.connect(text).map(|(id, frame)| (id, Some(frame))),
-            SEND_CAP => self
-                .send_cap(text, cap.ok_or(SysError::SlotEmpty)?)
-                .map(|()| (0, None)),
-            REVOKE => {
-                let cap = cap.ok_or(SysError::SlotEmpty)?;
-                let result = self.revoke_exports(cap);
-                discard(cap);
-                result.map(|()| (0, None))
+    ) -> (Reply, Option<CPtr>) {
+        let cap = cap.ok_or(SysError::SlotEmpty);
+        match request {
+            Request::Export => (Reply::Export(cap.and_then(|c| self.export(text, c))), None),
+            Request::Connect => match self.connect(text) {
+                Ok((binding, frame)) => (Reply::Connect(Ok(binding)), Some(frame)),
+                Err(e) => (Reply::Connect(Err(e)), None),
+            },
+            Request::SendCap => (
+                Reply::SendCap(cap.and_then(|c| self.send_cap(text, c))),
+                None,
+            ),
+            Request::Revoke => {
+                let result = cap.and_then(|cap| {
+                    let result = self.revoke_exports(cap);
+                    discard(cap);
+                    result
+                });
+                (Reply::Revoke(result), None)
             }
-            SPAWN => {
-                let text = core::str::from_utf8(text).map_err(|_| SysError::BadArgument)?;
-                self.spawn_on_core(word, text).map(|id| (id, None))
+            Request::Spawn { core } => {
+                let spawned = core::str::from_utf8(text)
+                    .map_err(|_| SysError::BadArgument)
+                    .and_then(|text| self.spawn_on_core(core, text));
+                (Reply::Spawn(spawned), None)
             }
-            _ => Err(SysError::InvalidOperation),
+            Request::Text(_) | Request::Cap => {
+                // Handled as they come; never a request of their own.
+                if let Ok(cap) = cap {
+                    discard(cap);
+                }
+                (Reply::Export(Err(SysError::InvalidOperation)), None)
+            }
         }
     }
 
     /// EXPORT: records the service here and its name at the hub.
     fn export(&mut self, name: &[u8], endpoint: CPtr) -> Result<(), SysError> {
         let name_text = core::str::from_utf8(name).map_err(|_| SysError::BadArgument)?;
-        if name.is_empty() || name.len() > corefish::monitor::NAME_MAX {
+        if name.is_empty() || name.len() > NAME_MAX {
             discard(endpoint);
             return Err(SysError::BadArgument);
         }
@@ -166,8 +190,11 @@ impl Monitor {
             let me = self.me;
             self.hub_state.register(name, me, handle)
         } else {
-            self.call_remote(0, REGISTER, [handle, 0, 0, 0], name)
-                .map(|_| ())
+            match self.call_remote(0, intermon::Request::Register { handle }, name) {
+                Ok(intermon::Reply::Register(result)) => result,
+                Ok(_) => Err(SysError::InvalidOperation),
+                Err(e) => Err(e),
+            }
         };
         match registered {
             Ok(()) => {
@@ -189,8 +216,10 @@ impl Monitor {
         if self.hub {
             self.hub_state.lookup(name)
         } else {
-            self.call_remote(0, LOOKUP, [0; 4], name)
-                .map(|v| (v[0], v[1]))
+            match self.call_remote(0, intermon::Request::Lookup, name)? {
+                intermon::Reply::Lookup(found) => found.map(|f| (f.osnode, f.handle)),
+                _ => Err(SysError::InvalidOperation),
+            }
         }
     }
 
@@ -203,18 +232,25 @@ impl Monitor {
         self.requests.next_binding += 1;
         let binding = self.requests.next_binding;
         let result = if osnode == self.me {
-            self.deliver(handle, BOUND, binding, frame, false)
+            self.deliver(handle, Delivery::Bound { binding }, frame, false)
         } else {
             self.remote.export(self.kernel, frame, id, osnode)?;
-            let sent =
-                self.call_remote(osnode, BIND, [handle, describe(&id), id.base, id.size], &[]);
+            let bind = intermon::Request::Bind {
+                handle,
+                frame: describe(&id),
+            };
+            let sent = match self.call_remote(osnode, bind, &[]) {
+                Ok(intermon::Reply::Bind(result)) => result.map(|_| ()),
+                Ok(_) => Err(SysError::InvalidOperation),
+                Err(e) => Err(e),
+            };
             if sent.is_err()
                 && let Some(i) = self.remote.exports.iter().position(|e| e.anchor == frame)
             {
                 self.remote.drop_export(self.kernel, i);
                 return sent.map(|_| (0, frame));
             }
-            sent.map(|_| ())
+            sent
         };
         result.map(|()| (binding, frame))
     }
@@ -229,7 +265,7 @@ impl Monitor {
             }
         };
         if osnode == self.me {
-            return self.deliver(handle, CAP_ARRIVED, 0, cap, true);
+            return self.deliver(handle, Delivery::CapArrived, cap, true);
         }
         let id = Cap::<kind::Any>::at(cap).identify()?;
         if let Err(e) = travels(&id).and_then(|()| self.remote.export(self.kernel, cap, id, osnode))
@@ -237,12 +273,15 @@ impl Monitor {
             discard(cap);
             return Err(e);
         }
-        let sent = self.call_remote(
-            osnode,
-            DELIVER,
-            [handle, describe(&id), id.base, id.size],
-            &[],
-        );
+        let deliver = intermon::Request::Deliver {
+            handle,
+            cap: describe(&id),
+        };
+        let sent = match self.call_remote(osnode, deliver, &[]) {
+            Ok(intermon::Reply::Deliver(result)) => result,
+            Ok(_) => Err(SysError::InvalidOperation),
+            Err(e) => Err(e),
+        };
         if let Err(e) = sent {
             if let Some(i) = self.remote.exports.iter().position(|e| e.anchor == cap) {
                 self.remote.drop_export(self.kernel, i);
@@ -261,10 +300,13 @@ impl Monitor {
                 return Ok(());
             };
             let export = &self.remote.exports[i];
-            let (desc, base, size) = (describe(&export.cap), export.cap.base, export.cap.size);
+            let cap = describe(&export.cap);
             let importers = export.importers.clone();
             for osnode in importers {
-                self.call_remote(osnode, UNIMPORT, [desc, base, size, 0], &[])?;
+                match self.call_remote(osnode, intermon::Request::Unimport { cap }, &[])? {
+                    intermon::Reply::Unimport(result) => result?,
+                    _ => return Err(SysError::InvalidOperation),
+                }
             }
             self.remote.drop_export(self.kernel, i);
         }
@@ -277,8 +319,7 @@ impl Monitor {
     fn deliver(
         &mut self,
         handle: u64,
-        op: u64,
-        word: u64,
+        delivery: Delivery,
         cap: CPtr,
         owned: bool,
     ) -> Result<(), SysError> {
@@ -290,7 +331,7 @@ impl Monitor {
         let endpoint = service.endpoint;
         self.requests
             .undelivered
-            .push_back((endpoint, [op, word, 0, 0], cap, owned));
+            .push_back((endpoint, delivery, cap, owned));
         self.retry_deliveries();
         Ok(())
     }
@@ -304,8 +345,8 @@ impl Monitor {
     /// whether any went.
     pub fn retry_deliveries(&mut self) -> bool {
         let mut progress = false;
-        while let Some(&(endpoint, words, cap, owned)) = self.requests.undelivered.front() {
-            match lmp::try_send(Cap::at(endpoint), words, Some(cap)) {
+        while let Some(&(endpoint, delivery, cap, owned)) = self.requests.undelivered.front() {
+            match lmp::try_send(Cap::at(endpoint), delivery.to_words(), Some(cap)) {
                 Err(SysError::EndpointFull | SysError::NoReceiveSlot) => break,
                 result => {
                     if let Err(e) = result {
@@ -324,31 +365,30 @@ impl Monitor {
 
     /// BIND from another monitor: this OSNode's copy of the channel frame
     /// goes to the exporter.
-    pub fn bound_here(&mut self, handle: u64, desc: [u64; 3]) -> Result<[u64; 3], SysError> {
-        let anchor = self.remote.import(self.kernel, desc[0], desc[1], desc[2])?;
+    pub fn bound_here(&mut self, handle: u64, frame: CapDesc) -> Result<u64, SysError> {
+        let anchor = self.remote.import(self.kernel, frame)?;
         self.requests.next_binding += 1;
         let binding = self.requests.next_binding;
-        self.deliver(handle, BOUND, binding, anchor, false)?;
-        Ok([binding, 0, 0])
+        self.deliver(handle, Delivery::Bound { binding }, anchor, false)?;
+        Ok(binding)
     }
 
     /// DELIVER from another monitor: this OSNode's copy of a capability
     /// goes to the exporter.
-    pub fn delivered_here(&mut self, handle: u64, desc: [u64; 3]) -> Result<(), SysError> {
-        let anchor = self.remote.import(self.kernel, desc[0], desc[1], desc[2])?;
-        self.deliver(handle, CAP_ARRIVED, 0, anchor, false)
+    pub fn delivered_here(&mut self, handle: u64, cap: CapDesc) -> Result<(), SysError> {
+        let anchor = self.remote.import(self.kernel, cap)?;
+        self.deliver(handle, Delivery::CapArrived, anchor, false)
     }
 
     /// A node monitor is its OSNode's memory server.
-    fn serve_memory(&mut self, m: &Message) {
-        use corefish::proto::memserv::MEM_REPLY;
-        match ram::alloc_ram(m.words[1].clamp(4096, 64 << 20)) {
+    fn serve_memory(&mut self, m: &Message, bytes: u64) {
+        match ram::alloc_ram(bytes.clamp(4096, 64 << 20)) {
             Ok(cap) => {
-                let _ = lmp::reply(m, [MEM_REPLY, 0, 0, 0], Some(cap));
+                let _ = lmp::reply(m, memserv::Reply::Alloc(Ok(())).to_words(), Some(cap));
                 discard(cap);
             }
             Err(e) => {
-                let _ = lmp::reply(m, [MEM_REPLY, e as u64, 0, 0], None);
+                let _ = lmp::reply(m, memserv::Reply::Alloc(Err(e)).to_words(), None);
             }
         }
     }

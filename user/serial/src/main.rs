@@ -17,9 +17,9 @@
 #![no_main]
 
 use corefish::abi::cspace::{CPtr, root};
-use corefish::abi::dispatcher::IRQ_MESSAGE;
 use corefish::cap::{Cap, kind};
-use corefish::proto::serial::{INPUT, LISTEN, WRITE, pack, unpack};
+use corefish::proto::kernel::Interrupt;
+use corefish::proto::serial::{Message, Text};
 use corefish::{lmp, println};
 
 corefish::entry!(main);
@@ -157,7 +157,7 @@ fn main() -> i32 {
             out.flush(&uart);
             continue;
         };
-        if ring == IRQ_RING && message.words[0] == IRQ_MESSAGE {
+        if ring == IRQ_RING && Interrupt::from_words(message.words).is_ok() {
             let mut typed = [0u8; 24];
             let mut n = 0;
             while let Some(byte) = uart.get() {
@@ -173,17 +173,9 @@ fn main() -> i32 {
             }
             continue;
         }
-        match message.words[0] & 0xffff {
-            WRITE => {
-                let mut bytes = [0u8; 24];
-                let n = unpack(
-                    &message.words[1..],
-                    (message.words[0] >> 16) as usize,
-                    &mut bytes,
-                );
-                out.push(&uart, &bytes[..n]);
-            }
-            LISTEN => {
+        match Message::from_words(message.words) {
+            Ok(Message::Write(text)) => out.push(&uart, text.as_bytes()),
+            Ok(Message::Listen) => {
                 if let Some(old) = listener.take() {
                     let _ = old.delete();
                     corefish::slots::free(old.cptr());
@@ -203,7 +195,8 @@ fn main() -> i32 {
 /// Passes typed bytes to the listener, if there is one.
 fn forward(listener: Option<Cap<kind::EndPoint>>, bytes: &[u8]) {
     if let Some(to) = listener {
-        let [a, b, c] = pack(bytes);
-        let _ = lmp::send(to, [INPUT | ((bytes.len() as u64) << 16), a, b, c], None);
+        for text in Text::split(bytes) {
+            let _ = lmp::send(to, Message::Input(text).to_words(), None);
+        }
     }
 }

@@ -9,7 +9,8 @@
 
 use corefish::abi::cspace::task;
 use corefish::cap::{Cap, kind};
-use corefish::proto::{procmgr, serial};
+use corefish::proto::procmgr::{self, Answer};
+use corefish::proto::serial::{Message, Text};
 use corefish::{lmp, println, vspace};
 
 corefish::entry!(main);
@@ -20,16 +21,13 @@ const INPUT_RING: usize = 2;
 const LINE_MAX: usize = 256;
 const PROMPT: &[u8] = b"corefish> ";
 
-/// Output through the serial driver, 24 bytes per message.
+/// Output through the serial driver, a message per piece of text.
 struct Console(Cap<kind::EndPoint>);
 
 impl Console {
-    fn write(&self, mut bytes: &[u8]) {
-        while !bytes.is_empty() {
-            let n = bytes.len().min(24);
-            let [a, b, c] = serial::pack(&bytes[..n]);
-            let _ = lmp::send(self.0, [serial::WRITE | ((n as u64) << 16), a, b, c], None);
-            bytes = &bytes[n..];
+    fn write(&self, bytes: &[u8]) {
+        for text in Text::split(bytes) {
+            let _ = lmp::send(self.0, Message::Write(text).to_words(), None);
         }
     }
 }
@@ -41,9 +39,9 @@ fn main() -> i32 {
         println!("shell: no memory for the shared page");
         return 1;
     };
-    let connected = lmp::send(init, [procmgr::CONNECT, 0, 0, 0], Some(page))
+    let connected = lmp::send(init, procmgr::Request::Connect.to_words(), Some(page))
         .and_then(|()| lmp::endpoint_to_self(INPUT_RING))
-        .and_then(|input| lmp::send(console.0, [serial::LISTEN, 0, 0, 0], Some(input.cptr())));
+        .and_then(|input| lmp::send(console.0, Message::Listen.to_words(), Some(input.cptr())));
     if let Err(e) = connected {
         println!("shell: cannot reach init or the serial driver: {e}");
         return 1;
@@ -54,16 +52,10 @@ fn main() -> i32 {
     let mut len = 0;
     loop {
         let message = lmp::recv(INPUT_RING);
-        if message.words[0] & 0xffff != serial::INPUT {
+        let Ok(Message::Input(typed)) = Message::from_words(message.words) else {
             continue;
-        }
-        let mut typed = [0u8; 24];
-        let n = serial::unpack(
-            &message.words[1..],
-            (message.words[0] >> 16) as usize,
-            &mut typed,
-        );
-        for &byte in &typed[..n] {
+        };
+        for &byte in typed.as_bytes() {
             match byte {
                 b'\r' | b'\n' => {
                     console.write(b"\n");
@@ -92,10 +84,11 @@ fn main() -> i32 {
 fn run_command(console: &Console, init: Cap<kind::EndPoint>, shared: &mut [u8], line: &[u8]) {
     let n = line.len().min(shared.len());
     shared[..n].copy_from_slice(&line[..n]);
-    match lmp::call(init, [procmgr::COMMAND, n as u64, 0, 0]) {
-        Ok(reply) if reply.words[0] == procmgr::REPLY => {
-            let answer = (reply.words[2] as usize).min(shared.len());
-            console.write(&shared[..answer]);
+    let request = procmgr::Request::Command { len: n as u64 };
+    let reply = lmp::call(init, request.to_words()).map(|r| procmgr::Reply::from_words(r.words));
+    match reply {
+        Ok(Ok(procmgr::Reply::Command(Ok(Answer { len, .. })))) => {
+            console.write(&shared[..(len as usize).min(shared.len())]);
         }
         Ok(_) => console.write(b"shell: unexpected answer from init\n"),
         Err(e) => {

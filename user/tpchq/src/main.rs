@@ -34,6 +34,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use corefish::channel::Channel;
+use corefish::proto::monitor::Delivery;
 use corefish::{SysError, monitor, println, sys};
 use tpch::{Q1, Q6, Scale, Table};
 
@@ -259,7 +260,10 @@ fn stop_requested() -> bool {
                 let _ = corefish::cap::Cap::<corefish::cap::kind::Any>::at(cap).delete();
                 corefish::slots::free(cap);
             }
-            message.words[0] == monitor::BOUND
+            matches!(
+                Delivery::from_words(message.words),
+                Ok(Delivery::Bound { .. })
+            )
         }
         None => false,
     }

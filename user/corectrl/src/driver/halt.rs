@@ -4,8 +4,9 @@
 use bootctl::report::{Parked, Stopped, Unparked};
 use bootctl::{CoreId, KcbId, KcbState};
 use bootproto::params::ACK_STOPPED;
+use corefish::SysError;
 use corefish::abi::invoke as op;
-use corefish::proto::monitor;
+use corefish::proto::hub;
 use corefish::sys::{self, invoke};
 
 use super::{Driver, image_runs, ipi_counts};
@@ -99,8 +100,16 @@ impl Driver {
                 // The host's kernel attaches it only if the table says so.
                 mech.set_route(kcb, Some(plan.host_apic));
                 let asked = sys::tsc();
-                let attached =
-                    mech.hub_call("park", [monitor::PARK, u64::from(host), plan.phys, kcb]);
+                let request = hub::Request::Park {
+                    host: u64::from(host),
+                    kcb_phys: plan.phys,
+                    osnode: kcb,
+                };
+                let attached = match mech.ask_hub(request) {
+                    Ok(hub::Reply::Park(result)) => result.map_err(|e| BootError::Sys("park", e)),
+                    Ok(_) => Err(BootError::Sys("hub", SysError::InvalidOperation)),
+                    Err(e) => Err(e),
+                };
                 if let Err(e) = attached {
                     mech.sync_route(table, kcb);
                     return Err(e);
@@ -121,7 +130,14 @@ impl Driver {
     pub fn unpark_only(&mut self, kcb: KcbId) -> Result<(), BootError> {
         let mech = &mut self.mech;
         self.table.unpark(kcb, |_, plan| -> Result<_, BootError> {
-            mech.hub_call("unpark", [monitor::UNPARK, u64::from(plan.host), kcb, 0])
+            let request = hub::Request::Unpark {
+                host: u64::from(plan.host),
+                osnode: kcb,
+            };
+            match mech.ask_hub(request)? {
+                hub::Reply::Unpark(result) => result.map_err(|e| BootError::Sys("unpark", e)),
+                _ => Err(BootError::Sys("hub", SysError::InvalidOperation)),
+            }
         })?;
         self.mech.sync_route(&self.table, kcb);
         Ok(())

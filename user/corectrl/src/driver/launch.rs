@@ -17,7 +17,7 @@ use bootctl::{CoreId, KcbId, Table};
 use bootproto::layout::phys_to_virt;
 use bootproto::params::{ACK_FINISHED, ACK_REFUSED, ACK_RUNNING, BootAck};
 use corefish::abi::invoke as op;
-use corefish::proto::monitor;
+use corefish::proto::hub;
 use corefish::sys::{self, invoke};
 use corefish::{CPtr, lmp};
 
@@ -156,15 +156,16 @@ impl Mechanism {
         channel: CPtr,
     ) -> Result<u64, BootError> {
         let core_word = u64::from(core);
-        lmp::send(self.hub, [monitor::FRAME, core_word, 0, 0], Some(channel))
+        let frame = hub::Request::Frame { core: core_word };
+        lmp::send(self.hub, frame.to_words(), Some(channel))
             .map_err(|e| BootError::Sys("hub", e))?;
-        let reply = lmp::call(
-            self.hub,
-            [monitor::ADD, core_word, osnode, MONITOR_TIMEOUT_MS],
-        )
-        .map_err(|e| BootError::Sys("hub", e))?;
-        match reply.words {
-            [monitor::REPLY, 0, hello, _] => Ok(hello),
+        let add = hub::Request::Add {
+            core: core_word,
+            osnode,
+            timeout_ms: MONITOR_TIMEOUT_MS,
+        };
+        match self.ask_hub(add)? {
+            hub::Reply::Add(Ok(hello)) => Ok(hello),
             _ => Err(BootError::MonitorSilent(core)),
         }
     }

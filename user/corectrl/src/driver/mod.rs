@@ -21,7 +21,7 @@ use bootctl::{CoreId, FirstOsNode, KcbId, Kernel, Table};
 use bootproto::starter::CpuDriverInfo;
 use bootproto::system::{OSNODE_TABLE, OSNODES};
 use corefish::cap::{Cap, kind};
-use corefish::proto::monitor;
+use corefish::proto::hub;
 use corefish::vspace::Mapping;
 use corefish::{CPtr, lmp, slots};
 
@@ -209,25 +209,32 @@ impl Mechanism {
 
     /// Tells the hub where OSNode `kcb` runs now (it routes by core).
     fn tell_hub(&self, kcb: KcbId, core: Option<CoreId>) {
-        let core = core.map_or(u64::MAX, u64::from);
-        if let Err(e) = lmp::send(self.hub, [monitor::MOVED, kcb, core, 0], None) {
+        let moved = hub::Request::Moved {
+            osnode: kcb,
+            core: core.map(u64::from),
+        };
+        if let Err(e) = lmp::send(self.hub, moved.to_words(), None) {
             corefish::println!("corectrl: cannot tell the hub where OSNode {kcb} runs: {e}");
         }
+    }
+
+    /// Asks the hub; its reply.
+    fn ask_hub(&self, request: hub::Request) -> Result<hub::Reply, BootError> {
+        let reply =
+            lmp::call(self.hub, request.to_words()).map_err(|e| BootError::Sys("hub", e))?;
+        hub::Reply::from_words(reply.words)
+            .map_err(|_| BootError::Sys("hub", corefish::SysError::InvalidOperation))
     }
 
     /// The state of core `core`'s monitor, if it answers a ping: the round
     /// trip in ns, and how often it woke from blocking before its backstop
     /// (notifications and messages).
     pub fn monitor_status(&self, core: CoreId) -> Option<(u64, u64)> {
-        let reply = lmp::call(self.hub, [monitor::STATUS, u64::from(core), 0, 0]).ok()?;
-        (reply.words[0] == monitor::REPLY && reply.words[1] == 0)
-            .then_some((reply.words[2], reply.words[3]))
-    }
-
-    /// Asks the hub to have the monitor on core `host` run `op`
-    /// (PARK/UNPARK) with `words`.
-    fn hub_call(&self, what: &'static str, words: [u64; 4]) -> Result<(), BootError> {
-        let reply = lmp::call(self.hub, words).map_err(|e| BootError::Sys("hub", e))?;
-        corefish::SysError::from_code(reply.words[1]).map_err(|e| BootError::Sys(what, e))
+        match self.ask_hub(hub::Request::Status {
+            core: u64::from(core),
+        }) {
+            Ok(hub::Reply::Status(Ok(alive))) => Some((alive.rtt_ns, alive.woken)),
+            _ => None,
+        }
     }
 }

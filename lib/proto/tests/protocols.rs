@@ -1,0 +1,388 @@
+//! Every message of every protocol survives the trip through its words;
+//! any words at all decode to an error or to the one message that encodes
+//! to exactly those words (so no two encodings mean the same, and nothing
+//! panics); and operations are distinct across protocols.
+
+use proptest::prelude::*;
+use proto::intermon::{self, CapDesc, Found, Pong, Route};
+use proto::text::Chunk;
+use proto::{SysError, hub, kernel, memserv, monitor, procmgr, serial};
+
+fn error() -> impl Strategy<Value = SysError> {
+    prop::sample::select(SysError::ALL.to_vec())
+}
+
+fn result<T: std::fmt::Debug + Clone>(
+    ok: impl Strategy<Value = T>,
+) -> impl Strategy<Value = Result<T, SysError>> {
+    prop_oneof![ok.prop_map(Ok), error().prop_map(Err)]
+}
+
+fn chunk<const N: usize>() -> impl Strategy<Value = Chunk<N>> {
+    prop::collection::vec(any::<u8>(), 0..=N).prop_map(|b| Chunk::new(&b).expect("fits"))
+}
+
+fn cap_desc() -> impl Strategy<Value = CapDesc> {
+    (any::<u8>(), any::<u8>(), any::<u64>(), any::<u64>()).prop_map(|(ty, rights, base, size)| {
+        CapDesc {
+            ty,
+            rights,
+            base,
+            size,
+        }
+    })
+}
+
+fn intermon_request() -> impl Strategy<Value = intermon::Request> {
+    use intermon::Request as R;
+    prop_oneof![
+        chunk::<32>().prop_map(R::Text),
+        Just(R::Ping),
+        any::<u64>().prop_map(|handle| R::Register { handle }),
+        Just(R::Lookup),
+        (any::<u64>(), cap_desc()).prop_map(|(handle, frame)| R::Bind { handle, frame }),
+        (any::<u64>(), cap_desc()).prop_map(|(handle, cap)| R::Deliver { handle, cap }),
+        cap_desc().prop_map(|cap| R::Unimport { cap }),
+        Just(R::Spawn),
+        (any::<u64>(), any::<u64>()).prop_map(|(kcb_phys, osnode)| R::Attach { kcb_phys, osnode }),
+        any::<u64>().prop_map(|osnode| R::Detach { osnode }),
+    ]
+}
+
+fn intermon_reply() -> impl Strategy<Value = intermon::Reply> {
+    use intermon::Reply as R;
+    let unit = || result(Just(()));
+    prop_oneof![
+        result((any::<u64>(), any::<u64>()).prop_map(|(tsc, woken)| Pong { tsc, woken }))
+            .prop_map(R::Ping),
+        unit().prop_map(R::Register),
+        result((any::<u64>(), any::<u64>()).prop_map(|(osnode, handle)| Found { osnode, handle }))
+            .prop_map(R::Lookup),
+        result(any::<u64>()).prop_map(R::Bind),
+        unit().prop_map(R::Deliver),
+        unit().prop_map(R::Unimport),
+        result(any::<u64>()).prop_map(R::Spawn),
+        unit().prop_map(R::Attach),
+        unit().prop_map(R::Detach),
+    ]
+}
+
+fn route() -> impl Strategy<Value = Route> {
+    (0u64..1 << 32, 0u64..1 << 32).prop_map(|(src, dst)| Route { src, dst })
+}
+
+fn intermon_message() -> impl Strategy<Value = intermon::Message> {
+    use intermon::Message as M;
+    prop_oneof![
+        (any::<u64>(), any::<u64>(), any::<u64>()).prop_map(|(core, osnode, tsc)| M::Hello {
+            core,
+            osnode,
+            tsc
+        }),
+        (route(), any::<u64>(), intermon_request()).prop_map(|(route, req, request)| M::Request {
+            route,
+            req,
+            request
+        }),
+        (route(), any::<u64>(), intermon_reply()).prop_map(|(route, req, reply)| M::Reply {
+            route,
+            req,
+            reply
+        }),
+    ]
+}
+
+/// The words of any message of an LMP protocol.
+fn lmp_words() -> impl Strategy<Value = [u64; 4]> {
+    let n = any::<u64>;
+    let unit = || result(Just(()));
+    prop_oneof![
+        prop_oneof![
+            Just(procmgr::Request::Connect),
+            n().prop_map(|len| procmgr::Request::Command { len }),
+            Just(procmgr::Request::Ready),
+        ]
+        .prop_map(|r| r.to_words()),
+        prop_oneof![
+            result(
+                (any::<bool>(), n(), n())
+                    .prop_map(|(failed, len, child)| { procmgr::Answer { failed, len, child } })
+            )
+            .prop_map(procmgr::Reply::Command),
+            unit().prop_map(procmgr::Reply::Ready),
+        ]
+        .prop_map(|r| r.to_words()),
+        prop_oneof![
+            (n(), n()).prop_map(|(bytes, limit)| memserv::Request::Alloc { bytes, limit }),
+            Just(memserv::Request::Stats),
+        ]
+        .prop_map(|r| r.to_words()),
+        prop_oneof![
+            unit().prop_map(memserv::Reply::Alloc),
+            result((n(), n()).prop_map(|(free, total)| memserv::Stats { free, total }))
+                .prop_map(memserv::Reply::Stats),
+        ]
+        .prop_map(|r| r.to_words()),
+        prop_oneof![
+            chunk::<24>().prop_map(serial::Message::Write),
+            chunk::<24>().prop_map(serial::Message::Input),
+            Just(serial::Message::Listen),
+        ]
+        .prop_map(|m| m.to_words()),
+        prop_oneof![
+            chunk::<24>().prop_map(monitor::Request::Text),
+            Just(monitor::Request::Export),
+            n().prop_map(|core| monitor::Request::Spawn { core }),
+        ]
+        .prop_map(|m| m.to_words()),
+        prop_oneof![
+            result(n()).prop_map(monitor::Reply::Connect),
+            unit().prop_map(monitor::Reply::Revoke),
+            n().prop_map(|binding| monitor::Reply::Spawn(Ok(binding))),
+        ]
+        .prop_map(|m| m.to_words()),
+        prop_oneof![
+            n().prop_map(|core| hub::Request::Status { core }),
+            (n(), n()).prop_map(|(osnode, core)| hub::Request::Moved {
+                osnode,
+                core: Some(core >> 1)
+            }),
+            (n(), n()).prop_map(|(host, osnode)| hub::Request::Unpark { host, osnode }),
+        ]
+        .prop_map(|m| m.to_words()),
+        prop_oneof![
+            n().prop_map(|tsc| hub::Reply::Add(Ok(tsc))),
+            Just(hub::Reply::Status(Err(hub::HubError::NoAnswer))),
+            unit().prop_map(hub::Reply::Park),
+        ]
+        .prop_map(|m| m.to_words()),
+        (n(), n()).prop_map(|(id, code)| kernel::Exit {
+            kind: kernel::ExitKind::Faulted,
+            id,
+            code
+        }
+        .to_words()),
+        any::<u8>().prop_map(|vector| kernel::Interrupt { vector }.to_words()),
+    ]
+}
+
+/// Every word list near `words`: each word in turn zeroed, all ones, or
+/// with one of its bits flipped.
+fn neighbours<const N: usize>(words: [u64; N]) -> impl Iterator<Item = [u64; N]> {
+    (0..N).flat_map(move |i| {
+        let flips = (0..64).map(move |bit| words[i] ^ (1 << bit));
+        [0, u64::MAX].into_iter().chain(flips).map(move |value| {
+            let mut w = words;
+            w[i] = value;
+            w
+        })
+    })
+}
+
+proptest! {
+    #[test]
+    fn lmp_messages_round_trip(
+        bytes in any::<u64>(), limit in any::<u64>(), free in any::<u64>(), total in any::<u64>(),
+        core in any::<u64>(), osnode in any::<u64>(), value in any::<u64>(),
+        text in chunk::<24>(), err in error(), fail in any::<bool>(),
+    ) {
+        let m = memserv::Request::Alloc { bytes, limit };
+        prop_assert_eq!(memserv::Request::from_words(m.to_words()), Ok(m));
+        let r = memserv::Reply::Stats(if fail { Err(err) } else { Ok(memserv::Stats { free, total }) });
+        prop_assert_eq!(memserv::Reply::from_words(r.to_words()), Ok(r));
+        for s in [serial::Message::Write(text), serial::Message::Input(text), serial::Message::Listen] {
+            prop_assert_eq!(serial::Message::from_words(s.to_words()), Ok(s));
+        }
+        for h in [
+            hub::Request::Frame { core },
+            hub::Request::Add { core, osnode, timeout_ms: value },
+            hub::Request::Status { core },
+            hub::Request::Moved { osnode, core: (core != u64::MAX).then_some(core) },
+            hub::Request::Park { host: core, kcb_phys: value, osnode },
+            hub::Request::Unpark { host: core, osnode },
+        ] {
+            prop_assert_eq!(hub::Request::from_words(h.to_words()), Ok(h));
+        }
+        let failure = if fail { hub::HubError::NoAnswer } else { hub::HubError::Refused(err) };
+        for h in [
+            hub::Reply::Add(Ok(value)),
+            hub::Reply::Add(Err(failure)),
+            hub::Reply::Status(Ok(hub::Alive { rtt_ns: value, woken: core })),
+            hub::Reply::Status(Err(failure)),
+            hub::Reply::Park(Err(err)),
+            hub::Reply::Unpark(Ok(())),
+        ] {
+            prop_assert_eq!(hub::Reply::from_words(h.to_words()), Ok(h));
+        }
+        for p in [
+            monitor::Request::Text(text), monitor::Request::Cap, monitor::Request::Export,
+            monitor::Request::Connect, monitor::Request::SendCap, monitor::Request::Revoke,
+            monitor::Request::Spawn { core },
+        ] {
+            prop_assert_eq!(monitor::Request::from_words(p.to_words()), Ok(p));
+        }
+        let v = if fail { Err(err) } else { Ok(value) };
+        let u = v.map(|_| ());
+        for p in [
+            monitor::Reply::Export(u), monitor::Reply::Connect(v), monitor::Reply::SendCap(u),
+            monitor::Reply::Revoke(u), monitor::Reply::Spawn(v),
+        ] {
+            prop_assert_eq!(monitor::Reply::from_words(p.to_words()), Ok(p));
+        }
+        for d in [monitor::Delivery::Bound { binding: value }, monitor::Delivery::CapArrived] {
+            prop_assert_eq!(monitor::Delivery::from_words(d.to_words()), Ok(d));
+        }
+        let kind = if fail { kernel::ExitKind::Faulted } else { kernel::ExitKind::Exited };
+        let e = kernel::Exit { kind, id: value, code: core };
+        prop_assert_eq!(kernel::Exit::from_words(e.to_words()), Ok(e));
+        let i = kernel::Interrupt { vector: value as u8 };
+        prop_assert_eq!(kernel::Interrupt::from_words(i.to_words()), Ok(i));
+    }
+
+
+    #[test]
+    fn monitor_messages_round_trip(m in intermon_message()) {
+        prop_assert_eq!(intermon::Message::from_payload(m.to_payload()), Ok(m));
+    }
+
+    /// Any words, random or near a message's: an error, or the message
+    /// that encodes to exactly them.
+    #[test]
+    fn any_words_decode_canonically(random in prop::array::uniform4(word()), valid in lmp_words()) {
+        for w in neighbours(valid).chain([random, valid]) {
+            canonical(w)?;
+        }
+    }
+
+    #[test]
+    fn any_payload_decodes_canonically(
+        random in prop::array::uniform7(word()),
+        valid in intermon_message(),
+    ) {
+        for p in neighbours(valid.to_payload()).chain([random]) {
+            if let Ok(m) = intermon::Message::from_payload(p) {
+                prop_assert_eq!(m.to_payload(), p);
+            }
+        }
+    }
+}
+
+/// Checks that `w` decodes, under every protocol, to an error or to the
+/// message that encodes to exactly `w`.
+fn canonical(w: [u64; 4]) -> Result<(), TestCaseError> {
+    {
+        fn check<M>(
+            w: [u64; 4],
+            decode: fn([u64; 4]) -> Result<M, proto::ProtoError>,
+            encode: fn(&M) -> [u64; 4],
+        ) -> Result<(), TestCaseError> {
+            if let Ok(m) = decode(w) {
+                prop_assert_eq!(encode(&m), w);
+            }
+            Ok(())
+        }
+        check(w, procmgr::Request::from_words, procmgr::Request::to_words)?;
+        check(w, procmgr::Reply::from_words, procmgr::Reply::to_words)?;
+        check(w, memserv::Request::from_words, memserv::Request::to_words)?;
+        check(w, memserv::Reply::from_words, memserv::Reply::to_words)?;
+        check(w, serial::Message::from_words, serial::Message::to_words)?;
+        check(w, hub::Request::from_words, hub::Request::to_words)?;
+        check(w, hub::Reply::from_words, hub::Reply::to_words)?;
+        check(w, monitor::Request::from_words, monitor::Request::to_words)?;
+        check(w, monitor::Reply::from_words, monitor::Reply::to_words)?;
+        check(
+            w,
+            monitor::Delivery::from_words,
+            monitor::Delivery::to_words,
+        )?;
+        check(w, kernel::Exit::from_words, kernel::Exit::to_words)?;
+        check(
+            w,
+            kernel::Interrupt::from_words,
+            kernel::Interrupt::to_words,
+        )?;
+    }
+    Ok(())
+}
+
+/// Words that hit the protocols' operations and small values often.
+fn word() -> impl Strategy<Value = u64> {
+    let ops = [
+        0x5001u64, 0x5002, 0x5010, 0x3e30, 0x3e32, 0x7001, 0x7002, 0x7003, 0x6d01, 0x6d0f, 0x6d10,
+        0x6d11, 0x6d12, 0x6d13, 0x6d14, 0x6d20, 0x6d21, 0x6d22, 0x6d23, 0x6d24, 0x6d25, 0x6d26,
+        0x6d30, 0x6d31, 0x6d40, 0x6d41, 0x6d42, 0x6d43, 0x6d44, 0x6d45, 0x6d46, 0x6d47, 0x6d48,
+        0x6d49, 0xe417, 0x1119,
+    ];
+    prop_oneof![
+        prop::sample::select(ops.to_vec()),
+        prop::sample::select(ops.to_vec()).prop_map(|op| op | proto::REPLY_BIT),
+        (prop::sample::select(ops.to_vec()), 0u64..40).prop_map(|(op, len)| op | len << 32),
+        0u64..30,
+        Just(u64::MAX),
+        any::<u64>(),
+    ]
+}
+
+#[test]
+fn operations_are_distinct_across_protocols() {
+    let ops = [
+        procmgr::CONNECT,
+        procmgr::COMMAND,
+        procmgr::READY,
+        memserv::ALLOC,
+        memserv::STATS,
+        serial::WRITE,
+        serial::LISTEN,
+        serial::INPUT,
+        hub::FRAME,
+        hub::ADD,
+        hub::STATUS,
+        hub::MOVED,
+        hub::PARK,
+        hub::UNPARK,
+        monitor::TEXT,
+        monitor::CAP,
+        monitor::EXPORT,
+        monitor::CONNECT,
+        monitor::SEND_CAP,
+        monitor::REVOKE,
+        monitor::SPAWN,
+        monitor::BOUND,
+        monitor::CAP_ARRIVED,
+        intermon::HELLO,
+        intermon::PING,
+        intermon::TEXT,
+        intermon::REGISTER,
+        intermon::LOOKUP,
+        intermon::BIND,
+        intermon::DELIVER,
+        intermon::UNIMPORT,
+        intermon::SPAWN,
+        intermon::ATTACH,
+        intermon::DETACH,
+        kernel::EXIT,
+        kernel::INTERRUPT,
+    ];
+    let mut seen = std::collections::BTreeSet::new();
+    for op in ops {
+        assert!(op <= 0xffff, "{op:#x} does not fit a header");
+        assert!(seen.insert(op), "{op:#x} is used twice");
+    }
+}
+
+#[test]
+fn wrong_fields_are_errors_not_panics() {
+    assert_eq!(
+        serial::Message::from_words([serial::WRITE | 25 << 32, 0, 0, 0]),
+        Err(proto::ProtoError::Malformed(serial::WRITE))
+    );
+    assert_eq!(
+        memserv::Reply::from_words([memserv::ALLOC | proto::REPLY_BIT, 999, 0, 0]),
+        Err(proto::ProtoError::Malformed(memserv::ALLOC))
+    );
+    assert!(hub::Request::from_words([0xdead, 0, 0, 0]).is_err_and(|e| e.is_unknown()));
+    assert_eq!(
+        kernel::Exit::from_words([kernel::EXIT, 7, 0, 0]),
+        Err(proto::ProtoError::Malformed(kernel::EXIT))
+    );
+}

@@ -1,0 +1,228 @@
+//! The other monitors, over UMP (`proto::intermon`): sending towards an
+//! OSNode (the hub routes), calls that wait for the answer while still
+//! serving everyone else, and the requests this monitor answers.
+
+use alloc::vec::Vec;
+use corefish::abi::invoke as op;
+use corefish::channel::Waiting;
+use corefish::proto::intermon::{Found, Message as Ump, Pong, Reply, Request, Route, Text};
+use corefish::{SysError, println, sys};
+
+use crate::Monitor;
+
+/// How long a monitor waits for another monitor's answer.
+const REMOTE_TIMEOUT_NS: u64 = 5_000_000_000;
+
+/// A reply this monitor waits for: from whom, to which operation, which
+/// request number.
+#[derive(Clone, Copy)]
+pub struct Awaited {
+    peer: u64,
+    op: u64,
+    req: u64,
+}
+
+impl Monitor {
+    /// Flushes outboxes and handles what arrived; returns `Some` when
+    /// anything happened, with the reply `awaited` if it came.
+    pub fn pump(&mut self, awaited: Option<Awaited>) -> Option<Option<Reply>> {
+        let mut progress = false;
+        let mut found = None;
+        for i in 0..self.links.len() {
+            progress |= self.links[i].flush();
+            while let Some(payload) = self.links[i].try_recv() {
+                progress = true;
+                let from = self.links[i].osnode;
+                let message = match Ump::from_payload(payload) {
+                    // The hub vouches for the sender: whoever is behind the link.
+                    Ok(m) if self.hub => m.from_sender(from),
+                    Ok(m) => m,
+                    Err(e) => {
+                        println!("monitor: {e} from OSNode {from}");
+                        continue;
+                    }
+                };
+                match (message, awaited) {
+                    (Ump::Reply { route, req, reply }, Some(a))
+                        if found.is_none()
+                            && (route.src, reply.op(), req) == (a.peer, a.op, a.req)
+                            && route.dst == self.me =>
+                    {
+                        found = Some(reply);
+                    }
+                    _ => self.handle_ump(message),
+                }
+            }
+        }
+        (progress || found.is_some()).then_some(found)
+    }
+
+    /// Sends `message` towards OSNode `dst`; false if there is no way.
+    pub fn send_to(&mut self, dst: u64, message: Ump) -> bool {
+        let link = if self.hub {
+            self.links.iter_mut().find(|l| l.osnode == dst)
+        } else {
+            self.links.first_mut()
+        };
+        match link {
+            Some(link) => {
+                link.send(message.to_payload());
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Sends `request` (with `text` ahead of it) to OSNode `dst` and waits
+    /// for the reply, answering other monitors meanwhile.
+    pub fn call_remote(
+        &mut self,
+        dst: u64,
+        request: Request,
+        text: &[u8],
+    ) -> Result<Reply, SysError> {
+        let req = self.next_request;
+        self.next_request += 1;
+        let route = Route { src: self.me, dst };
+        let texts = Text::split(text).map(Request::Text);
+        for request in texts.chain([request]).collect::<Vec<_>>() {
+            if !self.send_to(
+                dst,
+                Ump::Request {
+                    route,
+                    req,
+                    request,
+                },
+            ) {
+                return Err(SysError::DispatcherNotReady);
+            }
+        }
+        let awaited = Awaited {
+            peer: dst,
+            op: request.op(),
+            req,
+        };
+        let mut waiting = Waiting::new(sys::time_ns() + REMOTE_TIMEOUT_NS);
+        loop {
+            match self.pump(Some(awaited)) {
+                Some(Some(reply)) => return Ok(reply),
+                Some(None) => waiting.reset(),
+                None if waiting.pause() => {}
+                None => return Err(SysError::DispatcherNotReady),
+            }
+        }
+    }
+
+    /// Answers request `req` that came along `route`.
+    fn answer(&mut self, route: Route, req: u64, reply: Reply) {
+        let back = Route {
+            src: self.me,
+            dst: route.src,
+        };
+        self.send_to(
+            route.src,
+            Ump::Reply {
+                route: back,
+                req,
+                reply,
+            },
+        );
+    }
+
+    /// The text that came ahead of request `req` from `src`.
+    fn take_text(&mut self, src: u64, req: u64) -> Vec<u8> {
+        match self.texts.iter().position(|t| t.0 == src && t.1 == req) {
+            Some(i) => self.texts.swap_remove(i).2,
+            None => Vec::new(),
+        }
+    }
+
+    /// A message from another monitor (its sender vouched for by the hub).
+    fn handle_ump(&mut self, message: Ump) {
+        if let Some(route) = message.route()
+            && self.hub
+            && route.dst != self.me
+        {
+            // Routed through the hub; a request that cannot go on is refused.
+            if !self.send_to(route.dst, message)
+                && let Ump::Request {
+                    route,
+                    req,
+                    request,
+                } = message
+                && let Some(refusal) = Reply::refusal(request.op(), SysError::DispatcherNotReady)
+            {
+                self.answer(route, req, refusal);
+            }
+            return;
+        }
+        // A repeated hello, or a reply that came too late: nothing to do.
+        let Ump::Request {
+            route,
+            req,
+            request,
+        } = message
+        else {
+            return;
+        };
+        match request {
+            Request::Text(text) => {
+                let i = match self
+                    .texts
+                    .iter()
+                    .position(|t| (t.0, t.1) == (route.src, req))
+                {
+                    Some(i) => i,
+                    None => {
+                        self.texts.push((route.src, req, Vec::new()));
+                        self.texts.len() - 1
+                    }
+                };
+                self.texts[i].2.extend_from_slice(text.as_bytes());
+            }
+            request => {
+                let text = self.take_text(route.src, req);
+                if let Some(reply) = self.serve_remote(route.src, request, &text) {
+                    self.answer(route, req, reply);
+                }
+            }
+        }
+    }
+
+    /// The answer to a request of another monitor (none to text).
+    fn serve_remote(&mut self, src: u64, request: Request, text: &[u8]) -> Option<Reply> {
+        let kernel = |operation, args: [u64; 2]| {
+            sys::invoke(self.kernel, operation, [args[0], args[1], 0, 0]).map(|_| ())
+        };
+        let refused = SysError::InvalidOperation;
+        Some(match request {
+            Request::Text(_) => return None,
+            Request::Ping => Reply::Ping(Ok(Pong {
+                tsc: sys::tsc(),
+                woken: self.woken,
+            })),
+            Request::Register { handle } if self.hub => {
+                Reply::Register(self.hub_state.register(text, src, handle))
+            }
+            Request::Lookup if self.hub => Reply::Lookup(
+                self.hub_state
+                    .lookup(text)
+                    .map(|(osnode, handle)| Found { osnode, handle }),
+            ),
+            Request::Bind { handle, frame } => Reply::Bind(self.bound_here(handle, frame)),
+            Request::Deliver { handle, cap } => Reply::Deliver(self.delivered_here(handle, cap)),
+            Request::Unimport { cap } => {
+                self.remote.unimport(cap);
+                Reply::Unimport(Ok(()))
+            }
+            Request::Spawn => Reply::Spawn(self.spawn_here(text)),
+            Request::Attach { kcb_phys, osnode } => {
+                Reply::Attach(kernel(op::KERNEL_KCB_ATTACH, [kcb_phys, osnode]))
+            }
+            Request::Detach { osnode } => Reply::Detach(kernel(op::KERNEL_KCB_DETACH, [osnode, 0])),
+            // Only the hub keeps the names.
+            Request::Register { .. } => Reply::Register(Err(refused)),
+            Request::Lookup => Reply::Lookup(Err(refused)),
+        })
+    }
+}
