@@ -7,12 +7,10 @@
 
 use core::fmt::Write;
 
-use cpu::serial::{COM1, Serial};
+use cpu::serial::Serial;
 use spin::Mutex;
 
-// SAFETY: COM1 is the console by Corefish's platform convention; kernels
-// only write bytes to it.
-static CONSOLE: Mutex<Serial> = Mutex::new(unsafe { Serial::attach(COM1) });
+static CONSOLE: Mutex<Serial> = Mutex::new(crate::arch::console_uart());
 
 /// Writes formatted text.
 pub fn write_fmt(args: core::fmt::Arguments<'_>) {
@@ -68,9 +66,9 @@ pub fn emergency() -> impl Write {
     }
     match CONSOLE.try_lock() {
         Some(guard) => Emergency::Locked(guard),
-        // SAFETY: the current holder of the lock is this core's own
-        // interrupted code, which never runs again.
-        None => Emergency::Raw(unsafe { Serial::attach(COM1) }),
+        // The holder of the lock is this core's own interrupted code, which
+        // never runs again.
+        None => Emergency::Raw(crate::arch::console_uart()),
     }
 }
 

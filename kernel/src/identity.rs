@@ -15,13 +15,6 @@ pub struct CoreIdentity {
 
 static IDENTITY: Once<CoreIdentity> = Once::new();
 
-unsafe extern "C" {
-    /// First byte of this image (defined by `link.ld`).
-    static __image_start: u8;
-    /// One past its last byte.
-    static __image_end: u8;
-}
-
 /// Records this kernel's core (first call wins).
 pub fn set(identity: CoreIdentity) {
     IDENTITY.call_once(|| identity);
@@ -38,12 +31,11 @@ pub fn this_core() -> CoreIdentity {
 
 /// The virtual address this image runs at (its link address 0).
 pub fn image_base() -> u64 {
-    (&raw const __image_start) as u64
+    crate::arch::image_range().start
 }
 
 /// The physical range of this image (it runs in the direct map).
 pub fn image_phys_range() -> core::ops::Range<u64> {
-    let start = image_base() - bootproto::layout::DIRECT_MAP_BASE;
-    let end = (&raw const __image_end) as u64 - bootproto::layout::DIRECT_MAP_BASE;
-    start..end
+    let range = crate::arch::image_range();
+    range.start - bootproto::layout::DIRECT_MAP_BASE..range.end - bootproto::layout::DIRECT_MAP_BASE
 }

@@ -32,25 +32,23 @@ pub fn follow(mem: &mut KernelMemory, kcb: osnode::PAddr) {
 
 /// Handles interrupt `vector`; returns whether it made some dispatcher
 /// runnable.
-pub fn handle(vector: u64) -> bool {
+pub fn handle(mem: &mut KernelMemory, vector: u64) -> bool {
     match vector {
         vectors::APIC_TIMER => {
             apic::end_of_interrupt();
             timer::tick();
-            let mut mem = KernelMemory::new();
-            dispatch::wake_expired_all(&mut mem, time::now_ns())
+            dispatch::wake_expired_all(mem, time::now_ns())
         }
         v if (u64::from(FIRST_IRQ_VECTOR)..u64::from(FIRST_IRQ_VECTOR) + IRQ_VECTORS as u64)
             .contains(&v) =>
         {
             apic::end_of_interrupt();
-            lmp::deliver_interrupt(v as u8)
+            lmp::deliver_interrupt(mem, v as u8)
         }
         vectors::NOTIFY => {
             apic::end_of_interrupt();
-            crate::arch::entry::count_ipi();
-            let mut mem = KernelMemory::new();
-            dispatch::wake_notified_all(&mut mem)
+            crate::arch::params::count_ipi();
+            dispatch::wake_notified_all(mem)
         }
         vectors::APIC_SPURIOUS => false,
         vectors::LEGACY_PIC_FIRST..=vectors::LEGACY_PIC_LAST => {

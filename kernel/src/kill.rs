@@ -8,9 +8,9 @@ use abi::invoke::state;
 use osnode::PAddr;
 use proto::kernel::ExitKind;
 
-use crate::arch::exception::{PageFaultCode, name};
 use crate::arch::objects::KernelMemory;
 use crate::arch::user::BadContext;
+use crate::arch::vectors::{PageFaultCode, name};
 use crate::{kprintln, lmp};
 
 /// A CPU exception in user mode.
@@ -108,19 +108,5 @@ pub fn end(mem: &mut KernelMemory, dcb: PAddr, final_state: u64, code: u64) {
         d.flags &= !osnode::dcb::WAITING;
         d.kcb
     };
-    unlink(mem, kcb, dcb);
-}
-
-/// Takes `dcb` off the run and wakeup queues of `kcb` (and clears `current`).
-pub fn unlink(mem: &mut KernelMemory, kcb: PAddr, dcb: PAddr) {
-    let mut run = mem.kcb(kcb).run_queue;
-    run.remove(mem, dcb);
-    let mut wakeups = mem.kcb(kcb).wakeups;
-    wakeups.remove(mem, dcb);
-    let k = mem.kcb(kcb);
-    k.run_queue = run;
-    k.wakeups = wakeups;
-    if k.current == dcb {
-        k.current = 0;
-    }
+    osnode::sched::unlink(mem, kcb, dcb);
 }

@@ -16,8 +16,7 @@ use proto::kernel::{Exit, ExitKind, Interrupt};
 
 use crate::arch::objects::KernelMemory;
 use crate::cspace::{self, sys};
-use crate::dispatch::{self, frame_of};
-use crate::osnode as node;
+use crate::node;
 
 /// Delivers a message to the dispatcher `endpoint` names. Returns whether
 /// that woke it.
@@ -49,7 +48,7 @@ pub fn send(
     if magic != DCB_MAGIC || !alive || frame_phys == 0 || !node::in_ring(mem, kcb) {
         return Err(SysError::DispatcherNotReady);
     }
-    let frame = frame_of(mem, listener).ok_or(SysError::DispatcherNotReady)?;
+    let frame = mem.frame_of(listener).ok_or(SysError::DispatcherNotReady)?;
     let (head, tail) = frame.ring_counters(ring);
     if head.wrapping_sub(tail) as usize >= RING_SLOTS {
         return Err(SysError::EndpointFull);
@@ -84,7 +83,7 @@ pub fn send(
         d.flags & osnode::dcb::WAITING != 0 && d.wait_rings & (1 << ring) != 0
     };
     if waiting {
-        dispatch::wake(mem, kcb, listener, false);
+        osnode::sched::wake(mem, kcb, listener, false);
     }
     Ok(waiting)
 }
@@ -105,10 +104,9 @@ pub fn notify_exit(mem: &mut KernelMemory, dcb: PAddr, kind: ExitKind, code: u64
 
 /// Turns interrupt `vector` into a message to the endpoint routed to it.
 /// Returns whether a dispatcher woke.
-pub fn deliver_interrupt(vector: u8) -> bool {
-    let mut mem = KernelMemory::new();
+pub fn deliver_interrupt(mem: &mut KernelMemory, vector: u8) -> bool {
     // The OSNode of this core that routed the vector (the current one first).
-    let owner = node::ring(&mut mem).into_iter().find(|&k| {
+    let owner = node::ring(mem).into_iter().find(|&k| {
         mem.kcb(k)
             .irq_route(vector)
             .is_some_and(|r| r.endpoint.cap.obj_type() == ObjType::EndPoint)
@@ -128,7 +126,7 @@ pub fn deliver_interrupt(vector: u8) -> bool {
     if gsi_plus_one != 0 && crate::arch::irq::is_level(u64::from(gsi_plus_one - 1)) {
         crate::arch::irq::mask(u64::from(gsi_plus_one - 1));
     }
-    send_interrupt(&mut mem, &endpoint, vector)
+    send_interrupt(mem, &endpoint, vector)
 }
 
 /// Tells the driver behind OSNode `kcb`'s route of `vector` to look at its

@@ -26,7 +26,7 @@ use osnode::kcb::Kcb;
 
 use crate::arch::objects::KernelMemory;
 use crate::cspace::sys;
-use crate::{kill, vspace};
+use crate::vspace;
 
 /// Head of the zombie-CNode list (per-entry scratch: always empty between
 /// kernel entries).
@@ -61,9 +61,7 @@ pub fn init_object(mem: &mut KernelMemory, kcb: PAddr, at: CteAddr) {
                 };
                 *mem.dcb(cap.base) = Dcb::new(id, kcb);
                 mem.dcb(cap.base).state = state::NEW;
-                let mut list = mem.kcb(kcb).dispatchers;
-                list.insert(mem, cap.base);
-                mem.kcb(kcb).dispatchers = list;
+                osnode::sched::add_dispatcher(mem, kcb, cap.base);
             }
             ObjType::KernelControlBlock => *mem.kcb(cap.base) = Kcb::new(cap.base >> 12, cap.base),
             _ => {}
@@ -232,10 +230,7 @@ fn destroy_dispatcher(mem: &mut KernelMemory, kcb: PAddr, dcb: PAddr) {
         (d.kcb, !matches!(d.state, state::EXITED | state::FAULTED))
     };
     if owner == kcb {
-        kill::unlink(mem, kcb, dcb);
-        let mut list = mem.kcb(kcb).dispatchers;
-        list.remove(mem, dcb);
-        mem.kcb(kcb).dispatchers = list;
+        osnode::sched::remove_dispatcher(mem, kcb, dcb);
     }
     if was_alive {
         mem.dcb(dcb).state = state::EXITED;

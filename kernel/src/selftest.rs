@@ -29,6 +29,16 @@ pub fn requested(cmdline: Cmdline<'_>) -> Option<Fault> {
     }
 }
 
+impl Fault {
+    /// Provokes it (never returns: the fault stops the core).
+    pub fn provoke(self) {
+        match self {
+            Self::PageFault(address) => crate::arch::provoke_page_fault(address),
+            Self::InvalidOpcode => crate::arch::provoke_invalid_opcode(),
+        }
+    }
+}
+
 impl core::fmt::Display for Fault {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {

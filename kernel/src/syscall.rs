@@ -8,41 +8,41 @@ use abi::error::SysError;
 use abi::syscall::{DEBUG_PRINT, EXIT, INVOKE, MAX_PRINT, RESUME, TIME, WAIT, YIELD};
 
 use crate::arch::objects::KernelMemory;
-use crate::dispatch::{self, Current, finish_syscall, frame_of};
+use crate::dispatch::{self, Current, finish_syscall};
 use crate::{invoke, kill, time, usermem};
 
 /// Handles the system call whose registers were saved for `current`.
-pub fn handle(current: Current, regs: &Registers) -> ! {
+pub fn handle(mem: &mut KernelMemory, current: Current, regs: &Registers) -> ! {
     match regs.rax {
-        INVOKE => invoke::invoke(current, regs),
-        YIELD => dispatch::yield_current(current),
-        WAIT => wait(current, regs.rdi, regs.rsi),
-        DEBUG_PRINT => finish_syscall(current, debug_print(current, regs.rdi, regs.rsi)),
-        TIME => finish_syscall(current, Ok([time::now_ns(), 0, 0, 0, 0, 0])),
+        INVOKE => invoke::invoke(mem, current, regs),
+        YIELD => dispatch::yield_current(mem, current),
+        WAIT => wait(mem, current, regs.rdi, regs.rsi),
+        DEBUG_PRINT => {
+            let printed = debug_print(mem, current, regs.rdi, regs.rsi);
+            finish_syscall(mem, current, printed)
+        }
+        TIME => finish_syscall(mem, current, Ok([time::now_ns(), 0, 0, 0, 0, 0])),
         RESUME => {
-            let mut mem = KernelMemory::new();
-            if let Some(frame) = frame_of(&mut mem, current.dcb) {
+            if let Some(frame) = mem.frame_of(current.dcb) {
                 frame.set_disabled(false);
             }
             mem.dcb(current.dcb).resume = osnode::dcb::Resume::Enabled as u32;
-            dispatch::resume_current(current.dcb)
+            dispatch::resume_current(mem, current.dcb)
         }
         EXIT => {
-            let mut mem = KernelMemory::new();
-            kill::exit(&mut mem, current.dcb, regs.rdi);
-            dispatch::schedule()
+            kill::exit(mem, current.dcb, regs.rdi);
+            dispatch::schedule(mem)
         }
-        _ => finish_syscall(current, Err(SysError::InvalidSyscall)),
+        _ => finish_syscall(mem, current, Err(SysError::InvalidSyscall)),
     }
 }
 
 /// WAIT: returns at once if a message is waiting, a notification came
 /// since the caller last waited for one (if it waits for them), or the
 /// deadline passed; otherwise blocks.
-fn wait(current: Current, deadline_ns: u64, rings: u64) -> ! {
-    let mut mem = KernelMemory::new();
-    let Some(frame) = frame_of(&mut mem, current.dcb) else {
-        dispatch::schedule()
+fn wait(mem: &mut KernelMemory, current: Current, deadline_ns: u64, rings: u64) -> ! {
+    let Some(frame) = mem.frame_of(current.dcb) else {
+        dispatch::schedule(mem)
     };
     let rings = if rings == 0 { u64::MAX } else { rings };
     mem.dcb(current.dcb).wait_rings = rings;
@@ -53,35 +53,33 @@ fn wait(current: Current, deadline_ns: u64, rings: u64) -> ! {
             head != tail && (head.wrapping_sub(tail) as usize) <= RING_SLOTS
         });
     // A notification that came since it last waited for one counts now.
-    let notified = {
-        let d = mem.dcb(current.dcb);
-        let notified =
-            rings & abi::dispatcher::NOTIFY_BIT != 0 && d.flags & osnode::dcb::NOTIFIED != 0;
-        if notified {
-            d.flags &= !osnode::dcb::NOTIFIED;
-        }
-        notified
-    };
+    let notified = osnode::sched::take_notification(mem, current.dcb, rings);
     if pending || notified {
-        finish_syscall(current, Ok([0; 6]));
+        finish_syscall(mem, current, Ok([0; 6]));
     }
     if deadline_ns != 0 && deadline_ns <= time::now_ns() {
-        finish_syscall(current, Ok([1, 0, 0, 0, 0, 0]));
+        finish_syscall(mem, current, Ok([1, 0, 0, 0, 0, 0]));
     }
-    dispatch::block(current, deadline_ns)
+    dispatch::block(mem, current, deadline_ns)
 }
 
 /// DEBUG_PRINT: copies the text through the caller's page tables and
 /// writes it to the console.
-fn debug_print(current: Current, addr: u64, len: u64) -> Result<[u64; 6], SysError> {
+fn debug_print(
+    mem: &mut KernelMemory,
+    current: Current,
+    addr: u64,
+    len: u64,
+) -> Result<[u64; 6], SysError> {
     if len > MAX_PRINT {
         return Err(SysError::BadArgument);
     }
     let mut buf = [0u8; MAX_PRINT as usize];
     let text = &mut buf[..len as usize];
-    let mut mem = KernelMemory::new();
-    let pml4 = dispatch::vspace_of(&mut mem, current.dcb).ok_or(SysError::DispatcherNotReady)?;
-    usermem::read(&mut mem, pml4, addr, text)?;
+    let pml4 = mem
+        .vspace_of(current.dcb)
+        .ok_or(SysError::DispatcherNotReady)?;
+    usermem::read(mem, pml4, addr, text)?;
     crate::console::write_bytes(text);
     Ok([len, 0, 0, 0, 0, 0])
 }

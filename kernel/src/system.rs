@@ -3,31 +3,31 @@
 //! the machine. The first core's kernel allocates it; the others get its
 //! address in their boot parameters.
 
-use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU32, Ordering};
 
 use bootproto::system::{BOOTSTRAP_APIC, CONSOLE_LOCK, OSNODE_TABLE, OSNODES};
+use spin::Once;
 
-static PAGE: AtomicU64 = AtomicU64::new(0);
+use crate::arch::objects::SystemPage;
+
+static PAGE: Once<SystemPage> = Once::new();
 
 /// Most spins before a lock holder is presumed dead (a core stopped while
 /// printing) and the lock is taken anyway.
 const LOCK_PATIENCE: u32 = 50_000_000;
 
-/// Records the system page's physical address.
-pub fn set(phys: u64) {
-    PAGE.store(phys, Ordering::Relaxed);
+/// Records the system page (once).
+pub fn set(page: SystemPage) {
+    PAGE.call_once(|| page);
 }
 
 /// The system page's physical address (0 until set).
 pub fn phys() -> u64 {
-    PAGE.load(Ordering::Relaxed)
+    PAGE.get().map_or(0, SystemPage::phys)
 }
 
 fn word(offset: usize) -> Option<&'static AtomicU32> {
-    match phys() {
-        0 => None,
-        page => Some(crate::arch::objects::shared_word(page + offset as u64)),
-    }
+    PAGE.get()?.word(offset)
 }
 
 /// Takes the console lock (bounded: a dead holder is overridden).

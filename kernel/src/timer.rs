@@ -39,9 +39,7 @@ pub fn one_shot_check(millis: u64) -> u64 {
     let start = time::now_ns();
     arm_at(Some(start + millis * 1_000_000));
     while ticks() == before {
-        // SAFETY: the IDT handles every vector; the kernel is built without
-        // a red zone, so the interrupt frame cannot clobber live data.
-        unsafe { cpu::instr::wait_for_interrupt() };
+        crate::arch::wait_for_interrupt();
     }
     time::now_ns() - start
 }

@@ -27,6 +27,7 @@ use cpu::paging::{
 };
 
 use crate::arch::objects::KernelMemory;
+use crate::arch::paging::KERNEL_HALF;
 
 /// Entries per page table.
 pub const ENTRIES: u64 = 512;
@@ -35,8 +36,6 @@ pub const VNODE_OBJECT_SIZE: u64 = caps::VNODE_SIZE;
 const _: () = assert!(VNODE_OBJECT_SIZE == 8192);
 /// Offset of the back-reference array in a VNode object.
 const BACKREFS: u64 = 4096;
-/// First kernel-half entry of a top-level table.
-const KERNEL_HALF: usize = 256;
 
 /// The page-table level a VNode type is (4 = PML4 ... 1 = page table).
 pub fn level(ty: ObjType) -> Option<u32> {
@@ -179,8 +178,7 @@ pub fn uninstall(mem: &mut KernelMemory, record: &Capability) {
     }
     // Which address spaces use this table is not known here: flush all of
     // this core's non-global translations.
-    // SAFETY: reloading CR3 with its current value only flushes the TLB.
-    unsafe { cpu::regs::set_cr3(cpu::regs::cr3()) };
+    crate::arch::paging::flush_tlb();
 }
 
 /// The Mapping capabilities recorded in a page table (for destroying it).
@@ -200,40 +198,7 @@ pub fn records_in(
     n
 }
 
-/// Switches to the address space rooted at `pml4` (physical), first making
-/// its kernel half this kernel's.
-pub fn activate(mem: &mut KernelMemory, pml4: u64) {
-    let kernel = crate::arch::paging::kernel_pml4();
-    let kernel_half: [u64; 256] = {
-        let k = mem.table(kernel);
-        let mut half = [0; 256];
-        half.copy_from_slice(&k[KERNEL_HALF..]);
-        half
-    };
-    let table = mem.table(pml4);
-    if table[KERNEL_HALF..] != kernel_half {
-        table[KERNEL_HALF..].copy_from_slice(&kernel_half);
-    }
-    if cpu::regs::cr3() & ADDR_MASK != pml4 {
-        // SAFETY: `pml4` is a live top-level VNode whose kernel half now maps
-        // this kernel exactly as its own table does.
-        unsafe { cpu::regs::set_cr3(pml4) };
-    }
-}
-
-/// Switches to this kernel's own tables (no user half).
-pub fn activate_kernel() {
-    let kernel = crate::arch::paging::kernel_pml4();
-    if cpu::regs::cr3() & ADDR_MASK != kernel {
-        // SAFETY: the kernel's own PML4 maps everything the kernel uses.
-        unsafe { cpu::regs::set_cr3(kernel) };
-    }
-}
-
 /// Prepares a fresh top-level table (its kernel half).
 pub fn init_pml4(mem: &mut KernelMemory, pml4: u64) {
-    let kernel = crate::arch::paging::kernel_pml4();
-    let mut half = [0u64; 256];
-    half.copy_from_slice(&mem.table(kernel)[KERNEL_HALF..]);
-    mem.table(pml4)[KERNEL_HALF..].copy_from_slice(&half);
+    crate::arch::paging::share_kernel_half(mem, pml4);
 }

@@ -9,37 +9,8 @@
 
 use core::fmt::Write;
 
-use super::trap::TrapFrame;
-
-/// Mnemonic and name of exception `vector`.
-pub fn name(vector: u64) -> (&'static str, &'static str) {
-    match vector {
-        0 => ("#DE", "divide error"),
-        1 => ("#DB", "debug"),
-        2 => ("NMI", "non-maskable interrupt"),
-        3 => ("#BP", "breakpoint"),
-        4 => ("#OF", "overflow"),
-        5 => ("#BR", "bound range exceeded"),
-        6 => ("#UD", "invalid opcode"),
-        7 => ("#NM", "device not available"),
-        8 => ("#DF", "double fault"),
-        10 => ("#TS", "invalid TSS"),
-        11 => ("#NP", "segment not present"),
-        12 => ("#SS", "stack-segment fault"),
-        13 => ("#GP", "general protection fault"),
-        14 => ("#PF", "page fault"),
-        16 => ("#MF", "x87 floating-point error"),
-        17 => ("#AC", "alignment check"),
-        18 => ("#MC", "machine check"),
-        19 => ("#XM", "SIMD floating-point exception"),
-        20 => ("#VE", "virtualization exception"),
-        21 => ("#CP", "control protection"),
-        28 => ("#HV", "hypervisor injection"),
-        29 => ("#VC", "VMM communication"),
-        30 => ("#SX", "security exception"),
-        _ => ("#??", "reserved exception"),
-    }
-}
+use super::frame::TrapFrame;
+use super::vectors::{PageFaultCode, name};
 
 /// Reports exception `frame.vector` and stops this core.
 pub fn fatal(frame: &TrapFrame) -> ! {
@@ -102,34 +73,4 @@ pub fn fatal(frame: &TrapFrame) -> ! {
     super::backtrace::write(&mut out, frame.rbp);
     drop(out);
     crate::fatal::stop_core("CPU exception")
-}
-
-/// A page-fault error code, decoded for reports.
-pub struct PageFaultCode(pub u64);
-
-impl core::fmt::Display for PageFaultCode {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let code = self.0;
-        f.write_str(if code & 0x10 != 0 {
-            "instruction fetch"
-        } else if code & 2 != 0 {
-            "write"
-        } else {
-            "read"
-        })?;
-        f.write_str(if code & 1 != 0 {
-            ", protection violation"
-        } else {
-            ", page not present"
-        })?;
-        f.write_str(if code & 4 != 0 {
-            ", user mode"
-        } else {
-            ", kernel mode"
-        })?;
-        if code & 8 != 0 {
-            f.write_str(", reserved bit set")?;
-        }
-        Ok(())
-    }
 }

@@ -2,7 +2,7 @@
 //!
 //! Every vector has a 16-byte stub that pushes a zero error code (unless the
 //! CPU pushed one), then the vector number, and jumps to a common path that
-//! saves the general registers as a [`TrapFrame`](super::trap::TrapFrame)
+//! saves the general registers as a [`TrapFrame`](super::frame::TrapFrame)
 //! and the FPU/SSE state (with `fxsave`, before any Rust code can touch an
 //! SSE register), and calls [`trap_dispatch`](super::trap::trap_dispatch). All gates are
 //! interrupt gates, so the CPU driver is never interrupted while it handles

@@ -11,14 +11,29 @@ pub fn gsi_exists(gsi: u64) -> bool {
     find(gsi).is_some()
 }
 
+/// The IOAPICs the platform describes, with the first line each serves.
+fn ioapics(platform: &platform::Platform) -> impl Iterator<Item = (IoApic, u32)> + '_ {
+    platform.ioapics().iter().map(|io| {
+        // SAFETY: the address comes from the MADT (an IOAPIC's register
+        // base); the direct map covers the low 4 GiB, uncached where no
+        // memory is.
+        (unsafe { IoApic::at(io.phys) }, io.gsi_base)
+    })
+}
+
 fn find(gsi: u64) -> Option<(IoApic, u32)> {
-    let platform = platform::get()?;
-    platform.ioapics().iter().find_map(|io| {
-        // SAFETY: the address comes from the MADT; the direct map covers it.
-        let ioapic = unsafe { IoApic::at(io.phys) };
-        let pin = gsi.checked_sub(u64::from(io.gsi_base))?;
+    ioapics(platform::get()?).find_map(|(ioapic, base)| {
+        let pin = gsi.checked_sub(u64::from(base))?;
         (pin < u64::from(ioapic.pins())).then_some((ioapic, pin as u32))
     })
+}
+
+/// Masks every line of every IOAPIC of `platform` (the first core, at
+/// boot: no device interrupt arrives until a driver routes its line).
+pub fn mask_all(platform: &platform::Platform) {
+    for (ioapic, _) in ioapics(platform) {
+        ioapic.mask_all();
+    }
 }
 
 /// Masks line `gsi` (if some IOAPIC serves it).

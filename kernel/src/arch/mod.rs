@@ -1,7 +1,21 @@
 //! Everything x86_64-specific in the CPU driver, and (with `lib/cpu`) the
-//! only place `unsafe` code lives: entry, descriptor tables, trap entry,
-//! local APIC, IOAPIC, legacy PIC, PIT, page tables, ACPI access, the
-//! warm-reset vector.
+//! only place `unsafe` code lives (the crate root denies it elsewhere):
+//! entry, descriptor tables, trap entry, the boot-parameter page, kernel
+//! objects in the direct map, local APIC, IOAPIC, legacy PIC, PIT, page
+//! tables, ACPI access, the warm-reset vector, the console UART.
+//!
+//! The rest of the kernel calls down into this layer freely. This layer
+//! calls up only through a narrow, fixed set of entry points:
+//! * [`crate::events`]: what each hardware event means to the kernel
+//!   (boot, system call, trap or interrupt in user mode, interrupt or stop
+//!   request in the idle loop), called by the entry stubs
+//!   ([`entry`], [`trap`], [`syscall`]) with arch-neutral data (registers,
+//!   vector, error code);
+//! * leaf services that know nothing of this layer's entry paths:
+//!   [`crate::fatal`] and [`crate::console`] (ring-0 exception reports),
+//!   [`crate::identity`] (which core this is), [`crate::memory`] (frames
+//!   for the kernel's own page tables), [`crate::platform`] (the machine's
+//!   interrupt controllers, as ACPI describes them).
 
 pub mod acpi;
 pub mod apic;
@@ -9,6 +23,7 @@ pub mod backtrace;
 pub mod entry;
 pub mod exception;
 pub mod features;
+pub mod frame;
 pub mod gdt;
 pub mod idt;
 pub mod ioapic;
@@ -16,6 +31,7 @@ pub mod irq;
 pub mod mmio;
 pub mod objects;
 pub mod paging;
+pub mod params;
 pub mod pic;
 pub mod pit;
 pub mod ports;
@@ -26,30 +42,46 @@ pub mod user;
 pub mod vectors;
 pub mod warm_reset;
 
-/// The physical address space as the direct map shows it, as bytes: used
-/// to hand the boot archive to the kernel (and later, modules to user space).
-///
-/// # Safety
-/// `[phys, phys + len)` must be memory-backed, covered by the direct map,
-/// and not written by anyone for the returned lifetime.
-pub unsafe fn phys_bytes(phys: u64, len: usize) -> &'static [u8] {
-    // SAFETY: guaranteed by the caller.
-    unsafe { core::slice::from_raw_parts(bootproto::layout::phys_to_virt(phys) as *const u8, len) }
+use cpu::serial::{COM1, Serial};
+
+/// Waits, with interrupts on, until one arrives and has been handled.
+pub fn wait_for_interrupt() {
+    // SAFETY: the IDT handles every vector; the kernel is built without a
+    // red zone, so the interrupt frame cannot clobber live data.
+    unsafe { cpu::instr::wait_for_interrupt() };
 }
 
-/// Runs a fault on purpose (kernel command line `selftest=...`).
-pub fn provoke_fault(kind: crate::selftest::Fault) {
-    match kind {
-        crate::selftest::Fault::PageFault(address) => {
-            // SAFETY: not sound by design: this read of an unmapped address
-            // exists to exercise the fatal-exception path, which never
-            // returns here.
-            let value = unsafe { (address as *const u64).read_volatile() };
-            log::error!("read of unmapped {address:#x} returned {value:#x}");
-        }
-        crate::selftest::Fault::InvalidOpcode => {
-            // SAFETY: `ud2` raises #UD, whose handler never returns.
-            unsafe { core::arch::asm!("ud2", options(nomem, nostack)) };
-        }
-    }
+/// The console UART (COM1, which the first boot stage programmed).
+pub const fn console_uart() -> Serial {
+    // SAFETY: COM1 is the console by Corefish's platform convention;
+    // kernels only write bytes to it (each under the console lock).
+    unsafe { Serial::attach(COM1) }
+}
+
+unsafe extern "C" {
+    /// First byte of this image (defined by `link.ld`).
+    static __image_start: u8;
+    /// One past its last byte.
+    static __image_end: u8;
+}
+
+/// The virtual range of this image (it runs in the direct map, its link
+/// address 0 at the start).
+pub fn image_range() -> core::ops::Range<u64> {
+    (&raw const __image_start) as u64..(&raw const __image_end) as u64
+}
+
+/// Reads an unmapped address on purpose (`selftest=pagefault`), to
+/// exercise the fatal-exception path, which never returns here.
+pub fn provoke_page_fault(address: u64) {
+    // SAFETY: not sound by design: the read faults, and the fatal-exception
+    // handler stops the core instead of returning.
+    let value = unsafe { (address as *const u64).read_volatile() };
+    log::error!("read of unmapped {address:#x} returned {value:#x}");
+}
+
+/// Executes `ud2` on purpose (`selftest=invalid-opcode`).
+pub fn provoke_invalid_opcode() {
+    // SAFETY: `ud2` raises #UD, whose handler never returns.
+    unsafe { core::arch::asm!("ud2", options(nomem, nostack)) };
 }

@@ -4,27 +4,69 @@
 //! `#[repr(C)]` integers in memory typed by capabilities; only this kernel
 //! instance touches an OSNode's objects while it runs that OSNode, so they
 //! are handed out as `&mut` for the duration of one borrow of
-//! [`KernelMemory`]. Dispatcher frames are different: user code may write
-//! them at any time, so they are only read and written with volatile
-//! copies ([`UserFrame`]), never through references.
+//! [`KernelMemory`]. There is one such handle per kernel entry, made where
+//! the entry begins ([`crate::events`]) and passed down: two handles would
+//! let two `&mut` to one object live at once.
+//!
+//! Dispatcher frames are different: user code may write them at any time,
+//! so they are only read and written with volatile copies ([`UserFrame`]),
+//! never through references, and only once the dispatcher's own copy of
+//! the frame capability proves the frame is there ([`KernelMemory::frame_of`]).
 
 use abi::dispatcher::{DispatcherFrame, EndpointRing, FpuState, Message, Registers, SaveArea};
 use bootproto::layout::phys_to_virt;
 use caps::{Cte, CteAddr, CteMemory};
 use core::mem::offset_of;
-use osnode::dcb::Dcb;
+use osnode::dcb::{DCB_MAGIC, Dcb, Resume};
 use osnode::kcb::Kcb;
+use osnode::sched::Objects;
 use osnode::{DcbMemory, PAddr};
 
 /// The capability system's view of memory: a zero-sized handle that gives
-/// access to the objects of the OSNode this kernel runs.
+/// access to the objects of the OSNodes this kernel runs.
 pub struct KernelMemory(());
 
 impl KernelMemory {
-    /// The handle. Only the dispatcher and syscall paths create it, with
-    /// interrupts off, so borrows of it never overlap another kernel path.
-    pub const fn new() -> Self {
+    /// The handle of one kernel entry.
+    ///
+    /// # Safety
+    /// At most one handle may be in use at a time on this core: the entry
+    /// that makes it (interrupts off) passes it down and makes no other.
+    /// An interrupt taken in the idle loop makes its own while the idle
+    /// loop's is alive; that holds only because the idle loop holds no
+    /// object reference while it waits.
+    pub const unsafe fn new() -> Self {
         Self(())
+    }
+
+    /// The frame of dispatcher `dcb`, if it still has one: the DCB must be
+    /// live and its own copy of the frame capability must still be there,
+    /// naming the frame the DCB records. (Revoking the frame, or the memory
+    /// it came from, deletes that copy too; the dispatcher then has no
+    /// frame and cannot run.)
+    pub fn frame_of(&mut self, dcb: PAddr) -> Option<UserFrame> {
+        let d = self.dcb(dcb);
+        let cap = d.frame.cap;
+        let intact = d.magic == DCB_MAGIC
+            && cap.obj_type() == caps::ObjType::Frame
+            && cap.base == d.frame_phys
+            && cap.size >= abi::dispatcher::FRAME_SIZE;
+        // SAFETY: the DCB's capability copy proves a Frame object of at
+        // least FRAME_SIZE bytes at `frame_phys` exists (capabilities are
+        // only ever written by the capability library, which keeps them
+        // true), and the copy keeps it alive while the DCB holds it.
+        intact.then(|| unsafe { UserFrame::at(d.frame_phys) })
+    }
+
+    /// The top-level page table of dispatcher `dcb`, under the same
+    /// conditions as [`frame_of`](Self::frame_of).
+    pub fn vspace_of(&mut self, dcb: PAddr) -> Option<u64> {
+        let d = self.dcb(dcb);
+        let cap = d.vspace.cap;
+        let intact = d.magic == DCB_MAGIC
+            && cap.obj_type() == caps::ObjType::VNodePml4
+            && cap.base == d.vspace_phys;
+        intact.then_some(d.vspace_phys)
     }
 
     /// The KCB at `at`.
@@ -99,12 +141,66 @@ impl DcbMemory for KernelMemory {
     }
 }
 
-/// A 32-bit word of the system page, for atomic access.
-pub fn shared_word(phys: PAddr) -> &'static core::sync::atomic::AtomicU32 {
-    // SAFETY: `phys` is a 4-aligned word of the system page, a page of RAM
-    // every kernel keeps mapped (direct map) for the machine's lifetime and
-    // only ever accesses through atomics.
-    unsafe { &*(phys_to_virt(phys) as *const core::sync::atomic::AtomicU32) }
+impl Objects for KernelMemory {
+    fn kcb(&mut self, at: PAddr) -> &mut Kcb {
+        KernelMemory::kcb(self, at)
+    }
+
+    fn set_wait_result(&mut self, dcb: PAddr, resume: Resume, timed_out: bool) {
+        if let Some(frame) = self.frame_of(dcb) {
+            frame.set_results(
+                Area::resumed_by(resume),
+                Ok([u64::from(timed_out), 0, 0, 0, 0, 0]),
+            );
+        }
+    }
+}
+
+/// The system page shared by every kernel of the machine
+/// (`bootproto::system`): the console lock, the OSNode table, the
+/// bootstrap core's APIC id. Every kernel only ever accesses it through
+/// atomics.
+#[derive(Debug, Clone, Copy)]
+pub struct SystemPage {
+    phys: PAddr,
+}
+
+impl SystemPage {
+    /// Makes the machine's system page (the first core): a zeroed frame
+    /// below 4 GiB (every starter's tables reach it) from this kernel's
+    /// RAM. `None` if there is none.
+    pub fn make(mem: &mut KernelMemory) -> Option<Self> {
+        let phys = crate::memory::alloc_low_frame()?;
+        mem.zero(phys, 4096);
+        Some(Self { phys })
+    }
+
+    /// The system page the boot parameters name (a later core's kernel).
+    ///
+    /// # Safety
+    /// `phys` must be the system page the first core's kernel made: a page
+    /// of RAM no kernel ever uses otherwise, accessed only atomically.
+    pub unsafe fn named(phys: PAddr) -> Option<Self> {
+        (phys != 0 && phys.is_multiple_of(4096)).then_some(Self { phys })
+    }
+
+    /// Its physical address.
+    pub fn phys(&self) -> PAddr {
+        self.phys
+    }
+
+    /// The 32-bit word at `offset` (4-aligned, inside the page).
+    pub fn word(&self, offset: usize) -> Option<&'static core::sync::atomic::AtomicU32> {
+        if !offset.is_multiple_of(4) || offset + 4 > 4096 {
+            return None;
+        }
+        // SAFETY: an aligned word of the system page, a page of RAM every
+        // kernel keeps mapped (direct map) for the machine's lifetime and
+        // only ever accesses through atomics (`make` and `named`).
+        Some(unsafe {
+            &*(phys_to_virt(self.phys + offset as u64) as *const core::sync::atomic::AtomicU32)
+        })
+    }
 }
 
 /// Which save area of a dispatcher frame.
@@ -116,6 +212,34 @@ pub enum Area {
     Disabled,
     /// A fault while disabled.
     Trap,
+}
+
+impl Area {
+    /// The area a dispatcher that resumes as `resume` continues from.
+    pub fn resumed_by(resume: Resume) -> Self {
+        match resume {
+            Resume::Disabled => Self::Disabled,
+            Resume::Run | Resume::Enabled => Self::Enabled,
+        }
+    }
+
+    /// How a dispatcher whose state was saved here continues where it
+    /// left off.
+    pub fn resume(self) -> Resume {
+        match self {
+            Self::Disabled | Self::Trap => Resume::Disabled,
+            Self::Enabled => Resume::Enabled,
+        }
+    }
+
+    /// How a dispatcher whose state was saved here continues after it was
+    /// preempted (or stopped): through its `run` upcall if it was enabled.
+    pub fn resume_after_preemption(self) -> Resume {
+        match self {
+            Self::Enabled => Resume::Run,
+            Self::Disabled | Self::Trap => Resume::Disabled,
+        }
+    }
 }
 
 /// The first fields of a dispatcher frame, as the user last wrote them.
@@ -150,13 +274,13 @@ pub struct UserFrame {
 }
 
 impl UserFrame {
-    /// The frame at physical `phys`.
+    /// The frame at physical `phys` (see [`KernelMemory::frame_of`]).
     ///
     /// # Safety
     /// `phys` must be the base of a Frame object of at least
     /// `abi::dispatcher::FRAME_SIZE` bytes (checked when the dispatcher was
     /// set up, and kept alive by the DCB's copy of its capability).
-    pub unsafe fn at(phys: PAddr) -> Self {
+    unsafe fn at(phys: PAddr) -> Self {
         Self {
             base: phys_to_virt(phys) as *mut DispatcherFrame,
         }
@@ -248,7 +372,20 @@ impl UserFrame {
         }
     }
 
-    /// Writes a save area's registers (results of a system call).
+    /// Writes a system call's results into a save area's registers (`rax`
+    /// the error code or 0, `rdi`..`r9` the values).
+    pub fn set_results(&self, area: Area, result: Result<[u64; 6], abi::error::SysError>) {
+        let mut regs = self.registers(area);
+        let (code, values) = match result {
+            Ok(values) => (0, values),
+            Err(e) => (e as u64, [0; 6]),
+        };
+        regs.rax = code;
+        [regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9] = values;
+        self.set_registers(area, &regs);
+    }
+
+    /// Writes a save area's registers.
     pub fn set_registers(&self, area: Area, regs: &Registers) {
         // SAFETY: in-frame save area, volatile write of plain integers.
         unsafe {

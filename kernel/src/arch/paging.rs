@@ -88,3 +88,46 @@ pub fn init<const N: usize>(map: &MemoryMap<N>, phys_top: u64) -> Result<(u64, u
     KERNEL_PML4.store(pml4, core::sync::atomic::Ordering::Relaxed);
     Ok((pml4, top))
 }
+
+/// Where the kernel half of a top-level table begins.
+pub const KERNEL_HALF: usize = 256;
+/// The address bits of a CR3 value.
+const CR3_ADDRESS: u64 = 0x000f_ffff_ffff_f000;
+
+/// Makes the kernel half of the user top-level table at `pml4` this
+/// kernel's (a new table, or one another kernel ran last).
+pub fn share_kernel_half(mem: &mut super::objects::KernelMemory, pml4: u64) {
+    let mut half = [0u64; 512 - KERNEL_HALF];
+    half.copy_from_slice(&mem.table(kernel_pml4())[KERNEL_HALF..]);
+    let table = mem.table(pml4);
+    if table[KERNEL_HALF..] != half {
+        table[KERNEL_HALF..].copy_from_slice(&half);
+    }
+}
+
+/// Switches to the address space rooted at the user top-level table at
+/// `pml4` (physical), first making its kernel half this kernel's.
+pub fn switch_to(mem: &mut super::objects::KernelMemory, pml4: u64) {
+    share_kernel_half(mem, pml4);
+    if cpu::regs::cr3() & CR3_ADDRESS != pml4 {
+        // SAFETY: `pml4` is a live top-level table (the caller's capability
+        // check) whose kernel half now maps this kernel exactly as its own
+        // table does.
+        unsafe { cpu::regs::set_cr3(pml4) };
+    }
+}
+
+/// Switches to this kernel's own tables (no user half).
+pub fn switch_to_kernel() {
+    let kernel = kernel_pml4();
+    if cpu::regs::cr3() & CR3_ADDRESS != kernel {
+        // SAFETY: the kernel's own PML4 maps everything the kernel uses.
+        unsafe { cpu::regs::set_cr3(kernel) };
+    }
+}
+
+/// Flushes this core's non-global translations.
+pub fn flush_tlb() {
+    // SAFETY: reloading CR3 with its current value only flushes the TLB.
+    unsafe { cpu::regs::set_cr3(cpu::regs::cr3()) };
+}

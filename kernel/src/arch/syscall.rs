@@ -4,7 +4,7 @@
 //! pointer in this image's scratch word, switches to the top of the kernel
 //! stack (every kernel entry starts there: the CPU driver never keeps a
 //! kernel context across entries), pushes the user registers as a
-//! [`SyscallFrame`] and calls [`crate::dispatch::syscall_entry`], which never
+//! [`SyscallFrame`] and calls [`crate::events::syscall`], which never
 //! returns: the dispatcher continues through [`super::user::resume`].
 //!
 //! Each core runs its own copy of the kernel image, so the scratch word and
@@ -99,7 +99,33 @@ unsafe extern "C" {
 }
 
 extern "C" fn syscall_entry(frame: &SyscallFrame, fpu: &abi::dispatcher::FpuState) -> ! {
-    crate::dispatch::syscall_entry(frame, fpu)
+    let regs = abi::dispatcher::Registers {
+        rax: frame.rax,
+        rbx: frame.rbx,
+        rcx: frame.rcx,
+        rdx: frame.rdx,
+        rsi: frame.rsi,
+        rdi: frame.rdi,
+        rbp: frame.rbp,
+        rsp: frame.rsp,
+        r8: frame.r8,
+        r9: frame.r9,
+        r10: frame.r10,
+        r11: frame.r11,
+        r12: frame.r12,
+        r13: frame.r13,
+        r14: frame.r14,
+        r15: frame.r15,
+        // `syscall` put the return address in rcx and the flags in r11.
+        rip: frame.rcx,
+        rflags: frame.r11,
+        fs_base: super::user::fs_base(),
+        reserved: 0,
+    };
+    // SAFETY: a system call is the only kernel code running on this core
+    // (it entered from user mode with interrupts off).
+    let mem = unsafe { super::objects::KernelMemory::new() };
+    crate::events::syscall(mem, &regs, fpu)
 }
 
 const IA32_STAR: u32 = 0xc000_0081;

@@ -24,14 +24,14 @@ fn with_root<R>(
     f: impl FnOnce(&mut crate::arch::objects::KernelMemory, &mut CteAddr) -> Result<R, caps::CapError>,
 ) -> Result<R, SysError> {
     let mut root = inv.mem.kcb(inv.kcb).mdb_root;
-    let result = f(&mut inv.mem, &mut root);
+    let result = f(inv.mem, &mut root);
     inv.mem.kcb(inv.kcb).mdb_root = root;
     result.map_err(sys)
 }
 
 /// COPY(a0 = destination).
 pub fn copy(inv: &mut Invocation) -> Result<Results, SysError> {
-    let dest = cspace::dest(&inv.mem, &inv.root, SlotRef::unpack(inv.args[0]))?;
+    let dest = cspace::dest(inv.mem, &inv.root, SlotRef::unpack(inv.args[0]))?;
     let src = inv.target.at;
     with_root(inv, |mem, root| caps::ops::copy(mem, root, src, dest))?;
     Ok([0; 6])
@@ -39,7 +39,7 @@ pub fn copy(inv: &mut Invocation) -> Result<Results, SysError> {
 
 /// MINT(a0 = destination, a1 = rights mask, a2 = badge).
 pub fn mint(inv: &mut Invocation) -> Result<Results, SysError> {
-    let dest = cspace::dest(&inv.mem, &inv.root, SlotRef::unpack(inv.args[0]))?;
+    let dest = cspace::dest(inv.mem, &inv.root, SlotRef::unpack(inv.args[0]))?;
     let rights = u8::try_from(inv.args[1]).map_err(|_| SysError::BadArgument)?;
     let (src, badge) = (inv.target.at, inv.args[2]);
     with_root(inv, |mem, root| {
@@ -63,7 +63,7 @@ pub fn mint_in(inv: &mut Invocation) -> Result<Results, SysError> {
     }
     let dest = caps::ops::cnode_slot(&inv.target.cap, inv.args[0]).map_err(sys)?;
     let source = cspace::cap(
-        &inv.mem,
+        inv.mem,
         &inv.root,
         CPtr(u32::try_from(inv.args[1]).map_err(|_| SysError::BadArgument)?),
     )?;
@@ -84,13 +84,13 @@ pub fn mint_in(inv: &mut Invocation) -> Result<Results, SysError> {
 
 /// DELETE.
 pub fn delete(inv: &mut Invocation) -> Result<Results, SysError> {
-    objects::delete(&mut inv.mem, inv.kcb, inv.target.at)?;
+    objects::delete(inv.mem, inv.kcb, inv.target.at)?;
     Ok([0; 6])
 }
 
 /// REVOKE.
 pub fn revoke(inv: &mut Invocation) -> Result<Results, SysError> {
-    objects::revoke(&mut inv.mem, inv.kcb, inv.target.at)?;
+    objects::revoke(inv.mem, inv.kcb, inv.target.at)?;
     Ok([0; 6])
 }
 
@@ -98,7 +98,7 @@ pub fn revoke(inv: &mut Invocation) -> Result<Results, SysError> {
 pub fn identify_in(inv: &mut Invocation) -> Result<Results, SysError> {
     let cptr = u32::try_from(inv.args[0]).map_err(|_| SysError::BadArgument)?;
     let root = inv.target.cap;
-    let found = cspace::cap(&inv.mem, &root, CPtr(cptr))?;
+    let found = cspace::cap(inv.mem, &root, CPtr(cptr))?;
     Ok(describe(&found.cap))
 }
 
@@ -115,7 +115,7 @@ pub fn retype(inv: &mut Invocation) -> Result<Results, SysError> {
     }
     let mut dests = [0; MAX_RETYPE];
     let n = cspace::dests(
-        &inv.mem,
+        inv.mem,
         &inv.root,
         SlotRef::unpack(inv.args[3]),
         count,
@@ -125,6 +125,6 @@ pub fn retype(inv: &mut Invocation) -> Result<Results, SysError> {
     with_root(inv, |mem, root| {
         caps::ops::retype(mem, root, src, ty, offset, objsize, count, &dests[..n])
     })?;
-    objects::init_created(&mut inv.mem, inv.kcb, &dests[..n]);
+    objects::init_created(inv.mem, inv.kcb, &dests[..n]);
     Ok([0; 6])
 }

@@ -56,16 +56,18 @@ pub fn io_console_write(inv: &mut Invocation) -> Result<Results, SysError> {
         .filter(|&n| n as u64 <= abi::syscall::MAX_PRINT)
         .ok_or(SysError::BadArgument)?;
     let mut buf = [0u8; abi::syscall::MAX_PRINT as usize];
-    let pml4 =
-        crate::dispatch::vspace_of(&mut inv.mem, inv.dcb).ok_or(SysError::DispatcherNotReady)?;
-    crate::usermem::read(&mut inv.mem, pml4, inv.args[0], &mut buf[..len])?;
+    let pml4 = inv
+        .mem
+        .vspace_of(inv.dcb)
+        .ok_or(SysError::DispatcherNotReady)?;
+    crate::usermem::read(inv.mem, pml4, inv.args[0], &mut buf[..len])?;
     crate::console::write_exact(&buf[..len]);
     Ok([0; 6])
 }
 
 /// IRQ_ALLOC_DEST(a0 = destination): a free vector of this OSNode.
 pub fn irq_alloc_dest(inv: &mut Invocation) -> Result<Results, SysError> {
-    let dest = cspace::dest(&inv.mem, &inv.root, SlotRef::unpack(inv.args[0]))?;
+    let dest = cspace::dest(inv.mem, &inv.root, SlotRef::unpack(inv.args[0]))?;
     let free = inv
         .mem
         .kcb(inv.kcb)
@@ -75,7 +77,7 @@ pub fn irq_alloc_dest(inv: &mut Invocation) -> Result<Results, SysError> {
         .ok_or(SysError::IrqInUse)?;
     let vector = u64::from(FIRST_IRQ_VECTOR) + free as u64;
     let mut root = inv.mem.kcb(inv.kcb).mdb_root;
-    let created = caps::ops::create(&mut inv.mem, &mut root, ObjType::IrqDest, vector, 1, dest);
+    let created = caps::ops::create(inv.mem, &mut root, ObjType::IrqDest, vector, 1, dest);
     inv.mem.kcb(inv.kcb).mdb_root = root;
     created.map_err(sys)?;
     inv.mem.kcb(inv.kcb).irq_routes[free].allocated = 1;
@@ -88,9 +90,9 @@ pub fn irq_get_source(inv: &mut Invocation) -> Result<Results, SysError> {
     if !crate::arch::irq::gsi_exists(gsi) {
         return Err(SysError::BadArgument);
     }
-    let dest = cspace::dest(&inv.mem, &inv.root, SlotRef::unpack(inv.args[1]))?;
+    let dest = cspace::dest(inv.mem, &inv.root, SlotRef::unpack(inv.args[1]))?;
     let mut root = inv.mem.kcb(inv.kcb).mdb_root;
-    let created = caps::ops::create(&mut inv.mem, &mut root, ObjType::IrqSrc, gsi, 1, dest);
+    let created = caps::ops::create(inv.mem, &mut root, ObjType::IrqSrc, gsi, 1, dest);
     inv.mem.kcb(inv.kcb).mdb_root = root;
     created.map_err(|e| {
         if e == caps::CapError::Overlap {
@@ -115,7 +117,7 @@ fn route_index(vector: u64) -> Result<usize, SysError> {
 pub fn irq_connect(inv: &mut Invocation) -> Result<Results, SysError> {
     let index = route_index(inv.target.cap.base)?;
     let endpoint = cspace::cap_of(
-        &inv.mem,
+        inv.mem,
         &inv.root,
         CPtr(inv.args[0] as u32),
         ObjType::EndPoint,
@@ -125,10 +127,10 @@ pub fn irq_connect(inv: &mut Invocation) -> Result<Results, SysError> {
         + (index * size_of::<IrqRoute>()) as u64
         + core::mem::offset_of!(IrqRoute, endpoint) as u64;
     if !inv.mem.read(slot).cap.is_null() {
-        crate::objects::delete(&mut inv.mem, inv.kcb, slot)?;
+        crate::objects::delete(inv.mem, inv.kcb, slot)?;
     }
     let mut root = inv.mem.kcb(inv.kcb).mdb_root;
-    let copied = caps::ops::copy(&mut inv.mem, &mut root, endpoint.at, slot);
+    let copied = caps::ops::copy(inv.mem, &mut root, endpoint.at, slot);
     inv.mem.kcb(inv.kcb).mdb_root = root;
     copied.map_err(sys)?;
     Ok([0; 6])
@@ -145,7 +147,7 @@ pub fn irq_ack(inv: &mut Invocation) -> Result<Results, SysError> {
 pub fn irq_route(inv: &mut Invocation) -> Result<Results, SysError> {
     let gsi = inv.target.cap.base;
     let dest = cspace::cap_of(
-        &inv.mem,
+        inv.mem,
         &inv.root,
         CPtr(inv.args[0] as u32),
         ObjType::IrqDest,

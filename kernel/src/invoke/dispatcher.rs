@@ -17,10 +17,10 @@ use crate::cspace::{self, sys};
 fn hold(inv: &mut Invocation, offset: usize, src: CteAddr) -> Result<(), SysError> {
     let slot = inv.target.cap.base + offset as u64;
     if !inv.mem.read(slot).cap.is_null() {
-        crate::objects::delete(&mut inv.mem, inv.kcb, slot)?;
+        crate::objects::delete(inv.mem, inv.kcb, slot)?;
     }
     let mut root = inv.mem.kcb(inv.kcb).mdb_root;
-    let copied = caps::ops::copy(&mut inv.mem, &mut root, src, slot);
+    let copied = caps::ops::copy(inv.mem, &mut root, src, slot);
     inv.mem.kcb(inv.kcb).mdb_root = root;
     copied.map_err(sys)
 }
@@ -32,23 +32,18 @@ pub fn setup(inv: &mut Invocation) -> Result<Results, SysError> {
         return Err(SysError::BadArgument);
     }
     let cspace = cspace::cap_of(
-        &inv.mem,
+        inv.mem,
         &inv.root,
         CPtr(inv.args[0] as u32),
         ObjType::L1CNode,
     )?;
     let vspace = cspace::cap_of(
-        &inv.mem,
+        inv.mem,
         &inv.root,
         CPtr((inv.args[0] >> 32) as u32),
         ObjType::VNodePml4,
     )?;
-    let frame = cspace::cap_of(
-        &inv.mem,
-        &inv.root,
-        CPtr(inv.args[1] as u32),
-        ObjType::Frame,
-    )?;
+    let frame = cspace::cap_of(inv.mem, &inv.root, CPtr(inv.args[1] as u32), ObjType::Frame)?;
     if frame.cap.size < FRAME_SIZE {
         return Err(SysError::BadSize);
     }
@@ -70,7 +65,7 @@ pub fn setup(inv: &mut Invocation) -> Result<Results, SysError> {
         ] {
             let slot = dcb + offset as u64;
             if !inv.mem.read(slot).cap.is_null() {
-                let _ = crate::objects::delete(&mut inv.mem, inv.kcb, slot);
+                let _ = crate::objects::delete(inv.mem, inv.kcb, slot);
             }
         }
         return Err(e);
@@ -96,16 +91,14 @@ pub fn run(inv: &mut Invocation) -> Result<Results, SysError> {
         d.state = state::RUNNABLE;
         d.resume = Resume::Run as u32;
     }
-    let mut queue = inv.mem.kcb(inv.kcb).run_queue;
-    queue.push_back(&mut inv.mem, dcb);
-    inv.mem.kcb(inv.kcb).run_queue = queue;
+    osnode::sched::make_runnable(inv.mem, inv.kcb, dcb);
     Ok([0; 6])
 }
 
 /// SET_EXIT_ENDPOINT(a0 = endpoint).
 pub fn set_exit_endpoint(inv: &mut Invocation) -> Result<Results, SysError> {
     let endpoint = cspace::cap_of(
-        &inv.mem,
+        inv.mem,
         &inv.root,
         CPtr(inv.args[0] as u32),
         ObjType::EndPoint,
@@ -120,15 +113,15 @@ pub fn create_endpoint(inv: &mut Invocation) -> Result<Results, SysError> {
         .ok()
         .filter(|&i| (i as usize) < ENDPOINTS)
         .ok_or(SysError::BadArgument)?;
-    let dest = cspace::dest(&inv.mem, &inv.root, SlotRef::unpack(inv.args[1]))?;
+    let dest = cspace::dest(inv.mem, &inv.root, SlotRef::unpack(inv.args[1]))?;
     let parent = inv.target.cap;
     let child =
         Capability::new(ObjType::EndPoint, Rights::ALL, parent.base, parent.size).with_extra(index);
     let mut root = inv.mem.kcb(inv.kcb).mdb_root;
     // An endpoint to that ring may exist already: then this is a copy of it.
-    let made = match caps::mdb::find_copy(&inv.mem, root, &child) {
-        Some(existing) => caps::ops::copy(&mut inv.mem, &mut root, existing, dest),
-        None => caps::ops::derive(&mut inv.mem, &mut root, inv.target.at, child, dest),
+    let made = match caps::mdb::find_copy(inv.mem, root, &child) {
+        Some(existing) => caps::ops::copy(inv.mem, &mut root, existing, dest),
+        None => caps::ops::derive(inv.mem, &mut root, inv.target.at, child, dest),
     };
     inv.mem.kcb(inv.kcb).mdb_root = root;
     made.map_err(sys)?;

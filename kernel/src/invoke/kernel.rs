@@ -1,5 +1,6 @@
-//! Invocations of the Kernel and IPI capabilities, for the boot driver:
-//! what the kernel knows of the machine, and INIT/STARTUP to other cores.
+//! Invocations of the Kernel capability, for the boot driver and the
+//! monitors: what the kernel knows of the machine, capabilities across
+//! OSNodes, parking KCBs here, and replacing this kernel in place.
 
 use abi::cspace::{CPtr, SlotRef};
 use abi::error::SysError;
@@ -7,6 +8,7 @@ use caps::{ObjType, Rights};
 
 use super::{Invocation, Results};
 use crate::arch::apic;
+use crate::arch::params::NextKernel;
 use crate::{cspace, machine, platform, system};
 
 /// KERNEL_INFO.
@@ -63,7 +65,7 @@ pub fn memory_region(inv: &mut Invocation) -> Result<Results, SysError> {
 
 /// KERNEL_VERSION: the name and version, then the time slice of this
 /// OSNode's dispatchers under this kernel.
-pub fn version(_inv: &mut Invocation) -> Result<Results, SysError> {
+pub fn version(inv: &mut Invocation) -> Result<Results, SysError> {
     let m = machine::get().ok_or(SysError::DispatcherNotReady)?;
     let mut words = [0u64; 6];
     for (i, chunk) in m.version.as_bytes().chunks(8).take(4).enumerate() {
@@ -71,12 +73,8 @@ pub fn version(_inv: &mut Invocation) -> Result<Results, SysError> {
         bytes[..chunk.len()].copy_from_slice(chunk);
         words[i] = u64::from_le_bytes(bytes);
     }
-    if let Some(kcb) = crate::osnode::current() {
-        words[4] = crate::dispatch::time_slice(
-            crate::arch::objects::KernelMemory::new()
-                .kcb(kcb)
-                .quantum_ns,
-        );
+    if let Some(kcb) = crate::node::current() {
+        words[4] = crate::dispatch::time_slice(inv.mem.kcb(kcb).quantum_ns);
     }
     Ok(words)
 }
@@ -99,7 +97,7 @@ pub fn osnode(inv: &mut Invocation) -> Result<Results, SysError> {
 /// a3 = size).
 pub fn cap_import(inv: &mut Invocation) -> Result<Results, SysError> {
     let m = machine::get().ok_or(SysError::DispatcherNotReady)?;
-    let dest = cspace::dest(&inv.mem, &inv.root, SlotRef::unpack(inv.args[0]))?;
+    let dest = cspace::dest(inv.mem, &inv.root, SlotRef::unpack(inv.args[0]))?;
     if inv.args[1] >> 16 != 0 {
         return Err(SysError::BadArgument);
     }
@@ -116,7 +114,7 @@ pub fn cap_import(inv: &mut Invocation) -> Result<Results, SysError> {
         return Err(SysError::OutOfBounds);
     }
     let mut root = inv.mem.kcb(inv.kcb).mdb_root;
-    let result = caps::ops::import(&mut inv.mem, &mut root, ty, rights, base, size, dest);
+    let result = caps::ops::import(inv.mem, &mut root, ty, rights, base, size, dest);
     inv.mem.kcb(inv.kcb).mdb_root = root;
     result.map_err(cspace::sys)?;
     Ok([0; 6])
@@ -130,12 +128,14 @@ pub fn cap_export(inv: &mut Invocation) -> Result<Results, SysError> {
         1 => true,
         _ => return Err(SysError::BadArgument),
     };
-    let at = cspace::cap(&inv.mem, &inv.root, CPtr(cptr))?.at;
-    caps::ops::set_exported(&mut inv.mem, at, mark).map_err(cspace::sys)?;
+    let at = cspace::cap(inv.mem, &inv.root, CPtr(cptr))?.at;
+    caps::ops::set_exported(inv.mem, at, mark).map_err(cspace::sys)?;
     Ok([0; 6])
 }
 
-/// KERNEL_KCB_ATTACH(a0 = KCB physical address, a1 = OSNode id).
+/// KERNEL_KCB_ATTACH(a0 = KCB physical address, a1 = OSNode id): parks
+/// the stopped KCB of that OSNode on this core, which the OSNode table
+/// must already name for it.
 pub fn kcb_attach(inv: &mut Invocation) -> Result<Results, SysError> {
     let m = machine::get().ok_or(SysError::DispatcherNotReady)?;
     let (kcb, id) = (inv.args[0], inv.args[1]);
@@ -146,7 +146,7 @@ pub fn kcb_attach(inv: &mut Invocation) -> Result<Results, SysError> {
     {
         return Err(SysError::BadArgument);
     }
-    if crate::osnode::in_ring(&mut inv.mem, kcb) {
+    if crate::node::in_ring(inv.mem, kcb) {
         return Err(SysError::BadArgument);
     }
     {
@@ -159,80 +159,32 @@ pub fn kcb_attach(inv: &mut Invocation) -> Result<Results, SysError> {
     if system::core_of(id) != Some(apic::id()) {
         return Err(SysError::DispatcherNotReady);
     }
-    // Cannot fail: validated above. An older layout is converted here.
-    if let Ok(Some(old)) = inv.mem.kcb(kcb).adopt() {
-        log::info!(
-            "OSNode {id}: KCB converted from layout {old} to {}",
-            osnode::kcb::KCB_VERSION
-        );
-    }
-    let me = crate::identity::this_core();
-    let interrupted = {
-        let k = inv.mem.kcb(kcb);
-        k.flags &= !osnode::kcb::KCB_STOPPED;
-        k.last_core = me.core_id;
-        k.last_apic = me.apic_id;
-        core::mem::replace(&mut k.current, 0)
-    };
-    if interrupted != 0 {
-        let mut queue = inv.mem.kcb(kcb).run_queue;
-        queue.push_back(&mut inv.mem, interrupted);
-        inv.mem.kcb(kcb).run_queue = queue;
-    }
-    crate::osnode::attach(&mut inv.mem, kcb);
-    crate::dispatch::wake_notified(&mut inv.mem, kcb);
-    crate::interrupt::follow(&mut inv.mem, kcb);
+    // Cannot be refused: validated above.
+    crate::node::take_over(inv.mem, kcb, crate::node::Arrival::Park)
+        .map_err(|_| SysError::BadArgument)?;
     log::info!(
         "OSNode {id} parked on core {} (KCB at {kcb:#x})",
-        me.core_id
+        crate::identity::this_core().core_id
     );
     Ok([0; 6])
 }
 
-/// KERNEL_KCB_DETACH(a0 = OSNode id).
+/// KERNEL_KCB_DETACH(a0 = OSNode id): takes a parked OSNode (not the
+/// caller's own) off this core; it is stopped again.
 pub fn kcb_detach(inv: &mut Invocation) -> Result<Results, SysError> {
-    let ring = crate::osnode::ring(&mut inv.mem);
+    let ring = crate::node::ring(inv.mem);
     let kcb = ring
         .iter()
         .copied()
         .find(|&k| k != inv.kcb && inv.mem.kcb(k).id == inv.args[0])
         .ok_or(SysError::BadArgument)?;
-    crate::osnode::detach(&mut inv.mem, kcb);
-    let k = inv.mem.kcb(kcb);
-    k.flags |= osnode::kcb::KCB_STOPPED;
+    crate::node::give_up(inv.mem, kcb);
     log::info!(
         "OSNode {} taken off core {}",
         inv.args[0],
         crate::identity::this_core().core_id
     );
     Ok([0; 6])
-}
-
-/// IPI_STOP(a0 = APIC id).
-pub fn ipi_stop(inv: &mut Invocation) -> Result<Results, SysError> {
-    apic::send_fixed(other_core(inv.args[0])?, crate::arch::vectors::STOP as u8);
-    Ok([0; 6])
-}
-
-/// IPI_HANDOVER(a0 = APIC id, a1 = STARTUP vector): does not return to the
-/// caller on this core.
-pub fn ipi_handover(
-    inv: &mut Invocation,
-    current: crate::dispatch::Current,
-) -> Result<Results, SysError> {
-    let target = other_core(inv.args[0])?;
-    let vector = startup_vector(inv.args[1])?;
-    prepare_init(target, u64::from(vector) << 12)?;
-    crate::dispatch::handover(current, target, vector)
-}
-
-/// A STARTUP vector: page 0 holds the real-mode interrupt table; 0xa0 and
-/// up is not RAM.
-fn startup_vector(arg: u64) -> Result<u8, SysError> {
-    u8::try_from(arg)
-        .ok()
-        .filter(|v| (1..0xa0).contains(v))
-        .ok_or(SysError::BadArgument)
 }
 
 /// Largest CPU driver image KERNEL_REPLACE accepts.
@@ -289,80 +241,15 @@ pub fn replace(
     {
         return Err(SysError::BadArgument);
     }
-    let image = bootproto::layout::phys_to_virt(params.kernel_phys)
-        ..bootproto::layout::phys_to_virt(params.kernel_phys + params.kernel_size);
-    let preamble = bootproto::starter::ENTRY_PREAMBLE as u64;
-    if !image.contains(&entry) || entry + preamble > image.end {
-        return Err(SysError::BadArgument);
-    }
-    let mut code = [0u8; bootproto::starter::ENTRY_PREAMBLE];
-    inv.mem
-        .read_bytes(entry - bootproto::layout::DIRECT_MAP_BASE, &mut code);
-    let info = bootproto::starter::check_entry(&code).map_err(|_| SysError::BadArgument)?;
-    if !info.runs_kcb_layout(osnode::kcb::KCB_VERSION) {
-        return Err(SysError::BadArgument);
-    }
-    if crate::osnode::ring(&mut inv.mem).len() > 1 {
+    let next = NextKernel::check(
+        inv.mem,
+        image_range,
+        entry,
+        bootproto::layout::phys_to_virt(params_phys),
+        |info| info.runs_kcb_layout(osnode::kcb::KCB_VERSION),
+    )?;
+    if crate::node::ring(inv.mem).len() > 1 {
         return Err(SysError::InvalidOperation);
     }
-    crate::dispatch::replace_kernel(current, entry, bootproto::layout::phys_to_virt(params_phys))
-}
-
-/// IPI_NOTIFY(a0 = OSNode id): through the OSNode table in the system page.
-pub fn ipi_notify(inv: &mut Invocation) -> Result<Results, SysError> {
-    let target = system::core_of(inv.args[0]).ok_or(SysError::DispatcherNotReady)?;
-    if target == apic::id() {
-        // The target may be any OSNode of this core's ring (one parked
-        // here, or the caller's own): all of them look.
-        crate::dispatch::wake_notified_all(&mut inv.mem);
-    } else {
-        apic::send_fixed(target, crate::arch::vectors::NOTIFY as u8);
-    }
-    Ok([0; 6])
-}
-
-/// The APIC id of a core that exists and is not this one.
-fn other_core(apic_id: u64) -> Result<u32, SysError> {
-    let platform = platform::get().ok_or(SysError::DispatcherNotReady)?;
-    let apic_id = u32::try_from(apic_id).map_err(|_| SysError::BadArgument)?;
-    if apic_id == apic::id() || !platform.enabled_cores().any(|c| c.apic_id == apic_id) {
-        return Err(SysError::BadArgument);
-    }
-    Ok(apic_id)
-}
-
-/// IPI_INIT(a0 = APIC id, a1 = real-mode entry for the bootstrap core, 0
-/// for none).
-pub fn ipi_init(inv: &mut Invocation) -> Result<Results, SysError> {
-    let target = other_core(inv.args[0])?;
-    prepare_init(target, inv.args[1])?;
-    apic::send_init(target);
-    Ok([0; 6])
-}
-
-/// Before INIT to `target`: if it is the bootstrap core, which INIT sends
-/// through the firmware instead of to wait-for-STARTUP, points the
-/// firmware's warm-reset vector at the physical real-mode address `entry`
-/// (see `arch::warm_reset`). `BadArgument`, changing nothing, if `entry`
-/// is neither 0 nor a usable address, or is 0 for the bootstrap core (INIT
-/// would reboot the machine).
-fn prepare_init(target: u32, entry: u64) -> Result<(), SysError> {
-    use crate::arch::warm_reset::{END, LOWEST, point_at};
-    if entry != 0 && !(LOWEST..END).contains(&entry) {
-        return Err(SysError::BadArgument);
-    }
-    if system::bootstrap_apic() == Some(target) {
-        if entry == 0 {
-            return Err(SysError::BadArgument);
-        }
-        point_at(entry);
-    }
-    Ok(())
-}
-
-/// IPI_STARTUP(a0 = APIC id, a1 = vector: the start page below 1 MiB).
-pub fn ipi_startup(inv: &mut Invocation) -> Result<Results, SysError> {
-    let target = other_core(inv.args[0])?;
-    apic::send_startup(target, startup_vector(inv.args[1])?);
-    Ok([0; 6])
+    crate::dispatch::replace_kernel(inv.mem, current, next)
 }

@@ -6,6 +6,7 @@
 mod caps_ops;
 mod devices;
 mod dispatcher;
+mod ipi;
 mod kernel;
 mod vnode;
 
@@ -20,12 +21,12 @@ use osnode::dcb::DCB_MAGIC;
 use crate::arch::objects::KernelMemory;
 use crate::cspace::{self, Resolved};
 use crate::dispatch::{self, Current, finish_syscall};
-use crate::{lmp, osnode as node};
+use crate::{lmp, node};
 
 /// Everything an invocation handler needs.
-pub struct Invocation {
+pub struct Invocation<'m> {
     /// Object memory.
-    pub mem: KernelMemory,
+    pub mem: &'m mut KernelMemory,
     /// The caller's KCB.
     pub kcb: PAddr,
     /// The caller's dispatcher.
@@ -44,22 +45,20 @@ pub struct Invocation {
 pub type Results = [u64; 6];
 
 /// Runs the invocation in `regs` for `current` and continues.
-pub fn invoke(current: Current, regs: &Registers) -> ! {
-    let result = run(current, regs);
+pub fn invoke(mem: &mut KernelMemory, current: Current, regs: &Registers) -> ! {
+    let result = run(mem, current, regs);
     // The caller may have ended its own dispatcher (deleting its last
     // capability): then it does not continue.
-    let mut mem = KernelMemory::new();
     if mem.dcb(current.dcb).magic != DCB_MAGIC || node::current().is_none() {
-        dispatch::schedule();
+        dispatch::schedule(mem);
     }
-    finish_syscall(current, result)
+    finish_syscall(mem, current, result)
 }
 
-fn run(current: Current, regs: &Registers) -> Result<Results, SysError> {
+fn run(mem: &mut KernelMemory, current: Current, regs: &Registers) -> Result<Results, SysError> {
     let kcb = node::current().ok_or(SysError::DispatcherNotReady)?;
-    let mut mem = KernelMemory::new();
-    let root = cspace::root_of(&mut mem, current.dcb);
-    let target = cspace::cap(&mem, &root, CPtr(regs.rdi as u32))?;
+    let root = cspace::root_of(mem, current.dcb);
+    let target = cspace::cap(mem, &root, CPtr(regs.rdi as u32))?;
     let mut inv = Invocation {
         mem,
         kcb,
@@ -122,11 +121,11 @@ fn run(current: Current, regs: &Registers) -> Result<Results, SysError> {
         op::KERNEL_KCB_ATTACH if ty == ObjType::Kernel => kernel::kcb_attach(&mut inv),
         op::KERNEL_KCB_DETACH if ty == ObjType::Kernel => kernel::kcb_detach(&mut inv),
         op::KERNEL_REPLACE if ty == ObjType::Kernel => kernel::replace(&mut inv, current),
-        op::IPI_INIT if ty == ObjType::Ipi => kernel::ipi_init(&mut inv),
-        op::IPI_STARTUP if ty == ObjType::Ipi => kernel::ipi_startup(&mut inv),
-        op::IPI_NOTIFY if ty == ObjType::Ipi => kernel::ipi_notify(&mut inv),
-        op::IPI_STOP if ty == ObjType::Ipi => kernel::ipi_stop(&mut inv),
-        op::IPI_HANDOVER if ty == ObjType::Ipi => kernel::ipi_handover(&mut inv, current),
+        op::IPI_INIT if ty == ObjType::Ipi => ipi::ipi_init(&mut inv),
+        op::IPI_STARTUP if ty == ObjType::Ipi => ipi::ipi_startup(&mut inv),
+        op::IPI_NOTIFY if ty == ObjType::Ipi => ipi::ipi_notify(&mut inv),
+        op::IPI_STOP if ty == ObjType::Ipi => ipi::ipi_stop(&mut inv),
+        op::IPI_HANDOVER if ty == ObjType::Ipi => ipi::ipi_handover(&mut inv, current),
         _ => Err(SysError::InvalidOperation),
     }
 }
@@ -141,11 +140,11 @@ fn send(inv: &mut Invocation) -> Result<Results, SysError> {
         if !inv.target.cap.rights().contains(caps::Rights::GRANT) {
             return Err(SysError::InsufficientRights);
         }
-        let cap = cspace::cap(&inv.mem, &inv.root, CPtr((inv.op_word >> 32) as u32))?;
+        let cap = cspace::cap(inv.mem, &inv.root, CPtr((inv.op_word >> 32) as u32))?;
         Some(cap.at)
     } else {
         None
     };
-    lmp::send(&mut inv.mem, &inv.target.cap, inv.args, transfer)?;
+    lmp::send(inv.mem, &inv.target.cap, inv.args, transfer)?;
     Ok([0; 6])
 }

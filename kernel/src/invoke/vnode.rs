@@ -15,7 +15,7 @@ pub fn map(inv: &mut Invocation) -> Result<Results, SysError> {
     if !inv.target.cap.rights().contains(caps::Rights::WRITE) {
         return Err(SysError::InsufficientRights);
     }
-    let child = cspace::cap(&inv.mem, &inv.root, CPtr(inv.args[0] as u32))?;
+    let child = cspace::cap(inv.mem, &inv.root, CPtr(inv.args[0] as u32))?;
     let request = Request {
         table: inv.target.cap,
         index: inv.args[1] & 0xffff,
@@ -26,13 +26,13 @@ pub fn map(inv: &mut Invocation) -> Result<Results, SysError> {
     if inv.args[1] >> 32 != 0 {
         return Err(SysError::BadArgument);
     }
-    let dest = cspace::dest(&inv.mem, &inv.root, SlotRef::unpack(inv.args[3]))?;
-    let (record, first_entry, step) = vspace::plan(&mut inv.mem, &request, &child.cap)?;
+    let dest = cspace::dest(inv.mem, &inv.root, SlotRef::unpack(inv.args[3]))?;
+    let (record, first_entry, step) = vspace::plan(inv.mem, &request, &child.cap)?;
     let mut root = inv.mem.kcb(inv.kcb).mdb_root;
-    let derived = caps::ops::derive(&mut inv.mem, &mut root, child.at, record, dest);
+    let derived = caps::ops::derive(inv.mem, &mut root, child.at, record, dest);
     inv.mem.kcb(inv.kcb).mdb_root = root;
     derived.map_err(sys)?;
     let record = inv.mem.read(dest).cap;
-    vspace::install(&mut inv.mem, &record, dest, first_entry, step);
+    vspace::install(inv.mem, &record, dest, first_entry, step);
     Ok([0; 6])
 }

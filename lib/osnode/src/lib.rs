@@ -16,11 +16,14 @@
 //!   VSpace root, dispatcher frame and exit endpoint;
 //! * [`queue`]: the run queue, the dispatcher list and the wakeup queue, as
 //!   intrusive lists linked by *physical addresses* of DCBs, so that they
-//!   mean the same to any kernel that later runs the OSNode.
+//!   mean the same to any kernel that later runs the OSNode;
+//! * [`sched`]: every change the scheduler makes to them (make runnable,
+//!   block, wake, notify, pick the next dispatcher in ring order, stop, take
+//!   over a stopped KCB).
 //!
-//! Nothing here knows how physical memory is reached: [`DcbMemory`] maps a
-//! DCB's physical address to the object. The CPU driver implements it over
-//! its direct map; tests over a hash map.
+//! Nothing here knows how physical memory is reached: [`DcbMemory`] and
+//! [`sched::Objects`] map a physical address to the object. The CPU driver
+//! implements them over its direct map; tests over a hash map.
 
 #![no_std]
 #![forbid(unsafe_code)]
@@ -29,6 +32,7 @@
 pub mod dcb;
 pub mod kcb;
 pub mod queue;
+pub mod sched;
 
 /// A physical address of a kernel object (0 = none).
 pub type PAddr = u64;

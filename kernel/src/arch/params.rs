@@ -1,0 +1,223 @@
+//! The boot-parameter page this kernel was started with, as a typed
+//! handle ([`ParamsPage`]).
+//!
+//! The page is shared with the starter that wrote it: the boot driver on
+//! another core keeps reading the acknowledgement and the counters while
+//! this kernel runs. So the page is never borrowed as a Rust reference: the
+//! parameters are read with one volatile copy at entry, the acknowledgement
+//! is written field by field with its stage word published last (Release),
+//! and the counters are atomics. The handle is made once, at entry, from
+//! the address the entry contract passes (`bootproto::params`), and kept
+//! for the acknowledgements a running kernel makes later (stopped,
+//! finished, IPIs received).
+
+use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
+
+use bootproto::params::{
+    ACK_FINISHED, ACK_OFFSET, ACK_STOPPED, BootAck, BootParams, COUNTER_IPIS, COUNTERS_OFFSET,
+    PARAMS_PAGE,
+};
+
+/// The page this kernel acknowledges in (null: none, or not yet).
+static PAGE: AtomicPtr<u8> = AtomicPtr::new(core::ptr::null_mut());
+
+/// A boot-parameter page shared with its starter.
+#[derive(Debug, Clone, Copy)]
+pub struct ParamsPage {
+    base: *mut u8,
+}
+
+impl ParamsPage {
+    /// The page at `ptr`, kept for this kernel's later acknowledgements.
+    ///
+    /// # Safety
+    /// `ptr` must be the direct-map address of the page-aligned
+    /// boot-parameter page ([`PARAMS_PAGE`] bytes) a starter gave this
+    /// kernel at entry, which stays mapped and unused by anything else of
+    /// this kernel for as long as it runs.
+    pub unsafe fn at_entry(ptr: *const BootParams) -> Self {
+        PAGE.store(ptr.cast::<u8>().cast_mut(), Ordering::Relaxed);
+        Self {
+            base: ptr.cast::<u8>().cast_mut(),
+        }
+    }
+
+    /// The page this kernel was started with, if it had one.
+    pub fn this_kernels() -> Option<Self> {
+        let base = PAGE.load(Ordering::Relaxed);
+        (!base.is_null()).then_some(Self { base })
+    }
+
+    /// The page's address in the direct map.
+    pub fn address(&self) -> *const u8 {
+        self.base
+    }
+
+    /// A copy of the first `N` bytes (volatile: the starter may write).
+    fn copy<const N: usize>(&self, offset: usize) -> [u8; N] {
+        let mut out = [0u8; N];
+        for (i, byte) in out
+            .iter_mut()
+            .enumerate()
+            .take(PARAMS_PAGE - offset.min(PARAMS_PAGE))
+        {
+            // SAFETY: `offset + i` is inside the page (the loop stops at its
+            // end), which `at_entry`'s contract keeps mapped; a volatile read
+            // of a byte is defined whatever the starter writes.
+            *byte = unsafe { self.base.add(offset + i).read_volatile() };
+        }
+        out
+    }
+
+    /// The parameters, as the starter wrote them (not yet validated).
+    pub fn read(&self) -> BootParams {
+        BootParams::decode(&self.copy::<PARAMS_PAGE>(0))
+    }
+
+    /// The acknowledgement written last.
+    fn ack(&self) -> BootAck {
+        let mut page = [0u8; COUNTERS_OFFSET];
+        page[ACK_OFFSET..]
+            .copy_from_slice(&self.copy::<{ COUNTERS_OFFSET - ACK_OFFSET }>(ACK_OFFSET));
+        BootAck::decode(&page)
+    }
+
+    /// Reports progress to the starter: everything but the stage word
+    /// first, then the stage with a Release store, so that a starter that
+    /// sees the stage (with an Acquire load) sees the rest.
+    pub fn acknowledge(&self, ack: &BootAck) {
+        let mut page = [0u8; COUNTERS_OFFSET];
+        let mut rest = *ack;
+        rest.stage = 0;
+        rest.encode(&mut page);
+        for (i, &byte) in page.iter().enumerate().skip(ACK_OFFSET + 8) {
+            // SAFETY: `i` is inside the ack area of the page (below the
+            // counters), mapped by `at_entry`'s contract; the starter only
+            // reads it, after the stage word.
+            unsafe { self.base.add(i).write_volatile(byte) };
+        }
+        self.word(ACK_OFFSET).store(ack.stage, Ordering::Release);
+    }
+
+    /// The 64-bit word at `offset` (a multiple of 8 inside the page), as
+    /// an atomic: the starter reads it concurrently.
+    fn word(&self, offset: usize) -> &AtomicU64 {
+        debug_assert!(offset.is_multiple_of(8) && offset + 8 <= PARAMS_PAGE);
+        // SAFETY: the page is page-aligned, so `offset` (a multiple of 8
+        // inside it) is aligned for a u64; it stays mapped (`at_entry`), and
+        // both sides only ever access this word atomically.
+        unsafe { AtomicU64::from_ptr(self.base.add(offset).cast::<u64>()) }
+    }
+}
+
+/// Counts an IPI received, in this kernel's page (for the boot driver that
+/// started it; the first core's kernel has none).
+pub fn count_ipi() {
+    if let Some(page) = ParamsPage::this_kernels() {
+        page.word(COUNTERS_OFFSET + COUNTER_IPIS * 8)
+            .fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Reports that this kernel stopped (its OSNodes are intact).
+pub fn ack_stopped() {
+    if let Some(page) = ParamsPage::this_kernels() {
+        let mut ack = page.ack();
+        ack.stage = ACK_STOPPED;
+        ack.tsc_stopped = cpu::instr::rdtsc();
+        page.acknowledge(&ack);
+    }
+}
+
+/// Reports that the real-time kernel's program ended with `code`.
+pub fn ack_finished(code: u64) {
+    if let Some(page) = ParamsPage::this_kernels() {
+        let mut ack = page.ack();
+        ack.stage = ACK_FINISHED;
+        ack.tsc_stopped = cpu::instr::rdtsc();
+        ack.exit_code = code;
+        page.acknowledge(&ack);
+    }
+}
+
+/// The system page the parameters name (a later core's; the first core
+/// makes it: `objects::SystemPage::make`).
+pub fn system_page(params: &BootParams) -> Option<super::objects::SystemPage> {
+    // SAFETY: a starter names the machine's system page here (the boot
+    // driver passes the one the first core made), as the entry contract of
+    // `bootproto::params` says.
+    unsafe { super::objects::SystemPage::named(params.system_phys) }
+}
+
+/// The boot archive the parameters name, as bytes.
+pub fn archive(params: &BootParams) -> &'static [u8] {
+    // SAFETY: the starter marked the archive's memory BootArchive in the
+    // memory map (the loader) or passes the range of the first kernel's
+    // archive (the boot driver): it is memory no one writes for the
+    // machine's lifetime, covered by the direct map.
+    unsafe {
+        core::slice::from_raw_parts(
+            bootproto::layout::phys_to_virt(params.archive_phys) as *const u8,
+            params.archive_size as usize,
+        )
+    }
+}
+
+/// A CPU driver this core can be handed to in place (KERNEL_REPLACE):
+/// an entry point checked to carry a CPU driver's preamble, inside the
+/// image its boot parameters describe.
+#[derive(Debug, Clone, Copy)]
+pub struct NextKernel {
+    entry: u64,
+    params: u64,
+}
+
+impl NextKernel {
+    /// The kernel whose image is the physical range `image` (memory that
+    /// is not this kernel's own, the caller checked), entered at the
+    /// direct-map address `entry` with its boot parameters at the
+    /// direct-map address `params`; refused unless the entry lies in the
+    /// image and carries a CPU driver's preamble naming a KCB layout this
+    /// kernel's OSNodes can be run with (`runs`).
+    pub fn check(
+        mem: &mut super::objects::KernelMemory,
+        image: bootproto::PhysRange,
+        entry: u64,
+        params: u64,
+        runs: impl FnOnce(&bootproto::starter::CpuDriverInfo) -> bool,
+    ) -> Result<Self, abi::error::SysError> {
+        use bootproto::layout::{DIRECT_MAP_BASE, phys_to_virt};
+        use bootproto::starter::{ENTRY_PREAMBLE, check_entry};
+        let bad = abi::error::SysError::BadArgument;
+        let virt = phys_to_virt(image.base)..phys_to_virt(image.base + image.size);
+        if !virt.contains(&entry) || entry + ENTRY_PREAMBLE as u64 > virt.end {
+            return Err(bad);
+        }
+        let mut code = [0u8; ENTRY_PREAMBLE];
+        mem.read_bytes(entry - DIRECT_MAP_BASE, &mut code);
+        let info = check_entry(&code).map_err(|_| bad)?;
+        if !runs(&info) {
+            return Err(bad);
+        }
+        Ok(Self { entry, params })
+    }
+
+    /// Jumps to it (the entry contract: long mode, interrupts off, `rdi` =
+    /// the parameters' direct-map address); nothing of this kernel is used
+    /// afterwards.
+    pub fn enter(self) -> ! {
+        // SAFETY: `check` found a CPU driver's preamble at `entry`, inside
+        // its image in memory this kernel's direct map maps; the caller
+        // checked its parameters; interrupts go off first and this kernel
+        // is not needed again.
+        unsafe {
+            core::arch::asm!(
+                "cli",
+                "jmp {entry}",
+                entry = in(reg) self.entry,
+                in("rdi") self.params,
+                options(noreturn)
+            )
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! Stopping this core's OSNodes: on a stop request from the boot driver,
+//! when the core hands its OSNode over to another core, and when its kernel
+//! is replaced in place. Nothing of an OSNode lives in this kernel, so a
+//! stop saves the running dispatcher, marks the KCBs stopped and halts;
+//! the KCBs stay exactly as they are for whichever kernel takes them over.
+
+use osnode::sched;
+
+use super::enter::Current;
+use crate::arch::objects::KernelMemory;
+use crate::arch::params::{self, NextKernel};
+use crate::{node, time, timer};
+
+/// A stop request (IPI_STOP): the running dispatcher, if any, is saved as
+/// for a preemption and queued; the KCBs are marked stopped; the boot
+/// driver hears of it in the boot-parameter page; the core halts with
+/// interrupts off (only INIT wakes it).
+pub fn stop_core(mem: &mut KernelMemory, current: Option<Current>) -> ! {
+    crate::arch::apic::end_of_interrupt();
+    params::count_ipi();
+    if let (Some(current), Some(kcb)) = (current, node::current()) {
+        sched::requeue(
+            mem,
+            kcb,
+            current.dcb,
+            current.area.resume_after_preemption(),
+        );
+    }
+    stop_ring(mem);
+    cpu::instr::halt_forever()
+}
+
+/// Stops every OSNode this core runs (its own and any parked here): no
+/// timer, no current dispatcher, marked stopped, the boot driver told in
+/// the boot-parameter page.
+fn stop_ring(mem: &mut KernelMemory) {
+    timer::arm_at(None);
+    let ring = node::ring(mem);
+    sched::stop(mem, &ring);
+    crate::arch::paging::switch_to_kernel();
+    params::ack_stopped();
+}
+
+/// The caller's invocation succeeds and it is queued to continue after it
+/// (wherever its OSNode runs next).
+pub fn complete_and_queue(mem: &mut KernelMemory, current: Current) {
+    if let Some(frame) = mem.frame_of(current.dcb) {
+        frame.set_results(current.area, Ok([0; 6]));
+    }
+    if let Some(kcb) = node::current() {
+        sched::requeue(mem, kcb, current.dcb, current.area.resume());
+    }
+}
+
+/// IPI_HANDOVER: the caller's invocation succeeds and it is queued to
+/// continue after it; this core's OSNodes stop as for a stop request; then
+/// INIT and STARTUP (twice, 200 µs apart, as the MP protocol has it) start
+/// `target` at the trampoline, whose kernel resumes the OSNode (the boot
+/// driver prepared all of it), and this core halts.
+pub fn handover(mem: &mut KernelMemory, current: Current, target: u32, vector: u8) -> ! {
+    complete_and_queue(mem, current);
+    stop_ring(mem);
+    crate::arch::apic::send_init(target);
+    crate::arch::apic::send_startup(target, vector);
+    let until = time::now_ns() + 200_000;
+    while time::now_ns() < until {
+        core::hint::spin_loop();
+    }
+    crate::arch::apic::send_startup(target, vector);
+    cpu::instr::halt_forever()
+}
+
+/// KERNEL_REPLACE, after its checks: the caller's invocation succeeds and
+/// it is queued to continue; the KCB stops as for a stop request; then
+/// this kernel jumps to the new one (the direct map, which the new
+/// kernel's image lies in, stays mapped until it builds its own tables).
+pub fn replace_kernel(mem: &mut KernelMemory, current: Current, next: NextKernel) -> ! {
+    complete_and_queue(mem, current);
+    stop_ring(mem);
+    next.enter()
+}
