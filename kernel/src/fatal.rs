@@ -1,7 +1,7 @@
 //! Stopping this core after a fatal error (CPU exception in ring 0, panic,
 //! unusable boot parameters).
 //!
-//! DESIGN.md rule 4: a fatal error stops *this core only*: it prints its
+//! docs/design.md, rule 4: a fatal error stops *this core only*: it prints its
 //! report and halts with interrupts off; other cores carry on. The kernel
 //! command line's `fatal=exit` additionally switches the machine off with a
 //! failure status through QEMU's `isa-debug-exit` device (exit status 35),

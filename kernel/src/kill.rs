@@ -2,7 +2,7 @@
 //! kernel after a fault it cannot hand to the dispatcher. Either way the
 //! dispatcher leaves every queue, its DCB records why, and its exit
 //! endpoint (set by whoever spawned it) receives a message, so user space
-//! decides what happens next (DESIGN.md: no kernel policy).
+//! decides what happens next (docs/design.md, rule 3: no kernel policy).
 
 use abi::invoke::state;
 use osnode::PAddr;

@@ -1,9 +1,10 @@
 //! This kernel's own physical memory: the RAM regions of its boot memory
 //! map, in a frame allocator.
 //!
-//! In this issue the CPU driver uses it only for per-boot scratch (its page
-//! tables). From the next issue on, all remaining RAM leaves the kernel as
-//! RAM capabilities given to the first user program (DESIGN.md rule 6).
+//! The CPU driver takes from it only per-boot scratch (its page tables, the
+//! first core's system page and the first OSNode's boot region); the first
+//! core's kernel hands all remaining RAM to the first user program as RAM
+//! capabilities (docs/design.md, rule 6).
 
 use bootproto::layout::DIRECT_MAP_MIN_TOP;
 use bootproto::memmap::{MemoryKind, MemoryMap};
@@ -51,7 +52,7 @@ pub fn alloc_region(size: u64, align: u64) -> Option<u64> {
 static GIVEN_TO_INIT: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
 
 /// Takes every free range out of the allocator (they become init's RAM
-/// capabilities: DESIGN.md rule 6, the kernel keeps no memory to allocate
+/// capabilities: docs/design.md, rule 6; the kernel keeps no memory to allocate
 /// on anyone's behalf).
 pub fn take_all_free() -> impl Iterator<Item = frames::PhysRange> {
     let mut frames = FRAMES.lock();

@@ -2,8 +2,8 @@
 //!
 //! The TSC is constant-rate and shared by every core on the machines
 //! Corefish targets (and under QEMU), so this clock is valid on every core:
-//! later issues store timer deadlines in KCBs in this clock, so they survive
-//! a move to another core. Until the rate is known, the clock reads 0.
+//! the deadlines in KCBs are times of this clock, so they survive a move to
+//! another core. Until the rate is known, the clock reads 0.
 
 use core::sync::atomic::{AtomicU64, Ordering};
 

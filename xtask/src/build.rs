@@ -11,6 +11,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use anyhow::{Context, Result, anyhow, bail};
 use bootarchive::ArchiveBuilder;
 use harness::Images;
 
@@ -61,6 +62,17 @@ pub const PROGRAMS: &[&str] = &[
     "hello", "sleeper", "threads", "upcalls", "faulter", "confine", "holder", "lmpring", "lmpnode", "fuzz", "umpmesh", "xcap", "umpbench", "busy", "counter", "nap", "jitter", "tpchq",
 ];
 
+/// Packages that are not host-testable: freestanding images, the user
+/// runtime and the symbols only they link (user programs are added from
+/// [`PROGRAMS`]).
+pub const FREESTANDING: &[&str] = &["cpudriver", "loader", "baremetal", "corefish"];
+
+/// Every package that only builds freestanding (host tests and host clippy
+/// leave them out).
+pub fn freestanding() -> impl Iterator<Item = &'static str> {
+    FREESTANDING.iter().chain(PROGRAMS).copied()
+}
+
 /// A CPU driver build that goes into the boot archive.
 pub struct KernelVariant {
     /// Module name in the boot archive (and `kernel=` value).
@@ -107,7 +119,7 @@ fn build_image(
     features: &[&str],
     flags: &[&str],
     target_dir: &Path,
-) -> Result<PathBuf, String> {
+) -> Result<PathBuf> {
     let mut command = Command::new(cargo());
     command
         .args([
@@ -127,29 +139,36 @@ fn build_image(
     if !features.is_empty() {
         command.args(["--features", &features.join(",")]);
     }
-    let status = command
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    let status = command.status().context("cannot run cargo")?;
     if !status.success() {
-        return Err(format!(
-            "building {package} {bin} (features {features:?}) failed"
-        ));
+        bail!("building {package} {bin} (features {features:?}) failed");
     }
     Ok(target_dir.join(TARGET).join("release").join(bin))
 }
 
-fn copy(from: &Path, to: &Path) -> Result<(), String> {
+fn copy(from: &Path, to: &Path) -> Result<()> {
     std::fs::copy(from, to)
-        .map(|_| ())
-        .map_err(|e| format!("cannot copy {} to {}: {e}", from.display(), to.display()))
+        .with_context(|| format!("cannot copy {} to {}", from.display(), to.display()))?;
+    Ok(())
+}
+
+/// Reads `path` (an image or the boot configuration) and adds it to the
+/// boot archive as module `name`.
+fn add(archive: &mut ArchiveBuilder, name: &str, path: &Path) -> Result<()> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    // `ArchiveError` is `no_std`: not a `std::error::Error`.
+    archive
+        .add(name, &bytes)
+        .map_err(|e| anyhow!("boot archive: {e}"))?;
+    Ok(())
 }
 
 /// Builds everything; returns where the images are.
-pub fn build_all() -> Result<Images, String> {
+pub fn build_all() -> Result<Images> {
     let target = harness::workspace_root().join("target");
     let images = Images::in_dir(Images::default_dir());
     std::fs::create_dir_all(images.dir())
-        .map_err(|e| format!("cannot create {}: {e}", images.dir().display()))?;
+        .with_context(|| format!("cannot create {}", images.dir().display()))?;
 
     let loader = build_image(
         "loader",
@@ -173,11 +192,7 @@ pub fn build_all() -> Result<Images, String> {
             &kernel_dir,
         )?;
         copy(&elf, &images.kernel(variant.name))?;
-        let bytes =
-            std::fs::read(&elf).map_err(|e| format!("cannot read {}: {e}", elf.display()))?;
-        archive
-            .add(variant.name, &bytes)
-            .map_err(|e| format!("boot archive: {e}"))?;
+        add(&mut archive, variant.name, &elf)?;
     }
     let script = harness::workspace_root().join("user").join("link.ld");
     let script_arg = format!("link-arg=-Wl,-T,{}", script.display());
@@ -186,21 +201,12 @@ pub fn build_all() -> Result<Images, String> {
     for program in PROGRAMS {
         let elf = build_image(program, program, &[], &user_flags, &target.join("user"))?;
         copy(&elf, &images.kernel(program))?;
-        let bytes =
-            std::fs::read(&elf).map_err(|e| format!("cannot read {}: {e}", elf.display()))?;
-        archive
-            .add(program, &bytes)
-            .map_err(|e| format!("boot archive: {e}"))?;
+        add(&mut archive, program, &elf)?;
     }
     let config = harness::workspace_root()
         .join("user")
         .join(bootcmd::CONFIG_MODULE);
-    let bytes =
-        std::fs::read(&config).map_err(|e| format!("cannot read {}: {e}", config.display()))?;
-    archive
-        .add(bootcmd::CONFIG_MODULE, &bytes)
-        .map_err(|e| format!("boot archive: {e}"))?;
-    std::fs::write(images.archive(), archive.build())
-        .map_err(|e| format!("cannot write the boot archive: {e}"))?;
+    add(&mut archive, bootcmd::CONFIG_MODULE, &config)?;
+    std::fs::write(images.archive(), archive.build()).context("cannot write the boot archive")?;
     Ok(images)
 }

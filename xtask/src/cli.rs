@@ -1,114 +1,107 @@
-//! Command-line options of `cargo xtask`.
+//! The command line of `cargo xtask`: its commands, as clap parses them
+//! (clap also writes the usage text from the comments here and on the
+//! options). The options of `run` and `bench`, and what every command does,
+//! are in the command's own module.
 
-use harness::Accel;
+use clap::{Args, Parser, Subcommand};
 
-/// Help text.
-pub const USAGE: &str = "\
-usage: cargo xtask <command> [options]
+use crate::bench::BenchOptions;
+use crate::run::RunOptions;
 
-commands:
-  build              build the loader, every CPU driver image and the boot archive
-  run [options]      build, then boot Corefish in QEMU on this terminal (Ctrl-A X quits)
-  test [FILTER]      lints, host tests of every library crate, then the QEMU integration tests
-  lint               cargo fmt --check and clippy (-D warnings) on every crate, images included
-  bench update [--accel A]
-                     kernel updates of cores 1-3 under a TPC-H workload: throughput plot
-                     (target/bench/update.png) and downtimes
-  bench [--accel A] [--only boot|ump|switch|jitter|linux]
-                     core boot latency by phase, stop, update, park, unpark (20 each, others
-                     idle and busy), UMP latency, KCB switch cost, jitter (RT and standard
-                     kernel, TCG and -icount), the Linux peer (Debian's kernel: CPU hotplug,
-                     jitter)
-
-run options:
-  --cores N          number of cores (default 4)
-  --mem MiB          memory in MiB (default 512)
-  --accel tcg|kvm    QEMU accelerator (default tcg)
-  --icount[=SHIFT]   deterministic virtual clock, 2^SHIFT ns per instruction (default shift 3)
-  --debug            start a gdb stub on localhost:1234 and wait for gdb
-  --append WORDS     add words to the kernel command line (e.g. \"log=debug\")
-";
-
-/// Options of `cargo xtask run`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RunOptions {
-    pub cores: u32,
-    pub mem_mib: u32,
-    pub accel: Accel,
-    pub icount: Option<u32>,
-    pub debug: bool,
-    pub append: String,
+/// Builds every Corefish image, boots it in QEMU, runs the tests and the
+/// benchmarks.
+#[derive(Debug, Parser)]
+#[command(
+    name = "cargo xtask",
+    bin_name = "cargo xtask",
+    args_override_self = true
+)]
+pub struct Cli {
+    /// What to do (without one, the usage is printed).
+    #[command(subcommand)]
+    pub command: Option<Command>,
 }
 
-/// Default `-icount` shift: 8 ns per instruction.
-const DEFAULT_ICOUNT_SHIFT: u32 = 3;
-
-impl RunOptions {
-    /// Parses `run`'s arguments.
-    pub fn parse(args: &[String]) -> Result<Self, String> {
-        let mut o = Self {
-            cores: 4,
-            mem_mib: 512,
-            accel: Accel::Tcg,
-            icount: None,
-            debug: false,
-            append: String::new(),
-        };
-        let mut it = args.iter();
-        while let Some(arg) = it.next() {
-            let mut value = |name: &str| {
-                it.next()
-                    .cloned()
-                    .ok_or_else(|| format!("{name} needs a value"))
-            };
-            match arg.as_str() {
-                "--cores" => o.cores = number(&value("--cores")?, "--cores", 1, 255)?,
-                "--mem" => o.mem_mib = number(&value("--mem")?, "--mem", 64, 1 << 20)?,
-                "--accel" => o.accel = value("--accel")?.parse()?,
-                "--icount" => o.icount = Some(DEFAULT_ICOUNT_SHIFT),
-                "--debug" => o.debug = true,
-                "--append" => {
-                    let words = value("--append")?;
-                    if !o.append.is_empty() {
-                        o.append.push(' ');
-                    }
-                    o.append.push_str(&words);
-                }
-                other => match other.strip_prefix("--icount=") {
-                    Some(shift) => o.icount = Some(number(shift, "--icount", 0, 10)?),
-                    None => return Err(format!("unknown option `{other}`\n\n{USAGE}")),
-                },
-            }
-        }
-        Ok(o)
-    }
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build the loader, every CPU driver image and the boot archive
+    Build,
+    /// Build, then boot Corefish in QEMU on this terminal (Ctrl-A X quits)
+    Run(RunOptions),
+    /// Lints, host tests of every library crate, a benchmark smoke test,
+    /// then the QEMU integration tests
+    Test {
+        /// Arguments for the QEMU tests' harness (e.g. a test-name filter)
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        filter: Vec<String>,
+    },
+    /// cargo fmt --check and clippy (-D warnings) on every crate, images
+    /// included
+    Lint,
+    /// The benchmarks: figures in target/bench/report.md, or `bench update`
+    ///
+    /// Core boot latency by phase, stop, update, park, unpark (20 each,
+    /// others idle and busy), UMP latency, KCB switch cost, jitter (RT and
+    /// standard kernel, TCG and -icount), scaling (4 to 64 cores), the
+    /// Linux peer (Debian's kernel: CPU hotplug, jitter). The report goes
+    /// to target/bench/report.md (target/bench/quick/ with --quick).
+    Bench(BenchArgs),
 }
 
-fn number(text: &str, name: &str, min: u32, max: u32) -> Result<u32, String> {
-    match text.parse::<u32>() {
-        Ok(n) if (min..=max).contains(&n) => Ok(n),
-        _ => Err(format!(
-            "{name} takes a number from {min} to {max}, not `{text}`"
-        )),
-    }
+/// Arguments of `cargo xtask bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// `update` instead of the figures.
+    #[command(subcommand)]
+    pub update: Option<BenchCommand>,
+    /// The options (they may stand before or after `update`).
+    #[command(flatten)]
+    pub options: BenchOptions,
+}
+
+/// What `cargo xtask bench` can do instead of its figures.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Kernel updates of every core under a TPC-H workload: throughput plot
+    /// (target/bench/update.png) and downtimes
+    Update,
 }
 
 #[cfg(test)]
 mod tests {
+    use harness::Accel;
+
     use super::*;
 
-    fn parse(args: &[&str]) -> Result<RunOptions, String> {
-        RunOptions::parse(&args.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(["cargo xtask"].iter().chain(args))
+    }
+
+    fn run(args: &[&str]) -> Result<RunOptions, String> {
+        let args: Vec<&str> = ["run"].iter().chain(args).copied().collect();
+        match parse(&args).map_err(|e| e.to_string())?.command {
+            Some(Command::Run(o)) => Ok(o),
+            other => panic!("not `run`: {other:?}"),
+        }
+    }
+
+    fn bench(args: &[&str]) -> (bool, BenchOptions) {
+        let args: Vec<&str> = ["bench"].iter().chain(args).copied().collect();
+        match parse(&args).unwrap().command {
+            Some(Command::Bench(b)) => (b.update.is_some(), b.options),
+            other => panic!("not `bench`: {other:?}"),
+        }
     }
 
     #[test]
     fn defaults_and_every_option() {
-        let d = parse(&[]).unwrap();
+        let d = run(&[]).unwrap();
         assert_eq!(
             (d.cores, d.mem_mib, d.accel, d.icount, d.debug),
             (4, 512, Accel::Tcg, None, false)
         );
-        let o = parse(&[
+        let o = run(&[
             "--cores",
             "16",
             "--mem",
@@ -127,31 +120,59 @@ mod tests {
             (o.cores, o.mem_mib, o.accel, o.icount, o.debug),
             (16, 1024, Accel::Kvm, Some(5), true)
         );
-        assert_eq!(o.append, "a=1 b");
-        assert_eq!(
-            parse(&["--icount"]).unwrap().icount,
-            Some(DEFAULT_ICOUNT_SHIFT)
-        );
+        assert_eq!(o.append.join(" "), "a=1 b");
+        assert_eq!(run(&["--icount"]).unwrap().icount, Some(3));
+        assert_eq!(run(&["--cores", "2", "--cores", "3"]).unwrap().cores, 3);
     }
 
     #[test]
     fn bad_options_are_refused() {
-        assert!(parse(&["--cores"]).unwrap_err().contains("needs a value"));
         assert!(
-            parse(&["--cores", "0"])
+            run(&["--cores"])
                 .unwrap_err()
-                .contains("from 1 to 255")
+                .contains("a value is required")
         );
-        assert!(parse(&["--cores", "x"]).is_err());
+        assert!(run(&["--cores", "0"]).unwrap_err().contains("1..=255"));
+        assert!(run(&["--cores", "x"]).is_err());
         assert!(
-            parse(&["--accel", "hvf"])
+            run(&["--accel", "hvf"])
                 .unwrap_err()
                 .contains("unknown accelerator")
         );
+        assert!(run(&["--icount", "5"]).is_err());
         assert!(
-            parse(&["--frobnicate"])
+            run(&["--frobnicate"])
                 .unwrap_err()
-                .contains("unknown option")
+                .contains("unexpected argument")
         );
+        assert!(parse(&["frobnicate"]).is_err());
+    }
+
+    #[test]
+    fn bench_options_stand_anywhere() {
+        let (update, o) = bench(&[]);
+        assert!(!update);
+        assert_eq!(
+            (o.accel, o.only, o.quick, o.no_linux),
+            (Accel::Tcg, None, false, false)
+        );
+        let (update, o) = bench(&["--quick", "update", "--accel", "kvm"]);
+        assert!(update && o.quick);
+        assert_eq!(o.accel, Accel::Kvm);
+        let (update, o) = bench(&["--no-linux", "--only", "scaling"]);
+        assert!(!update && o.no_linux);
+        assert_eq!(o.only.as_deref(), Some("scaling"));
+        assert!(parse(&["bench", "--only", "nothing"]).is_err());
+    }
+
+    #[test]
+    fn test_passes_its_arguments_on() {
+        for args in [["boot", "--nocapture"], ["--nocapture", "boot"]] {
+            let args: Vec<&str> = ["test"].iter().chain(&args).copied().collect();
+            match parse(&args).unwrap().command {
+                Some(Command::Test { filter }) => assert_eq!(filter, args[1..]),
+                other => panic!("not `test`: {other:?}"),
+            }
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! A writer of Linux initramfs archives (cpio "newc" format, uncompressed:
 //! the kernel unpacks it into its root file system at boot). Used for the
-//! Linux peer (`crate::linux`).
+//! Linux peer (`crate::bench::peer`).
 //!
 //! Each entry is a 110-byte ASCII header (`070701` and thirteen 8-digit
 //! hexadecimal fields: inode, mode, uid, gid, link count, mtime, file size,

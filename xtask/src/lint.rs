@@ -5,21 +5,22 @@
 
 use std::process::Command;
 
+use anyhow::{Context, Result, bail};
+
 use crate::build::{KERNEL_FLAGS, LOADER_FLAGS, PROGRAMS, TARGET, USER_FLAGS};
 
-fn run(command: &mut Command, what: &str) -> Result<(), String> {
+fn run(command: &mut Command, what: &str) -> Result<()> {
     let status = command
         .status()
-        .map_err(|e| format!("cannot run {what}: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("{what} reported problems"))
+        .with_context(|| format!("cannot run {what}"))?;
+    if !status.success() {
+        bail!("{what} reported problems");
     }
+    Ok(())
 }
 
 /// Checks formatting and lints; fails on any warning.
-pub fn lint() -> Result<(), String> {
+pub fn lint() -> Result<()> {
     let cargo = crate::build::cargo();
     run(
         Command::new(&cargo).args(["fmt", "--all", "--", "--check"]),
@@ -27,7 +28,7 @@ pub fn lint() -> Result<(), String> {
     )?;
     let mut host = Command::new(&cargo);
     host.args(["clippy", "--quiet", "--workspace", "--all-targets"]);
-    for package in crate::test::freestanding() {
+    for package in crate::build::freestanding() {
         host.args(["--exclude", package]);
     }
     run(host.args(["--", "-D", "warnings"]), "clippy (host crates)")?;

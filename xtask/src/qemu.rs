@@ -2,6 +2,8 @@
 
 use std::process::Command;
 
+use anyhow::{Context, Result, bail};
+
 const PACKAGE: &str = "qemu-system-x86";
 
 fn qemu_present() -> bool {
@@ -20,15 +22,15 @@ fn is_root() -> bool {
 
 /// Installs QEMU with apt-get when it is missing and we are root;
 /// otherwise explains how.
-pub fn ensure_installed() -> Result<(), String> {
+pub fn ensure_installed() -> Result<()> {
     if qemu_present() {
         return Ok(());
     }
     if !is_root() {
-        return Err(format!(
+        bail!(
             "{} is not installed. Install it with:\n    sudo apt-get update && sudo apt-get install -y {PACKAGE}",
             harness::QemuConfig::QEMU_BINARY
-        ));
+        );
     }
     eprintln!("xtask: QEMU is missing; installing {PACKAGE} with apt-get");
     for args in [&["update"][..], &["install", "-y", PACKAGE][..]] {
@@ -36,14 +38,13 @@ pub fn ensure_installed() -> Result<(), String> {
             .args(args)
             .env("DEBIAN_FRONTEND", "noninteractive")
             .status()
-            .map_err(|e| format!("cannot run apt-get: {e}"))?;
+            .context("cannot run apt-get")?;
         if !status.success() {
-            return Err(format!("apt-get {} failed ({status})", args.join(" ")));
+            bail!("apt-get {} failed ({status})", args.join(" "));
         }
     }
-    if qemu_present() {
-        Ok(())
-    } else {
-        Err(format!("{PACKAGE} installed, but QEMU still does not run"))
+    if !qemu_present() {
+        bail!("{PACKAGE} installed, but QEMU still does not run");
     }
+    Ok(())
 }

@@ -1,39 +1,33 @@
 //! `cargo xtask test`: formatting and lints, host tests of every library
-//! crate, then the tests
-//! that boot the built images in QEMU. Stops at the first failing step;
-//! the output ends with cargo's own test summary lines.
+//! crate, a benchmark smoke test, then the tests that boot the built images
+//! in QEMU. Stops at the first failing step; the output ends with cargo's
+//! own test summary lines.
 
 use std::process::Command;
 
-/// Packages that are not host-testable: freestanding images, the user
-/// runtime and the symbols only they link (user programs are added from
-/// [`crate::build::PROGRAMS`]).
-pub const FREESTANDING: &[&str] = &["cpudriver", "loader", "baremetal", "corefish"];
+use anyhow::{Context, Result, bail};
 
-/// Every package that only builds freestanding.
-pub fn freestanding() -> impl Iterator<Item = &'static str> {
-    FREESTANDING.iter().chain(crate::build::PROGRAMS).copied()
-}
+use crate::build::freestanding;
+
 /// The package holding the tests that need built images.
 const QEMU_TESTS: &str = "qemu-tests";
 
-fn cargo_test(args: &[&str], images: &harness::Images) -> Result<(), String> {
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+fn cargo_test(args: &[&str], images: &harness::Images) -> Result<()> {
+    let status = Command::new(crate::build::cargo())
         .arg("test")
         .args(args)
         .env("COREFISH_IMAGES", images.dir())
         .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("cargo test {} failed", args.join(" ")))
+        .context("cannot run cargo")?;
+    if !status.success() {
+        bail!("cargo test {} failed", args.join(" "));
     }
+    Ok(())
 }
 
 /// Runs the whole suite (extra arguments go to the QEMU tests' harness,
 /// e.g. a test-name filter).
-pub fn test(extra: &[String]) -> Result<(), String> {
+pub fn test(extra: &[String]) -> Result<()> {
     crate::qemu::ensure_installed()?;
     crate::lint::lint()?;
     let images = crate::build::build_all()?;
@@ -84,20 +78,20 @@ const SMOKE_ROWS: &[&str] = &[
 
 /// The benchmarks' smoke test: a quick Corefish-only run writes a report
 /// in which every row is there and has numbers.
-fn smoke_bench() -> Result<(), String> {
+fn smoke_bench() -> Result<()> {
     println!("xtask: benchmark smoke test (`cargo xtask bench --quick --no-linux`)");
-    let report = crate::bench::bench(&crate::bench::BenchOptions::smoke())?;
+    let report = crate::bench::bench(&crate::bench::BenchOptions::smoke())
+        .context("benchmark smoke test")?;
     let missing = report.missing(SMOKE_ROWS);
     let incomplete: Vec<&str> = report.incomplete().iter().map(|r| r.key.as_str()).collect();
-    if missing.is_empty() && incomplete.is_empty() {
-        println!(
-            "xtask: benchmark smoke test passed ({} rows)",
-            report.rows.len()
-        );
-        Ok(())
-    } else {
-        Err(format!(
+    if !missing.is_empty() || !incomplete.is_empty() {
+        bail!(
             "benchmark smoke test: rows missing {missing:?}, rows without numbers {incomplete:?}"
-        ))
+        );
     }
+    println!(
+        "xtask: benchmark smoke test passed ({} rows)",
+        report.rows.len()
+    );
+    Ok(())
 }

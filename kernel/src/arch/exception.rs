@@ -1,8 +1,8 @@
 //! Reporting CPU exceptions.
 //!
-//! In ring 0 every exception is a kernel bug (DESIGN.md rule 4): the report
-//! names the core, its APIC id, the KCB it ran (none yet in this issue),
-//! the exception with its error code decoded, the faulting address for page
+//! In ring 0 every exception is a kernel bug (docs/design.md, rule 4): the
+//! report names the core, its APIC id, the exception with its error code
+//! decoded, the faulting address for page
 //! faults, every register and a frame-pointer backtrace with offsets into
 //! the kernel image (resolve them with `addr2line -e <cpudriver ELF>`). Then
 //! the core stops (see [`crate::fatal`]).

@@ -6,7 +6,7 @@
 //! and the FPU/SSE state (with `fxsave`, before any Rust code can touch an
 //! SSE register), and calls [`trap_dispatch`](super::trap::trap_dispatch). All gates are
 //! interrupt gates, so the CPU driver is never interrupted while it handles
-//! an event (DESIGN.md rule 4). NMI, double fault and machine check run on
+//! an event (docs/design.md, rule 4). NMI, double fault and machine check run on
 //! their own IST stacks.
 
 use core::arch::{asm, global_asm};

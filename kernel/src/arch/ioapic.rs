@@ -1,6 +1,6 @@
 //! IOAPICs: at boot every redirection entry is masked, so no device
-//! interrupt arrives until a driver (in user space, later issues) routes
-//! one to the OSNode that owns it.
+//! interrupt arrives until a driver (in user space) routes one to the
+//! OSNode that owns it.
 
 use super::mmio::Registers;
 

@@ -1,6 +1,6 @@
 //! The contract between whatever starts a Corefish CPU driver (the PVH
-//! loader on the first core; the user-level boot driver on every other core
-//! in later issues) and the CPU driver itself.
+//! loader on the first core; the user-level boot driver on every other core)
+//! and the CPU driver itself.
 //!
 //! * [`layout`]: the virtual address-space layout every CPU driver uses.
 //! * [`params`]: the [`BootParams`](params::BootParams) page handed to a CPU

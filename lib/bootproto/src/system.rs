@@ -1,13 +1,13 @@
 //! The system page: the one page every kernel of the machine can reach,
 //! allocated by the first core's kernel and named in every core's boot
-//! parameters. It holds exactly two things (DESIGN.md allows no other
-//! shared kernel state) besides one platform fact:
+//! parameters. It holds exactly two things (docs/design.md, rule 1, allows
+//! no other shared kernel state) besides one platform fact:
 //!
 //! * the console lock, so that lines from different cores' kernels do not
 //!   interleave on the one serial port (device arbitration, not OS state);
 //! * the OSNode table: for each OSNode (KCB id) the APIC id of the core that
 //!   runs it (plus one; 0 = not running), written by the boot driver and
-//!   read by kernels to address notifications to OSNodes (issue 5);
+//!   read by kernels to address notifications to OSNodes;
 //! * the bootstrap core's APIC id (plus one), written by the kernel running
 //!   on it: INIT sends that core through the firmware, not to
 //!   wait-for-STARTUP, so the kernel sending it must know.

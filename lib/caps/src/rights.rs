@@ -5,48 +5,27 @@
 
 use core::fmt;
 
-/// A set of access rights (a bit set over [`Rights::ALL`]).
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct Rights(u8);
+bitflags::bitflags! {
+    /// A set of access rights (a bit set over [`Rights::ALL`]; bits
+    /// outside it are dropped by `from_bits_truncate`).
+    #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+    pub struct Rights: u8 {
+        /// Read the object (map readable, read state).
+        const READ = 1;
+        /// Write the object; also needed to retype memory.
+        const WRITE = 2;
+        /// Map the object executable.
+        const EXECUTE = 4;
+        /// Send the capability to others.
+        const GRANT = 8;
+        /// Every right.
+        const ALL = Self::READ.bits() | Self::WRITE.bits() | Self::EXECUTE.bits() | Self::GRANT.bits();
+    }
+}
 
 impl Rights {
     /// No rights.
-    pub const NONE: Self = Self(0);
-    /// Read the object (map readable, read state).
-    pub const READ: Self = Self(1);
-    /// Write the object; also needed to retype memory.
-    pub const WRITE: Self = Self(2);
-    /// Map the object executable.
-    pub const EXECUTE: Self = Self(4);
-    /// Send the capability to others.
-    pub const GRANT: Self = Self(8);
-    /// Every right.
-    pub const ALL: Self = Self(15);
-
-    /// The rights named by `bits`; bits outside [`Rights::ALL`] are dropped.
-    pub const fn from_bits_truncate(bits: u8) -> Self {
-        Self(bits & Self::ALL.0)
-    }
-
-    /// The bit pattern.
-    pub const fn bits(self) -> u8 {
-        self.0
-    }
-
-    /// Whether every right in `other` is in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-
-    /// The rights in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-
-    /// The rights in either `self` or `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
+    pub const NONE: Self = Self::empty();
 }
 
 impl fmt::Debug for Rights {

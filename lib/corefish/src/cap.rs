@@ -137,16 +137,11 @@ impl<K> Cap<K> {
         invoke(self.cptr, op::DELETE, [0; 4]).map(|_| ())
     }
 
-    /// Deletes all its copies and descendants. When some of them have
-    /// copies on other OSNodes, this OSNode's monitor revokes those first.
+    /// Deletes all its copies and descendants on this OSNode. Refused with
+    /// `RemoteCopies`, changing nothing, when some of them have copies on
+    /// other OSNodes: [`crate::monitor::revoke`] has those revoked first.
     pub fn revoke(self) -> Result<(), SysError> {
-        match invoke(self.cptr, op::REVOKE, [0; 4]) {
-            Err(SysError::RemoteCopies) => {
-                crate::monitor::revoke_remote_copies(self.cptr)?;
-                invoke(self.cptr, op::REVOKE, [0; 4]).map(|_| ())
-            }
-            other => other.map(|_| ()),
-        }
+        invoke(self.cptr, op::REVOKE, [0; 4]).map(|_| ())
     }
 }
 

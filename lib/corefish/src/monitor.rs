@@ -9,9 +9,8 @@
 //!   gets the other end with [`accept`];
 //! * [`send_cap`] a capability (RAM, frame, device frame) to a name: the
 //!   receiver gets a copy ([`receive_cap`]); ownership stays with this
-//!   OSNode, and revoking the capability here revokes the copies there
-//!   ([`revoke_remote_copies`], which `Cap::revoke` calls when the kernel
-//!   answers `RemoteCopies`);
+//!   OSNode, and revoking the capability here ([`revoke`]) revokes the
+//!   copies there first;
 //! * [`spawn_on`] a core: a program from the boot archive, started by that
 //!   core's monitor.
 //!
@@ -143,6 +142,19 @@ pub fn send_cap(name: &str, cap: CPtr) -> Result<(), SysError> {
     match request(Request::SendCap, check_name(name)?, Some(cap))?.0 {
         Reply::SendCap(result) => result,
         other => unexpected(other),
+    }
+}
+
+/// Revokes `cap` everywhere: every copy and descendant on this OSNode,
+/// and, when the kernel says some have copies on other OSNodes, those
+/// first (through the monitor).
+pub fn revoke<K>(cap: Cap<K>) -> Result<(), SysError> {
+    match cap.revoke() {
+        Err(SysError::RemoteCopies) => {
+            revoke_remote_copies(cap.cptr())?;
+            cap.revoke()
+        }
+        other => other,
     }
 }
 

@@ -1,6 +1,6 @@
 //! Spawning a program from an ELF image: everything the new dispatcher
 //! needs is made from one RAM capability retyped for it, with capability
-//! invocations only (no kernel policy, DESIGN.md rule 3):
+//! invocations only (no kernel policy, docs/design.md, rule 3):
 //!
 //! * its CSpace: a root CNode with the task and receive CNodes, filled with
 //!   the well-known capabilities (`abi::cspace::task`) and any the caller
@@ -150,7 +150,8 @@ impl Child {
     /// deletes all its objects (and every capability to them, anywhere),
     /// including the bookkeeping CNode.
     pub fn kill(self) -> Result<(), SysError> {
-        Cap::<kind::Ram>::at(self.ram).revoke()?;
+        // Its objects may have copies on other OSNodes (it sent some).
+        crate::monitor::revoke(Cap::<kind::Ram>::at(self.ram))?;
         // Nothing is made of that RAM any more: it is the spawner's again.
         ram::give_back(self.ram)
     }

@@ -31,7 +31,7 @@ pub fn halt_forever() -> ! {
 }
 
 /// Enables interrupts for exactly one `hlt`, then disables them again: the
-/// CPU driver's idle wait (DESIGN.md rule 4: ring 0 otherwise runs with
+/// CPU driver's idle wait (docs/design.md, rule 4: ring 0 otherwise runs with
 /// interrupts off). Returns after the next interrupt has been handled.
 ///
 /// # Safety

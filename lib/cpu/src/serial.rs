@@ -3,7 +3,7 @@
 //! Output waits for the transmit-holding register to empty before each byte;
 //! input is read only when the line-status register says a byte is ready.
 //! Nothing here uses the UART's interrupt: Corefish's CPU drivers run with
-//! interrupts off, and the serial *driver* of later issues lives in user
+//! interrupts off, and the serial *driver* (`user/serial`) lives in user
 //! space.
 
 use crate::port::{inb, outb};

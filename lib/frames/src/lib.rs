@@ -11,9 +11,9 @@
 //! the range lies inside managed memory and that no part of it is already
 //! free, which catches double frees and frees of foreign memory.
 //!
-//! In later issues, memory leaves the kernel's hands as RAM capabilities at
-//! boot; this allocator then serves only the CPU driver's per-boot scratch
-//! (page tables, stacks) and the loader's placement of kernel images.
+//! Memory leaves the kernel's hands as RAM capabilities at boot; this
+//! allocator serves only the CPU driver's per-boot scratch (page tables,
+//! the first objects) and the loader's placement of kernel images.
 
 #![no_std]
 #![deny(clippy::unwrap_used)]

@@ -1,7 +1,7 @@
 //! The kernel state of an OSNode, as objects in capability memory.
 //!
 //! An OSNode is a Kernel Control Block plus everything reachable from it
-//! through capabilities (DESIGN.md). This crate defines the two kernel
+//! through capabilities (docs/design.md). This crate defines the two kernel
 //! objects that hold an OSNode's kernel state and the structures threaded
 //! through them:
 //!

@@ -4,7 +4,7 @@
 //! direct-map address, exactly as the PVH loader does for the first core.
 //!
 //! Every core gets its own copy: a running kernel writes its data, and
-//! kernels share nothing (DESIGN.md rule 1).
+//! kernels share nothing (docs/design.md, rule 1).
 
 use core::sync::atomic::{AtomicU64, Ordering};
 

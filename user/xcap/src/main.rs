@@ -104,7 +104,7 @@ fn send(name: &str) -> Result<(), SysError> {
         "xcap: core {}: the receiver answered {ANSWER:#x}",
         corefish::core_id()
     );
-    Cap::<kind::Frame>::at(frame).revoke()?;
+    monitor::revoke(Cap::<kind::Frame>::at(frame))?;
     println!("xcap: core {}: revoked the frame", corefish::core_id());
     Ok(())
 }

@@ -9,19 +9,21 @@
 //! time, updates marked) and prints each update's downtime (how long the
 //! OSNode's dispatchers did not run, as the boot driver measures it).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use harness::{Images, Machine, QemuConfig};
+use anyhow::{Context, Result, bail};
+use harness::{Images, Machine};
 use plotters::prelude::*;
 
-use crate::bench::{BenchOptions, STEP};
+use super::environment::Environment;
+use super::machine::{STEP, command, machine, ms, update};
+use super::options::BenchOptions;
+use super::plot::canvas;
 
 /// Its reporting interval (ms).
 const INTERVAL_MS: u64 = 250;
 /// Intervals waited before the first update and between updates.
 const SETTLE_INTERVALS: usize = 8;
-/// A font for the plot's text (Debian's `fonts-dejavu-core`).
-const FONT: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
 
 /// One update as measured.
 struct Update {
@@ -33,29 +35,24 @@ struct Update {
     paused_ms: f64,
 }
 
-/// Runs the benchmark; returns the plot's path.
-pub fn update_bench(images: &Images, options: &BenchOptions) -> Result<PathBuf, String> {
+/// Runs the benchmark, prints the figures and draws the plot.
+pub fn measure(images: &Images, options: &BenchOptions) -> Result<()> {
     let _step = crate::progress::step("database workload under kernel updates");
-    let fail = |e: harness::HarnessError| format!("{e}");
-    let mut config = QemuConfig::new(images).append("fatal=exit");
-    config.cores = 4;
-    config.mem_mib = 1024;
-    config.accel = options.accel;
-    let mut m = Machine::start(&config, "bench_update").map_err(fail)?;
-    m.expect("Corefish shell; type `help`.", STEP)
-        .map_err(fail)?;
-    m.send(&format!("run tpchq run 10 0 {INTERVAL_MS} 0 1 2 3 &\r"))
-        .map_err(fail)?;
-    let started = m.expect("tpch: 4 workers on cores", STEP).map_err(fail)?;
+    let mut m = machine(images, options, 4, None, "bench_update")?;
+    let started = command(
+        &mut m,
+        &format!("run tpchq run 10 0 {INTERVAL_MS} 0 1 2 3 &"),
+        "tpch: 4 workers on cores",
+    )?;
     let stop = started
         .split("stop with `")
         .nth(1)
         .and_then(|r| r.split('`').next())
-        .ok_or_else(|| format!("no stop command in `{started}`"))?
+        .with_context(|| format!("no stop command in `{started}`"))?
         .to_owned();
-    let settle = |m: &mut Machine| -> Result<(), String> {
+    let settle = |m: &mut Machine| -> Result<()> {
         for _ in 0..SETTLE_INTERVALS {
-            m.expect("tpch: interval ", STEP).map_err(fail)?;
+            m.expect("tpch: interval ", STEP)?;
         }
         Ok(())
     };
@@ -63,14 +60,7 @@ pub fn update_bench(images: &Images, options: &BenchOptions) -> Result<PathBuf, 
     let mut updates = Vec::new();
     for core in 0..=3u32 {
         for kernel in ["cpudriver-v2", "cpudriver"] {
-            m.send(&format!("corectrl update {core} {kernel}\r"))
-                .map_err(fail)?;
-            let line = m
-                .expect(&format!("core {core} updated to "), STEP)
-                .map_err(fail)?;
-            let paused_ms = crate::bench::ms(
-                crate::bench::read(&line, bootctl::report::Updated::parse)?.paused_ns,
-            );
+            let paused_ms = ms(update(&mut m, core, kernel)?.paused_ns);
             updates.push(Update {
                 core,
                 kernel,
@@ -80,8 +70,7 @@ pub fn update_bench(images: &Images, options: &BenchOptions) -> Result<PathBuf, 
             settle(&mut m)?;
         }
     }
-    m.send(&format!("run {stop}\r")).map_err(fail)?;
-    let done = m.expect("tpch: done: ", STEP).map_err(fail)?;
+    let done = command(&mut m, &format!("run {stop}"), "tpch: done: ")?;
     let lines = m.lines();
     // When each update resumed its OSNode, from the new kernels' lines (in
     // order, one per update).
@@ -90,7 +79,7 @@ pub fn update_bench(images: &Images, options: &BenchOptions) -> Result<PathBuf, 
         let (core, at) = resumed
             .by_ref()
             .find(|&(core, _)| core == u.core)
-            .ok_or_else(|| format!("no resume line for core {}", u.core))?;
+            .with_context(|| format!("no resume line for core {}", u.core))?;
         debug_assert_eq!(core, u.core);
         u.at_s = at;
     }
@@ -105,7 +94,7 @@ pub fn update_bench(images: &Images, options: &BenchOptions) -> Result<PathBuf, 
         })
         .collect();
     if intervals.is_empty() {
-        return Err(String::from("the workload reported no intervals"));
+        bail!("the workload reported no intervals");
     }
     for u in &updates {
         println!(
@@ -122,7 +111,7 @@ pub fn update_bench(images: &Images, options: &BenchOptions) -> Result<PathBuf, 
         done.split_once("tpch: ").map_or(done.as_str(), |(_, t)| t)
     );
     let dir = harness::workspace_root().join("target").join("bench");
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    std::fs::create_dir_all(&dir).with_context(|| dir.display().to_string())?;
     let path = dir.join("update.png");
     // A plot that cannot be drawn (no font) loses the picture, not the
     // figures above.
@@ -130,12 +119,12 @@ pub fn update_bench(images: &Images, options: &BenchOptions) -> Result<PathBuf, 
         &path,
         &intervals,
         &updates,
-        &crate::bench::Environment::now().line(options),
+        &Environment::now().line(options),
     ) {
         Ok(()) => println!("bench: plot written to {}", path.display()),
-        Err(e) => println!("bench: plot not drawn: {e}"),
+        Err(e) => println!("bench: plot not drawn: {e:#}"),
     }
-    Ok(path)
+    Ok(())
 }
 
 /// `(core, guest seconds)` of a kernel line `[   t cN] INFO  core N (APIC
@@ -181,30 +170,9 @@ fn summary(intervals: &[(f64, f64)], updates: &[Update]) -> (f64, f64) {
     )
 }
 
-/// Gives the plots their font (once).
-pub fn register_font() -> Result<(), String> {
-    static DONE: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
-    DONE.get_or_init(|| {
-        let font = std::fs::read(FONT).map_err(|e| {
-            format!("{FONT}: {e} (install the font: apt-get install fonts-dejavu-core)")
-        })?;
-        plotters::style::register_font("sans-serif", FontStyle::Normal, font.leak())
-            .map_err(|_| format!("{FONT}: not a font"))
-    })
-    .clone()
-}
-
-fn plot(
-    path: &Path,
-    intervals: &[(f64, f64)],
-    updates: &[Update],
-    footer: &str,
-) -> Result<(), String> {
-    register_font()?;
-    let err = |e: DrawingAreaErrorKind<_>| format!("plot: {e}");
-    let root = BitMapBackend::new(path, (1200, 500)).into_drawing_area();
-    root.fill(&WHITE).map_err(err)?;
-    crate::jitter::footer(&root, footer).map_err(err)?;
+/// Draws the throughput over time, with the updates marked, to `path`.
+fn plot(path: &Path, intervals: &[(f64, f64)], updates: &[Update], footer: &str) -> Result<()> {
+    let root = canvas(path, (1200, 500), footer)?;
     let x_max = intervals.iter().map(|&(t, _)| t).fold(0.0, f64::max) + 0.5;
     let x_min = intervals.iter().map(|&(t, _)| t).fold(f64::MAX, f64::min) - 0.5;
     let y_max = intervals.iter().map(|&(_, q)| q).fold(0.0, f64::max) * 1.15 + 1.0;
@@ -216,24 +184,18 @@ fn plot(
         .margin(15)
         .x_label_area_size(40)
         .y_label_area_size(60)
-        .build_cartesian_2d(x_min.max(0.0)..x_max, 0.0..y_max)
-        .map_err(err)?;
+        .build_cartesian_2d(x_min.max(0.0)..x_max, 0.0..y_max)?;
     chart
         .configure_mesh()
         .x_desc("guest time since reset (s)")
         .y_desc("query rounds per second")
-        .draw()
-        .map_err(err)?;
-    chart
-        .draw_series(LineSeries::new(intervals.iter().copied(), &BLUE))
-        .map_err(err)?;
+        .draw()?;
+    chart.draw_series(LineSeries::new(intervals.iter().copied(), &BLUE))?;
     for u in updates {
-        chart
-            .draw_series(LineSeries::new(
-                [(u.at_s, 0.0), (u.at_s, y_max)],
-                RED.stroke_width(1),
-            ))
-            .map_err(err)?;
+        chart.draw_series(LineSeries::new(
+            [(u.at_s, 0.0), (u.at_s, y_max)],
+            RED.stroke_width(1),
+        ))?;
         let label = match u.kernel {
             "cpudriver" => format!("core {} back", u.core),
             other => format!(
@@ -242,15 +204,13 @@ fn plot(
                 other.trim_start_matches("cpudriver-")
             ),
         };
-        chart
-            .draw_series(std::iter::once(Text::new(
-                label,
-                (u.at_s, y_max * 0.97),
-                ("sans-serif", 13),
-            )))
-            .map_err(err)?;
+        chart.draw_series(std::iter::once(Text::new(
+            label,
+            (u.at_s, y_max * 0.97),
+            ("sans-serif", 13),
+        )))?;
     }
-    root.present().map_err(err)?;
+    root.present()?;
     Ok(())
 }
 

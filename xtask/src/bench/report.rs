@@ -8,6 +8,21 @@ use std::fmt::Write as _;
 
 use jitterstats::{BUCKETS, Histogram, Summary};
 
+/// Median, minimum and maximum (`samples` is sorted in place).
+fn spread(samples: &mut [f64]) -> (f64, f64, f64) {
+    samples.sort_by(f64::total_cmp);
+    let n = samples.len();
+    if n == 0 {
+        return (f64::NAN, f64::NAN, f64::NAN);
+    }
+    let median = if n % 2 == 1 {
+        samples[n / 2]
+    } else {
+        (samples[n / 2 - 1] + samples[n / 2]) / 2.0
+    };
+    (median, samples[0], samples[n - 1])
+}
+
 /// A set of samples in milliseconds, as median [min, max].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Spread {
@@ -25,7 +40,7 @@ impl Spread {
     /// The spread of `samples` (`None` if there are none).
     pub fn of(samples: &[f64]) -> Option<Self> {
         let mut v = samples.to_vec();
-        let (median, min, max) = crate::bench::spread(&mut v);
+        let (median, min, max) = spread(&mut v);
         (!v.is_empty()).then_some(Self {
             median,
             min,
@@ -146,6 +161,17 @@ impl Report {
         }
     }
 
+    /// Adds a jitter run: its summary and its histogram.
+    pub fn jitter(&mut self, key: &str, what: &str, (histogram, summary): (Histogram, Summary)) {
+        self.add(key, "Jitter", what, Figure::Jitter(summary));
+        self.add(
+            &format!("{key}.histogram"),
+            "Jitter histograms (samples by cycles above the minimum)",
+            what,
+            Figure::Histogram(histogram),
+        );
+    }
+
     /// The median in ms of the row `key`.
     pub fn median_ms(&self, key: &str) -> Option<f64> {
         self.rows
@@ -191,42 +217,7 @@ impl Report {
         for section in sections {
             let _ = writeln!(md, "\n## {section}\n");
             let rows: Vec<&Row> = self.rows.iter().filter(|r| r.section == section).collect();
-            if rows.iter().all(|r| matches!(r.figure, Figure::Jitter(_))) {
-                md.push_str("| run | samples | min | median | p99 | p99.9 | max | outside [min, min+1000] |\n|---|---|---|---|---|---|---|---|\n");
-                for r in rows {
-                    if let Figure::Jitter(s) = &r.figure {
-                        let _ = writeln!(
-                            md,
-                            "| {} | {} | {} | {} | {} | {} | {} | {} |",
-                            r.what, s.samples, s.min, s.median, s.p99, s.p999, s.max, s.outside
-                        );
-                    }
-                }
-            } else if rows
-                .iter()
-                .all(|r| matches!(r.figure, Figure::Histogram(_)))
-            {
-                let _ = writeln!(
-                    md,
-                    "| run | <= {} above min | <= {} | <= {} | <= {} | more |\n|---|---|---|---|---|---|",
-                    BUCKETS[0], BUCKETS[1], BUCKETS[2], BUCKETS[3]
-                );
-                for r in rows {
-                    if let Figure::Histogram(h) = &r.figure {
-                        let c = h.counts;
-                        let _ = writeln!(
-                            md,
-                            "| {} | {} | {} | {} | {} | {} |",
-                            r.what, c[0], c[1], c[2], c[3], c[4]
-                        );
-                    }
-                }
-            } else {
-                md.push_str("| what | figure |\n|---|---|\n");
-                for r in rows {
-                    let _ = writeln!(md, "| {} | {} |", r.what, r.figure.text());
-                }
-            }
+            md.push_str(&table(&rows));
         }
         md
     }
@@ -282,9 +273,59 @@ impl Report {
     }
 }
 
+/// A section's rows as a Markdown table: jitter summaries and histograms
+/// get their columns, any other figure its text.
+fn table(rows: &[&Row]) -> String {
+    let mut md = String::new();
+    if rows.iter().all(|r| matches!(r.figure, Figure::Jitter(_))) {
+        md.push_str("| run | samples | min | median | p99 | p99.9 | max | outside [min, min+1000] |\n|---|---|---|---|---|---|---|---|\n");
+        for r in rows {
+            if let Figure::Jitter(s) = &r.figure {
+                let _ = writeln!(
+                    md,
+                    "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                    r.what, s.samples, s.min, s.median, s.p99, s.p999, s.max, s.outside
+                );
+            }
+        }
+    } else if rows
+        .iter()
+        .all(|r| matches!(r.figure, Figure::Histogram(_)))
+    {
+        let _ = writeln!(
+            md,
+            "| run | <= {} above min | <= {} | <= {} | <= {} | more |\n|---|---|---|---|---|---|",
+            BUCKETS[0], BUCKETS[1], BUCKETS[2], BUCKETS[3]
+        );
+        for r in rows {
+            if let Figure::Histogram(h) = &r.figure {
+                let c = h.counts;
+                let _ = writeln!(
+                    md,
+                    "| {} | {} | {} | {} | {} | {} |",
+                    r.what, c[0], c[1], c[2], c[3], c[4]
+                );
+            }
+        }
+    } else {
+        md.push_str("| what | figure |\n|---|---|\n");
+        for r in rows {
+            let _ = writeln!(md, "| {} | {} |", r.what, r.figure.text());
+        }
+    }
+    md
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spread_is_median_min_max() {
+        assert_eq!(spread(&mut [3.0, 1.0, 2.0]), (2.0, 1.0, 3.0));
+        assert_eq!(spread(&mut [4.0, 1.0, 2.0, 3.0]), (2.5, 1.0, 4.0));
+        assert!(spread(&mut []).0.is_nan());
+    }
 
     #[test]
     fn rows_make_tables_and_incomplete_rows_are_found() {

@@ -1,9 +1,10 @@
-//! The Linux peer for `cargo xtask bench`: Debian's kernel image package
-//! and a busybox initramfs with the static measuring program
-//! `peer/hotplug`, booted in the same QEMU machine type, core count,
-//! memory and accelerator as Corefish. The packages are fetched with
-//! `apt-get download` (Debian's archive) and kept, with what is made from
-//! them, under `target/linux/`.
+//! The Linux peer that `cargo xtask bench` measures beside Corefish (groups
+//! `linux` and `scaling`): Debian's kernel image package and a busybox
+//! initramfs with the static measuring program `peer/hotplug`, booted in
+//! the same QEMU machine type, core count, memory and accelerator as
+//! Corefish; and the reading of its `peer: ...` lines. The packages are
+//! fetched with `apt-get download` (Debian's archive) and kept, with what
+//! is made from them, under `target/linux/`.
 //!
 //! The initramfs's `/init` (busybox sh) mounts proc and sys, then, per the
 //! kernel command line (`peer.rounds=N`, `peer.samples=S`,
@@ -13,7 +14,12 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
 
+use anyhow::{Context, Result, anyhow, bail};
+use harness::{Images, Machine, QemuConfig};
+
+use super::options::BenchOptions;
 use crate::initramfs::Cpio;
 
 /// The kernel metapackage; its dependency names the image package.
@@ -73,16 +79,15 @@ poweroff -f
 "#;
 
 /// Fetches, extracts and builds what the peer needs (cached).
-pub fn prepare() -> Result<Peer, String> {
+pub fn prepare() -> Result<Peer> {
     let dir = harness::workspace_root().join("target").join("linux");
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    std::fs::create_dir_all(&dir).with_context(|| dir.display().to_string())?;
     let package = kernel_package()?;
     let kernel_root = extract(&dir, &package)?;
     let kernel = find_vmlinuz(&kernel_root.join("boot"))?;
     let busybox_root = extract(&dir, BUSYBOX)?;
-    let busybox = std::fs::read(busybox_root.join("bin").join("busybox"))
-        .map_err(|e| format!("busybox: {e}"))?;
-    let hotplug = std::fs::read(build_hotplug()?).map_err(|e| format!("hotplug: {e}"))?;
+    let busybox = std::fs::read(busybox_root.join("bin").join("busybox")).context("busybox")?;
+    let hotplug = std::fs::read(build_hotplug()?).context("hotplug")?;
     let mut cpio = Cpio::new();
     for d in ["bin", "dev", "proc", "sys", "tmp"] {
         cpio.dir(d, 0o755);
@@ -91,8 +96,7 @@ pub fn prepare() -> Result<Peer, String> {
     cpio.file("bin/hotplug", 0o755, &hotplug);
     cpio.file("init", 0o755, INIT.as_bytes());
     let initramfs = dir.join("initramfs.cpio");
-    std::fs::write(&initramfs, cpio.finish())
-        .map_err(|e| format!("{}: {e}", initramfs.display()))?;
+    std::fs::write(&initramfs, cpio.finish()).with_context(|| initramfs.display().to_string())?;
     Ok(Peer {
         kernel,
         initramfs,
@@ -103,35 +107,35 @@ pub fn prepare() -> Result<Peer, String> {
 /// The image package the kernel metapackage depends on; if Debian's
 /// package lists are not there yet (a fresh machine), they are fetched
 /// first (as root).
-fn kernel_package() -> Result<String, String> {
+fn kernel_package() -> Result<String> {
     resolve_kernel_package().or_else(|first| {
         let status = Command::new("apt-get")
             .arg("update")
             .status()
-            .map_err(|e| format!("{first}; apt-get update: {e}"))?;
+            .with_context(|| format!("{first:#}; apt-get update"))?;
         if !status.success() {
-            return Err(format!("{first}; apt-get update failed (run it as root)"));
+            bail!("{first:#}; apt-get update failed (run it as root)");
         }
         resolve_kernel_package()
     })
 }
 
-fn resolve_kernel_package() -> Result<String, String> {
+fn resolve_kernel_package() -> Result<String> {
     let out = Command::new("apt-cache")
         .args(["depends", KERNEL_META])
         .output()
-        .map_err(|e| format!("apt-cache (Debian's package tools are needed): {e}"))?;
+        .context("apt-cache (Debian's package tools are needed)")?;
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .find_map(|l| l.trim().strip_prefix("Depends: "))
         .filter(|p| p.starts_with("linux-image-"))
         .map(str::to_owned)
-        .ok_or_else(|| format!("cannot tell which package {KERNEL_META} depends on"))
+        .with_context(|| format!("cannot tell which package {KERNEL_META} depends on"))
 }
 
 /// Downloads `package` into `dir` (once) and extracts it; returns the
 /// extracted tree.
-fn extract(dir: &Path, package: &str) -> Result<PathBuf, String> {
+fn extract(dir: &Path, package: &str) -> Result<PathBuf> {
     let root = dir.join(format!("{package}.root"));
     if root.is_dir() {
         return Ok(root);
@@ -143,11 +147,12 @@ fn extract(dir: &Path, package: &str) -> Result<PathBuf, String> {
                 .args(["download", package])
                 .current_dir(dir)
                 .status()
-                .map_err(|e| format!("apt-get: {e}"))?;
+                .context("apt-get")?;
             if !status.success() {
-                return Err(format!("apt-get download {package} failed"));
+                bail!("apt-get download {package} failed");
             }
-            find_deb(dir, package).ok_or_else(|| format!("no .deb for {package} after download"))?
+            find_deb(dir, package)
+                .with_context(|| format!("no .deb for {package} after download"))?
         }
     };
     let partial = dir.join(format!("{package}.partial"));
@@ -157,11 +162,11 @@ fn extract(dir: &Path, package: &str) -> Result<PathBuf, String> {
         .arg(&deb)
         .arg(&partial)
         .status()
-        .map_err(|e| format!("dpkg-deb: {e}"))?;
+        .context("dpkg-deb")?;
     if !status.success() {
-        return Err(format!("dpkg-deb -x {} failed", deb.display()));
+        bail!("dpkg-deb -x {} failed", deb.display());
     }
-    std::fs::rename(&partial, &root).map_err(|e| format!("{}: {e}", root.display()))?;
+    std::fs::rename(&partial, &root).with_context(|| root.display().to_string())?;
     Ok(root)
 }
 
@@ -177,9 +182,9 @@ fn find_deb(dir: &Path, package: &str) -> Option<PathBuf> {
         })
 }
 
-fn find_vmlinuz(boot: &Path) -> Result<PathBuf, String> {
+fn find_vmlinuz(boot: &Path) -> Result<PathBuf> {
     std::fs::read_dir(boot)
-        .map_err(|e| format!("{}: {e}", boot.display()))?
+        .with_context(|| boot.display().to_string())?
         .flatten()
         .map(|e| e.path())
         .find(|p| {
@@ -187,11 +192,11 @@ fn find_vmlinuz(boot: &Path) -> Result<PathBuf, String> {
                 .and_then(|n| n.to_str())
                 .is_some_and(|n| n.starts_with("vmlinuz-"))
         })
-        .ok_or_else(|| format!("no vmlinuz in {}", boot.display()))
+        .ok_or_else(|| anyhow!("no vmlinuz in {}", boot.display()))
 }
 
 /// Builds `peer/hotplug` as a static executable; returns its path.
-fn build_hotplug() -> Result<PathBuf, String> {
+fn build_hotplug() -> Result<PathBuf> {
     let target = harness::workspace_root().join("target").join("peer");
     let status = Command::new(crate::build::cargo())
         .args([
@@ -208,9 +213,9 @@ fn build_hotplug() -> Result<PathBuf, String> {
         .env("CARGO_ENCODED_RUSTFLAGS", "-Ctarget-feature=+crt-static")
         .env_remove("RUSTFLAGS")
         .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
+        .context("cannot run cargo")?;
     if !status.success() {
-        return Err(String::from("building peer/hotplug failed"));
+        bail!("building peer/hotplug failed");
     }
     Ok(target
         .join(crate::build::TARGET)
@@ -218,92 +223,42 @@ fn build_hotplug() -> Result<PathBuf, String> {
         .join("hotplug"))
 }
 
-/// Boots the peer twice (the second time with CPU 1 isolated: `isolcpus=1
-/// nohz_full=1`, for the jitter loop) and prints its figures beside
-/// Corefish's.
-pub fn bench(
-    images: &harness::Images,
-    options: &crate::bench::BenchOptions,
-    report: &mut crate::report::Report,
-) -> Result<(), String> {
-    let peer = prepare()?;
-    let rounds = options.times(20);
-    let samples = if options.quick { 10_000 } else { 100_000 };
-    println!(
-        "bench: Linux peer: Debian's {}, busybox initramfs, same QEMU machine (q35, 4 cores, 512 MiB)",
-        peer.package
-    );
-    for (name, isolate) in [
-        ("bench_linux", ""),
-        ("bench_linux_isolated", " isolcpus=1 nohz_full=1"),
-    ] {
-        let mut config = harness::QemuConfig::new(images);
-        config.loader = peer.kernel.clone();
-        config.archive = peer.initramfs.clone();
-        config.cmdline =
-            format!("console=ttyS0 panic=-1 peer.rounds={rounds} peer.samples={samples}{isolate}");
-        config.cores = 4;
+impl Peer {
+    /// A `cores`-CPU peer with 512 MiB, the options' accelerator and
+    /// `peer_words` on its command line, for a benchmark to adjust.
+    pub fn config(
+        &self,
+        images: &Images,
+        options: &BenchOptions,
+        cores: u32,
+        peer_words: &str,
+    ) -> QemuConfig {
+        let mut config = QemuConfig::new(images);
+        config.loader = self.kernel.clone();
+        config.archive = self.initramfs.clone();
+        config.cmdline = format!("console=ttyS0 panic=-1 {peer_words}");
+        config.cores = cores;
         config.mem_mib = 512;
         config.accel = options.accel;
-        let mut m = harness::Machine::start(&config, name).map_err(|e| format!("{e}"))?;
-        m.expect("peer: done", std::time::Duration::from_secs(900))
-            .map_err(|e| format!("{e}"))?;
-        let lines = m.lines();
-        if isolate.is_empty() {
-            for (label, key, what) in [
-                (
-                    "idle offline",
-                    "linux.offline.idle",
-                    "Linux: CPU offline, other CPUs idle",
-                ),
-                (
-                    "idle online",
-                    "linux.online.idle",
-                    "Linux: CPU online, other CPUs idle",
-                ),
-                (
-                    "loaded offline",
-                    "linux.offline.loaded",
-                    "Linux: CPU offline, every CPU busy",
-                ),
-                (
-                    "loaded online",
-                    "linux.online.loaded",
-                    "Linux: CPU online, every CPU busy",
-                ),
-            ] {
-                let samples: Vec<f64> = lines.iter().filter_map(|l| step_ms(l, label)).collect();
-                if samples.is_empty() {
-                    return Err(format!("the peer reported no `{label}` steps"));
-                }
-                report.ms(key, "Linux peer (same emulator)", what, &samples);
-            }
-        }
-        let summary = lines
-            .iter()
-            .filter(|l| l.contains("peer: ") && l.contains(" samples: "))
-            .find_map(|l| jitterstats::Summary::parse(l))
-            .ok_or("the peer reported no jitter")?;
-        let histogram = lines
-            .iter()
-            .filter(|l| l.contains("peer: "))
-            .find_map(|l| jitterstats::Histogram::parse(l))
-            .ok_or("the peer reported no jitter histogram")?;
-        let (key, label) = if isolate.is_empty() {
-            ("jitter.linux.normal", "Linux on a normal CPU (tcg)")
-        } else {
-            (
-                "jitter.linux.isolated",
-                "Linux on an isolcpus nohz_full CPU (tcg)",
-            )
-        };
-        crate::jitter::add(report, key, label, (histogram, summary));
+        config
     }
-    Ok(())
+}
+
+/// Boots the peer machine `name`, waits up to `timeout` for it to finish
+/// and returns its console lines.
+pub fn run(config: &QemuConfig, name: &str, timeout: Duration) -> Result<Vec<String>> {
+    let mut m = Machine::start(config, name)?;
+    m.expect("peer: done", timeout)?;
+    Ok(m.lines())
+}
+
+/// The milliseconds of every `peer: LABEL cpuK MS ms` line in `lines`.
+pub fn steps(lines: &[String], label: &str) -> Vec<f64> {
+    lines.iter().filter_map(|l| step_ms(l, label)).collect()
 }
 
 /// The milliseconds of a line `peer: LABEL cpuK MS ms`.
-pub fn step_ms(line: &str, label: &str) -> Option<f64> {
+fn step_ms(line: &str, label: &str) -> Option<f64> {
     let rest = line.split_once(&format!("peer: {label} cpu"))?.1;
     rest.split_whitespace().nth(1)?.parse().ok()
 }

@@ -1,0 +1,201 @@
+//! `cargo xtask bench` (group `scaling`): core boot and stop latency on
+//! machines of 4, 8, 16, 32 and 64 cores (`--quick`: 4 and 8), for
+//! Corefish (the boot driver boots cores 1 to k of a machine whose
+//! `boot.cfg` boots nothing, then stops them) and for the Linux peer (CPU
+//! online/offline with the other CPUs idle); plotted as latency against
+//! cores in `target/bench/scaling.png`. Every Corefish stop must involve
+//! two cores, whatever the machine's size.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use harness::Images;
+use plotters::prelude::*;
+
+use super::environment::Environment;
+use super::machine::{STEP, boot, config, ms, quiet_archive, start, stop};
+use super::options::BenchOptions;
+use super::peer::{self, Peer};
+use super::plot::{canvas, legend};
+use super::report::{Report, Spread};
+
+/// Machine sizes.
+const SIZES: &[u32] = &[4, 8, 16, 32, 64];
+/// Boots (and stops) per size.
+const BOOTS: u32 = 5;
+/// How long one boot of the Linux peer may take.
+const PEER_TIMEOUT: Duration = Duration::from_secs(1800);
+
+/// Memory for an `n`-core machine: every core's kernel gets 8 MiB.
+fn mem_mib(cores: u32) -> u32 {
+    1024 + 16 * cores
+}
+
+/// Runs the scaling measurements.
+pub fn measure(images: &Images, options: &BenchOptions, report: &mut Report) -> Result<()> {
+    let _step = crate::progress::step("scaling (4 to 64 cores, Corefish and Linux)");
+    let sizes: &[u32] = if options.quick { &SIZES[..2] } else { SIZES };
+    let boots = options.times(BOOTS);
+    let peer = if options.linux() {
+        Some(peer::prepare()?)
+    } else {
+        None
+    };
+    let mut series: Vec<(&str, Vec<(f64, f64)>)> = vec![
+        ("Corefish: boot a core", Vec::new()),
+        ("Corefish: stop a core", Vec::new()),
+        ("Linux: CPU online", Vec::new()),
+        ("Linux: CPU offline", Vec::new()),
+    ];
+    for &cores in sizes {
+        let (boot, stop) = corefish(images, options, cores, boots)?;
+        let machine = format!("{cores}-core machine");
+        add(report, &mut series[0], "boot", cores, &machine, &boot);
+        add(report, &mut series[1], "stop", cores, &machine, &stop);
+        if let Some(peer) = &peer {
+            let (online, offline) = linux(images, options, peer, cores, boots)?;
+            let machine = format!("{cores}-CPU machine");
+            add(
+                report,
+                &mut series[2],
+                "linux.online",
+                cores,
+                &machine,
+                &online,
+            );
+            add(
+                report,
+                &mut series[3],
+                "linux.offline",
+                cores,
+                &machine,
+                &offline,
+            );
+        }
+    }
+    let path = options.out_dir().join("scaling.png");
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).with_context(|| dir.display().to_string())?;
+    // A plot that cannot be drawn (no font) loses the picture, not the
+    // figures, which are in the report.
+    match plot(&path, &series, &Environment::now().line(options)) {
+        Ok(()) => println!("bench: scaling plot written to {}", path.display()),
+        Err(e) => println!("bench: scaling plot not drawn: {e:#}"),
+    }
+    Ok(())
+}
+
+/// Adds the row `scaling.KEY.CORES` (its text: the series' name and
+/// `machine`) and the point (cores, median) to `series`.
+fn add(
+    report: &mut Report,
+    (name, points): &mut (&str, Vec<(f64, f64)>),
+    key: &str,
+    cores: u32,
+    machine: &str,
+    samples: &[f64],
+) {
+    report.ms(
+        &format!("scaling.{key}.{cores}"),
+        "Scaling",
+        &format!("{name}, {machine}"),
+        samples,
+    );
+    if let Some(s) = Spread::of(samples) {
+        points.push((f64::from(cores), s.median));
+    }
+}
+
+/// Boots cores 1..=boots of a `cores`-core Corefish machine and stops them;
+/// returns the boot and the stop times (ms).
+fn corefish(
+    images: &Images,
+    options: &BenchOptions,
+    cores: u32,
+    boots: u32,
+) -> Result<(Vec<f64>, Vec<f64>)> {
+    let mut config = config(images, options, cores);
+    config.mem_mib = mem_mib(cores);
+    config.archive = quiet_archive(images)?;
+    let mut m = start(&config, &format!("bench_scaling_{cores}"), STEP * 3)?;
+    let (mut boots_ms, mut stops_ms) = (Vec::new(), Vec::new());
+    for core in 1..=boots.min(cores - 1) {
+        boots_ms.push(ms(boot(&mut m, core)?.phases.total_ns));
+    }
+    for core in 1..=boots.min(cores - 1) {
+        let stopped = stop(&mut m, core)?;
+        stops_ms.push(ms(stopped.halted_ns));
+        if stopped.cores_involved != 2 {
+            bail!("a stop on {cores} cores involved more than 2: `{stopped}`");
+        }
+    }
+    Ok((boots_ms, stops_ms))
+}
+
+/// Takes CPUs of a `cores`-CPU Linux machine offline and online `rounds`
+/// times (others idle); returns the online and offline times (ms).
+fn linux(
+    images: &Images,
+    options: &BenchOptions,
+    peer: &Peer,
+    cores: u32,
+    rounds: u32,
+) -> Result<(Vec<f64>, Vec<f64>)> {
+    let mut config = peer.config(
+        images,
+        options,
+        cores,
+        &format!("peer.rounds={rounds} peer.phases=idle"),
+    );
+    config.mem_mib = mem_mib(cores);
+    let lines = peer::run(
+        &config,
+        &format!("bench_scaling_linux_{cores}"),
+        PEER_TIMEOUT,
+    )?;
+    Ok((
+        peer::steps(&lines, "idle online"),
+        peer::steps(&lines, "idle offline"),
+    ))
+}
+
+/// Draws the series (medians against cores, log-log) to `path`.
+fn plot(path: &Path, series: &[(&str, Vec<(f64, f64)>)], footer: &str) -> Result<()> {
+    let root = canvas(path, (1000, 600), footer)?;
+    let points = series.iter().flat_map(|(_, p)| p.iter());
+    let y_max = points.clone().map(|&(_, y)| y).fold(1.0, f64::max) * 2.0;
+    let y_min = points.map(|&(_, y)| y).fold(f64::MAX, f64::min).min(1.0) / 2.0;
+    let x_max = series
+        .iter()
+        .flat_map(|(_, p)| p.iter().map(|&(x, _)| x))
+        .fold(4.0, f64::max);
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            "Core boot and stop latency against machine size (medians)",
+            ("sans-serif", 20),
+        )
+        .margin(15)
+        .x_label_area_size(40)
+        .y_label_area_size(70)
+        .build_cartesian_2d((2.0..x_max * 1.5).log_scale(), (y_min..y_max).log_scale())?;
+    chart
+        .configure_mesh()
+        .x_desc("cores")
+        .y_desc("ms (log scale)")
+        .draw()?;
+    for (i, (name, pts)) in series.iter().enumerate() {
+        if pts.is_empty() {
+            continue;
+        }
+        let color = Palette99::pick(i).to_rgba();
+        chart
+            .draw_series(LineSeries::new(pts.iter().copied(), color.stroke_width(2)))?
+            .label(*name)
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2)));
+        chart.draw_series(pts.iter().map(|&p| Circle::new(p, 3, color.filled())))?;
+    }
+    legend(&mut chart)?;
+    root.present()?;
+    Ok(())
+}
