@@ -73,7 +73,7 @@ pub fn print(r: &Report<'_>) {
     }
     kprintln!();
 
-    let map = &r.params.memory_map;
+    let map = &r.params.memory_map();
     let usable = map.total(MemoryKind::Ram)
         + map.total(MemoryKind::LowMemory)
         + map.total(MemoryKind::Loader)

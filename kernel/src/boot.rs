@@ -106,11 +106,11 @@ pub fn boot(mem: &mut KernelMemory, page: ParamsPage, tsc_at_entry: u64) -> ! {
 /// The frame allocator over this kernel's RAM and its own page tables (the
 /// direct map); returns where the direct map ends.
 fn direct_map(params: &BootParams) -> u64 {
-    if let Err(e) = memory::init(&params.memory_map) {
+    if let Err(e) = memory::init(&params.memory_map()) {
         kprintln!("cpudriver: memory map unusable: {e}");
         fatal::stop_core("bad memory map");
     }
-    match arch::paging::init(&params.memory_map, params.phys_top) {
+    match arch::paging::init(&params.memory_map(), params.phys_top) {
         Ok((_, top)) => top,
         Err(e) => {
             kprintln!("cpudriver: cannot build the direct map: {e:?}");
@@ -179,7 +179,7 @@ fn describe_machine(
         apic_timer_hz: rates.apic_timer_hz,
         phys_top: params.phys_top,
         rsdp: params.rsdp_phys,
-        memory_map: params.memory_map,
+        memory_map: params.memory_map(),
         version: banner::version_text(params),
     });
     platform

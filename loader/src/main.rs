@@ -128,7 +128,7 @@ fn run(start_info: u32, tsc_at_start: u64) -> Result<core::convert::Infallible, 
     params
         .set_cmdline(info.cmdline)
         .map_err(|_| LoaderError::CmdlineTooLong)?;
-    params.memory_map = map;
+    params.set_memory_map(&map);
     params.flags = bootproto::params::FIRST_CORE;
     params.tsc_at_handoff = cpu::instr::rdtsc();
     // SAFETY: the first page of `block` is ours (see above).

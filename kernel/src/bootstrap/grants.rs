@@ -128,7 +128,7 @@ pub fn grant_resources(
         return Ok(());
     }
     let mut index = 0;
-    for range in crate::platform::device_ranges(&params.memory_map) {
+    for range in crate::platform::device_ranges(&params.memory_map()) {
         if index < L2_SLOTS {
             b.root_cap(
                 ObjType::PhysAddr,

@@ -4,7 +4,8 @@
 //!
 //! * [`layout`]: the virtual address-space layout every CPU driver uses.
 //! * [`params`]: the [`BootParams`](params::BootParams) page handed to a CPU
-//!   driver at entry, and the entry-state contract.
+//!   driver at entry, and the entry-state contract; [`ack`]: what the
+//!   kernel reports back in it.
 //! * [`memmap`]: the physical memory map carried in it.
 //! * [`cmdline`]: the kernel command line's `key=value` syntax;
 //! * [`system`]: the page all kernels share (console lock, OSNode table);
@@ -14,6 +15,7 @@
 #![deny(clippy::unwrap_used)]
 #![forbid(unsafe_code)]
 
+pub mod ack;
 pub mod cmdline;
 pub mod layout;
 pub mod memmap;

@@ -7,6 +7,8 @@
 //! is a valid (if possibly meaningless) map, so it can be read from memory a
 //! previous stage wrote without undefined behaviour.
 
+use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
+
 use crate::PhysRange;
 
 /// What a region of physical memory is.
@@ -91,7 +93,9 @@ impl MemoryKind {
 }
 
 /// One region of the map.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, FromBytes, IntoBytes, Immutable, KnownLayout,
+)]
 #[repr(C)]
 pub struct MemoryRegion {
     /// First byte.
@@ -137,10 +141,8 @@ pub enum MemoryMapError {
 
 /// A sorted map of disjoint regions with room for `N` of them.
 #[derive(Debug, Clone, Copy)]
-#[repr(C)]
 pub struct MemoryMap<const N: usize> {
     len: u32,
-    _reserved: u32,
     regions: [MemoryRegion; N],
 }
 
@@ -155,9 +157,33 @@ impl<const N: usize> MemoryMap<N> {
     pub const fn new() -> Self {
         Self {
             len: 0,
-            _reserved: 0,
             regions: [MemoryRegion::new(PhysRange::new(0, 0), MemoryKind::Reserved); N],
         }
+    }
+
+    /// The map as a count and `N` regions (its wire form, as the boot
+    /// parameters carry it).
+    pub fn to_wire(&self) -> (u32, [MemoryRegion; N]) {
+        (self.len, self.regions)
+    }
+
+    /// The map from its wire form, as written: rebuilt region by region
+    /// ([`normalised`](Self::normalised)), so that a map someone else wrote
+    /// is sorted and disjoint whatever it held.
+    pub fn from_wire(len: u32, regions: [MemoryRegion; N]) -> Self {
+        Self { len, regions }.normalised()
+    }
+
+    /// The same map rebuilt region by region (later regions win where they
+    /// overlap earlier ones; empty ones are dropped): a map read from memory
+    /// written by someone else is sorted and disjoint afterwards.
+    pub fn normalised(&self) -> Self {
+        let mut out = Self::new();
+        for region in self.regions().iter().filter(|r| r.size > 0) {
+            // A region that does not fit is dropped; the rest stays valid.
+            let _ = out.set(region.range(), region.kind());
+        }
+        out
     }
 
     /// The regions, lowest first. A map read from memory with a corrupt

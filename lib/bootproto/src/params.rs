@@ -13,10 +13,19 @@
 //!
 //! The page is plain integers and byte arrays, so reading one written by
 //! another program is always defined; [`BootParams::validate`] then checks
-//! that it makes sense.
+//! that it makes sense. [`BootParams`] and [`BootAck`] are `#[repr(C)]`
+//! structs whose layout *is* the page's format (little-endian, no padding;
+//! `zerocopy` checks both and does the copying), so the format is written
+//! down once.
 
+use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
+
+pub use crate::ack::{
+    ACK_ENTERED, ACK_FINISHED, ACK_OFFSET, ACK_REFUSED, ACK_RUNNING, ACK_STOPPED, BootAck,
+    COUNTER_IPIS, COUNTERS_OFFSET,
+};
 use crate::cmdline::Cmdline;
-use crate::memmap::MemoryMap;
+use crate::memmap::{MemoryMap, MemoryRegion};
 
 /// `b"CFBOOTP1"` read as a little-endian integer.
 pub const BOOT_PARAMS_MAGIC: u64 = u64::from_le_bytes(*b"CFBOOTP1");
@@ -34,14 +43,12 @@ pub const MEMORY_MAP_CAPACITY: usize = 64;
 /// loader): the kernel owns the legacy devices (PIC, PIT, IOAPIC masks) and
 /// builds the first OSNode.
 pub const FIRST_CORE: u64 = 1 << 0;
-/// Where in the boot-parameter page the kernel reports its progress
-/// ([`BootAck`]), for the starter that waits for it.
-pub const ACK_OFFSET: usize = 3072;
 /// Bytes of the boot-parameter page.
 pub const PARAMS_PAGE: usize = 4096;
 
-/// Everything a CPU driver needs to know at entry.
-#[derive(Debug, Clone, Copy)]
+/// Everything a CPU driver needs to know at entry, in the order and layout
+/// of the page.
+#[derive(Debug, Clone, Copy, FromBytes, IntoBytes, Immutable, KnownLayout)]
 #[repr(C)]
 pub struct BootParams {
     /// [`BOOT_PARAMS_MAGIC`].
@@ -100,13 +107,16 @@ pub struct BootParams {
     /// For a fresh KCB: the OSNode's first program and its arguments
     /// (`name args...`, NUL-terminated UTF-8); empty: `monitor`.
     pub program: [u8; PROGRAM_CAPACITY],
-    /// The physical memory map.
-    pub memory_map: MemoryMap<MEMORY_MAP_CAPACITY>,
+    /// How many of `memory_regions` the memory map uses.
+    memory_map_len: u32,
+    _memory_map_reserved: u32,
+    /// The physical memory map ([`BootParams::memory_map`]).
+    memory_regions: [MemoryRegion; MEMORY_MAP_CAPACITY],
 }
 
 const _: () = assert!(
-    size_of::<BootParams>() <= 4096,
-    "BootParams must fit one page"
+    size_of::<BootParams>() <= ACK_OFFSET,
+    "BootParams must end before the acknowledgement"
 );
 
 /// Why boot parameters were refused.
@@ -173,8 +183,23 @@ impl BootParams {
             kernel_name: [0; NAME_CAPACITY],
             cmdline: [0; CMDLINE_CAPACITY],
             program: [0; PROGRAM_CAPACITY],
-            memory_map: MemoryMap::new(),
+            memory_map_len: 0,
+            _memory_map_reserved: 0,
+            memory_regions: [MemoryRegion::new(
+                crate::PhysRange::new(0, 0),
+                crate::memmap::MemoryKind::Reserved,
+            ); MEMORY_MAP_CAPACITY],
         }
+    }
+
+    /// The physical memory map.
+    pub fn memory_map(&self) -> MemoryMap<MEMORY_MAP_CAPACITY> {
+        MemoryMap::from_wire(self.memory_map_len, self.memory_regions)
+    }
+
+    /// Stores the physical memory map.
+    pub fn set_memory_map(&mut self, map: &MemoryMap<MEMORY_MAP_CAPACITY>) {
+        (self.memory_map_len, self.memory_regions) = map.to_wire();
     }
 
     /// Checks that the page is one this kernel can use.
@@ -241,249 +266,32 @@ impl Default for BootParams {
     }
 }
 
-/// A little-endian writer over a byte slice (encoding stops silently at
-/// the end; callers pass a whole page).
-struct Writer<'a> {
-    out: &'a mut [u8],
-    at: usize,
-}
-
-impl Writer<'_> {
-    fn bytes(&mut self, b: &[u8]) {
-        if let Some(dest) = self.out.get_mut(self.at..self.at + b.len()) {
-            dest.copy_from_slice(b);
-        }
-        self.at += b.len();
-    }
-    fn u64(&mut self, v: u64) {
-        self.bytes(&v.to_le_bytes());
-    }
-    fn u32(&mut self, v: u32) {
-        self.bytes(&v.to_le_bytes());
-    }
-}
-
-/// A little-endian reader over a byte slice (reads past the end give 0).
-struct Reader<'a> {
-    input: &'a [u8],
-    at: usize,
-}
-
-impl Reader<'_> {
-    fn fill(&mut self, out: &mut [u8]) {
-        for (i, b) in out.iter_mut().enumerate() {
-            *b = self.input.get(self.at + i).copied().unwrap_or(0);
-        }
-        self.at += out.len();
-    }
-    fn u64(&mut self) -> u64 {
-        let mut b = [0; 8];
-        self.fill(&mut b);
-        u64::from_le_bytes(b)
-    }
-    fn u32(&mut self) -> u32 {
-        let mut b = [0; 4];
-        self.fill(&mut b);
-        u32::from_le_bytes(b)
-    }
-}
-
 impl BootParams {
-    /// Writes the parameters into a boot-parameter page (the format is the
-    /// fields in declaration order, little-endian, without padding).
+    /// Writes the parameters at the start of a boot-parameter page (the
+    /// page must hold them).
     pub fn encode(&self, page: &mut [u8]) {
-        let mut w = Writer { out: page, at: 0 };
-        w.u64(self.magic);
-        w.u32(self.version);
-        w.u32(self.size);
-        w.u32(self.core_id);
-        w.u32(self.apic_id);
-        for v in [
-            self.kernel_phys,
-            self.kernel_size,
-            self.params_phys,
-            self.archive_phys,
-            self.archive_size,
-            self.rsdp_phys,
-            self.phys_top,
-            self.tsc_at_start,
-            self.tsc_at_handoff,
-            self.tsc_hz,
-            self.apic_timer_hz,
-            self.flags,
-            self.kcb_phys,
-            self.osnode_id,
-            self.system_phys,
-            self.channel_phys,
-            self.channel_size,
-        ] {
-            w.u64(v);
-        }
-        w.bytes(&self.kernel_name);
-        w.bytes(&self.cmdline);
-        w.bytes(&self.program);
-        let regions = self.memory_map.regions();
-        w.u32(regions.len() as u32);
-        w.u32(0);
-        for i in 0..MEMORY_MAP_CAPACITY {
-            let r = regions.get(i).copied().unwrap_or_default();
-            w.u64(r.base);
-            w.u64(r.size);
-            w.u32(r.raw_kind);
-            w.u32(0);
+        if let Some(dest) = page.get_mut(..size_of::<Self>()) {
+            dest.copy_from_slice(self.as_bytes());
         }
     }
 
-    /// Reads parameters from a boot-parameter page (any bytes decode; use
-    /// [`BootParams::validate`] to check them).
+    /// Reads parameters from a boot-parameter page (any bytes decode, a
+    /// short page as if zero-filled; use [`BootParams::validate`] to check
+    /// them). The memory map is rebuilt region by region, so it is sorted
+    /// and disjoint whatever the page held.
     pub fn decode(page: &[u8]) -> Self {
-        let mut r = Reader { input: page, at: 0 };
-        let mut p = Self::new();
-        p.magic = r.u64();
-        p.version = r.u32();
-        p.size = r.u32();
-        p.core_id = r.u32();
-        p.apic_id = r.u32();
-        for field in [
-            &mut p.kernel_phys,
-            &mut p.kernel_size,
-            &mut p.params_phys,
-            &mut p.archive_phys,
-            &mut p.archive_size,
-            &mut p.rsdp_phys,
-            &mut p.phys_top,
-            &mut p.tsc_at_start,
-            &mut p.tsc_at_handoff,
-            &mut p.tsc_hz,
-            &mut p.apic_timer_hz,
-            &mut p.flags,
-            &mut p.kcb_phys,
-            &mut p.osnode_id,
-            &mut p.system_phys,
-            &mut p.channel_phys,
-            &mut p.channel_size,
-        ] {
-            *field = r.u64();
-        }
-        r.fill(&mut p.kernel_name);
-        r.fill(&mut p.cmdline);
-        r.fill(&mut p.program);
-        let len = r.u32() as usize;
-        let _ = r.u32();
-        let mut map = MemoryMap::new();
-        for i in 0..MEMORY_MAP_CAPACITY {
-            let (base, size, kind) = (r.u64(), r.u64(), r.u32());
-            let _ = r.u32();
-            if i < len && size > 0 {
-                // A map that does not fit is cut short; validate() still
-                // checks the rest of the page.
-                let _ = map.set(
-                    crate::PhysRange::new(base, size),
-                    crate::memmap::MemoryKind::from_raw(kind),
-                );
-            }
-        }
-        p.memory_map = map;
-        p
-    }
-}
-
-/// What a kernel reports to its starter in the boot-parameter page (at
-/// [`ACK_OFFSET`]): how far it got, when, and what it is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct BootAck {
-    /// [`ACK_ENTERED`], [`ACK_RUNNING`], [`ACK_REFUSED`], [`ACK_STOPPED`],
-    /// [`ACK_FINISHED`] or 0.
-    pub stage: u64,
-    /// TSC when the kernel's main was entered.
-    pub tsc_entered: u64,
-    /// TSC when its own initialisation was done.
-    pub tsc_initialised: u64,
-    /// TSC when it first dispatched its OSNode.
-    pub tsc_running: u64,
-    /// TSC when it stopped (after a stop request) or its program finished
-    /// (a real-time kernel), else 0.
-    pub tsc_stopped: u64,
-    /// The exit code of the program a real-time kernel ran, once
-    /// [`ACK_FINISHED`].
-    pub exit_code: u64,
-    /// The layout of the KCB the kernel runs (once [`ACK_RUNNING`]): its
-    /// own, after any conversion.
-    pub kcb_layout: u64,
-    /// `name version` of the kernel (NUL-padded).
-    pub version: [u8; NAME_CAPACITY],
-}
-
-/// Offset in the boot-parameter page of the counters a running kernel
-/// keeps there for its starter (after the ack area): 64-bit words the
-/// kernel increments atomically and the starter reads atomically; the
-/// starter zeroes the page before the start.
-pub const COUNTERS_OFFSET: usize = ACK_OFFSET + 512;
-/// Counter word: IPIs the kernel received (notifications, stop requests).
-/// A boot driver compares them across cores to see which cores an
-/// operation disturbed.
-pub const COUNTER_IPIS: usize = 0;
-
-const _: () = assert!(COUNTERS_OFFSET.is_multiple_of(8) && COUNTERS_OFFSET + 8 <= PARAMS_PAGE);
-
-/// [`BootAck::stage`]: the kernel's main was entered.
-pub const ACK_ENTERED: u64 = 1;
-/// [`BootAck::stage`]: the OSNode runs.
-pub const ACK_RUNNING: u64 = 2;
-/// [`BootAck::stage`]: the kernel refused to run the KCB it was given.
-pub const ACK_REFUSED: u64 = 3;
-/// [`BootAck::stage`]: asked to stop, the kernel saved its OSNode's running
-/// dispatcher and halted; the KCB is intact and the core waits for INIT.
-pub const ACK_STOPPED: u64 = 4;
-/// [`BootAck::stage`]: a real-time kernel's one program ended
-/// ([`BootAck::exit_code`]); the kernel halted and the core waits for INIT.
-pub const ACK_FINISHED: u64 = 5;
-
-impl BootAck {
-    /// Encodes into the ack area of a boot-parameter page.
-    pub fn encode(&self, page: &mut [u8]) {
-        let mut w = Writer {
-            out: page.get_mut(ACK_OFFSET..).unwrap_or(&mut []),
-            at: 0,
-        };
-        w.u64(self.stage);
-        w.u64(self.tsc_entered);
-        w.u64(self.tsc_initialised);
-        w.u64(self.tsc_running);
-        w.u64(self.tsc_stopped);
-        w.u64(self.exit_code);
-        w.u64(self.kcb_layout);
-        w.bytes(&self.version);
-    }
-
-    /// Decodes the ack area of a boot-parameter page.
-    pub fn decode(page: &[u8]) -> Self {
-        let mut r = Reader {
-            input: page.get(ACK_OFFSET..).unwrap_or(&[]),
-            at: 0,
-        };
-        let mut ack = Self {
-            stage: r.u64(),
-            tsc_entered: r.u64(),
-            tsc_initialised: r.u64(),
-            tsc_running: r.u64(),
-            tsc_stopped: r.u64(),
-            exit_code: r.u64(),
-            kcb_layout: r.u64(),
-            version: [0; NAME_CAPACITY],
-        };
-        r.fill(&mut ack.version);
-        ack
-    }
-
-    /// The version text.
-    pub fn version_text(&self) -> &str {
-        text(&self.version).unwrap_or("?")
+        let mut bytes = [0u8; size_of::<Self>()];
+        let n = page.len().min(bytes.len());
+        bytes[..n].copy_from_slice(&page[..n]);
+        let mut params = Self::read_from_bytes(&bytes).unwrap_or_default();
+        let map = params.memory_map();
+        params.set_memory_map(&map);
+        params
     }
 }
 
 /// The UTF-8 text before the first NUL; there must be a NUL.
-fn text(field: &[u8]) -> Result<&str, ParamsError> {
+pub(crate) fn text(field: &[u8]) -> Result<&str, ParamsError> {
     let end = field
         .iter()
         .position(|&b| b == 0)
@@ -559,18 +367,18 @@ mod tests {
         p.kcb_phys = 0x1234_0000;
         p.osnode_id = 9;
         p.channel_size = 8192;
-        p.memory_map
-            .set(
-                crate::PhysRange::new(0x100_000, 0x200_000),
-                crate::memmap::MemoryKind::Ram,
-            )
-            .unwrap();
-        p.memory_map
-            .set(
-                crate::PhysRange::new(0x400_000, 0x1000),
-                crate::memmap::MemoryKind::KernelImage,
-            )
-            .unwrap();
+        let mut map = MemoryMap::new();
+        map.set(
+            crate::PhysRange::new(0x100_000, 0x200_000),
+            crate::memmap::MemoryKind::Ram,
+        )
+        .unwrap();
+        map.set(
+            crate::PhysRange::new(0x400_000, 0x1000),
+            crate::memmap::MemoryKind::KernelImage,
+        )
+        .unwrap();
+        p.set_memory_map(&map);
         let mut page = [0xaau8; PARAMS_PAGE];
         p.encode(&mut page);
         let q = BootParams::decode(&page);
@@ -586,7 +394,7 @@ mod tests {
             ),
             (3, 7, FIRST_CORE, 0x1234_0000, 9, 8192)
         );
-        assert_eq!(q.memory_map.regions(), p.memory_map.regions());
+        assert_eq!(q.memory_map().regions(), map.regions());
         assert_eq!(q.cmdline().unwrap().as_str(), "fatal=exit");
         assert_eq!(q.program(), Ok("jitter 1000"));
         // The ack area is separate and untouched by the parameters.
@@ -605,6 +413,50 @@ mod tests {
         assert_eq!(BootAck::decode(&page), ack);
         assert_eq!(BootAck::decode(&page).version_text(), "cpudriver 0.1.0");
         assert_eq!(BootParams::decode(&page).kcb_phys, 0x1234_0000);
+    }
+
+    #[test]
+    fn the_page_format_is_fixed() {
+        use core::mem::offset_of;
+        // Changing any of these changes the page: bump BOOT_PARAMS_VERSION.
+        assert_eq!(offset_of!(BootParams, version), 8);
+        assert_eq!(offset_of!(BootParams, core_id), 16);
+        assert_eq!(offset_of!(BootParams, kernel_phys), 24);
+        assert_eq!(offset_of!(BootParams, kcb_phys), 120);
+        assert_eq!(offset_of!(BootParams, channel_size), 152);
+        assert_eq!(offset_of!(BootParams, kernel_name), 160);
+        assert_eq!(offset_of!(BootParams, program), 448);
+        assert_eq!(offset_of!(BootParams, memory_map_len), 576);
+        assert_eq!(offset_of!(BootParams, memory_regions), 584);
+        assert_eq!(size_of::<BootParams>(), 584 + 24 * MEMORY_MAP_CAPACITY);
+        assert_eq!(offset_of!(BootAck, version), 56);
+    }
+
+    #[test]
+    fn a_decoded_map_is_sorted_and_disjoint() {
+        let mut p = sample();
+        let mut page = [0u8; PARAMS_PAGE];
+        p.encode(&mut page);
+        // Two overlapping regions, out of order, as a foreign writer might.
+        let regions = offset_of_regions();
+        page[576..580].copy_from_slice(&2u32.to_le_bytes());
+        for (i, (base, size, kind)) in [(0x3000u64, 0x2000u64, 1u32), (0x1000, 0x3000, 2)]
+            .into_iter()
+            .enumerate()
+        {
+            let at = regions + i * 24;
+            page[at..at + 8].copy_from_slice(&base.to_le_bytes());
+            page[at + 8..at + 16].copy_from_slice(&size.to_le_bytes());
+            page[at + 16..at + 20].copy_from_slice(&kind.to_le_bytes());
+        }
+        p = BootParams::decode(&page);
+        let map = p.memory_map();
+        let ranges: std::vec::Vec<_> = map.regions().iter().map(|r| (r.base, r.size)).collect();
+        assert_eq!(ranges, [(0x1000, 0x3000), (0x4000, 0x1000)]);
+    }
+
+    fn offset_of_regions() -> usize {
+        core::mem::offset_of!(BootParams, memory_regions)
     }
 
     #[test]

@@ -186,12 +186,13 @@ impl Mechanism {
             .map_err(|_| BootError::BadImage(kernel.into(), "name too long".into()))?;
         p.set_program(program)
             .map_err(|_| BootError::ProgramTooLong(program.len()))?;
-        p.memory_map = bootproto::starter::map_for_new_kernel(
+        let map = bootproto::starter::map_for_new_kernel(
             &m.boot_map,
             PhysRange::new(own.base, own.size),
             PhysRange::new(loaded.phys, loaded.size),
         )
         .map_err(BootError::Plan)?;
+        p.set_memory_map(&map);
         p.tsc_at_handoff = sys::tsc();
         Ok(p)
     }

@@ -1,0 +1,94 @@
+//! What a kernel reports back in its boot-parameter page: its
+//! acknowledgement ([`BootAck`], at [`ACK_OFFSET`]), which says how far it
+//! got, when, and what it is, and the counters it keeps there while it runs
+//! (at [`COUNTERS_OFFSET`]). The starter that started it reads both while
+//! the kernel runs: the stage word is published last, the counters are
+//! atomics.
+
+use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
+
+use crate::params::{NAME_CAPACITY, PARAMS_PAGE, text};
+
+/// Where in the boot-parameter page the kernel reports its progress.
+pub const ACK_OFFSET: usize = 3072;
+
+/// What a kernel reports to its starter in the boot-parameter page (at
+/// [`ACK_OFFSET`]): how far it got, when, and what it is. Its layout is the
+/// page's format.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, FromBytes, IntoBytes, Immutable, KnownLayout,
+)]
+#[repr(C)]
+pub struct BootAck {
+    /// [`ACK_ENTERED`], [`ACK_RUNNING`], [`ACK_REFUSED`], [`ACK_STOPPED`],
+    /// [`ACK_FINISHED`] or 0.
+    pub stage: u64,
+    /// TSC when the kernel's main was entered.
+    pub tsc_entered: u64,
+    /// TSC when its own initialisation was done.
+    pub tsc_initialised: u64,
+    /// TSC when it first dispatched its OSNode.
+    pub tsc_running: u64,
+    /// TSC when it stopped (after a stop request) or its program finished
+    /// (a real-time kernel), else 0.
+    pub tsc_stopped: u64,
+    /// The exit code of the program a real-time kernel ran, once
+    /// [`ACK_FINISHED`].
+    pub exit_code: u64,
+    /// The layout of the KCB the kernel runs (once [`ACK_RUNNING`]): its
+    /// own, after any conversion.
+    pub kcb_layout: u64,
+    /// `name version` of the kernel (NUL-padded).
+    pub version: [u8; NAME_CAPACITY],
+}
+
+/// Offset in the boot-parameter page of the counters a running kernel
+/// keeps there for its starter (after the ack area): 64-bit words the
+/// kernel increments atomically and the starter reads atomically; the
+/// starter zeroes the page before the start.
+pub const COUNTERS_OFFSET: usize = ACK_OFFSET + 512;
+/// Counter word: IPIs the kernel received (notifications, stop requests).
+/// A boot driver compares them across cores to see which cores an
+/// operation disturbed.
+pub const COUNTER_IPIS: usize = 0;
+
+const _: () = assert!(COUNTERS_OFFSET.is_multiple_of(8) && COUNTERS_OFFSET + 8 <= PARAMS_PAGE);
+const _: () = assert!(ACK_OFFSET + size_of::<BootAck>() <= COUNTERS_OFFSET);
+
+/// [`BootAck::stage`]: the kernel's main was entered.
+pub const ACK_ENTERED: u64 = 1;
+/// [`BootAck::stage`]: the OSNode runs.
+pub const ACK_RUNNING: u64 = 2;
+/// [`BootAck::stage`]: the kernel refused to run the KCB it was given.
+pub const ACK_REFUSED: u64 = 3;
+/// [`BootAck::stage`]: asked to stop, the kernel saved its OSNode's running
+/// dispatcher and halted; the KCB is intact and the core waits for INIT.
+pub const ACK_STOPPED: u64 = 4;
+/// [`BootAck::stage`]: a real-time kernel's one program ended
+/// ([`BootAck::exit_code`]); the kernel halted and the core waits for INIT.
+pub const ACK_FINISHED: u64 = 5;
+
+impl BootAck {
+    /// Encodes into the ack area of a boot-parameter page (which must
+    /// hold it).
+    pub fn encode(&self, page: &mut [u8]) {
+        if let Some(dest) = page.get_mut(ACK_OFFSET..ACK_OFFSET + size_of::<Self>()) {
+            dest.copy_from_slice(self.as_bytes());
+        }
+    }
+
+    /// Decodes the ack area of a boot-parameter page (a short page as if
+    /// zero-filled).
+    pub fn decode(page: &[u8]) -> Self {
+        let mut bytes = [0u8; size_of::<Self>()];
+        let area = page.get(ACK_OFFSET..).unwrap_or(&[]);
+        let n = area.len().min(bytes.len());
+        bytes[..n].copy_from_slice(&area[..n]);
+        Self::read_from_bytes(&bytes).unwrap_or_default()
+    }
+
+    /// The version text.
+    pub fn version_text(&self) -> &str {
+        text(&self.version).unwrap_or("?")
+    }
+}
