@@ -14,7 +14,7 @@ use bootproto::params::{ACK_ENTERED, ACK_REFUSED, ACK_RUNNING, BootAck, BootPara
 use log::{LevelFilter, info, warn};
 
 use crate::arch::objects::{KernelMemory, SystemPage};
-use crate::arch::params::{self, ParamsPage};
+use crate::arch::params::{EntryParams, ParamsPage};
 use crate::{
     VERSION, arch, banner, bootstrap, dispatch, fatal, identity, kprintln, logger, machine, memory,
     platform, selftest, system, time, timer,
@@ -74,15 +74,19 @@ pub fn boot(mem: &mut KernelMemory, page: ParamsPage, tsc_at_entry: u64) -> ! {
         );
     }
     let platform = describe_machine(&params, &rates, first);
-    let archive = match Archive::parse(params::archive(&params)) {
-        Ok(a) => Some(a),
-        Err(e) => {
+    let archive = match params.archive().map(Archive::parse) {
+        Some(Ok(a)) => Some(a),
+        Some(Err(e)) => {
             warn!("boot archive unreadable: {e}");
+            None
+        }
+        None => {
+            warn!("the boot archive's range is not marked as one in the memory map");
             None
         }
     };
     if first {
-        let waited = timer::one_shot_check(TIMER_CHECK_MS);
+        let waited = timer::one_shot_check(mem, TIMER_CHECK_MS);
         info!(
             "timer: {TIMER_CHECK_MS} ms one-shot interrupt arrived after {}.{:03} ms",
             waited / 1_000_000,
@@ -141,11 +145,11 @@ fn clocks(params: &BootParams, first: bool) -> arch::pit::Rates {
 
 /// The system page: made (zeroed) by the first core, named by the boot
 /// driver for the others. Returns its physical address (0: none).
-fn system_page(mem: &mut KernelMemory, params: &BootParams, first: bool) -> u64 {
+fn system_page(mem: &mut KernelMemory, params: &EntryParams, first: bool) -> u64 {
     let page = if first {
         SystemPage::make(mem)
     } else {
-        params::system_page(params)
+        params.system_page()
     };
     if let Some(page) = page {
         system::set(page);
@@ -245,6 +249,6 @@ fn run_osnode(
         }
     }
     loop {
-        arch::wait_for_interrupt();
+        arch::wait_for_interrupt(mem);
     }
 }

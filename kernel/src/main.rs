@@ -3,7 +3,7 @@
 //! Every core runs its own copy of this image, loaded and relocated by a
 //! starter (the PVH loader on the first core, the user-level boot driver on
 //! the others). A CPU driver owns nothing that must outlive it
-//! (docs/design.md): its image copy, its stacks, descriptor tables and page
+//! (docs/design.md, rule 2): its image copy, its stacks, descriptor tables and page
 //! tables are per-boot scratch; OS state lives in capability memory reached
 //! from the KCB.
 //!

@@ -1,6 +1,6 @@
 //! The OSNodes this core runs: the one per-core pointer to a KCB (the
 //! current one; the CPU driver owns nothing else that must survive it,
-//! docs/design.md), the ring of KCBs multiplexed here (parked OSNodes), and
+//! docs/design.md, rule 2), the ring of KCBs multiplexed here (parked OSNodes), and
 //! taking over a stopped KCB ([`take_over`]: the one way an OSNode comes to
 //! run on this core after it ran somewhere, whether this core boots with it
 //! or it is parked here).

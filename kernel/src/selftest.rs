@@ -4,15 +4,11 @@
 
 use bootproto::cmdline::Cmdline;
 
-/// An address the kernel never maps (lower half, which belongs to user
-/// space and is empty in the kernel's own tables).
-pub const UNMAPPED_ADDRESS: u64 = 0x0000_0000_dead_b000;
-
 /// A fault to provoke.
 #[derive(Debug, Clone, Copy)]
 pub enum Fault {
     /// Read from an unmapped address.
-    PageFault(u64),
+    PageFault,
     /// Execute `ud2`.
     InvalidOpcode,
 }
@@ -20,7 +16,7 @@ pub enum Fault {
 /// The fault the command line asks for, if any.
 pub fn requested(cmdline: Cmdline<'_>) -> Option<Fault> {
     match cmdline.get("selftest")? {
-        "pagefault" => Some(Fault::PageFault(UNMAPPED_ADDRESS)),
+        "pagefault" => Some(Fault::PageFault),
         "invalid-opcode" => Some(Fault::InvalidOpcode),
         other => {
             log::warn!("selftest={other} unknown (pagefault|invalid-opcode); ignored");
@@ -33,7 +29,7 @@ impl Fault {
     /// Provokes it (never returns: the fault stops the core).
     pub fn provoke(self) {
         match self {
-            Self::PageFault(address) => crate::arch::provoke_page_fault(address),
+            Self::PageFault => crate::arch::provoke_page_fault(),
             Self::InvalidOpcode => crate::arch::provoke_invalid_opcode(),
         }
     }
@@ -42,7 +38,7 @@ impl Fault {
 impl core::fmt::Display for Fault {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
-            Self::PageFault(address) => write!(f, "a page fault at {address:#x}"),
+            Self::PageFault => write!(f, "a page fault at {:#x}", crate::arch::UNMAPPED_ADDRESS),
             Self::InvalidOpcode => f.write_str("an invalid opcode"),
         }
     }

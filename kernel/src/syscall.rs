@@ -79,7 +79,7 @@ fn debug_print(
     let pml4 = mem
         .vspace_of(current.dcb)
         .ok_or(SysError::DispatcherNotReady)?;
-    usermem::read(mem, pml4, addr, text)?;
+    usermem::read(mem, pml4.phys(), addr, text)?;
     crate::console::write_bytes(text);
     Ok([len, 0, 0, 0, 0, 0])
 }

@@ -6,6 +6,7 @@
 use core::sync::atomic::{AtomicU64, Ordering};
 
 use crate::arch::apic;
+use crate::arch::objects::KernelMemory;
 use crate::time;
 
 static TICKS: AtomicU64 = AtomicU64::new(0);
@@ -34,12 +35,12 @@ pub fn arm_at(deadline_ns: Option<u64>) {
 
 /// Arms a one-shot interrupt `millis` ms ahead, waits for it with the core
 /// halted, and returns the nanoseconds that really passed.
-pub fn one_shot_check(millis: u64) -> u64 {
+pub fn one_shot_check(mem: &mut KernelMemory, millis: u64) -> u64 {
     let before = ticks();
     let start = time::now_ns();
     arm_at(Some(start + millis * 1_000_000));
     while ticks() == before {
-        crate::arch::wait_for_interrupt();
+        crate::arch::wait_for_interrupt(mem);
     }
     time::now_ns() - start
 }

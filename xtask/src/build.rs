@@ -1,5 +1,5 @@
 //! Building the images: the PVH loader, every CPU driver variant, and the
-//! boot archive that carries the CPU drivers (and, later, programs).
+//! boot archive that carries the CPU drivers, the programs and `boot.cfg`.
 //!
 //! Kernel code needs compiler flags host code must not get (static
 //! relocation model or static PIE, no red zone, frame pointers), so each

@@ -4,7 +4,7 @@
 //! ```text
 //! cargo xtask build                 build the loader, the CPU drivers and the boot archive
 //! cargo xtask run [options]         build, then boot QEMU with the serial console on this terminal
-//! cargo xtask test [FILTER...]      lints, host tests of every library, then the QEMU integration tests
+//! cargo xtask test [FILTER...]      lints, host tests, a benchmark smoke test, then the QEMU integration tests
 //! cargo xtask lint                  cargo fmt --check and clippy (-D warnings) on every crate
 //! cargo xtask bench [update] [...]  the benchmarks (see `cargo xtask bench --help`)
 //! ```
@@ -53,7 +53,13 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::Test { filter }) => test::test(&filter),
         Some(Command::Lint) => lint::lint(),
         Some(Command::Bench(args)) => match args.update {
-            Some(BenchCommand::Update) => bench::update(&args.options),
+            Some(BenchCommand::Update) => {
+                let o = &args.options;
+                if o.quick || o.no_linux || o.only.is_some() {
+                    anyhow::bail!("`bench update` takes only --accel");
+                }
+                bench::update(o)
+            }
             None => bench::bench(&args.options).map(drop),
         },
         None => Cli::command()

@@ -68,10 +68,16 @@ pub fn run(options: &RunOptions) -> Result<()> {
         .command("mon:stdio")
         .status()
         .context("cannot start QEMU")?;
-    if let Some(harness::ExitCode::Failure) =
-        status.code().and_then(harness::ExitCode::from_qemu_status)
-    {
-        bail!("Corefish stopped on a fatal error (see above)");
+    match status.code() {
+        // Quit from the monitor (Ctrl-A X), or an orderly shutdown.
+        Some(0) => Ok(()),
+        Some(code) => match harness::ExitCode::from_qemu_status(code) {
+            Some(harness::ExitCode::Success) => Ok(()),
+            Some(harness::ExitCode::Failure) => {
+                bail!("Corefish stopped on a fatal error (see above)")
+            }
+            None => bail!("QEMU exited with status {code}"),
+        },
+        None => bail!("QEMU was ended by a signal"),
     }
-    Ok(())
 }

@@ -51,7 +51,10 @@ extern "C" fn start(params: *const BootParams) -> ! {
     // SAFETY: the entry contract makes `params` the direct-map address of
     // the boot-parameter page the starter gave this kernel, which nothing
     // else of this kernel uses.
-    let page = unsafe { super::params::ParamsPage::at_entry(params) };
+    let Some(page) = (unsafe { super::params::ParamsPage::at_entry(params) }) else {
+        crate::kprintln!("cpudriver: boot parameters at {params:p} are not page-aligned");
+        crate::fatal::stop_core("bad boot parameters");
+    };
     // SAFETY: the first entry of this kernel: no other handle exists.
     let mem = unsafe { super::objects::KernelMemory::new() };
     crate::events::boot(mem, page, tsc_at_entry)

@@ -44,8 +44,11 @@ pub mod warm_reset;
 
 use cpu::serial::{COM1, Serial};
 
-/// Waits, with interrupts on, until one arrives and has been handled.
-pub fn wait_for_interrupt() {
+/// Waits, with interrupts on, until one arrives and has been handled. It
+/// borrows the entry's object-memory handle, so no object reference made
+/// through it lives across the wait, while the interrupt's handler uses its
+/// own handle.
+pub fn wait_for_interrupt(_: &mut objects::KernelMemory) {
     // SAFETY: the IDT handles every vector; the kernel is built without a
     // red zone, so the interrupt frame cannot clobber live data.
     unsafe { cpu::instr::wait_for_interrupt() };
@@ -71,13 +74,18 @@ pub fn image_range() -> core::ops::Range<u64> {
     (&raw const __image_start) as u64..(&raw const __image_end) as u64
 }
 
-/// Reads an unmapped address on purpose (`selftest=pagefault`), to
+/// An address the kernel never maps (lower half, which belongs to user
+/// space and is empty in the kernel's own tables).
+pub const UNMAPPED_ADDRESS: u64 = 0x0000_0000_dead_b000;
+
+/// Reads [`UNMAPPED_ADDRESS`] on purpose (`selftest=pagefault`), to
 /// exercise the fatal-exception path, which never returns here.
-pub fn provoke_page_fault(address: u64) {
-    // SAFETY: not sound by design: the read faults, and the fatal-exception
-    // handler stops the core instead of returning.
-    let value = unsafe { (address as *const u64).read_volatile() };
-    log::error!("read of unmapped {address:#x} returned {value:#x}");
+pub fn provoke_page_fault() {
+    // SAFETY: the address is mapped nowhere in the kernel's tables, so the
+    // read faults before it reads anything, and the fatal-exception handler
+    // stops the core instead of returning.
+    let value = unsafe { (UNMAPPED_ADDRESS as *const u64).read_volatile() };
+    log::error!("read of unmapped {UNMAPPED_ADDRESS:#x} returned {value:#x}");
 }
 
 /// Executes `ud2` on purpose (`selftest=invalid-opcode`).

@@ -60,13 +60,13 @@ impl KernelMemory {
 
     /// The top-level page table of dispatcher `dcb`, under the same
     /// conditions as [`frame_of`](Self::frame_of).
-    pub fn vspace_of(&mut self, dcb: PAddr) -> Option<u64> {
+    pub fn vspace_of(&mut self, dcb: PAddr) -> Option<VSpaceRoot> {
         let d = self.dcb(dcb);
         let cap = d.vspace.cap;
         let intact = d.magic == DCB_MAGIC
             && cap.obj_type() == caps::ObjType::VNodePml4
             && cap.base == d.vspace_phys;
-        intact.then_some(d.vspace_phys)
+        intact.then_some(VSpaceRoot(d.vspace_phys))
     }
 
     /// The KCB at `at`.
@@ -156,6 +156,19 @@ impl Objects for KernelMemory {
     }
 }
 
+/// A live top-level page table (a PML4 VNode), as a dispatcher's own copy
+/// of its capability proves ([`KernelMemory::vspace_of`]): only such a
+/// table is ever loaded into CR3.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VSpaceRoot(PAddr);
+
+impl VSpaceRoot {
+    /// Its physical address.
+    pub fn phys(self) -> PAddr {
+        self.0
+    }
+}
+
 /// The system page shared by every kernel of the machine
 /// (`bootproto::system`): the console lock, the OSNode table, the
 /// bootstrap core's APIC id. Every kernel only ever accesses it through
@@ -191,7 +204,7 @@ impl SystemPage {
 
     /// The 32-bit word at `offset` (4-aligned, inside the page).
     pub fn word(&self, offset: usize) -> Option<&'static core::sync::atomic::AtomicU32> {
-        if !offset.is_multiple_of(4) || offset + 4 > 4096 {
+        if !offset.is_multiple_of(4) || offset > 4096 - 4 {
             return None;
         }
         // SAFETY: an aligned word of the system page, a page of RAM every

@@ -105,14 +105,15 @@ pub fn share_kernel_half(mem: &mut super::objects::KernelMemory, pml4: u64) {
     }
 }
 
-/// Switches to the address space rooted at the user top-level table at
-/// `pml4` (physical), first making its kernel half this kernel's.
-pub fn switch_to(mem: &mut super::objects::KernelMemory, pml4: u64) {
+/// Switches to the address space rooted at the user top-level table
+/// `root`, first making its kernel half this kernel's.
+pub fn switch_to(mem: &mut super::objects::KernelMemory, root: super::objects::VSpaceRoot) {
+    let pml4 = root.phys();
     share_kernel_half(mem, pml4);
     if cpu::regs::cr3() & CR3_ADDRESS != pml4 {
-        // SAFETY: `pml4` is a live top-level table (the caller's capability
-        // check) whose kernel half now maps this kernel exactly as its own
-        // table does.
+        // SAFETY: `pml4` is a live top-level table (a dispatcher's capability
+        // proves it: `VSpaceRoot`) whose kernel half now maps this kernel
+        // exactly as its own table does.
         unsafe { cpu::regs::set_cr3(pml4) };
     }
 }

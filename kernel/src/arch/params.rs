@@ -35,11 +35,15 @@ impl ParamsPage {
     /// boot-parameter page ([`PARAMS_PAGE`] bytes) a starter gave this
     /// kernel at entry, which stays mapped and unused by anything else of
     /// this kernel for as long as it runs.
-    pub unsafe fn at_entry(ptr: *const BootParams) -> Self {
-        PAGE.store(ptr.cast::<u8>().cast_mut(), Ordering::Relaxed);
-        Self {
-            base: ptr.cast::<u8>().cast_mut(),
+    /// `None` if `ptr` is not page-aligned (the page is then unusable).
+    pub unsafe fn at_entry(ptr: *const BootParams) -> Option<Self> {
+        if !(ptr as usize).is_multiple_of(PARAMS_PAGE) {
+            return None;
         }
+        PAGE.store(ptr.cast::<u8>().cast_mut(), Ordering::Relaxed);
+        Some(Self {
+            base: ptr.cast::<u8>().cast_mut(),
+        })
     }
 
     /// The page this kernel was started with, if it had one.
@@ -70,8 +74,8 @@ impl ParamsPage {
     }
 
     /// The parameters, as the starter wrote them (not yet validated).
-    pub fn read(&self) -> BootParams {
-        BootParams::decode(&self.copy::<PARAMS_PAGE>(0))
+    pub fn read(&self) -> EntryParams {
+        EntryParams(BootParams::decode(&self.copy::<PARAMS_PAGE>(0)))
     }
 
     /// The acknowledgement written last.
@@ -140,32 +144,61 @@ pub fn ack_finished(code: u64) {
     }
 }
 
-/// The system page the parameters name (a later core's; the first core
-/// makes it: `objects::SystemPage::make`).
-pub fn system_page(params: &BootParams) -> Option<super::objects::SystemPage> {
-    // SAFETY: a starter names the machine's system page here (the boot
-    // driver passes the one the first core made), as the entry contract of
-    // `bootproto::params` says.
-    unsafe { super::objects::SystemPage::named(params.system_phys) }
-}
+/// The boot parameters this kernel was started with, as its starter wrote
+/// them: only [`ParamsPage::read`] makes one, so what the arch layer takes
+/// on the starter's word (the boot archive, the system page) comes from
+/// the real page.
+#[derive(Debug, Clone, Copy)]
+pub struct EntryParams(BootParams);
 
-/// The boot archive the parameters name, as bytes.
-pub fn archive(params: &BootParams) -> &'static [u8] {
-    // SAFETY: the starter marked the archive's memory BootArchive in the
-    // memory map (the loader) or passes the range of the first kernel's
-    // archive (the boot driver): it is memory no one writes for the
-    // machine's lifetime, covered by the direct map.
-    unsafe {
-        core::slice::from_raw_parts(
-            bootproto::layout::phys_to_virt(params.archive_phys) as *const u8,
-            params.archive_size as usize,
-        )
+impl core::ops::Deref for EntryParams {
+    type Target = BootParams;
+
+    fn deref(&self) -> &BootParams {
+        &self.0
     }
 }
 
+impl EntryParams {
+    /// The boot archive, as bytes, if the memory map marks its whole range
+    /// as the boot archive (memory nobody writes).
+    pub fn archive(&self) -> Option<&'static [u8]> {
+        let range = bootproto::PhysRange::new(self.archive_phys, self.archive_size);
+        let marked = self
+            .memory_map()
+            .ranges_of(bootproto::memmap::MemoryKind::BootArchive)
+            .any(|r| r.contains(range));
+        if !marked || self.archive_size == 0 || range.base.checked_add(range.size).is_none() {
+            return None;
+        }
+        // SAFETY: the memory map the starter gave this kernel marks the range
+        // as the boot archive: memory no one writes for the machine's
+        // lifetime (the loader placed it; boot drivers pass the same range),
+        // covered by the direct map.
+        Some(unsafe {
+            core::slice::from_raw_parts(
+                bootproto::layout::phys_to_virt(self.archive_phys) as *const u8,
+                self.archive_size as usize,
+            )
+        })
+    }
+
+    /// The system page the parameters name (a later core's; the first core
+    /// makes it: `objects::SystemPage::make`).
+    pub fn system_page(&self) -> Option<super::objects::SystemPage> {
+        // SAFETY: a starter names the machine's system page here (the boot
+        // driver passes the one the first core made), as the entry contract
+        // of `bootproto::params` says.
+        unsafe { super::objects::SystemPage::named(self.system_phys) }
+    }
+}
+
+/// Largest CPU driver image a kernel hands its core to.
+pub const MAX_KERNEL_IMAGE: u64 = 64 << 20;
+
 /// A CPU driver this core can be handed to in place (KERNEL_REPLACE):
-/// an entry point checked to carry a CPU driver's preamble, inside the
-/// image its boot parameters describe.
+/// valid boot parameters for this core and KCB, and an entry point checked
+/// to carry a CPU driver's preamble, inside the image they describe.
 #[derive(Debug, Clone, Copy)]
 pub struct NextKernel {
     entry: u64,
@@ -173,22 +206,60 @@ pub struct NextKernel {
 }
 
 impl NextKernel {
-    /// The kernel whose image is the physical range `image` (memory that
-    /// is not this kernel's own, the caller checked), entered at the
-    /// direct-map address `entry` with its boot parameters at the
-    /// direct-map address `params`; refused unless the entry lies in the
-    /// image and carries a CPU driver's preamble naming a KCB layout this
-    /// kernel's OSNodes can be run with (`runs`).
+    /// The kernel whose boot parameters are at `params_phys` (in memory
+    /// below `phys_top`, as `map` says), to be entered at the direct-map
+    /// address `entry`, for the KCB at `kcb`. Refused unless the parameters
+    /// are valid, name this core and that KCB, and describe an image that
+    /// follows its parameter page, is at most [`MAX_KERNEL_IMAGE`] bytes,
+    /// lies in one region of memory and is not this kernel's own; and unless
+    /// the entry lies in that image and carries a CPU driver's preamble for
+    /// this kernel's KCB layout.
     pub fn check(
         mem: &mut super::objects::KernelMemory,
-        image: bootproto::PhysRange,
+        map: &bootproto::memmap::MemoryMap<{ bootproto::params::MEMORY_MAP_CAPACITY }>,
+        phys_top: u64,
+        params_phys: u64,
         entry: u64,
-        params: u64,
-        runs: impl FnOnce(&bootproto::starter::CpuDriverInfo) -> bool,
+        kcb: osnode::PAddr,
     ) -> Result<Self, abi::error::SysError> {
         use bootproto::layout::{DIRECT_MAP_BASE, phys_to_virt};
         use bootproto::starter::{ENTRY_PREAMBLE, check_entry};
         let bad = abi::error::SysError::BadArgument;
+        let page_end = params_phys.checked_add(4096).ok_or(bad)?;
+        // Only memory is read (never a device's registers).
+        let is_memory = |at: u64| map.kind_at(at).is_some_and(|k| k.is_memory());
+        if !params_phys.is_multiple_of(4096)
+            || page_end > phys_top.min(1 << 32)
+            || !is_memory(params_phys)
+        {
+            return Err(bad);
+        }
+        let mut page = [0u8; PARAMS_PAGE];
+        mem.read_bytes(params_phys, &mut page);
+        let params = BootParams::decode(&page);
+        let me = crate::identity::this_core();
+        if params.validate().is_err()
+            || params.kcb_phys != kcb
+            || params.apic_id != me.apic_id
+            || params.core_id != me.core_id
+            || params.params_phys != params_phys
+        {
+            return Err(bad);
+        }
+        let image = bootproto::PhysRange::new(params.kernel_phys, params.kernel_size);
+        let in_one_region = map
+            .regions()
+            .iter()
+            .any(|r| r.kind().is_memory() && r.range().contains(image));
+        let own = crate::identity::image_phys_range();
+        let overlaps_own = image.base < own.end && own.start < image.base + image.size;
+        if image.base != params_phys + 4096
+            || image.size > MAX_KERNEL_IMAGE
+            || !in_one_region
+            || overlaps_own
+        {
+            return Err(bad);
+        }
         let virt = phys_to_virt(image.base)..phys_to_virt(image.base + image.size);
         if !virt.contains(&entry) || entry + ENTRY_PREAMBLE as u64 > virt.end {
             return Err(bad);
@@ -196,10 +267,13 @@ impl NextKernel {
         let mut code = [0u8; ENTRY_PREAMBLE];
         mem.read_bytes(entry - DIRECT_MAP_BASE, &mut code);
         let info = check_entry(&code).map_err(|_| bad)?;
-        if !runs(&info) {
+        if !info.runs_kcb_layout(osnode::kcb::KCB_VERSION) {
             return Err(bad);
         }
-        Ok(Self { entry, params })
+        Ok(Self {
+            entry,
+            params: phys_to_virt(params_phys),
+        })
     }
 
     /// Jumps to it (the entry contract: long mode, interrupts off, `rdi` =
@@ -207,9 +281,10 @@ impl NextKernel {
     /// afterwards.
     pub fn enter(self) -> ! {
         // SAFETY: `check` found a CPU driver's preamble at `entry`, inside
-        // its image in memory this kernel's direct map maps; the caller
-        // checked its parameters; interrupts go off first and this kernel
-        // is not needed again.
+        // its image in one region of memory this kernel's direct map maps,
+        // not this kernel's own, with valid parameters for this core right
+        // before it; interrupts go off first and this kernel is not needed
+        // again.
         unsafe {
             core::arch::asm!(
                 "cli",

@@ -8,38 +8,46 @@ use abi::dispatcher::FpuState;
 use super::exception;
 use super::frame::TrapFrame;
 use super::objects::KernelMemory;
-use super::vectors::{MACHINE_CHECK, NMI, STOP};
+use super::vectors::{MACHINE_CHECK, NMI, PAGE_FAULT, STOP};
 use crate::events::{self, Trap};
 
 /// Called by the common entry path with the saved frame. Entries from
 /// user mode never return here (the dispatcher code continues some
-/// dispatcher); interrupts in ring 0 (the idle loop) return to it.
+/// dispatcher), except an NMI; interrupts in ring 0 (the idle loop) return
+/// to it.
 pub extern "C" fn trap_dispatch(frame: &mut TrapFrame, fpu: &FpuState) {
-    if frame.vector == MACHINE_CHECK {
-        // The hardware's, wherever it came: this core stops.
-        exception::fatal(frame);
-    }
-    // SAFETY: an entry from user mode is the only kernel code running on
-    // this core; one in ring 0 interrupted the idle loop, which holds no
-    // object reference while it waits (exceptions in ring 0 never get here).
-    let mem = unsafe { KernelMemory::new() };
-    if frame.cs & 3 == 3 {
-        let trap = Trap {
-            vector: frame.vector,
-            error_code: frame.error_code,
-            fault_address: if frame.vector == 14 {
-                cpu::regs::cr2()
-            } else {
-                0
-            },
-        };
-        events::user_trap(mem, trap, &frame.registers(), fpu);
-    }
+    let from_user = frame.cs & 3 == 3;
     match frame.vector {
-        NMI => {}
-        0..=31 => exception::fatal(frame),
-        // A stop request in the idle loop: nothing runs, nothing to save.
-        STOP => events::stop_request(mem),
-        vector => events::kernel_interrupt(mem, vector),
+        // The hardware's, wherever it came: this core stops.
+        MACHINE_CHECK => exception::fatal(frame),
+        // Not the dispatcher's doing: it simply carries on (the common path
+        // returns to it), and nothing of the kernel runs on the NMI's stack.
+        NMI if from_user => {}
+        // In ring 0 every exception is a kernel bug.
+        0..=31 if !from_user => exception::fatal(frame),
+        vector => {
+            // SAFETY: an entry from user mode is the only kernel code
+            // running on this core; an interrupt in ring 0 interrupted the
+            // idle loop (the only place interrupts are on), whose handle is
+            // lent to the wait and holds no object reference meanwhile.
+            let mem = unsafe { KernelMemory::new() };
+            if from_user {
+                let trap = Trap {
+                    vector,
+                    error_code: frame.error_code,
+                    fault_address: if vector == PAGE_FAULT {
+                        cpu::regs::cr2()
+                    } else {
+                        0
+                    },
+                };
+                events::user_trap(mem, trap, &frame.registers(), fpu);
+            }
+            match vector {
+                // A stop request in the idle loop: nothing runs, nothing to save.
+                STOP => events::stop_request(mem),
+                vector => events::kernel_interrupt(mem, vector),
+            }
+        }
     }
 }

@@ -4,8 +4,8 @@
 //! of a real-time core), or a KCB that ran before, resumed as it was.
 //!
 //! Building is the one place the CPU driver makes objects itself
-//! (docs/design.md: user space creates objects only by retype; someone has
-//! to make the first ones). It does so the way a spawner would, through
+//! (docs/design.md, rule 6: user space creates objects only by retype;
+//! someone has to make the first ones). It does so the way a spawner would, through
 //! the same capability operations ([`builder`]): one RAM capability for a
 //! boot region is created, every object of the OSNode is retyped from it
 //! into its final slot ([`program`], [`dispatcher`]), and the temporary RAM

@@ -17,7 +17,7 @@ use osnode::dcb::Resume;
 use super::sched::{charge, dispatched, preempt, schedule, slice_end};
 use crate::arch::objects::{Area, FrameHeader, KernelMemory};
 use crate::arch::user::{self, UserContext};
-use crate::arch::vectors::{NMI, PAGE_FAULT, STOP};
+use crate::arch::vectors::{PAGE_FAULT, STOP};
 use crate::events::Trap;
 use crate::{kill, node, time, timer};
 
@@ -44,14 +44,14 @@ pub fn user_trap(mem: &mut KernelMemory, trap: Trap, regs: &Registers, fpu: &Fpu
     if trap.vector == STOP {
         super::halt::stop_core(mem, current);
     }
+    // An exception (an NMI never comes here: it returns to the dispatcher
+    // from the arch layer); the rest are interrupts.
     match (trap.vector, current) {
-        // An NMI is not the dispatcher's doing: carry on.
-        (NMI, _) => {}
         (0..=31, Some(current)) => fault(mem, current, trap, regs, fpu),
         (0..=31, None) => schedule(mem),
         _ => {}
     }
-    let woke_someone = trap.vector != NMI && crate::interrupt::handle(mem, trap.vector);
+    let woke_someone = crate::interrupt::handle(mem, trap.vector);
     match current {
         Some(current) if woke_someone || super::slice_expired() => preempt(mem, current),
         Some(current) => {

@@ -60,7 +60,7 @@ pub fn io_console_write(inv: &mut Invocation) -> Result<Results, SysError> {
         .mem
         .vspace_of(inv.dcb)
         .ok_or(SysError::DispatcherNotReady)?;
-    crate::usermem::read(inv.mem, pml4, inv.args[0], &mut buf[..len])?;
+    crate::usermem::read(inv.mem, pml4.phys(), inv.args[0], &mut buf[..len])?;
     crate::console::write_exact(&buf[..len]);
     Ok([0; 6])
 }

@@ -187,66 +187,24 @@ pub fn kcb_detach(inv: &mut Invocation) -> Result<Results, SysError> {
     Ok([0; 6])
 }
 
-/// Largest CPU driver image KERNEL_REPLACE accepts.
-const MAX_KERNEL_IMAGE: u64 = 64 << 20;
-
 /// KERNEL_REPLACE(a0 = boot parameters' physical address, a1 = entry):
-/// checks that the parameters are valid, name this core and the caller's
-/// KCB, and that the entry lies in the image they name and carries a CPU
-/// driver's preamble for a KCB layout it can run; then does not return to
-/// the caller on this kernel.
+/// replaces this core's kernel with the one they describe (checked by
+/// `NextKernel::check`), which resumes the caller's OSNode; does not return
+/// to the caller on this kernel. Refused while other OSNodes are parked
+/// here.
 pub fn replace(
     inv: &mut Invocation,
     current: crate::dispatch::Current,
 ) -> Result<Results, SysError> {
     let m = machine::get().ok_or(SysError::DispatcherNotReady)?;
     let (params_phys, entry) = (inv.args[0], inv.args[1]);
-    let page_end = params_phys.checked_add(4096).ok_or(SysError::BadArgument)?;
-    // Only memory is read (never a device's registers).
-    let is_memory = |at: u64| m.memory_map.kind_at(at).is_some_and(|k| k.is_memory());
-    if !params_phys.is_multiple_of(4096)
-        || page_end > m.phys_top.min(1 << 32)
-        || !is_memory(params_phys)
-    {
-        return Err(SysError::BadArgument);
-    }
-    let mut page = [0u8; bootproto::params::PARAMS_PAGE];
-    inv.mem.read_bytes(params_phys, &mut page);
-    let params = bootproto::params::BootParams::decode(&page);
-    let me = crate::identity::this_core();
-    if params.validate().is_err()
-        || params.kcb_phys != inv.kcb
-        || params.apic_id != me.apic_id
-        || params.params_phys != params_phys
-    {
-        return Err(SysError::BadArgument);
-    }
-    // The image follows its parameter page (as a boot driver lays them
-    // out), is of a sane size, lies in one region of memory, and is not
-    // this kernel's own.
-    let image_range = bootproto::PhysRange::new(params.kernel_phys, params.kernel_size);
-    let in_one_region = m
-        .memory_map
-        .regions()
-        .iter()
-        .any(|r| r.kind().is_memory() && r.range().contains(image_range));
-    let own = crate::identity::image_phys_range();
-    let overlaps_own =
-        params.kernel_phys < own.end && own.start < params.kernel_phys + params.kernel_size;
-    if params.kernel_phys != params_phys + 4096
-        || params.kernel_size > MAX_KERNEL_IMAGE
-        || !in_one_region
-        || overlaps_own
-        || params.core_id != me.core_id
-    {
-        return Err(SysError::BadArgument);
-    }
     let next = NextKernel::check(
         inv.mem,
-        image_range,
+        &m.memory_map,
+        m.phys_top,
+        params_phys,
         entry,
-        bootproto::layout::phys_to_virt(params_phys),
-        |info| info.runs_kcb_layout(osnode::kcb::KCB_VERSION),
+        inv.kcb,
     )?;
     if crate::node::ring(inv.mem).len() > 1 {
         return Err(SysError::InvalidOperation);

@@ -18,8 +18,8 @@ pub struct Liveness {
     pub ipis: Option<u64>,
 }
 
-/// The list. `look(core)` is asked about each running core other than
-/// the boot driver's own (whose monitor is the hub).
+/// The list. `look(core)` is asked about each running core except the
+/// one running KCB 0, the boot driver's own (whose monitor is the hub).
 pub fn list<I, M>(table: &Table<I, M>, mut look: impl FnMut(CoreId) -> Liveness) -> String {
     let mut text =
         String::from("CORE  APIC  STATE    KCB  MONITOR                     IPIS  KERNEL\n");
@@ -31,7 +31,7 @@ pub fn list<I, M>(table: &Table<I, M>, mut look: impl FnMut(CoreId) -> Liveness)
             }
             CoreState::Off => ("off", String::from("-"), "-"),
         };
-        let live = if core.is_running() {
+        let live = if core.is_running() && core.kcb() != Some(0) {
             look(id)
         } else {
             Liveness::default()

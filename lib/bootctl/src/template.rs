@@ -24,21 +24,21 @@ pub fn render(template: &str, values: &[&dyn Display]) -> String {
 }
 
 /// The values of a line rendered from `template`, wherever it starts in
-/// `line` (a line may carry a prefix, such as the boot driver's name);
-/// `None` if the line does not have the template's shape.
+/// `line` after a word boundary (a line may carry a prefix, such as the
+/// boot driver's name); `None` if the line does not have the template's
+/// shape.
 pub fn fields<'l>(template: &str, line: &'l str) -> Option<Vec<&'l str>> {
     let parts: Vec<&str> = template.split("{}").collect();
     let (first, rest) = parts.split_first()?;
     let line = line.trim_end();
-    let mut from = 0;
-    while let Some(at) = line.get(from..)?.find(first) {
-        let start = from + at + first.len();
-        if let Some(values) = match_from(rest, &line[start..]) {
-            return Some(values);
-        }
-        from += at + first.len().max(1);
-    }
-    None
+    line.match_indices(first)
+        .filter(|&(at, _)| {
+            !line[..at]
+                .chars()
+                .next_back()
+                .is_some_and(char::is_alphanumeric)
+        })
+        .find_map(|(at, _)| match_from(rest, &line[at + first.len()..]))
 }
 
 /// Matches the literal parts `rest` (each preceded by a value) in `text`.
@@ -46,12 +46,8 @@ fn match_from<'l>(rest: &[&str], mut text: &'l str) -> Option<Vec<&'l str>> {
     let mut values = Vec::new();
     for (i, literal) in rest.iter().enumerate() {
         let last = i + 1 == rest.len();
-        let end = if last && literal.is_empty() {
-            text.len()
-        } else if last {
-            text.len()
-                .checked_sub(literal.len())
-                .filter(|&e| text[e..] == **literal)?
+        let end = if last {
+            text.strip_suffix(literal)?.len()
         } else {
             text.find(literal)?
         };
@@ -69,8 +65,14 @@ pub fn ms(ns: u64) -> String {
 /// Milliseconds with up to three decimals back to nanoseconds (what
 /// [`ms`] wrote, to the microsecond).
 pub fn parse_ms(text: &str) -> Option<u64> {
-    let (whole, fraction) = text.trim().split_once('.').unwrap_or((text.trim(), ""));
-    if fraction.len() > 3 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+    let text = text.trim();
+    let (whole, fraction) = match text.split_once('.') {
+        Some((whole, fraction)) if !fraction.is_empty() => (whole, fraction),
+        Some(_) => return None,
+        None => (text, ""),
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(whole) || fraction.len() > 3 || !(fraction.is_empty() || digits(fraction)) {
         return None;
     }
     let whole: u64 = whole.parse().ok()?;
@@ -101,6 +103,10 @@ mod tests {
         );
         assert_eq!(fields(t, "core 3 stopped: x"), None);
         assert_eq!(fields(t, "core 3 booted: k, in 1 ms and more"), None);
+        // Not inside a word, and no panic on any character.
+        assert_eq!(fields(t, "score 3 booted: k, in 1 ms"), None);
+        assert_eq!(fields(t, "core 3 booted: k, in 1 mséé"), None);
+        assert_eq!(fields("x {}é", "x 1é"), Some(alloc::vec!["1"]));
     }
 
     #[test]
@@ -112,5 +118,8 @@ mod tests {
         assert_eq!(parse_ms("1.5"), Some(1_500_000));
         assert_eq!(parse_ms("x"), None);
         assert_eq!(parse_ms("1.2345"), None);
+        assert_eq!(parse_ms("+1"), None);
+        assert_eq!(parse_ms("1."), None);
+        assert_eq!(parse_ms(".5"), None);
     }
 }

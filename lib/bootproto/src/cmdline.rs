@@ -2,12 +2,12 @@
 //! bare `key` (a flag). Later words override earlier ones with the same key,
 //! so a harness can append settings to a default line.
 //!
-//! Keys the first stage and CPU drivers understand (README "Kernel command
-//! line" lists them with their defaults):
+//! Keys the first stage and CPU drivers understand (docs/reference.md,
+//! "Kernel command line", lists them with their defaults):
 //! * `kernel=<module>`: boot-archive module the loader starts (`cpudriver`);
 //! * `fatal=halt|exit`: what a fatal kernel error does after its report;
 //! * `selftest=<name>`: run one built-in fault test after boot;
-//! * `log=error|warn|info|debug|trace`: log level.
+//! * `log=off|error|warn|info|debug|trace`: log level.
 
 /// A parsed view of a command line.
 #[derive(Debug, Clone, Copy)]

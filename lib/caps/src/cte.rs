@@ -58,7 +58,7 @@ pub struct MdbNode {
     pub subtree_end: u64,
     /// AA-tree level; 0 when not in the tree.
     pub level: u32,
-    /// Reserved (later: remote copies), 0.
+    /// Reserved, 0.
     pub flags: u32,
 }
 

@@ -1,5 +1,5 @@
 //! Loading Corefish's ELF images: CPU drivers (static PIE, loaded once per
-//! core at any physical address) and, later, user programs.
+//! core at any physical address) and user programs.
 //!
 //! [`ElfImage::parse`] validates everything a loader will touch (headers,
 //! segments, the dynamic section, every relocation) before anything is

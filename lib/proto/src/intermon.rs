@@ -41,7 +41,8 @@ pub const DETACH: u64 = 0x6d49;
 /// Text of one message: 32 bytes in four words.
 pub type Text = Chunk<32>;
 
-/// Who sends a routed message to whom.
+/// Who sends a routed message to whom. OSNode ids are below 2^32 (the
+/// OSNode table has far fewer entries): each takes half of the route word.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Route {
     /// The sending OSNode.
@@ -52,6 +53,7 @@ pub struct Route {
 
 impl Route {
     fn word(self) -> u64 {
+        debug_assert!(self.src >> 32 == 0 && self.dst >> 32 == 0);
         (self.src << 32) | (self.dst & 0xffff_ffff)
     }
 
@@ -430,19 +432,29 @@ impl Message {
         })
     }
 
+    /// The header, route and request number of the routed message in `p`,
+    /// read without decoding the rest (`None` for a hello or a header no
+    /// message has): enough to pass a message on, or to refuse one that
+    /// does not decode.
+    pub fn envelope(p: &Payload) -> Option<(Header, Route, u64)> {
+        let h = Header::read(p[0]).ok()?;
+        (h.op != HELLO).then(|| (h, Route::read(p[1]), p[2]))
+    }
+
+    /// The routed message in `p` as sent by `src` (what the hub vouches
+    /// for); a hello is left as it is.
+    pub fn stamped(mut p: Payload, src: u64) -> Payload {
+        if let Some((_, route, _)) = Self::envelope(&p) {
+            p[1] = Route { src, ..route }.word();
+        }
+        p
+    }
+
     /// Its route (none for a hello).
     pub fn route(&self) -> Option<Route> {
         match *self {
             Self::Request { route, .. } | Self::Reply { route, .. } => Some(route),
             Self::Hello { .. } => None,
         }
-    }
-
-    /// The same message from `src` (what the hub vouches for).
-    pub fn from_sender(mut self, src: u64) -> Self {
-        if let Self::Request { route, .. } | Self::Reply { route, .. } = &mut self {
-            route.src = src;
-        }
-        self
     }
 }

@@ -386,3 +386,125 @@ fn wrong_fields_are_errors_not_panics() {
         Err(proto::ProtoError::Malformed(kernel::EXIT))
     );
 }
+
+#[test]
+fn the_messages_left_out_above_round_trip_too() {
+    for r in [
+        procmgr::Request::Connect,
+        procmgr::Request::Command { len: 17 },
+        procmgr::Request::Ready,
+    ] {
+        assert_eq!(procmgr::Request::from_words(r.to_words()), Ok(r));
+    }
+    let answer = |failed| procmgr::Answer {
+        failed,
+        len: 5,
+        child: 9,
+    };
+    for r in [
+        procmgr::Reply::Command(Ok(answer(false))),
+        procmgr::Reply::Command(Ok(answer(true))),
+        procmgr::Reply::Command(Err(SysError::DispatcherNotReady)),
+        procmgr::Reply::Ready(Ok(())),
+    ] {
+        assert_eq!(procmgr::Reply::from_words(r.to_words()), Ok(r));
+    }
+    assert_eq!(
+        memserv::Request::from_words(memserv::Request::Stats.to_words()),
+        Ok(memserv::Request::Stats)
+    );
+    for r in [
+        memserv::Reply::Alloc(Ok(())),
+        memserv::Reply::Alloc(Err(SysError::OutOfBounds)),
+    ] {
+        assert_eq!(memserv::Reply::from_words(r.to_words()), Ok(r));
+    }
+}
+
+/// A server's refusal of a request it cannot serve reads, in the client's
+/// decoder, as that error answering that request.
+#[test]
+fn refusals_read_as_errors_in_the_client() {
+    let e = SysError::InvalidOperation;
+    let refusal = |op| proto::refusal(op, e);
+    assert_eq!(
+        procmgr::Reply::from_words(refusal(procmgr::COMMAND)),
+        Ok(procmgr::Reply::Command(Err(e)))
+    );
+    assert_eq!(
+        procmgr::Reply::from_words(refusal(procmgr::READY)),
+        Ok(procmgr::Reply::Ready(Err(e)))
+    );
+    assert_eq!(
+        memserv::Reply::from_words(refusal(memserv::ALLOC)),
+        Ok(memserv::Reply::Alloc(Err(e)))
+    );
+    assert_eq!(
+        memserv::Reply::from_words(refusal(memserv::STATS)),
+        Ok(memserv::Reply::Stats(Err(e)))
+    );
+    for (op, want) in [
+        (monitor::EXPORT, monitor::Reply::Export(Err(e))),
+        (monitor::CONNECT, monitor::Reply::Connect(Err(e))),
+        (monitor::SEND_CAP, monitor::Reply::SendCap(Err(e))),
+        (monitor::REVOKE, monitor::Reply::Revoke(Err(e))),
+        (monitor::SPAWN, monitor::Reply::Spawn(Err(e))),
+    ] {
+        assert_eq!(monitor::Reply::from_words(refusal(op)), Ok(want));
+    }
+    let hub_refused = hub::HubError::Refused(e);
+    for (op, want) in [
+        (hub::ADD, hub::Reply::Add(Err(hub_refused))),
+        (hub::STATUS, hub::Reply::Status(Err(hub_refused))),
+        (hub::PARK, hub::Reply::Park(Err(e))),
+        (hub::UNPARK, hub::Reply::Unpark(Err(e))),
+    ] {
+        assert_eq!(hub::Reply::from_words(refusal(op)), Ok(want));
+    }
+    // The header's unused bits (a text length) do not reach the reply.
+    assert_eq!(
+        memserv::Reply::from_words(proto::refusal(memserv::ALLOC | 3 << 32, e)),
+        Ok(memserv::Reply::Alloc(Err(e)))
+    );
+}
+
+/// Every request operation between monitors has a refusal, which the
+/// envelope of its payload lets a monitor address without decoding it.
+#[test]
+fn monitor_requests_can_be_refused() {
+    for op in [
+        intermon::PING,
+        intermon::REGISTER,
+        intermon::LOOKUP,
+        intermon::BIND,
+        intermon::DELIVER,
+        intermon::UNIMPORT,
+        intermon::SPAWN,
+        intermon::ATTACH,
+        intermon::DETACH,
+    ] {
+        let refusal = intermon::Reply::refusal(op, SysError::BadArgument).expect("a refusal");
+        assert_eq!(refusal.op(), op);
+    }
+    assert_eq!(
+        intermon::Reply::refusal(intermon::TEXT, SysError::BadArgument),
+        None
+    );
+    let m = intermon::Message::Request {
+        route: Route { src: 3, dst: 0 },
+        req: 7,
+        request: intermon::Request::Ping,
+    };
+    let p = intermon::Message::stamped(m.to_payload(), 5);
+    let (header, route, req) = intermon::Message::envelope(&p).expect("routed");
+    assert_eq!(
+        (header.op, route.src, route.dst, req),
+        (intermon::PING, 5, 0, 7)
+    );
+    let hello = intermon::Message::Hello {
+        core: 1,
+        osnode: 1,
+        tsc: 9,
+    };
+    assert_eq!(intermon::Message::envelope(&hello.to_payload()), None);
+}

@@ -4,7 +4,9 @@
 
 use alloc::vec::Vec;
 use corefish::abi::invoke as op;
+use corefish::channel::Payload;
 use corefish::channel::Waiting;
+use corefish::proto::ProtoError;
 use corefish::proto::intermon::{Found, Message as Ump, Pong, Reply, Request, Route, Text};
 use corefish::{SysError, println, sys};
 
@@ -30,15 +32,16 @@ impl Monitor {
         let mut found = None;
         for i in 0..self.links.len() {
             progress |= self.links[i].flush();
-            while let Some(payload) = self.links[i].try_recv() {
+            while let Some(mut payload) = self.links[i].try_recv() {
                 progress = true;
-                let from = self.links[i].osnode;
-                let message = match Ump::from_payload(payload) {
+                if self.hub {
                     // The hub vouches for the sender: whoever is behind the link.
-                    Ok(m) if self.hub => m.from_sender(from),
+                    payload = Ump::stamped(payload, self.links[i].osnode);
+                }
+                let message = match Ump::from_payload(payload) {
                     Ok(m) => m,
                     Err(e) => {
-                        println!("monitor: {e} from OSNode {from}");
+                        self.unreadable(payload, e);
                         continue;
                     }
                 };
@@ -59,6 +62,12 @@ impl Monitor {
 
     /// Sends `message` towards OSNode `dst`; false if there is no way.
     pub fn send_to(&mut self, dst: u64, message: Ump) -> bool {
+        self.send_payload_to(dst, message.to_payload())
+    }
+
+    /// Sends the words `payload` towards OSNode `dst`; false if there is no
+    /// way.
+    fn send_payload_to(&mut self, dst: u64, payload: Payload) -> bool {
         let link = if self.hub {
             self.links.iter_mut().find(|l| l.osnode == dst)
         } else {
@@ -66,10 +75,32 @@ impl Monitor {
         };
         match link {
             Some(link) => {
-                link.send(message.to_payload());
+                link.send(payload);
                 true
             }
             None => false,
+        }
+    }
+
+    /// A payload that does not decode: the hub passes on what is for
+    /// another OSNode (its receiver judges it); a request with a known
+    /// operation but a bad field is refused, so that its sender does not
+    /// wait in vain; anything else is reported and dropped.
+    fn unreadable(&mut self, payload: Payload, error: ProtoError) {
+        let Some((header, route, req)) = Ump::envelope(&payload) else {
+            println!("monitor: {error}");
+            return;
+        };
+        if self.hub && route.dst != self.me {
+            self.send_payload_to(route.dst, payload);
+            return;
+        }
+        println!("monitor: {error} from OSNode {}", route.src);
+        if !header.reply
+            && let Some(refusal) = Reply::refusal(header.op, SysError::BadArgument)
+        {
+            let _ = self.take_text(route.src, req);
+            self.answer(route, req, refusal);
         }
     }
 

@@ -126,7 +126,12 @@ impl Monitor {
                 corefish::core_id()
             );
         }
-        if let Err(e) = p.child.kill() {
+        // What it sent to other OSNodes is revoked there first, by this
+        // monitor itself (it has no monitor to ask).
+        let cleaned = self
+            .revoke_exports(p.child.ram)
+            .and_then(|()| p.child.kill());
+        if let Err(e) = cleaned {
             println!("monitor: cleaning up {id} failed: {e}");
         }
     }

@@ -90,15 +90,15 @@ fn run_command(console: &Console, init: Cap<kind::EndPoint>, shared: &mut [u8], 
         Ok(Ok(procmgr::Reply::Command(Ok(Answer { len, .. })))) => {
             console.write(&shared[..(len as usize).min(shared.len())]);
         }
+        Ok(Ok(procmgr::Reply::Command(Err(e)))) => say(console, "shell: init: ", e.describe()),
         Ok(_) => console.write(b"shell: unexpected answer from init\n"),
-        Err(e) => {
-            let mut text = [0u8; 64];
-            let msg = e.describe().as_bytes();
-            let m = msg.len().min(40);
-            text[..13].copy_from_slice(b"shell: init: ");
-            text[13..13 + m].copy_from_slice(&msg[..m]);
-            text[13 + m] = b'\n';
-            console.write(&text[..14 + m]);
-        }
+        Err(e) => say(console, "shell: init: ", e.describe()),
     }
+}
+
+/// Writes `prefix`, `what` and a new line.
+fn say(console: &Console, prefix: &str, what: &str) {
+    console.write(prefix.as_bytes());
+    console.write(what.as_bytes());
+    console.write(b"\n");
 }

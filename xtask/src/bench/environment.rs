@@ -6,7 +6,8 @@ use harness::QemuConfig;
 
 use super::options::BenchOptions;
 
-/// This machine, as measured once at the start of a run.
+/// This machine, as read when a run (or a group that reports it on its
+/// own plot) starts.
 pub struct Environment {
     /// `qemu-system-x86_64 --version`'s first line.
     pub qemu: String,

@@ -1,4 +1,4 @@
-//! `cargo xtask bench`: the figures of the multikernel issue, measured in
+//! `cargo xtask bench`: Corefish's figures beside the Linux peer's, measured in
 //! QEMU on this machine (TCG unless `--accel kvm`), and `cargo xtask bench
 //! update`, kernel updates under a database workload.
 //!

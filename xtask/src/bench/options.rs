@@ -9,23 +9,22 @@ use harness::Accel;
 /// The groups `--only` can name.
 pub const GROUPS: &[&str] = &["boot", "ump", "switch", "jitter", "linux", "scaling"];
 
-/// Options of `cargo xtask bench` (and of `bench update`, which reads only
-/// `--accel`).
+/// Options of `cargo xtask bench` (`bench update` takes only `--accel`).
 #[derive(Debug, Clone, Args)]
 pub struct BenchOptions {
     /// QEMU accelerator
     #[arg(long, global = true, value_name = "tcg|kvm", default_value = "tcg")]
     pub accel: Accel,
     /// Only this group of benchmarks
-    #[arg(long, global = true, value_name = "GROUP",
+    #[arg(long, value_name = "GROUP",
           value_parser = clap::builder::PossibleValuesParser::new(GROUPS))]
     pub only: Option<String>,
     /// Few repetitions, small machines (minutes, not tens); the report goes
     /// to target/bench/quick/
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub quick: bool,
     /// Corefish only (no Linux peer)
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub no_linux: bool,
 }
 

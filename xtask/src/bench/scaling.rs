@@ -154,10 +154,14 @@ fn linux(
         &format!("bench_scaling_linux_{cores}"),
         PEER_TIMEOUT,
     )?;
-    Ok((
+    let (online, offline) = (
         peer::steps(&lines, "idle online"),
         peer::steps(&lines, "idle offline"),
-    ))
+    );
+    if online.is_empty() || offline.is_empty() {
+        bail!("the peer on {cores} cores reported no online or offline steps");
+    }
+    Ok((online, offline))
 }
 
 /// Draws the series (medians against cores, log-log) to `path`.

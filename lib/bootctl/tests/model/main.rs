@@ -21,15 +21,33 @@ const KERNELS: [(&str, u32, u32); 3] = [
     ("cpudriver-v2", 1, 2),
 ];
 
+/// How many kernels an operation picks from: each image, acknowledging
+/// each layout it runs (some twice).
+const PICKS: usize = KERNELS.len() * 2;
+
+/// The kernel of pick `index`. Its version text has nothing to do with
+/// its image's name, so that a table mixing the two up is caught.
 fn kernel(index: usize) -> Kernel {
-    let (name, oldest, newest) = KERNELS[index % KERNELS.len()];
+    let (_, oldest, newest) = KERNELS[index % KERNELS.len()];
     Kernel {
-        version: format!("{name} 0.1.0"),
+        version: format!("build {index}"),
         layouts: CpuDriverInfo {
             kcb_oldest: oldest,
             kcb_newest: newest,
         },
     }
+}
+
+/// The image of pick `index`.
+fn image(index: usize) -> &'static str {
+    KERNELS[index % KERNELS.len()].0
+}
+
+/// The KCB layout the kernel of pick `index` acknowledges: any in its
+/// range, not always the newest.
+fn layout(index: usize) -> u32 {
+    let (_, oldest, newest) = KERNELS[index % KERNELS.len()];
+    oldest + (index / KERNELS.len()) as u32 % (newest - oldest + 1)
 }
 
 fn image_runs(image: &str, layout: u32) -> bool {
@@ -91,7 +109,7 @@ fn op() -> impl Strategy<Value = Op> {
     // one that does not.
     let core = prop_oneof![8 => 0u32..4, 1 => 0u32..7];
     let kcb = prop_oneof![8 => 0u64..5, 1 => 0u64..9];
-    let kernel = 0usize..3;
+    let kernel = 0usize..PICKS;
     let ok = || prop::bool::weighted(0.85);
     prop_oneof![
         (core.clone(), kernel.clone(), ok()).prop_map(|(core, kernel, ok)| Op::BootNew {
@@ -216,21 +234,14 @@ impl Model {
             Place::Stopped => None,
         }
     }
-    /// Installs a kernel with memory `token` on `core` for `kcb`; the
-    /// previous token comes back.
-    fn install(
-        &mut self,
-        core: u32,
-        kcb: u64,
-        kernel: &Kernel,
-        image: &str,
-        token: u64,
-    ) -> Option<u64> {
+    /// Installs the kernel of pick `pick` with memory `token` on `core`
+    /// for `kcb`; the previous token comes back.
+    fn install(&mut self, core: u32, kcb: u64, pick: usize, token: u64) -> Option<u64> {
         let k = self.kcbs.get_mut(&kcb).expect("installed KCB exists");
         k.place = Place::On(core);
-        k.image = image.into();
-        k.layout = kernel.layouts.kcb_newest;
-        self.kernel_of[core as usize] = Some(kernel.clone());
+        k.image = image(pick).into();
+        k.layout = layout(pick);
+        self.kernel_of[core as usize] = Some(kernel(pick));
         self.installed[core as usize].replace(token)
     }
 }
@@ -330,7 +341,7 @@ fn new_kcbs_stop_at_the_limit() {
         let before = table.kcbs().len();
         let result = table.boot_new(1, |_, _| {
             Ok::<_, Error>((
-                started(&kernel(0), token),
+                started(0, token),
                 Made {
                     phys: token,
                     memory: token,

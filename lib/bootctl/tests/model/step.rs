@@ -2,9 +2,9 @@
 //! model, and the check that they agree on its outcome.
 
 use bootctl::transitions::{HandOverPlan, ResumePlan, StopPlan};
-use bootctl::{Kernel, Made, Refused, Started, Table};
+use bootctl::{Made, Refused, Started, Table};
 
-use super::{Error, MKcb, Model, Op, Place, apic, image_runs, kernel};
+use super::{Error, MKcb, Model, Op, Place, apic, image, image_runs, kernel, layout};
 
 /// Checks the outcome of a step the model expected to be refused
 /// (`want` an error), to fail on the machine (`!ok`) or to succeed;
@@ -25,12 +25,12 @@ fn succeeded<W, T: std::fmt::Debug>(
     false
 }
 
-pub fn started(kernel: &Kernel, token: u64) -> Started<u64> {
-    let image = kernel.version.split(' ').next().unwrap_or("").to_string();
+/// What the mechanism reports for the kernel of pick `pick`.
+pub fn started(pick: usize, token: u64) -> Started<u64> {
     Started {
-        kernel: kernel.clone(),
-        image,
-        kcb_layout: kernel.layouts.kcb_newest,
+        kernel: kernel(pick),
+        image: image(pick).into(),
+        kcb_layout: layout(pick),
         installed: token,
     }
 }
@@ -43,7 +43,6 @@ pub fn step(table: &mut Table<u64, u64>, model: &mut Model, op: &Op, token: u64)
             kernel: k,
             ok,
         } => {
-            let kernel = kernel(k);
             let want = model.off(core).and_then(|()| {
                 if model.kcbs.len() >= bootctl::table::MAX_KCBS {
                     Err(Refused::TooManyOsNodes)
@@ -61,7 +60,7 @@ pub fn step(table: &mut Table<u64, u64>, model: &mut Model, op: &Op, token: u64)
                     phys: 0x10_0000 * (plan.kcb + 1),
                     memory: token + 1,
                 };
-                Ok((started(&kernel, token), made, ()))
+                Ok((started(k, token), made, ()))
             });
             if succeeded(&want, ok, &got) {
                 let id = want.expect("the model expected success");
@@ -75,8 +74,7 @@ pub fn step(table: &mut Table<u64, u64>, model: &mut Model, op: &Op, token: u64)
                         memory: Some(token + 1),
                     },
                 );
-                let image = started(&kernel, 0).image;
-                let back = model.install(core, id, &kernel, &image, token);
+                let back = model.install(core, id, k, token);
                 assert_eq!(got.expect("boot succeeded").0, back);
             }
         }
@@ -86,7 +84,6 @@ pub fn step(table: &mut Table<u64, u64>, model: &mut Model, op: &Op, token: u64)
             kernel: k,
             ok,
         } => {
-            let kernel = kernel(k);
             let want = model.off(core).and_then(|()| {
                 let m = model.kcb(kcb)?;
                 match m.place {
@@ -105,14 +102,13 @@ pub fn step(table: &mut Table<u64, u64>, model: &mut Model, op: &Op, token: u64)
             let got = table.boot_stopped(core, kcb, |_, plan| {
                 assert_eq!(Ok(plan), want.as_ref());
                 if ok {
-                    Ok((started(&kernel, token), ()))
+                    Ok((started(k, token), ()))
                 } else {
                     Err(Error::Machine)
                 }
             });
             if succeeded(&want, ok, &got) {
-                let image = started(&kernel, 0).image;
-                let back = model.install(core, kcb, &kernel, &image, token);
+                let back = model.install(core, kcb, k, token);
                 assert_eq!(got.expect("boot succeeded").0, back);
             }
         }
@@ -231,7 +227,6 @@ pub fn step(table: &mut Table<u64, u64>, model: &mut Model, op: &Op, token: u64)
             kernel: k,
             ok,
         } => {
-            let kernel = kernel(k);
             let want = model.running(core).and_then(|kcb| {
                 if kcb != 0 {
                     Err(Refused::CoreRunning { core, kcb })
@@ -244,14 +239,13 @@ pub fn step(table: &mut Table<u64, u64>, model: &mut Model, op: &Op, token: u64)
             let got = table.replace(core, |_, plan| {
                 assert_eq!((plan.core, plan.phys), (core, model.kcbs[&0].phys));
                 if ok {
-                    Ok((started(&kernel, token), ()))
+                    Ok((started(k, token), ()))
                 } else {
                     Err(Error::Machine)
                 }
             });
             if succeeded(&want, ok, &got) {
-                let image = started(&kernel, 0).image;
-                let back = model.install(core, 0, &kernel, &image, token);
+                let back = model.install(core, 0, k, token);
                 assert_eq!(got.expect("replaced").0, back);
             }
         }
@@ -261,7 +255,6 @@ pub fn step(table: &mut Table<u64, u64>, model: &mut Model, op: &Op, token: u64)
             kernel: k,
             ok,
         } => {
-            let kernel = kernel(k);
             let want = model.running(from).and_then(|kcb| {
                 if kcb != 0 {
                     return Err(Refused::CoreRunning { core: from, kcb });
@@ -282,7 +275,7 @@ pub fn step(table: &mut Table<u64, u64>, model: &mut Model, op: &Op, token: u64)
                 plan.parked_here.sort_unstable();
                 assert_eq!(Ok(&plan), want.as_ref());
                 if ok {
-                    Ok((started(&kernel, token), ()))
+                    Ok((started(k, token), ()))
                 } else {
                     Err(Error::Machine)
                 }
@@ -293,8 +286,7 @@ pub fn step(table: &mut Table<u64, u64>, model: &mut Model, op: &Op, token: u64)
                     model.kcbs.get_mut(&id).expect("exists").place = Place::Stopped;
                 }
                 model.kernel_of[from as usize] = None;
-                let image = started(&kernel, 0).image;
-                let back = model.install(to, 0, &kernel, &image, token);
+                let back = model.install(to, 0, k, token);
                 assert_eq!(got.expect("handed over").0, back);
             }
         }

@@ -30,6 +30,16 @@ impl Driver {
                     kernel_image(kernel)?;
                     let target = Target::New { osnode: plan.kcb };
                     let launched = mech.launch(table, core, plan.apic, kernel, target)?;
+                    if launched.prepared.channel().is_none() {
+                        // A new target always makes a KCB; should it not have,
+                        // the core is stopped rather than left running with
+                        // nothing recorded.
+                        let Launched {
+                            loaded, prepared, ..
+                        } = launched;
+                        mech.undo(table, plan.apic, loaded, prepared);
+                        return Err(BootError::Sys("KCB", corefish::SysError::SlotEmpty));
+                    }
                     let booted = mech.booted(core, plan.kcb, true, t0, &launched);
                     let (started, made) = started(kernel, launched);
                     let (phys, memory) =

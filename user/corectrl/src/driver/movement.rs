@@ -16,6 +16,7 @@ use corefish::sys::{self, invoke};
 use super::Driver;
 use super::prepare::Target;
 use crate::error::BootError;
+use crate::image::Loaded;
 
 impl Driver {
     /// Moves the OSNode running on core `from` to core `to` (which must be
@@ -49,7 +50,8 @@ impl Driver {
         let mech = &mut self.mech;
         let (old, (parked_here, kernel)) =
             self.table
-                .hand_over(from, to, |_, plan| -> Result<_, BootError> {
+                .hand_over(from, to, |table, plan| -> Result<_, BootError> {
+                    let layout_before = table.kcb(0)?.layout;
                     let target = Target::Resume {
                         osnode: 0,
                         phys: plan.phys,
@@ -72,18 +74,18 @@ impl Driver {
                         return Err(BootError::Sys("handover", e));
                     }
                     // Running here at all means the new kernel resumed OSNode 0,
-                    // so its acknowledgement is there: the records follow whatever
-                    // happens.
-                    let ack = loaded.ack().unwrap_or_default();
+                    // so the records follow whatever happens; without its
+                    // acknowledgement the KCB keeps the layout it had.
+                    let (version, kcb_layout) = acknowledged(&loaded, layout_before);
                     let kernel = Kernel {
-                        version: String::from(ack.version_text()),
+                        version,
                         layouts: loaded.info,
                     };
                     let (installed, _) = prepared.keep(loaded);
                     let started = Started {
                         kernel: kernel.clone(),
                         image: plan.image.clone(),
-                        kcb_layout: ack.kcb_layout as u32,
+                        kcb_layout,
                         installed,
                     };
                     Ok((started, (plan.parked_here.clone(), kernel.version)))
@@ -113,6 +115,7 @@ impl Driver {
             self.table
                 .replace(core, |table, plan| -> Result<_, BootError> {
                     let apic = table.core(core)?.apic;
+                    let layout_before = table.kcb(0)?.layout;
                     let target = Target::Resume {
                         osnode: 0,
                         phys: plan.phys,
@@ -132,8 +135,7 @@ impl Driver {
                     }
                     let back = sys::tsc();
                     // Running again means the new kernel resumed OSNode 0.
-                    let ack = loaded.ack().unwrap_or_default();
-                    let version = String::from(ack.version_text());
+                    let (version, kcb_layout) = acknowledged(&loaded, layout_before);
                     let (installed, _) = prepared.keep(loaded);
                     let started = Started {
                         kernel: Kernel {
@@ -141,7 +143,7 @@ impl Driver {
                             layouts: installed.block.info,
                         },
                         image: String::from(kernel),
-                        kcb_layout: ack.kcb_layout as u32,
+                        kcb_layout,
                         installed,
                     };
                     Ok((
@@ -158,5 +160,15 @@ impl Driver {
             stop_ns: 0,
             boot_ns: total,
         })
+    }
+}
+
+/// The version and KCB layout a kernel that resumed the boot driver's own
+/// OSNode acknowledged; without an acknowledgement the version is unknown
+/// (`?`) and the KCB keeps `layout_before`.
+fn acknowledged(loaded: &Loaded, layout_before: u32) -> (String, u32) {
+    match loaded.ack() {
+        Some(ack) => (String::from(ack.version_text()), ack.kcb_layout as u32),
+        None => (String::from("?"), layout_before),
     }
 }
