@@ -8,6 +8,19 @@ use proto::intermon::{self, CapDesc, Found, Pong, Route};
 use proto::text::Chunk;
 use proto::{SysError, hub, kernel, memserv, monitor, procmgr, serial};
 
+/// The request operations between monitors.
+const INTERMON_REQUESTS: [u64; 9] = [
+    intermon::PING,
+    intermon::REGISTER,
+    intermon::LOOKUP,
+    intermon::BIND,
+    intermon::DELIVER,
+    intermon::UNIMPORT,
+    intermon::SPAWN,
+    intermon::ATTACH,
+    intermon::DETACH,
+];
+
 fn error() -> impl Strategy<Value = SysError> {
     prop::sample::select(SysError::ALL.to_vec())
 }
@@ -350,19 +363,13 @@ fn operations_are_distinct_across_protocols() {
         monitor::BOUND,
         monitor::CAP_ARRIVED,
         intermon::HELLO,
-        intermon::PING,
         intermon::TEXT,
-        intermon::REGISTER,
-        intermon::LOOKUP,
-        intermon::BIND,
-        intermon::DELIVER,
-        intermon::UNIMPORT,
-        intermon::SPAWN,
-        intermon::ATTACH,
-        intermon::DETACH,
         kernel::EXIT,
         kernel::INTERRUPT,
-    ];
+    ]
+    .into_iter()
+    .chain(INTERMON_REQUESTS)
+    .collect::<Vec<_>>();
     let mut seen = std::collections::BTreeSet::new();
     for op in ops {
         assert!(op <= 0xffff, "{op:#x} does not fit a header");
@@ -472,17 +479,7 @@ fn refusals_read_as_errors_in_the_client() {
 /// envelope of its payload lets a monitor address without decoding it.
 #[test]
 fn monitor_requests_can_be_refused() {
-    for op in [
-        intermon::PING,
-        intermon::REGISTER,
-        intermon::LOOKUP,
-        intermon::BIND,
-        intermon::DELIVER,
-        intermon::UNIMPORT,
-        intermon::SPAWN,
-        intermon::ATTACH,
-        intermon::DETACH,
-    ] {
+    for op in INTERMON_REQUESTS {
         let refusal = intermon::Reply::refusal(op, SysError::BadArgument).expect("a refusal");
         assert_eq!(refusal.op(), op);
     }
