@@ -13,16 +13,18 @@ use crate::events::{self, Trap};
 
 /// Called by the common entry path with the saved frame. Entries from
 /// user mode never return here (the dispatcher code continues some
-/// dispatcher), except an NMI; interrupts in ring 0 (the idle loop) return
-/// to it.
+/// dispatcher), except an NMI; an NMI anywhere, and interrupts in ring 0
+/// (the idle loop), return to what they interrupted.
 pub extern "C" fn trap_dispatch(frame: &mut TrapFrame, fpu: &FpuState) {
     let from_user = frame.cs & 3 == 3;
     match frame.vector {
         // The hardware's, wherever it came: this core stops.
         MACHINE_CHECK => exception::fatal(frame),
-        // Not the dispatcher's doing: it simply carries on (the common path
-        // returns to it), and nothing of the kernel runs on the NMI's stack.
-        NMI if from_user => {}
+        // Nobody's doing here (only LINT1 or the emulator raises one): what
+        // it interrupted, a dispatcher or the kernel, carries on (the common
+        // path returns to it), and nothing of the kernel runs on the NMI's
+        // stack.
+        NMI => {}
         // In ring 0 every exception is a kernel bug.
         0..=31 if !from_user => exception::fatal(frame),
         vector => {

@@ -18,8 +18,9 @@ pub struct Liveness {
     pub ipis: Option<u64>,
 }
 
-/// The list. `look(core)` is asked about each running core except the
-/// one running KCB 0, the boot driver's own (whose monitor is the hub).
+/// The list. `look(core)` is asked about each running core (for the one
+/// running KCB 0, the boot driver's own, its monitor is the hub and not
+/// shown).
 pub fn list<I, M>(table: &Table<I, M>, mut look: impl FnMut(CoreId) -> Liveness) -> String {
     let mut text =
         String::from("CORE  APIC  STATE    KCB  MONITOR                     IPIS  KERNEL\n");
@@ -31,7 +32,7 @@ pub fn list<I, M>(table: &Table<I, M>, mut look: impl FnMut(CoreId) -> Liveness)
             }
             CoreState::Off => ("off", String::from("-"), "-"),
         };
-        let live = if core.is_running() && core.kcb() != Some(0) {
+        let live = if core.is_running() {
             look(id)
         } else {
             Liveness::default()

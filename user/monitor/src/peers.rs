@@ -92,7 +92,14 @@ impl Monitor {
             return;
         };
         if self.hub && route.dst != self.me {
-            self.send_payload_to(route.dst, payload);
+            if self.send_payload_to(route.dst, payload) || header.reply {
+                return;
+            }
+            // No such OSNode: refused here, as a readable request would be.
+            if let Some(refusal) = Reply::refusal(header.op, SysError::DispatcherNotReady) {
+                let _ = self.take_text(route.src, req);
+                self.answer(route, req, refusal);
+            }
             return;
         }
         println!("monitor: {error} from OSNode {}", route.src);

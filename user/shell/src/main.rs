@@ -7,6 +7,8 @@
 #![no_std]
 #![no_main]
 
+extern crate alloc;
+
 use corefish::abi::cspace::task;
 use corefish::cap::{Cap, kind};
 use corefish::proto::procmgr::{self, Answer};
@@ -98,7 +100,5 @@ fn run_command(console: &Console, init: Cap<kind::EndPoint>, shared: &mut [u8], 
 
 /// Writes `prefix`, `what` and a new line.
 fn say(console: &Console, prefix: &str, what: &str) {
-    console.write(prefix.as_bytes());
-    console.write(what.as_bytes());
-    console.write(b"\n");
+    console.write(alloc::format!("{prefix}{what}\n").as_bytes());
 }

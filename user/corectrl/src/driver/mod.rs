@@ -133,8 +133,14 @@ impl Driver {
 
     /// What `corectrl list` shows of a running core beyond the table.
     pub fn liveness(&self, core: CoreId) -> Liveness {
+        // The hub is the boot driver's own monitor: nothing to ask.
+        let hub = self.table.core(core).ok().and_then(|c| c.kcb()) == Some(0);
         Liveness {
-            monitor: self.mech.monitor_status(core),
+            monitor: if hub {
+                None
+            } else {
+                self.mech.monitor_status(core)
+            },
             ipis: ipis_received(&self.table, core),
         }
     }

@@ -50,8 +50,7 @@ impl Driver {
         let mech = &mut self.mech;
         let (old, (parked_here, kernel)) =
             self.table
-                .hand_over(from, to, |table, plan| -> Result<_, BootError> {
-                    let layout_before = table.kcb(0)?.layout;
+                .hand_over(from, to, |_, plan| -> Result<_, BootError> {
                     let target = Target::Resume {
                         osnode: 0,
                         phys: plan.phys,
@@ -74,9 +73,8 @@ impl Driver {
                         return Err(BootError::Sys("handover", e));
                     }
                     // Running here at all means the new kernel resumed OSNode 0,
-                    // so the records follow whatever happens; without its
-                    // acknowledgement the KCB keeps the layout it had.
-                    let (version, kcb_layout) = acknowledged(&loaded, layout_before);
+                    // so the records follow whatever happens.
+                    let (version, kcb_layout) = acknowledged(&loaded);
                     let kernel = Kernel {
                         version,
                         layouts: loaded.info,
@@ -115,7 +113,6 @@ impl Driver {
             self.table
                 .replace(core, |table, plan| -> Result<_, BootError> {
                     let apic = table.core(core)?.apic;
-                    let layout_before = table.kcb(0)?.layout;
                     let target = Target::Resume {
                         osnode: 0,
                         phys: plan.phys,
@@ -135,7 +132,7 @@ impl Driver {
                     }
                     let back = sys::tsc();
                     // Running again means the new kernel resumed OSNode 0.
-                    let (version, kcb_layout) = acknowledged(&loaded, layout_before);
+                    let (version, kcb_layout) = acknowledged(&loaded);
                     let (installed, _) = prepared.keep(loaded);
                     let started = Started {
                         kernel: Kernel {
@@ -163,12 +160,13 @@ impl Driver {
     }
 }
 
-/// The version and KCB layout a kernel that resumed the boot driver's own
-/// OSNode acknowledged; without an acknowledgement the version is unknown
-/// (`?`) and the KCB keeps `layout_before`.
-fn acknowledged(loaded: &Loaded, layout_before: u32) -> (String, u32) {
+/// The version and KCB layout of a kernel that resumed the boot driver's
+/// own OSNode. Without its acknowledgement the version is unknown (`?`);
+/// the KCB is at the kernel's newest layout either way (taking a KCB over
+/// converts it to that).
+fn acknowledged(loaded: &Loaded) -> (String, u32) {
     match loaded.ack() {
         Some(ack) => (String::from(ack.version_text()), ack.kcb_layout as u32),
-        None => (String::from("?"), layout_before),
+        None => (String::from("?"), loaded.info.kcb_newest),
     }
 }
