@@ -159,12 +159,17 @@ impl Machine {
 
     /// Types `text` into the serial console.
     pub fn send(&mut self, text: &str) -> Result<(), HarnessError> {
+        self.send_bytes(text.as_bytes())
+    }
+
+    /// Types `bytes`, text or not, into the serial console.
+    pub fn send_bytes(&mut self, bytes: &[u8]) -> Result<(), HarnessError> {
         let stdin = self
             .stdin
             .as_mut()
             .ok_or_else(|| HarnessError::Io(std::io::ErrorKind::BrokenPipe.into()))?;
         stdin
-            .write_all(text.as_bytes())
+            .write_all(bytes)
             .and_then(|()| stdin.flush())
             .map_err(HarnessError::Io)
     }

@@ -59,7 +59,7 @@ pub const PROGRAMS: &[&str] = &[
     // The system.
     "init", "memserv", "serial", "shell", "monitor", "corectrl",
     // Programs to run from the shell, and the tests' programs.
-    "hello", "sleeper", "threads", "upcalls", "faulter", "confine", "holder", "lmpring", "lmpnode", "fuzz", "umpmesh", "xcap", "umpbench", "busy", "counter", "nap", "jitter", "tpchq",
+    "hello", "sleeper", "threads", "upcalls", "faulter", "confine", "holder", "lmpring", "lmpnode", "fuzz", "umpmesh", "xcap", "umpbench", "busy", "counter", "nap", "jitter", "tpchq", "attack",
 ];
 
 /// Packages that are not host-testable: freestanding images, the user

@@ -133,20 +133,22 @@ pub fn cap_export(inv: &mut Invocation) -> Result<Results, SysError> {
     Ok([0; 6])
 }
 
-/// KERNEL_KCB_ATTACH(a0 = KCB physical address, a1 = OSNode id): parks
-/// the stopped KCB of that OSNode on this core, which the OSNode table
-/// must already name for it.
+/// KERNEL_KCB_ATTACH(a0 = KCB capability, a1 = OSNode id): parks the
+/// stopped KCB of that OSNode, named by a capability the caller holds,
+/// on this core; the OSNode table must already name this core for it.
+/// The KCB's memory is reached only through that capability (docs/design.md,
+/// rule 7), never through an address from the caller.
 pub fn kcb_attach(inv: &mut Invocation) -> Result<Results, SysError> {
-    let m = machine::get().ok_or(SysError::DispatcherNotReady)?;
-    let (kcb, id) = (inv.args[0], inv.args[1]);
-    if !kcb.is_multiple_of(caps::KCB_SIZE)
-        || kcb
-            .checked_add(caps::KCB_SIZE)
-            .is_none_or(|end| end > m.phys_top)
-    {
-        return Err(SysError::BadArgument);
+    let cptr = u32::try_from(inv.args[0]).map_err(|_| SysError::BadArgument)?;
+    let cap = cspace::cap_of(inv.mem, &inv.root, CPtr(cptr), ObjType::KernelControlBlock)?.cap;
+    let (kcb, id) = (cap.base, inv.args[1]);
+    if cap.size != caps::KCB_SIZE || !kcb.is_multiple_of(caps::KCB_SIZE) {
+        return Err(SysError::BadSize);
     }
-    if crate::node::in_ring(inv.mem, kcb) {
+    // Neither that KCB nor another of that OSNode (this core's own, say)
+    // runs here already.
+    let ring = crate::node::ring(inv.mem);
+    if ring.iter().any(|&k| k == kcb || inv.mem.kcb(k).id == id) {
         return Err(SysError::BadArgument);
     }
     {

@@ -60,11 +60,20 @@ pub enum SysError {
     /// The capability is a copy of another OSNode's: it cannot be retyped
     /// or exported.
     ForeignCapability = 26,
+    /// The capability is a copy: only the original (made by retype, or
+    /// by the kernel) may revoke; a copy's holder may only delete it.
+    NotOriginal = 27,
+    /// The sender's endpoint (its badge) does not allow this request.
+    NotAllowed = 28,
+    /// Over a limit: the sender's memory, names or queued messages.
+    OverLimit = 29,
+    /// No answer came in time.
+    TimedOut = 30,
 }
 
 impl SysError {
     /// Every code, for decoding and tests.
-    pub const ALL: [SysError; 26] = [
+    pub const ALL: [SysError; 30] = [
         Self::InvalidSyscall,
         Self::InvalidOperation,
         Self::SlotOutOfRange,
@@ -91,6 +100,10 @@ impl SysError {
         Self::IrqInUse,
         Self::RemoteCopies,
         Self::ForeignCapability,
+        Self::NotOriginal,
+        Self::NotAllowed,
+        Self::OverLimit,
+        Self::TimedOut,
     ];
 
     /// The code in `rax` as a result: `Ok` for 0.
@@ -133,6 +146,10 @@ impl SysError {
             Self::IrqInUse => "interrupt in use",
             Self::RemoteCopies => "capability has copies on other OSNodes",
             Self::ForeignCapability => "capability belongs to another OSNode",
+            Self::NotOriginal => "a copy cannot revoke (only the original can)",
+            Self::NotAllowed => "not allowed to the sender",
+            Self::OverLimit => "over the sender's limit",
+            Self::TimedOut => "no answer in time",
         }
     }
 }

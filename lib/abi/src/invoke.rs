@@ -37,7 +37,7 @@
 //! | [`KERNEL_OSNODE`] | Kernel | | OSNode id, core id, APIC id |
 //! | [`KERNEL_CAP_IMPORT`] | Kernel | a0 = destination, a1 = type \| rights << 8, a2 = base, a3 = size | |
 //! | [`KERNEL_CAP_EXPORT`] | Kernel | a0 = capability address, a1 = 1 (mark) or 0 (clear) | |
-//! | [`KERNEL_KCB_ATTACH`] | Kernel | a0 = KCB physical address, a1 = OSNode id | |
+//! | [`KERNEL_KCB_ATTACH`] | Kernel | a0 = KCB capability, a1 = OSNode id | |
 //! | [`KERNEL_KCB_DETACH`] | Kernel | a0 = OSNode id | |
 //! | [`KERNEL_REPLACE`] | Kernel | a0 = boot parameters (physical), a1 = entry | (under the new kernel) |
 //! | [`IPI_INIT`] | IPI | a0 = APIC id, a1 = real-mode entry (bootstrap core) | |
@@ -131,10 +131,11 @@ pub const KERNEL_CAP_IMPORT: u64 = 117;
 /// gone (Kernel capability). A marked capability cannot be deleted, alone
 /// or by a revoke (`RemoteCopies`).
 pub const KERNEL_CAP_EXPORT: u64 = 118;
-/// Park a stopped OSNode on this core (Kernel capability): the KCB at
-/// physical address `a0`, whose OSNode id must be `a1`, joins this core's
-/// ring of KCBs. It must be a started, stopped KCB, and the OSNode table
-/// must already name this core for it (the boot driver writes it).
+/// Park a stopped OSNode on this core (Kernel capability): the KCB that
+/// the capability at `a0` names, whose OSNode id must be `a1`, joins this
+/// core's ring of KCBs. It must be a started, stopped KCB of an OSNode
+/// not running here, and the OSNode table must already name this core for
+/// it (the boot driver writes it).
 pub const KERNEL_KCB_ATTACH: u64 = 119;
 /// Take OSNode `a0` (parked here, not the caller's) off this core's ring
 /// (Kernel capability); its KCB stays intact, stopped.

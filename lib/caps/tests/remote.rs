@@ -74,6 +74,16 @@ fn import_refusals_in_check_order() {
         sys.fails(import(ObjType::Frame, ELSEWHERE, 0, slot(10))),
         CapError::BadSize
     );
+    // A KCB travels (to be hosted elsewhere), at a KCB's size only.
+    assert_eq!(
+        sys.fails(import(
+            ObjType::KernelControlBlock,
+            ELSEWHERE,
+            PAGE_SIZE,
+            slot(10)
+        )),
+        CapError::BadSize
+    );
     assert_eq!(
         sys.fails(import(ObjType::Frame, ELSEWHERE + 8, PAGE_SIZE, slot(10))),
         CapError::Misaligned
@@ -107,6 +117,16 @@ fn import_refusals_in_check_order() {
         sys.fails(import(ObjType::Frame, ELSEWHERE, PAGE_SIZE, slot(11))),
         CapError::Overlap
     );
+    ops::import(
+        &mut sys.mem,
+        &mut sys.root,
+        ObjType::KernelControlBlock,
+        Rights::ALL,
+        ELSEWHERE + 0x10_0000,
+        caps::KCB_SIZE,
+        slot(11),
+    )
+    .unwrap();
     sys.check();
 }
 

@@ -158,18 +158,65 @@ pub fn endpoint_to_self(ring: usize) -> Result<Cap<kind::EndPoint>, SysError> {
     Ok(Cap::at(slot))
 }
 
+/// The reply endpoint of this dispatcher (made on first use), unbadged.
+fn reply_endpoint() -> Result<CPtr, SysError> {
+    let mut ep = REPLY_ENDPOINT.lock();
+    if *ep == 0 {
+        *ep = endpoint_to_self(REPLIES)?.cptr().0 + 1;
+    }
+    Ok(CPtr(*ep - 1))
+}
+
+/// Badges of the reply endpoints [`call_within`] hands out, one per call.
+static NEXT_CALL: Mutex<u64> = Mutex::new(1);
+
+/// Takes the next message of the reply ring that answers the call whose
+/// reply endpoint has badge `badge`, waiting until `deadline_ns` (0:
+/// forever). Replies to earlier calls that gave up waiting are dropped.
+fn reply_to(badge: u64, deadline_ns: u64) -> Option<Message> {
+    loop {
+        let (_, message) = recv_any(&[REPLIES], deadline_ns)?;
+        if message.badge == badge {
+            return Some(message);
+        }
+        if let Some(cap) = message.cap {
+            let _ = Cap::<kind::Any>::at(cap).delete();
+            slots::free(cap);
+        }
+    }
+}
+
 /// Sends a request with an endpoint for the reply, and waits for the reply.
 pub fn call(server: Cap<kind::EndPoint>, words: [u64; 4]) -> Result<Message, SysError> {
-    let reply = {
-        let mut ep = REPLY_ENDPOINT.lock();
-        if *ep == 0 {
-            *ep = endpoint_to_self(REPLIES)?.cptr().0 + 1;
-        }
-        CPtr(*ep - 1)
-    };
+    let reply = reply_endpoint()?;
     arm(REPLIES)?;
     send(server, words, Some(reply))?;
-    Ok(recv(REPLIES))
+    reply_to(0, 0).ok_or(SysError::TimedOut)
+}
+
+/// [`call`], waiting for the reply only until `deadline_ns`
+/// ([`SysError::TimedOut`] then). The reply endpoint is badged for this
+/// call, so that a reply that comes too late is never taken for the reply
+/// to a later one.
+pub fn call_within(
+    server: Cap<kind::EndPoint>,
+    words: [u64; 4],
+    deadline_ns: u64,
+) -> Result<Message, SysError> {
+    let badge = {
+        let mut next = NEXT_CALL.lock();
+        *next += 1;
+        *next
+    };
+    let reply = slots::alloc()?;
+    let sent = Cap::<kind::EndPoint>::at(reply_endpoint()?)
+        .mint_to(reply, caps::Rights::ALL, badge)
+        .and_then(|_| arm(REPLIES))
+        .and_then(|()| send(server, words, Some(reply)));
+    let _ = Cap::<kind::Any>::at(reply).delete();
+    slots::free(reply);
+    sent?;
+    reply_to(badge, deadline_ns).ok_or(SysError::TimedOut)
 }
 
 /// Replies to a request received with a reply endpoint, then deletes that

@@ -13,11 +13,15 @@ pub const STATUS: u64 = 0x6d11;
 /// Operation: an OSNode now runs on another core, or none (no reply).
 pub const MOVED: u64 = 0x6d12;
 /// Operation: have the monitor on a host core park a stopped OSNode there
-/// (`KERNEL_KCB_ATTACH`).
+/// (`KERNEL_KCB_ATTACH`, through the KCB capability that came ahead in a
+/// [`KCB`] message).
 pub const PARK: u64 = 0x6d13;
 /// Operation: have the monitor on a host core take a parked OSNode off it
 /// (`KERNEL_KCB_DETACH`).
 pub const UNPARK: u64 = 0x6d14;
+/// Operation: the KCB capability of an OSNode about to be parked (no
+/// reply; a [`PARK`] follows).
+pub const KCB: u64 = 0x6d15;
 /// The status word of a request whose monitor did not answer in time.
 const NO_ANSWER: u64 = u64::MAX;
 /// The core word of [`Request::Moved`] for an OSNode that runs nowhere.
@@ -53,12 +57,16 @@ pub enum Request {
         /// Its core (none: stopped).
         core: Option<u64>,
     },
-    /// `[PARK, host core, KCB physical address, OSNode]`.
+    /// `[KCB, OSNode, 0, 0]` + the OSNode's KCB capability, ahead of its
+    /// PARK.
+    Kcb {
+        /// The OSNode.
+        osnode: u64,
+    },
+    /// `[PARK, host core, OSNode, 0]`, after the OSNode's KCB.
     Park {
         /// The host.
         host: u64,
-        /// The KCB.
-        kcb_phys: u64,
         /// Its OSNode id.
         osnode: u64,
     },
@@ -83,11 +91,8 @@ impl Request {
             } => [ADD, core, osnode, timeout_ms],
             Self::Status { core } => [STATUS, core, 0, 0],
             Self::Moved { osnode, core } => [MOVED, osnode, core.unwrap_or(NOWHERE), 0],
-            Self::Park {
-                host,
-                kcb_phys,
-                osnode,
-            } => [PARK, host, kcb_phys, osnode],
+            Self::Kcb { osnode } => [KCB, osnode, 0, 0],
+            Self::Park { host, osnode } => [PARK, host, osnode, 0],
             Self::Unpark { host, osnode } => [UNPARK, host, osnode, 0],
         }
     }
@@ -106,10 +111,10 @@ impl Request {
                 osnode: w[1],
                 core: (w[2] != NOWHERE).then_some(w[2]),
             }),
-            PARK => Ok(Self::Park {
+            KCB => unused(KCB, &w[2..]).map(|()| Self::Kcb { osnode: w[1] }),
+            PARK => unused(PARK, &w[3..]).map(|()| Self::Park {
                 host: w[1],
-                kcb_phys: w[2],
-                osnode: w[3],
+                osnode: w[2],
             }),
             UNPARK => unused(UNPARK, &w[3..]).map(|()| Self::Unpark {
                 host: w[1],

@@ -136,12 +136,13 @@ pub enum Request {
     },
     /// Start the program in the text.
     Spawn,
-    /// Park the stopped OSNode `osnode` (KCB at `kcb_phys`) here.
+    /// Park the stopped OSNode `osnode`, whose KCB `kcb` describes, here
+    /// (the receiver imports the KCB capability and attaches through it).
     Attach {
-        /// The KCB.
-        kcb_phys: u64,
         /// Its OSNode.
         osnode: u64,
+        /// The KCB capability.
+        kcb: CapDesc,
     },
     /// Take the parked OSNode `osnode` off this core.
     Detach {
@@ -181,7 +182,10 @@ impl Request {
                 args[1..].copy_from_slice(&cap.words());
             }
             Self::Unimport { cap } => args[..3].copy_from_slice(&cap.words()),
-            Self::Attach { kcb_phys, osnode } => args[..2].copy_from_slice(&[kcb_phys, osnode]),
+            Self::Attach { osnode, kcb } => {
+                args[0] = osnode;
+                args[1..].copy_from_slice(&kcb.words());
+            }
             Self::Detach { osnode } => args[0] = osnode,
             Self::Ping | Self::Lookup | Self::Spawn => {}
         }
@@ -210,13 +214,7 @@ impl Request {
                 CapDesc::read(UNIMPORT, a).map(|cap| Self::Unimport { cap })
             }
             SPAWN => from(0, Self::Spawn),
-            ATTACH => from(
-                2,
-                Self::Attach {
-                    kcb_phys: a[0],
-                    osnode: a[1],
-                },
-            ),
+            ATTACH => CapDesc::read(ATTACH, &a[1..]).map(|kcb| Self::Attach { osnode: a[0], kcb }),
             DETACH => from(1, Self::Detach { osnode: a[0] }),
             _ => Err(ProtoError::Unknown(h.op)),
         }

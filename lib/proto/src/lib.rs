@@ -22,11 +22,15 @@
 //! | monitor | a program and its OSNode's monitor | [`monitor`] |
 //! | inter-monitor | monitors, over UMP through the hub | [`intermon`] |
 //! | kernel | the kernel to a program (a child's end, an interrupt) | [`kernel`] |
+//!
+//! Who sent a message is not in it: it is the badge of the endpoint it
+//! came through ([`badge`]).
 
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(clippy::unwrap_used)]
 
+pub mod badge;
 pub mod hub;
 pub mod intermon;
 pub mod kernel;

@@ -2,12 +2,13 @@
 //! passes to whoever listens.
 
 use crate::text::Chunk;
-use crate::{Header, ProtoError, Words, unused};
+use crate::{Header, ProtoError, SysError, Words, read_empty_reply, reply, unused};
 
 /// Operation: write text (no reply).
 pub const WRITE: u64 = 0x7001;
 /// Operation: send typed input to the endpoint that comes with this
-/// (replacing the previous listener; no reply).
+/// (replacing the previous listener); the answer ([`Message::Listening`])
+/// goes to that endpoint. Only the shell's endpoint may.
 pub const LISTEN: u64 = 0x7002;
 /// Operation: typed input, to the listener.
 pub const INPUT: u64 = 0x7003;
@@ -22,6 +23,9 @@ pub enum Message {
     Write(Text),
     /// `[LISTEN, 0, 0, 0]` + endpoint.
     Listen,
+    /// `[LISTEN | REPLY_BIT, status, 0, 0]`, to the endpoint that came
+    /// with a LISTEN: whether it is the listener now.
+    Listening(Result<(), SysError>),
     /// `[INPUT | len << 32, text..]`.
     Input(Text),
 }
@@ -41,6 +45,7 @@ impl Message {
                 text.pack(&mut words[1..]);
             }
             Self::Listen => words[0] = LISTEN,
+            Self::Listening(result) => words = reply(LISTEN, result.map(|()| [0, 0])),
         }
         words
     }
@@ -49,7 +54,10 @@ impl Message {
     pub fn from_words(words: Words) -> Result<Self, ProtoError> {
         let h = Header::read(words[0])?;
         if h.reply {
-            return Err(ProtoError::Unknown(words[0]));
+            return match h.op {
+                LISTEN => read_empty_reply(LISTEN, words).map(Self::Listening),
+                _ => Err(ProtoError::Unknown(words[0])),
+            };
         }
         match h.op {
             WRITE => Text::unpack(WRITE, &words[1..], h.len).map(Self::Write),

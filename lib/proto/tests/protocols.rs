@@ -57,7 +57,7 @@ fn intermon_request() -> impl Strategy<Value = intermon::Request> {
         (any::<u64>(), cap_desc()).prop_map(|(handle, cap)| R::Deliver { handle, cap }),
         cap_desc().prop_map(|cap| R::Unimport { cap }),
         Just(R::Spawn),
-        (any::<u64>(), any::<u64>()).prop_map(|(kcb_phys, osnode)| R::Attach { kcb_phys, osnode }),
+        (any::<u64>(), cap_desc()).prop_map(|(osnode, kcb)| R::Attach { osnode, kcb }),
         any::<u64>().prop_map(|osnode| R::Detach { osnode }),
     ]
 }
@@ -140,6 +140,7 @@ fn lmp_words() -> impl Strategy<Value = [u64; 4]> {
             chunk::<24>().prop_map(serial::Message::Write),
             chunk::<24>().prop_map(serial::Message::Input),
             Just(serial::Message::Listen),
+            unit().prop_map(serial::Message::Listening),
         ]
         .prop_map(|m| m.to_words()),
         prop_oneof![
@@ -203,7 +204,8 @@ proptest! {
         prop_assert_eq!(memserv::Request::from_words(m.to_words()), Ok(m));
         let r = memserv::Reply::Stats(if fail { Err(err) } else { Ok(memserv::Stats { free, total }) });
         prop_assert_eq!(memserv::Reply::from_words(r.to_words()), Ok(r));
-        for s in [serial::Message::Write(text), serial::Message::Input(text), serial::Message::Listen] {
+        let listening = serial::Message::Listening(if fail { Err(err) } else { Ok(()) });
+        for s in [serial::Message::Write(text), serial::Message::Input(text), serial::Message::Listen, listening] {
             prop_assert_eq!(serial::Message::from_words(s.to_words()), Ok(s));
         }
         for h in [
@@ -211,7 +213,8 @@ proptest! {
             hub::Request::Add { core, osnode, timeout_ms: value },
             hub::Request::Status { core },
             hub::Request::Moved { osnode, core: (core != u64::MAX).then_some(core) },
-            hub::Request::Park { host: core, kcb_phys: value, osnode },
+            hub::Request::Kcb { osnode },
+            hub::Request::Park { host: core, osnode },
             hub::Request::Unpark { host: core, osnode },
         ] {
             prop_assert_eq!(hub::Request::from_words(h.to_words()), Ok(h));
@@ -348,6 +351,7 @@ fn operations_are_distinct_across_protocols() {
         serial::LISTEN,
         serial::INPUT,
         hub::FRAME,
+        hub::KCB,
         hub::ADD,
         hub::STATUS,
         hub::MOVED,
@@ -504,4 +508,40 @@ fn monitor_requests_can_be_refused() {
         tsc: 9,
     };
     assert_eq!(intermon::Message::envelope(&hello.to_payload()), None);
+}
+
+/// Every badge comes back from its word, and a word either is a badge
+/// that writes back to it or is none.
+#[test]
+fn badges_round_trip() {
+    use proto::badge::{Badge, MAX_ID};
+    for id in [0, 1, 7, MAX_ID] {
+        for badge in [
+            Badge::Program(id),
+            Badge::Shell(id),
+            Badge::Hosted(id),
+            Badge::Exit(id),
+        ] {
+            let word = badge.to_word().expect("an id a badge carries");
+            assert_eq!(Badge::from_word(word), Some(badge));
+        }
+        assert_eq!(Badge::Program(MAX_ID + 1).to_word(), None);
+    }
+    for badge in [Badge::Unbadged, Badge::BootDriver] {
+        assert_eq!(
+            Badge::from_word(badge.to_word().expect("a word")),
+            Some(badge)
+        );
+    }
+    assert!(Badge::Shell(3).is_program() && !Badge::Exit(3).is_program());
+    assert!(!Badge::BootDriver.is_program() && !Badge::Unbadged.is_program());
+}
+
+proptest! {
+    #[test]
+    fn badge_words_are_canonical(word in any::<u64>()) {
+        if let Some(badge) = proto::badge::Badge::from_word(word) {
+            prop_assert_eq!(badge.to_word(), Some(word));
+        }
+    }
 }

@@ -105,7 +105,7 @@ fn run_program(procs: &mut Procs, modules: &Modules, line: &str) -> Outcome {
     if name.is_empty() {
         return Outcome::Answer(USAGE.into());
     }
-    match procs.start(modules, name, args.trim(), &[]) {
+    match procs.start(modules, name, args.trim(), crate::procs::Role::Program, &[]) {
         Ok(id) if background => Outcome::Answer(format!("started {name} as {id}\n")),
         Ok(id) => Outcome::WaitFor(id),
         Err(e) => Outcome::Answer(format!("run: {e}\n")),
@@ -135,6 +135,7 @@ fn kill(procs: &mut Procs, id: Option<&str>) -> String {
         return "usage: kill ID\n".into();
     };
     match procs.get(id) {
+        Some(p) if p.service => format!("kill: {id} ({}) is a system service\n", p.name),
         Some(p) if p.state == State::Running => {
             p.state = State::Killed;
             procs.release(id);

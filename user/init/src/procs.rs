@@ -1,15 +1,20 @@
 //! The process table: every program init started, how it is doing, and
 //! the requests of its clients.
 //!
-//! Each program gets an endpoint to init's inbox badged with its local id:
-//! as its parent endpoint (for commands) and as its exit endpoint (for the
-//! kernel's exit message), so every message init receives names its sender.
+//! Each program gets badged endpoints (`proto::badge`): to init's inbox as
+//! its parent endpoint, and to the memory server, the serial driver and
+//! the hub. The badge is `Program(id)`, or `Shell(id)` for the shell init
+//! starts at boot: only that one may command init and listen to the
+//! console. Its exit endpoint, which only the kernel sends through, is
+//! badged `Exit(id)`. So every message init receives names its sender,
+//! and no program can speak as another, as the shell or as the kernel.
 
 use alloc::string::String;
 use alloc::vec::Vec;
 use corefish::abi::cspace::{CPtr, task};
 use corefish::cap::{Cap, kind};
 use corefish::lmp::{self, Message};
+use corefish::proto::badge::Badge;
 use corefish::proto::kernel::{Exit, ExitKind};
 use corefish::proto::procmgr::{Answer, Reply, Request};
 use corefish::spawn::{self, Child, Spec};
@@ -45,6 +50,20 @@ pub struct Proc {
     pub waiter: Option<(u64, Message)>,
     /// Its shared page, if it connected as a client.
     pub shared: Option<Mapping>,
+    /// A system service (started at boot): no command ends it.
+    pub service: bool,
+}
+
+/// What init starts a program as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// A program like any other.
+    Program,
+    /// A system service: as a program, but `kill` does not end it.
+    Service,
+    /// The shell: a service that may command init and listen to the
+    /// console.
+    Shell,
 }
 
 /// Extra capabilities for a program: (task slot, source, rights, badge).
@@ -72,49 +91,53 @@ impl Procs {
         })
     }
 
-    /// Starts program `name` with `args`, giving it its parent, memory and
-    /// serial endpoints plus `gifts`.
+    /// Starts program `name` with `args` as `role`, giving it its parent,
+    /// memory, serial and monitor endpoints (badged for it) plus `gifts`.
     pub fn start(
         &mut self,
         modules: &Modules,
         name: &str,
         args: &str,
+        role: Role,
         gifts: &[Gift],
     ) -> Result<u64, String> {
         let image = modules
             .get(name)
             .ok_or_else(|| alloc::format!("no program `{name}` in the boot archive"))?;
         let id = self.next_id;
-        let to_init = slots::alloc().map_err(|e| alloc::format!("{e}"))?;
-        self.inbox
-            .mint_to(to_init, Rights::ALL, id)
-            .map_err(|e| alloc::format!("{e}"))?;
+        let badge = match role {
+            Role::Shell => Badge::Shell(id),
+            Role::Program | Role::Service => Badge::Program(id),
+        };
+        let word = |b: Badge| {
+            b.to_word()
+                .ok_or_else(|| String::from("out of program ids"))
+        };
+        let (badge, exit_badge) = (word(badge)?, word(Badge::Exit(id))?);
+        let to_exit = slots::alloc().map_err(|e| alloc::format!("{e}"))?;
+        if let Err(e) = self.inbox.mint_to(to_exit, Rights::ALL, exit_badge) {
+            slots::free(to_exit);
+            return Err(alloc::format!("{e}"));
+        }
         let mut caps: Vec<Gift> = Vec::from(gifts);
-        caps.push((task::PARENT_ENDPOINT, to_init, Rights::ALL, 0));
+        caps.push((task::PARENT_ENDPOINT, self.inbox.cptr(), Rights::ALL, badge));
         caps.push((
             task::BOOT_ARCHIVE,
             corefish::abi::cspace::init::ARCHIVE,
             Rights::READ,
             0,
         ));
-        // The hub is this OSNode's monitor; each program gets its own badge.
-        if Cap::<kind::EndPoint>::at(task::MONITOR_ENDPOINT)
-            .identify()
-            .is_ok()
-            && !gifts.iter().any(|g| g.0 == task::MONITOR_ENDPOINT)
-        {
-            caps.push((
-                task::MONITOR_ENDPOINT,
-                task::MONITOR_ENDPOINT,
-                Rights::ALL,
-                id,
-            ));
-        }
-        for shared in [task::MEMORY_ENDPOINT, task::SERIAL_ENDPOINT] {
+        // The services init holds unbadged endpoints to; each program gets
+        // its own badge on them.
+        for shared in [
+            task::MONITOR_ENDPOINT,
+            task::MEMORY_ENDPOINT,
+            task::SERIAL_ENDPOINT,
+        ] {
             if Cap::<kind::EndPoint>::at(shared).identify().is_ok()
                 && !gifts.iter().any(|g| g.0 == shared)
             {
-                caps.push((shared, shared, Rights::ALL, 0));
+                caps.push((shared, shared, Rights::ALL, badge));
             }
         }
         let spec = Spec {
@@ -123,11 +146,11 @@ impl Procs {
             args,
             ram_bytes: 2 << 20,
             caps: &caps,
-            exit_endpoint: Some(to_init),
+            exit_endpoint: Some(to_exit),
         };
         let result = spawn::spawn(&spec);
-        let _ = Cap::<kind::Any>::at(to_init).delete();
-        slots::free(to_init);
+        let _ = Cap::<kind::Any>::at(to_exit).delete();
+        slots::free(to_exit);
         let child = result.map_err(|e| alloc::format!("cannot start `{name}`: {e}"))?;
         self.next_id += 1;
         self.list.push(Proc {
@@ -137,6 +160,7 @@ impl Procs {
             state: State::Running,
             waiter: None,
             shared: None,
+            service: role != Role::Program,
         });
         Ok(id)
     }
@@ -148,25 +172,41 @@ impl Procs {
 
     /// Handles one message on init's inbox.
     pub fn handle(&mut self, message: Message, modules: &Modules) {
+        let from = Badge::from_word(message.badge);
         if let Ok(exit) = Exit::from_words(message.words) {
-            // Exit messages come through the child's badged endpoint.
-            return self.ended(message.badge, exit.kind, exit.code);
-        }
-        match Request::from_words(message.words) {
-            Ok(Request::Connect) => self.connect(message),
-            Ok(Request::Command { len }) => self.command(message, len, modules),
-            other => {
-                let why = match other {
-                    Err(e) => alloc::format!("{e}"),
-                    Ok(request) => alloc::format!("{request:?} is not for init"),
-                };
-                println!("init: {why} from {}", message.badge);
-                if message.cap.is_some() {
-                    let refusal =
-                        corefish::proto::refusal(message.words[0], SysError::InvalidOperation);
-                    let _ = lmp::reply(&message, refusal, None);
-                }
+            // Only the kernel sends through an exit endpoint.
+            if let Some(Badge::Exit(id)) = from {
+                return self.ended(id, exit.kind, exit.code);
             }
+            return println!("init: an exit notice from {from:?}, not the kernel: ignored");
+        }
+        let request = Request::from_words(message.words);
+        let refusal = match (request, from) {
+            (Ok(Request::Connect), Some(Badge::Shell(id))) => {
+                return self.connect(id, message);
+            }
+            (Ok(Request::Command { len }), Some(Badge::Shell(id))) => {
+                return self.command(id, message, len, modules);
+            }
+            (Ok(Request::Connect | Request::Command { .. }), _) => {
+                println!("init: a command from {from:?}: only the shell commands");
+                SysError::NotAllowed
+            }
+            (Err(e), _) => {
+                println!("init: {e} from {from:?}");
+                SysError::InvalidOperation
+            }
+            (Ok(request), _) => {
+                println!("init: {request:?} from {from:?} is not for init");
+                SysError::InvalidOperation
+            }
+        };
+        if message.cap.is_some() {
+            let refusal = match request {
+                Ok(Request::Command { .. }) => Reply::Command(Err(refusal)).to_words(),
+                _ => corefish::proto::refusal(message.words[0], refusal),
+            };
+            let _ = lmp::reply(&message, refusal, None);
         }
     }
 
@@ -200,21 +240,23 @@ impl Procs {
     }
 
     /// A client's shared page.
-    fn connect(&mut self, message: Message) {
+    fn connect(&mut self, client: u64, message: Message) {
         let Some(page) = message.cap else { return };
         match vspace::map(page, 4096, corefish::abi::invoke::MAP_WRITE) {
-            Ok(mapping) => {
-                if let Some(p) = self.get(message.badge) {
-                    p.shared = Some(mapping);
+            Ok(mapping) => match self.get(client) {
+                Some(p) => {
+                    if let Some(old) = p.shared.replace(mapping) {
+                        vspace::unmap(old);
+                    }
                 }
-            }
-            Err(e) => println!("init: cannot map the shared page of {}: {e}", message.badge),
+                None => vspace::unmap(mapping),
+            },
+            Err(e) => println!("init: cannot map the shared page of {client}: {e}"),
         }
     }
 
     /// A shell command.
-    fn command(&mut self, message: Message, len: u64, modules: &Modules) {
-        let client = message.badge;
+    fn command(&mut self, client: u64, message: Message, len: u64, modules: &Modules) {
         let len = usize::try_from(len).unwrap_or(usize::MAX).min(4096);
         let text = match self.get(client).and_then(|p| p.shared.as_ref()) {
             Some(page) => String::from_utf8_lossy(&page.bytes()[..len]).into_owned(),

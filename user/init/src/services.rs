@@ -1,16 +1,19 @@
 //! Starting the system's services with exactly the capabilities each needs:
 //! the memory server gets the machine's RAM, the serial driver COM1's ports
-//! and interrupt, the hub monitor nothing special, the boot driver the
-//! Kernel and IPI capabilities, the first MiB, the system page and an
-//! endpoint to the hub, the shell endpoints to init and the serial driver.
+//! and interrupt, the hub monitor the Kernel and IPI capabilities, the
+//! boot driver the Kernel and IPI capabilities, the first MiB, the system
+//! page and the one endpoint to the hub badged as the boot driver's, the
+//! shell endpoints to init and the serial driver badged as the shell's.
+//! Programs started as services cannot be killed.
 
 use corefish::abi::cspace::{CPtr, SlotRef, init, root, task};
 use corefish::cap::{Cap, kind};
+use corefish::proto::badge::Badge;
 use corefish::proto::procmgr::{Reply, Request};
 use corefish::{ObjType, Rights, SysError, println, slots};
 
 use crate::archive::Modules;
-use crate::procs::{Gift, Procs};
+use crate::procs::{Gift, Procs, Role};
 
 /// First task slot of the memory server's RAM (as `memserv` expects).
 const MEMSERV_RAM: u32 = 32;
@@ -25,7 +28,7 @@ pub fn start(procs: &mut Procs, modules: &Modules) -> Result<(), SysError> {
     if let Err(e) = start_corectrl(procs, modules) {
         println!("init: cannot start the boot driver: {e}; this OSNode stays alone");
     }
-    let started = procs.start(modules, "shell", "", &[]);
+    let started = procs.start(modules, "shell", "", Role::Shell, &[]);
     if let Err(e) = started {
         println!("init: {e}");
     }
@@ -45,10 +48,12 @@ fn start_memserv(procs: &mut Procs, modules: &Modules) -> Result<(), SysError> {
             ));
         }
     }
-    let id = procs.start(modules, "memserv", "", &gifts).map_err(|e| {
-        println!("init: {e}");
-        SysError::DispatcherNotReady
-    })?;
+    let id = procs
+        .start(modules, "memserv", "", Role::Service, &gifts)
+        .map_err(|e| {
+            println!("init: {e}");
+            SysError::DispatcherNotReady
+        })?;
     // The RAM is the memory server's now.
     for &(_, ram, _, _) in &gifts {
         let _ = Cap::<kind::Ram>::at(ram).delete();
@@ -73,6 +78,7 @@ fn start_corectrl(procs: &mut Procs, modules: &Modules) -> Result<(), SysError> 
         modules,
         "monitor",
         "hub",
+        Role::Service,
         &[
             (CPtr::new(root::TASK, 32), init::KERNEL, Rights::ALL, 0),
             (CPtr::new(root::TASK, 33), init::IPI, Rights::ALL, 0),
@@ -85,14 +91,17 @@ fn start_corectrl(procs: &mut Procs, modules: &Modules) -> Result<(), SysError> 
     // Init's own requests to the monitors, and its children's, go to the hub.
     hub_endpoint.copy_to(task::MONITOR_ENDPOINT)?;
     let slot = |i| CPtr::new(root::TASK, i);
+    // The hub obeys this badge, and only this one, in its boot-driver
+    // requests.
+    let boot_driver = Badge::BootDriver.to_word().unwrap_or(0);
     let gifts = [
         (slot(32), init::KERNEL, Rights::ALL, 0),
         (slot(33), init::IPI, Rights::ALL, 0),
         (slot(34), CPtr::new(init::DEVICE_CNODE, 0), Rights::ALL, 0),
         (slot(35), init::SYSTEM_PAGE, Rights::ALL, 0),
-        (slot(36), hub_endpoint.cptr(), Rights::ALL, 0),
+        (slot(36), hub_endpoint.cptr(), Rights::ALL, boot_driver),
     ];
-    let id = started(procs.start(modules, "corectrl", "", &gifts))?;
+    let id = started(procs.start(modules, "corectrl", "", Role::Service, &gifts))?;
     let endpoint = procs
         .get(id)
         .map(|p| p.child.endpoint())
@@ -121,10 +130,12 @@ fn start_serial(procs: &mut Procs, modules: &Modules) -> Result<(), SysError> {
         (CPtr::new(root::TASK, 33), line, Rights::ALL, 0),
         (CPtr::new(root::TASK, 34), vector, Rights::ALL, 0),
     ];
-    let id = procs.start(modules, "serial", "", &gifts).map_err(|e| {
-        println!("init: {e}");
-        SysError::DispatcherNotReady
-    })?;
+    let id = procs
+        .start(modules, "serial", "", Role::Service, &gifts)
+        .map_err(|e| {
+            println!("init: {e}");
+            SysError::DispatcherNotReady
+        })?;
     let driver = procs
         .get(id)
         .map(|p| p.child.endpoint())

@@ -1,11 +1,13 @@
 //! The hub: the first OSNode's monitor. The boot driver gives it each new
 //! OSNode's channel (`FRAME`, then `ADD`, which waits for that monitor's
-//! hello); `STATUS` pings a core's monitor. The hub also keeps the registry
-//! of exported names, and routes every message between other monitors.
+//! hello); `STATUS` pings a core's monitor; `KCB` then `PARK`, and
+//! `UNPARK`, park and unpark OSNodes ([`crate::parking`]). Only the boot
+//! driver's endpoint, badged as the boot driver's, may ask any of this. The
+//! hub also keeps the registry of exported names, and routes every message
+//! between other monitors.
 
 use alloc::vec::Vec;
 use corefish::abi::error::SysError;
-use corefish::abi::invoke as op;
 use corefish::channel::{Channel, Side};
 use corefish::lmp::{self, Message};
 use corefish::proto::hub::{Alive, HubError, Reply, Request};
@@ -15,6 +17,10 @@ use corefish::{CPtr, println, sys};
 
 use crate::Monitor;
 use crate::link::Link;
+
+/// Longest an `ADD` waits for the new monitor's hello, whatever it asks:
+/// the hub serves no one else meanwhile.
+const MAX_ADD_WAIT_MS: u64 = 60_000;
 
 /// A registered name.
 struct Name {
@@ -29,6 +35,26 @@ pub struct HubState {
     names: Vec<Name>,
     /// Channel frames received ahead of their `ADD`, by core.
     frames: Vec<(u64, CPtr)>,
+    /// KCB capabilities received ahead of their `PARK`, by OSNode.
+    kcbs: Vec<(u64, CPtr)>,
+}
+
+/// Keeps `cap` for `key` in `list` until its request comes, in place of
+/// one kept for the same key before (the boot driver sends one at a time;
+/// the list cannot grow past the cores and OSNodes there are).
+fn keep_ahead(list: &mut Vec<(u64, CPtr)>, key: u64, cap: CPtr) {
+    if let Some(i) = list.iter().position(|&(k, _)| k == key) {
+        let (_, old) = list.swap_remove(i);
+        let _ = corefish::cap::Cap::<corefish::cap::kind::Any>::at(old).delete();
+        corefish::slots::free(old);
+    }
+    list.push((key, cap));
+}
+
+/// Takes what [`keep_ahead`] kept for `key`.
+fn take_ahead(list: &mut Vec<(u64, CPtr)>, key: u64) -> Option<CPtr> {
+    let i = list.iter().position(|&(k, _)| k == key)?;
+    Some(list.swap_remove(i).1)
 }
 
 impl HubState {
@@ -64,7 +90,13 @@ impl Monitor {
         let reply = match request {
             Request::Frame { core } => {
                 if let Some(frame) = m.cap {
-                    self.hub_state.frames.push((core, frame));
+                    keep_ahead(&mut self.hub_state.frames, core, frame);
+                }
+                return;
+            }
+            Request::Kcb { osnode } => {
+                if let Some(kcb) = m.cap {
+                    keep_ahead(&mut self.hub_state.kcbs, osnode, kcb);
                 }
                 return;
             }
@@ -80,22 +112,13 @@ impl Monitor {
                 timeout_ms,
             } => Reply::Add(self.add(core, osnode, timeout_ms)),
             Request::Status { core } => Reply::Status(self.status(core)),
-            Request::Park {
-                host,
-                kcb_phys,
-                osnode,
-            } => Reply::Park(self.on_host(
-                host,
-                intermon::Request::Attach { kcb_phys, osnode },
-                op::KERNEL_KCB_ATTACH,
-                [kcb_phys, osnode],
-            )),
-            Request::Unpark { host, osnode } => Reply::Unpark(self.on_host(
-                host,
-                intermon::Request::Detach { osnode },
-                op::KERNEL_KCB_DETACH,
-                [osnode, 0],
-            )),
+            Request::Park { host, osnode } => {
+                Reply::Park(match take_ahead(&mut self.hub_state.kcbs, osnode) {
+                    Some(kcb) => self.park(host, osnode, kcb),
+                    None => Err(SysError::SlotEmpty),
+                })
+            }
+            Request::Unpark { host, osnode } => Reply::Unpark(self.unpark(host, osnode)),
         };
         if let Err(e) = lmp::reply(&m, reply.to_words(), None) {
             println!("monitor: cannot answer the boot driver: {e}");
@@ -105,12 +128,12 @@ impl Monitor {
     /// ADD: takes a new OSNode's channel, whose frame came ahead, and waits
     /// for its monitor's hello; returns the hello's TSC.
     fn add(&mut self, core: u64, osnode: u64, timeout_ms: u64) -> Result<u64, HubError> {
-        let Some(at) = self.hub_state.frames.iter().position(|&(c, _)| c == core) else {
+        let Some(frame) = take_ahead(&mut self.hub_state.frames, core) else {
             return Err(HubError::Refused(SysError::SlotEmpty));
         };
-        let (_, frame) = self.hub_state.frames.swap_remove(at);
         let mut channel = Channel::open(frame, Side::A).map_err(HubError::Refused)?;
-        let deadline = sys::time_ns() + timeout_ms.saturating_mul(1_000_000);
+        let timeout_ms = timeout_ms.min(MAX_ADD_WAIT_MS);
+        let deadline = sys::time_ns() + timeout_ms * 1_000_000;
         let hello = channel.recv(deadline).ok_or(HubError::NoAnswer)?;
         let tsc = match Ump::from_payload(hello) {
             Ok(Ump::Hello {
@@ -127,25 +150,6 @@ impl Monitor {
         self.links.retain(|l| l.core != core && l.osnode != osnode);
         self.links.push(Link::new(osnode, core, channel, self.ipi));
         Ok(tsc)
-    }
-
-    /// PARK and UNPARK: the monitor on core `host` (this one, or another
-    /// through UMP) invokes its kernel.
-    fn on_host(
-        &mut self,
-        host: u64,
-        remote: intermon::Request,
-        local: u64,
-        args: [u64; 2],
-    ) -> Result<(), SysError> {
-        if host == corefish::core_id() {
-            return sys::invoke(self.kernel, local, [args[0], args[1], 0, 0]).map(|_| ());
-        }
-        let osnode = self.osnode_on(host).ok_or(SysError::BadArgument)?;
-        match self.call_remote(osnode, remote, &[])? {
-            intermon::Reply::Attach(result) | intermon::Reply::Detach(result) => result,
-            _ => Err(SysError::InvalidOperation),
-        }
     }
 
     /// STATUS: whether core `core`'s monitor answers, and how fast.

@@ -29,6 +29,7 @@ extern crate alloc;
 
 mod hub;
 mod link;
+mod parking;
 mod peers;
 mod programs;
 mod remote_caps;
@@ -87,6 +88,8 @@ pub struct Monitor {
     pub programs: programs::Programs,
     /// The hub's own state.
     pub hub_state: hub::HubState,
+    /// OSNodes parked on this core, or by the hub elsewhere.
+    pub parking: parking::Parking,
 }
 
 fn main() -> i32 {
@@ -114,6 +117,7 @@ fn main() -> i32 {
         requests: requests::Requests::default(),
         programs: programs::Programs::default(),
         hub_state: hub::HubState::default(),
+        parking: parking::Parking::default(),
     };
     if !is_hub && let Err(e) = m.join() {
         println!("monitor: cannot reach the hub: {e}");

@@ -3,7 +3,6 @@
 //! serving everyone else, and the requests this monitor answers.
 
 use alloc::vec::Vec;
-use corefish::abi::invoke as op;
 use corefish::channel::Payload;
 use corefish::channel::Waiting;
 use corefish::proto::ProtoError;
@@ -229,9 +228,6 @@ impl Monitor {
 
     /// The answer to a request of another monitor (none to text).
     fn serve_remote(&mut self, src: u64, request: Request, text: &[u8]) -> Option<Reply> {
-        let kernel = |operation, args: [u64; 2]| {
-            sys::invoke(self.kernel, operation, [args[0], args[1], 0, 0]).map(|_| ())
-        };
         let refused = SysError::InvalidOperation;
         Some(match request {
             Request::Text(_) => return None,
@@ -254,10 +250,13 @@ impl Monitor {
                 Reply::Unimport(Ok(()))
             }
             Request::Spawn => Reply::Spawn(self.spawn_here(text)),
-            Request::Attach { kcb_phys, osnode } => {
-                Reply::Attach(kernel(op::KERNEL_KCB_ATTACH, [kcb_phys, osnode]))
+            // Only the hub parks OSNodes, for the boot driver.
+            Request::Attach { osnode, kcb } if src == 0 => {
+                Reply::Attach(self.attach_remote(osnode, kcb))
             }
-            Request::Detach { osnode } => Reply::Detach(kernel(op::KERNEL_KCB_DETACH, [osnode, 0])),
+            Request::Detach { osnode } if src == 0 => Reply::Detach(self.detach_here(osnode)),
+            Request::Attach { .. } => Reply::Attach(Err(SysError::NotAllowed)),
+            Request::Detach { .. } => Reply::Detach(Err(SysError::NotAllowed)),
             // Only the hub keeps the names.
             Request::Register { .. } => Reply::Register(Err(refused)),
             Request::Lookup => Reply::Lookup(Err(refused)),

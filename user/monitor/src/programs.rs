@@ -1,13 +1,15 @@
 //! Programs a monitor starts (`run --core N` from the shell, through the
 //! hub): images from the boot archive, each with RAM from this monitor, an
-//! endpoint to it (badged with the program's id) as parent, memory server
-//! and monitor, and the archive. The monitor hears of each program's end,
+//! endpoint to it badged `Hosted(id)` as parent, memory server and
+//! monitor, its exit endpoint badged `Exit(id)` (`proto::badge`), and the
+//! archive. The monitor hears of each program's end,
 //! reports it on the console and frees everything it had.
 
 use alloc::string::String;
 use alloc::vec::Vec;
 use corefish::abi::cspace::task;
 use corefish::cap::{Cap, kind};
+use corefish::proto::badge::Badge;
 use corefish::proto::intermon;
 use corefish::proto::kernel::ExitKind;
 use corefish::spawn::{self, Child, Spec};
@@ -69,32 +71,38 @@ impl Monitor {
         };
         self.programs.next_id += 1;
         let id = self.programs.next_id;
-        let badged = slots::alloc()?;
-        inbox.mint_to(badged, Rights::ALL, id)?;
+        let word = |b: Badge| b.to_word().ok_or(SysError::BadArgument);
+        let (badge, exit_badge) = (word(Badge::Hosted(id))?, word(Badge::Exit(id))?);
+        let to_exit = slots::alloc()?;
+        if let Err(e) = inbox.mint_to(to_exit, Rights::ALL, exit_badge) {
+            slots::free(to_exit);
+            return Err(e);
+        }
+        let inbox = inbox.cptr();
         let mut caps = alloc::vec![
-            (task::PARENT_ENDPOINT, badged, Rights::ALL, 0),
-            (task::MONITOR_ENDPOINT, badged, Rights::ALL, 0),
+            (task::PARENT_ENDPOINT, inbox, Rights::ALL, badge),
+            (task::MONITOR_ENDPOINT, inbox, Rights::ALL, badge),
             (task::BOOT_ARCHIVE, task::BOOT_ARCHIVE, Rights::READ, 0),
         ];
         // A node monitor serves memory itself; the hub's OSNode has the
-        // memory server.
-        let memory = if self.hub {
-            task::MEMORY_ENDPOINT
+        // memory server (which knows the programs the hub starts as the
+        // hub's).
+        if self.hub {
+            caps.push((task::MEMORY_ENDPOINT, task::MEMORY_ENDPOINT, Rights::ALL, 0));
         } else {
-            badged
-        };
-        caps.push((task::MEMORY_ENDPOINT, memory, Rights::ALL, 0));
+            caps.push((task::MEMORY_ENDPOINT, inbox, Rights::ALL, badge));
+        }
         let spec = Spec {
             name,
             image,
             args: args.trim(),
             ram_bytes: PROGRAM_RAM,
             caps: &caps,
-            exit_endpoint: Some(badged),
+            exit_endpoint: Some(to_exit),
         };
         let spawned = spawn::spawn(&spec);
-        let _ = Cap::<kind::Any>::at(badged).delete();
-        slots::free(badged);
+        let _ = Cap::<kind::Any>::at(to_exit).delete();
+        slots::free(to_exit);
         let child = spawned.map_err(|e| match e {
             spawn::SpawnError::Sys(e) => e,
             _ => SysError::BadArgument,

@@ -9,6 +9,7 @@ use alloc::vec::Vec;
 use corefish::cap::{Cap, kind};
 use corefish::channel::CHANNEL_BYTES;
 use corefish::lmp::{self, Message};
+use corefish::proto::badge::Badge;
 use corefish::proto::intermon::{self, CapDesc};
 use corefish::proto::kernel::Exit;
 use corefish::proto::monitor::{Delivery, NAME_MAX, Reply, Request};
@@ -80,33 +81,53 @@ fn discard(cap: CPtr) {
 impl Monitor {
     /// An LMP message on the monitor's inbox: a program's request, a
     /// program's end, a request for memory (a node monitor is its OSNode's
-    /// memory server) or the boot driver's (the hub).
+    /// memory server) or the boot driver's (the hub). What a message may
+    /// ask is decided by the badge it came with (`proto::badge`): programs
+    /// (and init, unbadged) make program requests, only the kernel's exit
+    /// endpoints report ends, only the boot driver's endpoint makes its
+    /// requests.
     pub fn handle_lmp(&mut self, m: Message) {
+        let from = Badge::from_word(m.badge);
+        let program = from.is_some_and(|b| b.is_program() || b == Badge::Unbadged);
         match Request::from_words(m.words) {
-            Ok(request) => return self.program_message(request, m),
-            Err(e) if !e.is_unknown() => return self.refuse(&m, e),
+            Ok(request) if program => return self.program_message(request, m),
+            Ok(_) => return self.refuse(&m, "a program request", SysError::NotAllowed),
+            Err(e) if !e.is_unknown() => return self.refuse(&m, e, SysError::InvalidOperation),
             Err(_) => {}
         }
         if let Ok(exit) = Exit::from_words(m.words) {
-            return self.program_ended(m.badge, exit.kind, exit.code);
+            return match from {
+                Some(Badge::Exit(id)) => self.program_ended(id, exit.kind, exit.code),
+                _ => println!("monitor: an exit notice from {from:?}, not the kernel: ignored"),
+            };
         }
         if !self.hub
             && let Ok(memserv::Request::Alloc { bytes, .. }) = memserv::Request::from_words(m.words)
         {
+            if !program {
+                return self.refuse(&m, "a memory request", SysError::NotAllowed);
+            }
             return self.serve_memory(&m, bytes);
         }
         match hub::Request::from_words(m.words) {
-            Ok(request) if self.hub => self.boot_driver_request(request, m),
-            Ok(_) => self.refuse(&m, "not the hub"),
-            Err(e) => self.refuse(&m, e),
+            Ok(request) if self.hub && from == Some(Badge::BootDriver) => {
+                self.boot_driver_request(request, m)
+            }
+            Ok(_) if self.hub => self.refuse(&m, "a boot driver's request", SysError::NotAllowed),
+            Ok(_) => self.refuse(&m, "not the hub", SysError::InvalidOperation),
+            Err(e) => self.refuse(&m, e, SysError::InvalidOperation),
         }
     }
 
-    /// Refuses a message this monitor does not serve (if it expects a reply).
-    fn refuse(&self, m: &Message, why: impl core::fmt::Display) {
-        println!("monitor: {why} from {}", m.badge);
+    /// Refuses a message this monitor does not serve, with `error` (if it
+    /// expects a reply; anything else it brought is deleted).
+    fn refuse(&self, m: &Message, why: impl core::fmt::Display, error: SysError) {
+        println!(
+            "monitor: {why} from {:?}: {error}",
+            Badge::from_word(m.badge)
+        );
         if m.cap.is_some() {
-            let _ = lmp::reply(m, refusal(m.words[0], SysError::InvalidOperation), None);
+            let _ = lmp::reply(m, refusal(m.words[0], error), None);
         }
     }
 

@@ -6,7 +6,9 @@
 //! until the monitors have revoked the foreign copies. Ownership stays with
 //! the OSNode that made the object.
 //!
-//! Only memory can travel: RAM, frames and device frames.
+//! Only memory can travel: RAM, frames and device frames, and KCBs (so
+//! that the boot driver can have another OSNode's kernel host a stopped
+//! OSNode, which that kernel reaches through its imported KCB capability).
 
 use super::{check_dest, install, live_cap};
 use crate::{
@@ -16,7 +18,10 @@ use crate::{
 
 /// Whether capabilities of type `ty` may go to other OSNodes.
 const fn travels(ty: ObjType) -> bool {
-    matches!(ty, ObjType::Ram | ObjType::Frame | ObjType::DevFrame)
+    matches!(
+        ty,
+        ObjType::Ram | ObjType::Frame | ObjType::DevFrame | ObjType::KernelControlBlock
+    )
 }
 
 /// Creates in the empty slot `dest` a foreign capability of type `ty` with
@@ -25,7 +30,8 @@ const fn travels(ty: ObjType) -> bool {
 ///
 /// Checks, in order: `ty` travels ([`CapError::WrongType`]); `dest` is
 /// non-null ([`CapError::BadArgument`]) and empty
-/// ([`CapError::SlotOccupied`]); `size > 0` ([`CapError::BadSize`]); the
+/// ([`CapError::SlotOccupied`]); `size > 0`, and the type's own size for a
+/// type that has one ([`CapError::BadSize`]); the
 /// range is page-aligned ([`CapError::Misaligned`]) and does not overflow
 /// ([`CapError::OutOfBounds`]); no capability of this OSNode overlaps it
 /// ([`CapError::Overlap`]: an import is made once and then copied).
@@ -43,7 +49,7 @@ pub fn import<M: CteMemory>(
         return Err(CapError::WrongType);
     }
     check_dest(mem, dest)?;
-    if size == 0 {
+    if size == 0 || ty.fixed_size().is_some_and(|fixed| size != fixed) {
         return Err(CapError::BadSize);
     }
     if !base.is_multiple_of(PAGE_SIZE) || !size.is_multiple_of(PAGE_SIZE) {

@@ -9,7 +9,7 @@ use corefish::abi::invoke as op;
 use corefish::proto::hub;
 use corefish::sys::{self, invoke};
 
-use super::{Driver, image_runs, ipi_counts};
+use super::{Driver, OsNodeMemory, image_runs, ipi_counts};
 use crate::error::BootError;
 
 /// How long a core may take to stop.
@@ -100,12 +100,21 @@ impl Driver {
                 // The host's kernel attaches it only if the table says so.
                 mech.set_route(kcb, Some(plan.host_apic));
                 let asked = sys::tsc();
+                // The host's kernel reaches the KCB only through its
+                // capability, which goes ahead of the request.
+                let kcb_cap = table
+                    .kcb(kcb)?
+                    .memory()
+                    .map(OsNodeMemory::kcb)
+                    .ok_or(BootError::Sys("park", SysError::SlotEmpty))?;
                 let request = hub::Request::Park {
                     host: u64::from(host),
-                    kcb_phys: plan.phys,
                     osnode: kcb,
                 };
-                let attached = match mech.ask_hub(request) {
+                let attached = match mech
+                    .tell_hub_with(hub::Request::Kcb { osnode: kcb }, kcb_cap)
+                    .and_then(|()| mech.ask_hub(request))
+                {
                     Ok(hub::Reply::Park(result)) => result.map_err(|e| BootError::Sys("park", e)),
                     Ok(_) => Err(BootError::Sys("hub", SysError::InvalidOperation)),
                     Err(e) => Err(e),

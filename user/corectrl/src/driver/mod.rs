@@ -23,7 +23,7 @@ use bootproto::system::{OSNODE_TABLE, OSNODES};
 use corefish::cap::{Cap, kind};
 use corefish::proto::hub;
 use corefish::vspace::Mapping;
-use corefish::{CPtr, lmp, slots};
+use corefish::{CPtr, lmp, slots, sys};
 
 use crate::error::BootError;
 use crate::image::{self, Loaded};
@@ -57,10 +57,23 @@ impl Installed {
 /// the frame of its monitor's channel. Held, never used, as long as the
 /// KCB is recorded.
 pub struct OsNodeMemory {
-    _kcb: CPtr,
-    _ram: CPtr,
-    _channel: CPtr,
+    pub(super) kcb: CPtr,
+    pub(super) _ram: CPtr,
+    pub(super) _channel: CPtr,
 }
+
+impl OsNodeMemory {
+    /// The KCB capability (what the hub needs to park the OSNode).
+    pub fn kcb(&self) -> CPtr {
+        self.kcb
+    }
+}
+
+/// Longest the boot driver waits for the hub's answer beyond what a
+/// request asks the hub to wait for: a hub that does not answer by then
+/// fails the command, rather than hanging the boot driver (and the console
+/// behind it).
+const HUB_PATIENCE_NS: u64 = 10_000_000_000;
 
 /// The machine-side means of the boot driver.
 pub struct Mechanism {
@@ -224,10 +237,23 @@ impl Mechanism {
         }
     }
 
-    /// Asks the hub; its reply.
+    /// Sends the hub `request` with the capability `cap` (no reply).
+    fn tell_hub_with(&self, request: hub::Request, cap: CPtr) -> Result<(), BootError> {
+        lmp::send(self.hub, request.to_words(), Some(cap)).map_err(|e| BootError::Sys("hub", e))
+    }
+
+    /// Asks the hub; its reply, if it comes within [`HUB_PATIENCE_NS`]
+    /// (beyond the wait the request itself asks of the hub).
     fn ask_hub(&self, request: hub::Request) -> Result<hub::Reply, BootError> {
-        let reply =
-            lmp::call(self.hub, request.to_words()).map_err(|e| BootError::Sys("hub", e))?;
+        let waits_ms = match request {
+            hub::Request::Add { timeout_ms, .. } => timeout_ms,
+            _ => 0,
+        };
+        let deadline = sys::time_ns()
+            .saturating_add(waits_ms.saturating_mul(1_000_000))
+            .saturating_add(HUB_PATIENCE_NS);
+        let reply = lmp::call_within(self.hub, request.to_words(), deadline)
+            .map_err(|e| BootError::Sys("hub", e))?;
         hub::Reply::from_words(reply.words)
             .map_err(|_| BootError::Sys("hub", corefish::SysError::InvalidOperation))
     }

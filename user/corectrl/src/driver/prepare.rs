@@ -86,7 +86,7 @@ impl Prepared {
                 Some((
                     new.phys,
                     OsNodeMemory {
-                        _kcb: new.cap,
+                        kcb: new.cap,
                         _ram: self.own_ram,
                         _channel: new.channel,
                     },

@@ -1,0 +1,116 @@
+//! Authority: a hostile program, started from the shell like any other,
+//! reaches nothing beyond the capabilities it holds, and no input hangs
+//! the system. Each test runs modes of the `attack` program (which prints
+//! whether the system refused it) and then checks that the machine still
+//! works: the services run, the memory server has what it had, programs
+//! start here and on other cores, the boot driver answers.
+
+use std::time::Duration;
+
+use qemu_tests::{BOOT_TIMEOUT, HarnessError, Machine, boot_to_shell, core_line, type_line};
+
+/// Runs `attack MODE` and returns its verdict line once the program ended.
+fn attack(m: &mut Machine, mode: &str) -> Result<String, HarnessError> {
+    type_line(m, &format!("run attack {mode}"))?;
+    let prefix = format!("attack {mode}: ");
+    let verdict = m.expect_line("the attack's verdict", BOOT_TIMEOUT, |l| {
+        l.contains(&prefix)
+            && [": refused (", ": succeeded (", ": could not run ("]
+                .iter()
+                .any(|v| l.contains(v))
+    })?;
+    m.expect_line("the attack's end", BOOT_TIMEOUT, |l| {
+        l.starts_with("attack (id ") && l.contains("exited with code")
+    })?;
+    Ok(verdict)
+}
+
+/// Runs `attack MODE` and checks that it was refused.
+fn refused(m: &mut Machine, mode: &str) -> Result<(), HarnessError> {
+    let verdict = attack(m, mode)?;
+    assert!(verdict.contains(": refused ("), "{verdict}");
+    Ok(())
+}
+
+/// The memory server's free KiB, from `mem`.
+fn free_kib(m: &mut Machine) -> Result<u64, HarnessError> {
+    type_line(m, "mem")?;
+    let line = m.expect("memory server: ", BOOT_TIMEOUT)?;
+    let kib = line
+        .split("memory server: ")
+        .nth(1)
+        .and_then(|rest| rest.split(" KiB free").next())
+        .and_then(|n| n.trim().parse().ok());
+    Ok(kib.unwrap_or_else(|| panic!("no free KiB in {line:?}")))
+}
+
+/// The machine still works: the services run, programs start on this core
+/// and on core 2, and every core's monitor answers the boot driver.
+fn healthy(m: &mut Machine) -> Result<(), HarnessError> {
+    type_line(m, "ps")?;
+    m.expect("ID  DISP  STATE", BOOT_TIMEOUT)?;
+    for service in ["memserv", "serial", "monitor", "corectrl", "shell"] {
+        let line = m.expect_line(service, BOOT_TIMEOUT, |l| l.ends_with(service))?;
+        assert!(
+            line.contains("running") || line.contains("waiting"),
+            "{line}"
+        );
+    }
+    free_kib(m)?;
+    type_line(m, "run hello a b c")?;
+    m.expect_line("hello's end", BOOT_TIMEOUT, |l| {
+        l.starts_with("hello (id ") && l.ends_with("exited with code 3")
+    })?;
+    for core in 1..4 {
+        let line = core_line(m, core)?;
+        assert!(line.contains("running") && line.contains(" up ("), "{line}");
+    }
+    type_line(m, "run --core 2 hello a b c")?;
+    m.expect_line("hello's end on core 2", BOOT_TIMEOUT, |l| {
+        l.starts_with("hello (id ") && l.ends_with("on core 2 exited with code 3")
+    })?;
+    Ok(())
+}
+
+#[test]
+fn the_hub_obeys_only_the_boot_driver() -> Result<(), HarnessError> {
+    let mut m = boot_to_shell("authority_hub")?;
+    for mode in ["hub-park", "hub-hijack", "hub-hang"] {
+        refused(&mut m, mode)?;
+    }
+    healthy(&mut m)
+}
+
+#[test]
+fn only_the_shell_commands_and_hears_the_console() -> Result<(), HarnessError> {
+    let mut m = boot_to_shell("authority_shell")?;
+    refused(&mut m, "command-kill")?;
+    // The shell itself may not end a system service either.
+    type_line(&mut m, "kill 1")?;
+    let line = m.expect_line("kill's answer", BOOT_TIMEOUT, |l| {
+        l.starts_with("killed 1") || l.contains("system service")
+    })?;
+    assert!(line.contains("system service"), "{line}");
+    type_line(&mut m, "run attack listen")?;
+    m.expect("attack listen: waiting for typed input", BOOT_TIMEOUT)?;
+    type_line(&mut m, "ps")?;
+    let verdict = m.expect_line("the attack's verdict", BOOT_TIMEOUT, |l| {
+        l.starts_with("attack listen: ") && l.contains("(")
+    })?;
+    assert!(verdict.contains(": refused ("), "{verdict}");
+    healthy(&mut m)
+}
+
+#[test]
+fn a_pasted_line_does_not_hang_the_console() -> Result<(), HarnessError> {
+    let mut m = boot_to_shell("authority_paste")?;
+    let long = format!("run hello {}", "x".repeat(4096 - 10));
+    type_line(&mut m, &long)?;
+    m.expect("line too long", BOOT_TIMEOUT)?;
+    // Control characters and bytes that are not text are ignored.
+    m.send_bytes(b"he\x01l\xffp\r")?;
+    m.expect("run NAME [ARGS]", BOOT_TIMEOUT)?;
+    type_line(&mut m, "help")?;
+    m.expect("run NAME [ARGS]", Duration::from_secs(30))?;
+    healthy(&mut m)
+}
