@@ -82,6 +82,30 @@ fn the_hub_obeys_only_the_boot_driver() -> Result<(), HarnessError> {
 }
 
 #[test]
+fn a_copy_cannot_revoke_the_givers_capability() -> Result<(), HarnessError> {
+    let mut m = boot_to_shell("authority_revoke")?;
+    for mode in ["revoke-archive", "revoke-endpoint"] {
+        refused(&mut m, mode)?;
+    }
+    healthy(&mut m)
+}
+
+#[test]
+fn rights_never_grow() -> Result<(), HarnessError> {
+    let mut m = boot_to_shell("authority_rights")?;
+    refused(&mut m, "rights-retype")?;
+    type_line(&mut m, "run attack rights-import")?;
+    let verdict = m.expect_line("the peer's verdict", BOOT_TIMEOUT, |l| {
+        l.starts_with("attack rights-import: ") && l.contains("(")
+    })?;
+    assert!(verdict.contains(": refused ("), "{verdict}");
+    m.expect_line("the attack's end", BOOT_TIMEOUT, |l| {
+        l.starts_with("attack (id ") && l.contains("exited with code")
+    })?;
+    healthy(&mut m)
+}
+
+#[test]
 fn only_the_shell_commands_and_hears_the_console() -> Result<(), HarnessError> {
     let mut m = boot_to_shell("authority_shell")?;
     refused(&mut m, "command-kill")?;

@@ -29,6 +29,7 @@ pub fn sys(e: CapError) -> SysError {
         CapError::BadArgument => SysError::BadArgument,
         CapError::Exported => SysError::RemoteCopies,
         CapError::Foreign => SysError::ForeignCapability,
+        CapError::NotOriginal => SysError::NotOriginal,
     }
 }
 
@@ -73,6 +74,23 @@ pub fn cap_of(
     let resolved = cap(mem, root, cptr)?;
     if resolved.ty() != ty {
         return Err(SysError::WrongType);
+    }
+    Ok(resolved)
+}
+
+/// The capability at `cptr`, which must be of type `ty` and hold `rights`
+/// ([`SysError::InsufficientRights`]): what an operation that acts through
+/// a capability given as an argument needs of it.
+pub fn cap_with(
+    mem: &KernelMemory,
+    root: &Capability,
+    cptr: CPtr,
+    ty: ObjType,
+    rights: caps::Rights,
+) -> Result<Resolved, SysError> {
+    let resolved = cap_of(mem, root, cptr, ty)?;
+    if !resolved.cap.rights().contains(rights) {
+        return Err(SysError::InsufficientRights);
     }
     Ok(resolved)
 }

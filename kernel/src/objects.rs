@@ -89,6 +89,10 @@ fn revoke_steps(mem: &mut KernelMemory, kcb: PAddr, at: CteAddr) -> Result<(), S
     if original.is_null() {
         return Err(SysError::SlotEmpty);
     }
+    // A capability someone was given cannot take the giver's away.
+    if original.is_copy() {
+        return Err(SysError::NotOriginal);
+    }
     // Copies on other OSNodes go first, through the monitors.
     let root = mem.kcb(kcb).mdb_root;
     if caps::ops::revoke_blocker(mem, root, at).is_some() {

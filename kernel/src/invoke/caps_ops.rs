@@ -94,6 +94,18 @@ pub fn revoke(inv: &mut Invocation) -> Result<Results, SysError> {
     Ok([0; 6])
 }
 
+/// PREPARE_REVOKE: marks the anchors of copies on other OSNodes that a
+/// revoke of this original would delete, for their monitor; returns how
+/// many.
+pub fn prepare_revoke(inv: &mut Invocation) -> Result<Results, SysError> {
+    if inv.target.cap.is_copy() {
+        return Err(SysError::NotOriginal);
+    }
+    let root = inv.mem.kcb(inv.kcb).mdb_root;
+    let marked = caps::ops::mark_revoking(inv.mem, root, inv.target.at);
+    Ok([marked as u64, 0, 0, 0, 0, 0])
+}
+
 /// IDENTIFY_IN(a0 = address in the CSpace the invoked L1 CNode roots).
 pub fn identify_in(inv: &mut Invocation) -> Result<Results, SysError> {
     let cptr = u32::try_from(inv.args[0]).map_err(|_| SysError::BadArgument)?;

@@ -115,12 +115,18 @@ fn route_index(vector: u64) -> Result<usize, SysError> {
 
 /// IRQ_CONNECT(a0 = endpoint): interrupts on this vector become messages.
 pub fn irq_connect(inv: &mut Invocation) -> Result<Results, SysError> {
+    if !inv.target.cap.rights().contains(Rights::WRITE) {
+        return Err(SysError::InsufficientRights);
+    }
     let index = route_index(inv.target.cap.base)?;
-    let endpoint = cspace::cap_of(
+    // The kernel sends through it for the caller: the caller must be
+    // allowed to.
+    let endpoint = cspace::cap_with(
         inv.mem,
         &inv.root,
         CPtr(inv.args[0] as u32),
         ObjType::EndPoint,
+        Rights::WRITE,
     )?;
     let slot = inv.kcb
         + core::mem::offset_of!(osnode::kcb::Kcb, irq_routes) as u64
@@ -145,12 +151,16 @@ pub fn irq_ack(inv: &mut Invocation) -> Result<Results, SysError> {
 /// IRQ_ROUTE(a0 = IRQ destination): this line now raises that vector on
 /// the current core.
 pub fn irq_route(inv: &mut Invocation) -> Result<Results, SysError> {
+    if !inv.target.cap.rights().contains(Rights::WRITE) {
+        return Err(SysError::InsufficientRights);
+    }
     let gsi = inv.target.cap.base;
-    let dest = cspace::cap_of(
+    let dest = cspace::cap_with(
         inv.mem,
         &inv.root,
         CPtr(inv.args[0] as u32),
         ObjType::IrqDest,
+        Rights::WRITE,
     )?;
     let vector = dest.cap.base;
     let index = route_index(vector)?;

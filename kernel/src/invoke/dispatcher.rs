@@ -31,28 +31,31 @@ pub fn setup(inv: &mut Invocation) -> Result<Results, SysError> {
     if inv.mem.dcb(dcb).state != state::NEW || inv.mem.dcb(dcb).kcb != inv.kcb {
         return Err(SysError::BadArgument);
     }
-    let cspace = cspace::cap_of(
+    // The new dispatcher changes all three: the caller must be allowed to.
+    let rw = Rights::READ.union(Rights::WRITE);
+    let cspace = cspace::cap_with(
         inv.mem,
         &inv.root,
         CPtr(inv.args[0] as u32),
         ObjType::L1CNode,
+        rw,
     )?;
-    let vspace = cspace::cap_of(
+    let vspace = cspace::cap_with(
         inv.mem,
         &inv.root,
         CPtr((inv.args[0] >> 32) as u32),
         ObjType::VNodePml4,
+        rw,
     )?;
-    let frame = cspace::cap_of(inv.mem, &inv.root, CPtr(inv.args[1] as u32), ObjType::Frame)?;
+    let frame = cspace::cap_with(
+        inv.mem,
+        &inv.root,
+        CPtr(inv.args[1] as u32),
+        ObjType::Frame,
+        rw,
+    )?;
     if frame.cap.size < FRAME_SIZE {
         return Err(SysError::BadSize);
-    }
-    if !frame
-        .cap
-        .rights()
-        .contains(Rights::READ.union(Rights::WRITE))
-    {
-        return Err(SysError::InsufficientRights);
     }
     hold(inv, core::mem::offset_of!(Dcb, cspace), cspace.at)?;
     if let Err(e) = hold(inv, core::mem::offset_of!(Dcb, vspace), vspace.at)
@@ -95,13 +98,23 @@ pub fn run(inv: &mut Invocation) -> Result<Results, SysError> {
     Ok([0; 6])
 }
 
-/// SET_EXIT_ENDPOINT(a0 = endpoint).
+/// SET_EXIT_ENDPOINT(a0 = endpoint): only before the dispatcher first
+/// runs (its spawner names where its end is reported; the program itself
+/// cannot redirect that later), through an endpoint the caller may send
+/// through.
 pub fn set_exit_endpoint(inv: &mut Invocation) -> Result<Results, SysError> {
-    let endpoint = cspace::cap_of(
+    if !matches!(
+        inv.mem.dcb(inv.target.cap.base).state,
+        state::NEW | state::READY
+    ) {
+        return Err(SysError::DispatcherNotReady);
+    }
+    let endpoint = cspace::cap_with(
         inv.mem,
         &inv.root,
         CPtr(inv.args[0] as u32),
         ObjType::EndPoint,
+        Rights::WRITE,
     )?;
     hold(inv, core::mem::offset_of!(Dcb, exit_endpoint), endpoint.at)?;
     Ok([0; 6])

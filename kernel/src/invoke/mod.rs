@@ -87,6 +87,7 @@ fn run(mem: &mut KernelMemory, current: Current, regs: &Registers) -> Result<Res
         op::MINT => caps_ops::mint(&mut inv),
         op::DELETE => caps_ops::delete(&mut inv),
         op::REVOKE => caps_ops::revoke(&mut inv),
+        op::PREPARE_REVOKE => caps_ops::prepare_revoke(&mut inv),
         op::IDENTIFY_IN if ty == ObjType::L1CNode => caps_ops::identify_in(&mut inv),
         op::MINT_IN if matches!(ty, ObjType::L1CNode | ObjType::L2CNode) => {
             caps_ops::mint_in(&mut inv)

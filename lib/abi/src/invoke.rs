@@ -11,7 +11,8 @@
 //! | [`COPY`] | any | a0 = destination | |
 //! | [`MINT`] | any | a0 = destination, a1 = rights mask, a2 = badge | |
 //! | [`DELETE`] | any | | |
-//! | [`REVOKE`] | any | | |
+//! | [`REVOKE`] | any (an original) | | |
+//! | [`PREPARE_REVOKE`] | any (an original) | | anchors marked |
 //! | [`IDENTIFY_IN`] | L1 CNode | a0 = capability address in that CSpace | as IDENTIFY |
 //! | [`MINT_IN`] | L1 or L2 CNode | a0 = slot index, a1 = source, a2 = rights mask, a3 = badge | |
 //! | [`RETYPE`] | PhysAddr, RAM, Frame, DevFrame, IO | a0 = type \| count << 16, a1 = offset, a2 = object size, a3 = first destination (count consecutive slots) | |
@@ -54,8 +55,14 @@ pub const COPY: u64 = 2;
 pub const MINT: u64 = 3;
 /// Delete this capability.
 pub const DELETE: u64 = 4;
-/// Delete every copy and descendant of this capability, keeping it.
+/// Delete every copy and descendant of this capability, keeping it (an
+/// original only: a copy cannot revoke).
 pub const REVOKE: u64 = 5;
+/// Before a revoke that would delete anchors of copies on other OSNodes
+/// (`REVOKE` failed with `RemoteCopies`): mark those anchors as asked to
+/// go, which is what lets their monitor revoke the copies elsewhere; the
+/// number marked comes back in `rdi` (an original only).
+pub const PREPARE_REVOKE: u64 = 8;
 /// Describe the capability at an address of the CSpace this L1 CNode roots
 /// (a0 = capability address); results as for [`IDENTIFY`].
 pub const IDENTIFY_IN: u64 = 6;

@@ -23,6 +23,16 @@ pub const FLAG_FOREIGN: u8 = 1;
 /// deleted, alone or by a revoke, until the monitor has revoked the copies
 /// elsewhere and cleared the flag; copies made from it do not carry it.
 pub const FLAG_EXPORTED: u8 = 2;
+/// [`Capability::flags`]: made by copy or mint (an LMP transfer is a copy),
+/// not by retype or by the kernel. Its holder may delete it, never revoke
+/// with it: a capability someone was given cannot take the giver's (or
+/// anyone else's) away. Copies of it are copies too.
+pub const FLAG_COPY: u8 = 4;
+/// [`Capability::flags`]: on an exported anchor, set by a revoke of an
+/// original that would delete it: the holder of an original asked for its
+/// copies on other OSNodes to go, which is what lets the monitor revoke
+/// them ([`crate::ops::mark_revoking`]). Copies do not carry it.
+pub const FLAG_REVOKING: u8 = 8;
 
 /// A capability: the typed object it names and the holder's rights.
 #[repr(C)]
@@ -141,6 +151,11 @@ impl Capability {
     /// Whether it anchors copies on other OSNodes.
     pub const fn is_exported(&self) -> bool {
         self.flags & FLAG_EXPORTED != 0
+    }
+
+    /// Whether it is a copy ([`FLAG_COPY`]): it cannot revoke.
+    pub const fn is_copy(&self) -> bool {
+        self.flags & FLAG_COPY != 0
     }
 
     /// The same capability with `extra` set.

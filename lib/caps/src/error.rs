@@ -53,6 +53,9 @@ pub enum CapError {
     /// The capability is a copy of another OSNode's ([`crate::FLAG_FOREIGN`]),
     /// which cannot be retyped or exported.
     Foreign,
+    /// The capability is a copy ([`crate::FLAG_COPY`]): only an original
+    /// may revoke.
+    NotOriginal,
 }
 
 impl fmt::Display for CapError {
@@ -75,6 +78,7 @@ impl fmt::Display for CapError {
             Self::BadArgument => "malformed argument",
             Self::Exported => "capability has copies on other OSNodes",
             Self::Foreign => "capability belongs to another OSNode",
+            Self::NotOriginal => "a copy cannot revoke",
         })
     }
 }

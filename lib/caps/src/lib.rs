@@ -40,7 +40,8 @@ pub mod rights;
 pub mod types;
 
 pub use cte::{
-    CTE_SIZE, Capability, Cte, CteAddr, CteMemory, FLAG_EXPORTED, FLAG_FOREIGN, MdbNode,
+    CTE_SIZE, Capability, Cte, CteAddr, CteMemory, FLAG_COPY, FLAG_EXPORTED, FLAG_FOREIGN,
+    FLAG_REVOKING, MdbNode,
 };
 pub use error::CapError;
 pub use ops::Deleted;

@@ -47,7 +47,11 @@ fn derive_err(sys: &mut Sys, parent: usize, child: Capability, dest: CteAddr) ->
 fn copy_keeps_everything_and_shares_descendants() {
     let mut sys = system();
     ops::copy(&mut sys.mem, &mut sys.root, slot(4), slot(10)).unwrap();
-    assert_eq!(sys.cap(10), sys.cap(4));
+    // The same capability, marked a copy.
+    let mut original = sys.cap(4);
+    original.flags |= caps::FLAG_COPY;
+    assert_eq!(sys.cap(10), original);
+    assert!(sys.cap(10).is_copy() && !sys.cap(4).is_copy());
     assert!(mdb::has_copies(&sys.mem, sys.root, slot(4)));
     sys.retype(10, ObjType::Frame, 0, PAGE_SIZE, &[11]).unwrap();
     assert!(mdb::has_descendants(&sys.mem, sys.root, slot(4)));
@@ -356,4 +360,43 @@ fn identify_reads_the_slot() {
     let cap = ops::identify(&sys.mem, slot(5)).unwrap();
     assert_eq!(cap.obj_type(), ObjType::Dispatcher);
     assert_eq!(cap.size, caps::DISPATCHER_SIZE);
+}
+
+/// A copy handed out cannot take the giver's capability away: it revokes
+/// nothing; the original still revokes every copy and descendant.
+#[test]
+fn only_an_original_revokes() {
+    let mut sys = system();
+    ops::copy(&mut sys.mem, &mut sys.root, slot(4), slot(10)).unwrap();
+    ops::copy(&mut sys.mem, &mut sys.root, slot(10), slot(11)).unwrap();
+    sys.retype(10, ObjType::Frame, 0, PAGE_SIZE, &[12]).unwrap();
+    assert!(!sys.cap(12).is_copy(), "a retyped object is an original");
+    let revoke = |at| move |m: &mut _, r: &mut _| ops::revoke(m, r, slot(at), |_, _| {});
+    assert_eq!(sys.fails(revoke(10)), CapError::NotOriginal);
+    assert_eq!(sys.fails(revoke(11)), CapError::NotOriginal);
+    assert_eq!(
+        sys.fails(|m, r| ops::revoke_step(m, r, slot(11))),
+        CapError::NotOriginal
+    );
+    // A copy's holder may still delete it, and only it.
+    ops::delete(&mut sys.mem, &mut sys.root, slot(11)).unwrap();
+    let live = |sys: &Sys, i| ops::identify(&sys.mem, slot(i)).is_ok();
+    assert!(live(&sys, 4) && live(&sys, 10) && live(&sys, 12));
+    let n = ops::revoke(&mut sys.mem, &mut sys.root, slot(4), |_, _| {}).unwrap();
+    assert_eq!(n, 2, "the copy in 10 and the frame in 12");
+    assert!(live(&sys, 4) && !live(&sys, 10) && !live(&sys, 12));
+    sys.check();
+}
+
+/// Rights never grow: objects retyped from restricted RAM have its rights.
+#[test]
+fn retype_keeps_the_sources_rights() {
+    let mut sys = system();
+    let rw = Rights::READ.union(Rights::WRITE);
+    ops::mint(&mut sys.mem, &mut sys.root, slot(4), slot(10), rw, 0).unwrap();
+    sys.retype(10, ObjType::Frame, 0, PAGE_SIZE, &[11]).unwrap();
+    assert_eq!(sys.cap(11).rights(), rw);
+    sys.retype(4, ObjType::Frame, PAGE_SIZE, PAGE_SIZE, &[12])
+        .unwrap();
+    assert_eq!(sys.cap(12).rights(), Rights::ALL);
 }

@@ -137,11 +137,19 @@ impl<K> Cap<K> {
         invoke(self.cptr, op::DELETE, [0; 4]).map(|_| ())
     }
 
-    /// Deletes all its copies and descendants on this OSNode. Refused with
+    /// Deletes all its copies and descendants on this OSNode (it must be
+    /// an original: a copy cannot revoke, `NotOriginal`). Refused with
     /// `RemoteCopies`, changing nothing, when some of them have copies on
     /// other OSNodes: [`crate::monitor::revoke`] has those revoked first.
     pub fn revoke(self) -> Result<(), SysError> {
         invoke(self.cptr, op::REVOKE, [0; 4]).map(|_| ())
+    }
+
+    /// Marks the anchors of copies on other OSNodes that a revoke of this
+    /// original would delete as asked to go, so that their monitor revokes
+    /// those copies; returns how many.
+    pub fn prepare_revoke(self) -> Result<u64, SysError> {
+        invoke(self.cptr, op::PREPARE_REVOKE, [0; 4]).map(|v| v[0])
     }
 }
 

@@ -147,10 +147,12 @@ pub fn send_cap(name: &str, cap: CPtr) -> Result<(), SysError> {
 
 /// Revokes `cap` everywhere: every copy and descendant on this OSNode,
 /// and, when the kernel says some have copies on other OSNodes, those
-/// first (through the monitor).
+/// first (the kernel marks their anchors as asked to go, on the authority
+/// of this original; then the monitor revokes them).
 pub fn revoke<K>(cap: Cap<K>) -> Result<(), SysError> {
     match cap.revoke() {
         Err(SysError::RemoteCopies) => {
+            cap.prepare_revoke()?;
             revoke_remote_copies(cap.cptr())?;
             cap.revoke()
         }
@@ -158,8 +160,9 @@ pub fn revoke<K>(cap: Cap<K>) -> Result<(), SysError> {
     }
 }
 
-/// Has the monitor revoke every copy on other OSNodes of the capability at
-/// `cap` and of what lies inside it (before a revoke here).
+/// Has the monitor revoke the copies on other OSNodes of the capability at
+/// `cap` and of what lies inside it, as far as their anchors were marked
+/// by [`Cap::prepare_revoke`] (before a revoke here).
 pub fn revoke_remote_copies(cap: CPtr) -> Result<(), SysError> {
     match request(Request::Revoke, &[], Some(cap))?.0 {
         Reply::Revoke(result) => result,

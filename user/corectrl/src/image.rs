@@ -75,13 +75,15 @@ impl Loaded {
         unsafe { AtomicU64::from_ptr(at as *mut u64) }.load(Ordering::Relaxed)
     }
 
-    /// Gives the memory back (the core must not run this kernel any more).
+    /// Gives the memory back (the core must not run this kernel any more):
+    /// the frame made of the RAM, then the RAM (the memory server's copy;
+    /// a copy cannot revoke, so what was made of it goes one by one).
     pub fn free(self) {
         vspace::unmap(self.mapping);
-        let _ = Cap::<kind::Ram>::at(self.ram).revoke();
-        let _ = Cap::<kind::Ram>::at(self.ram).delete();
-        slots::free(self.ram);
-        slots::free(self.frame);
+        for cap in [self.frame, self.ram] {
+            let _ = Cap::<kind::Any>::at(cap).delete();
+            slots::free(cap);
+        }
     }
 }
 
@@ -124,9 +126,10 @@ pub fn load(name: &str, file: &[u8]) -> Result<Loaded, BootError> {
     let (phys, mut mapping) = match made {
         Ok(done) => done,
         Err(e) => {
-            let _ = Cap::<kind::Ram>::at(ram).revoke();
-            let _ = Cap::<kind::Ram>::at(ram).delete();
-            slots::free(ram);
+            for cap in [frame, ram] {
+                let _ = Cap::<kind::Any>::at(cap).delete();
+                slots::free(cap);
+            }
             return Err(BootError::NoMemory(e));
         }
     };

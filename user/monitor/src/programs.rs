@@ -135,9 +135,11 @@ impl Monitor {
             );
         }
         // What it sent to other OSNodes is revoked there first, by this
-        // monitor itself (it has no monitor to ask).
-        let cleaned = self
-            .revoke_exports(p.child.ram)
+        // monitor itself (it has no monitor to ask), on the authority of
+        // the child's RAM, which it holds.
+        let cleaned = Cap::<kind::Ram>::at(p.child.ram)
+            .prepare_revoke()
+            .and_then(|_| self.revoke_exports(p.child.ram))
             .and_then(|()| p.child.kill());
         if let Err(e) = cleaned {
             println!("monitor: cleaning up {id} failed: {e}");

@@ -7,9 +7,11 @@
 //!   first ([`crate::Monitor::revoke_exports`]): every importer revokes its
 //!   copies, then the mark is cleared and the anchor deleted.
 //! * An *import* is this OSNode's foreign copy of another OSNode's
-//!   capability, made once per range with `KERNEL_CAP_IMPORT` and copied to
-//!   each receiver; revoking it (when its owner says so) takes every copy
-//!   and every mapping of it.
+//!   capability, made once per range with `KERNEL_CAP_IMPORT` (with every
+//!   right: it never leaves the monitor); each receiver gets a copy minted
+//!   with exactly the rights that were sent, so an import never yields more
+//!   rights than were sent. Revoking it (when its owner says so) takes
+//!   every copy and every mapping of it.
 //!
 //! Only memory travels: RAM, frames, device frames.
 
@@ -113,7 +115,21 @@ impl RemoteCaps {
             .collect()
     }
 
-    /// This OSNode's copy of another OSNode's capability (made on first use).
+    /// A copy of this OSNode's import of `desc` with exactly the rights it
+    /// names, in a fresh slot (for a receiver).
+    pub fn import_copy(&mut self, kernel: CPtr, desc: CapDesc) -> Result<CPtr, SysError> {
+        let anchor = self.import(kernel, desc)?;
+        let copy = slots::alloc()?;
+        let rights = corefish::Rights::from_bits_truncate(desc.rights);
+        if let Err(e) = Cap::<kind::Any>::at(anchor).mint_to(copy, rights, 0) {
+            slots::free(copy);
+            return Err(e);
+        }
+        Ok(copy)
+    }
+
+    /// This OSNode's copy of another OSNode's capability (made on first
+    /// use, with every right; the monitor keeps it).
     pub fn import(&mut self, kernel: CPtr, desc: CapDesc) -> Result<CPtr, SysError> {
         let (ty, base, size) = (u64::from(desc.ty), desc.base, desc.size);
         if let Some(i) = self
@@ -129,7 +145,11 @@ impl RemoteCaps {
             op::KERNEL_CAP_IMPORT,
             [
                 SlotRef::Slot(anchor).pack(),
-                desc.type_and_rights(),
+                CapDesc {
+                    rights: corefish::Rights::ALL.bits(),
+                    ..desc
+                }
+                .type_and_rights(),
                 base,
                 size,
             ],

@@ -312,12 +312,23 @@ impl Monitor {
         Ok(())
     }
 
-    /// REVOKE: every export inside `cap` loses its copies elsewhere, then
-    /// its anchor.
+    /// REVOKE: every export inside `cap` whose anchor the kernel marked
+    /// as asked to go (the holder of an original prepared its revoke) loses
+    /// its copies elsewhere, then its anchor. Exports nobody with the
+    /// authority asked to revoke stay.
     pub fn revoke_exports(&mut self, cap: CPtr) -> Result<(), SysError> {
         let id = Cap::<kind::Any>::at(cap).identify()?;
         loop {
-            let Some(&i) = self.remote.exports_inside(id.base, id.size).first() else {
+            let asked = self
+                .remote
+                .exports_inside(id.base, id.size)
+                .into_iter()
+                .find(|&i| {
+                    Cap::<kind::Any>::at(self.remote.exports[i].anchor)
+                        .identify()
+                        .is_ok_and(|a| a.flags & corefish::caps::FLAG_REVOKING != 0)
+                });
+            let Some(i) = asked else {
                 return Ok(());
             };
             let export = &self.remote.exports[i];
@@ -344,11 +355,12 @@ impl Monitor {
         cap: CPtr,
         owned: bool,
     ) -> Result<(), SysError> {
-        let service = self
-            .requests
-            .services
-            .get(handle as usize)
-            .ok_or(SysError::SlotEmpty)?;
+        let Some(service) = self.requests.services.get(handle as usize) else {
+            if owned {
+                discard(cap);
+            }
+            return Err(SysError::SlotEmpty);
+        };
         let endpoint = service.endpoint;
         self.requests
             .undelivered
@@ -387,18 +399,18 @@ impl Monitor {
     /// BIND from another monitor: this OSNode's copy of the channel frame
     /// goes to the exporter.
     pub fn bound_here(&mut self, handle: u64, frame: CapDesc) -> Result<u64, SysError> {
-        let anchor = self.remote.import(self.kernel, frame)?;
+        let copy = self.remote.import_copy(self.kernel, frame)?;
         self.requests.next_binding += 1;
         let binding = self.requests.next_binding;
-        self.deliver(handle, Delivery::Bound { binding }, anchor, false)?;
+        self.deliver(handle, Delivery::Bound { binding }, copy, true)?;
         Ok(binding)
     }
 
     /// DELIVER from another monitor: this OSNode's copy of a capability
     /// goes to the exporter.
     pub fn delivered_here(&mut self, handle: u64, cap: CapDesc) -> Result<(), SysError> {
-        let anchor = self.remote.import(self.kernel, cap)?;
-        self.deliver(handle, Delivery::CapArrived, anchor, false)
+        let copy = self.remote.import_copy(self.kernel, cap)?;
+        self.deliver(handle, Delivery::CapArrived, copy, true)
     }
 
     /// A node monitor is its OSNode's memory server.

@@ -2,9 +2,11 @@
 //! fewer rights, and (for endpoints) a badge.
 //!
 //! A copy is a sibling, not a child: it names the same object and shares
-//! its descendants. A copy of a foreign capability is foreign; a copy of an
-//! exported one is not exported. Mapping records are never copied: each one stands for
-//! exactly one page-table entry.
+//! its descendants. But it is marked a copy ([`crate::FLAG_COPY`]): its
+//! holder can delete it, not revoke with it, so whatever capability is
+//! handed out cannot destroy the giver's. A copy of a foreign capability is
+//! foreign; a copy of an exported one is not exported. Mapping records are
+//! never copied: each one stands for exactly one page-table entry.
 
 use super::{check_dest, install, live_cap};
 use crate::{CapError, CteAddr, CteMemory, ObjType, Rights};
@@ -52,8 +54,8 @@ pub fn mint<M: CteMemory>(
     let mut cap = source;
     cap.rights = source.rights().intersection(rights_mask).bits();
     // A copy is foreign if its source is; only the monitor's anchor is
-    // exported.
-    cap.flags = source.flags & !crate::FLAG_EXPORTED;
+    // exported (and asked to be revoked).
+    cap.flags = source.flags & !(crate::FLAG_EXPORTED | crate::FLAG_REVOKING) | crate::FLAG_COPY;
     if badge != 0 {
         cap.word = badge;
     }

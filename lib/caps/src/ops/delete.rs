@@ -4,7 +4,8 @@
 //! deleted object stay alive (and keep its memory from being retyped again)
 //! until they are deleted or revoked themselves. Revoke deletes one
 //! capability per step so the kernel can clean up each object (unmap,
-//! deschedule, ...) between steps.
+//! deschedule, ...) between steps. Only an original revokes: a copy
+//! ([`crate::FLAG_COPY`]) cannot.
 
 use super::live_cap;
 use crate::{CapError, Capability, Cte, CteAddr, CteMemory, mdb};
@@ -48,13 +49,17 @@ pub fn delete<M: CteMemory>(
 /// when none is left. Descendants go first, the last in the order first, so
 /// a deleted descendant never has descendants of its own; copies go last.
 ///
-/// Errors: [`CapError::SlotEmpty`].
+/// Errors: [`CapError::SlotEmpty`]; [`CapError::NotOriginal`] (`at` holds a
+/// copy).
 pub fn revoke_step<M: CteMemory>(
     mem: &mut M,
     root: &mut CteAddr,
     at: CteAddr,
 ) -> Result<Option<(CteAddr, Deleted)>, CapError> {
     let cap = live_cap(mem, at)?;
+    if cap.is_copy() {
+        return Err(CapError::NotOriginal);
+    }
     let copy = |n: Option<CteAddr>| n.filter(|&n| mem.read(n).cap.is_copy_of(&cap));
     let victim = mdb::last_descendant(mem, *root, at)
         .or_else(|| copy(mdb::successor(mem, *root, at)))
@@ -68,8 +73,9 @@ pub fn revoke_step<M: CteMemory>(
 /// Deletes every descendant and copy of the capability at `at`, calling
 /// `on_delete` after each deletion; returns how many were deleted.
 ///
-/// Errors: [`CapError::SlotEmpty`]; [`CapError::Exported`] when one of them
-/// anchors copies on other OSNodes (see [`revoke_blocker`]). Either way
+/// Errors: [`CapError::SlotEmpty`]; [`CapError::NotOriginal`] (`at` holds a
+/// copy); [`CapError::Exported`] when one of them anchors copies on other
+/// OSNodes (see [`revoke_blocker`] and [`mark_revoking`]). Either way
 /// nothing is deleted.
 pub fn revoke<M: CteMemory>(
     mem: &mut M,
@@ -77,7 +83,9 @@ pub fn revoke<M: CteMemory>(
     at: CteAddr,
     mut on_delete: impl FnMut(CteAddr, &Deleted),
 ) -> Result<u64, CapError> {
-    live_cap(mem, at)?;
+    if live_cap(mem, at)?.is_copy() {
+        return Err(CapError::NotOriginal);
+    }
     if revoke_blocker(mem, *root, at).is_some() {
         return Err(CapError::Exported);
     }
@@ -87,6 +95,45 @@ pub fn revoke<M: CteMemory>(
         count += 1;
     }
     Ok(count)
+}
+
+/// Marks every exported capability (anchor of copies on other OSNodes)
+/// among the copies and descendants of the original at `at`, which a
+/// revoke of `at` would delete, as asked to go ([`crate::FLAG_REVOKING`]):
+/// its holder had the authority to revoke them, so their monitor may
+/// revoke their copies elsewhere. Returns how many it marked; marks
+/// nothing for a copy. The flags are not part of the MDB order.
+pub fn mark_revoking<M: CteMemory>(mem: &mut M, root: CteAddr, at: CteAddr) -> usize {
+    let cap = mem.read(at).cap;
+    if cap.is_null() || cap.is_copy() {
+        return 0;
+    }
+    let is_copy = |m: &M, n: &CteAddr| m.read(*n).cap.is_copy_of(&cap);
+    let mut marked = 0;
+    let mut mark = |m: &mut M, n: CteAddr| {
+        let mut cte = m.read(n);
+        if cte.cap.is_exported() {
+            cte.cap.flags |= crate::FLAG_REVOKING;
+            m.write(n, &cte);
+            marked += 1;
+        }
+    };
+    let mut next = mdb::successor(mem, root, at).filter(|n| is_copy(mem, n));
+    while let Some(n) = next {
+        mark(mem, n);
+        next = mdb::successor(mem, root, n).filter(|n| is_copy(mem, n));
+    }
+    let mut next = mdb::predecessor(mem, root, at).filter(|n| is_copy(mem, n));
+    while let Some(n) = next {
+        mark(mem, n);
+        next = mdb::predecessor(mem, root, n).filter(|n| is_copy(mem, n));
+    }
+    let mut next = mdb::first_descendant(mem, root, at);
+    while let Some(n) = next {
+        mark(mem, n);
+        next = mdb::successor(mem, root, n).filter(|&s| cap.is_ancestor_of(&mem.read(s).cap));
+    }
+    marked
 }
 
 /// The first exported capability (an anchor of copies on other OSNodes)

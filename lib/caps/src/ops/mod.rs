@@ -21,7 +21,7 @@ mod retype;
 
 pub use copy::{copy, mint};
 pub use create::create;
-pub use delete::{Deleted, delete, identify, revoke, revoke_blocker, revoke_step};
+pub use delete::{Deleted, delete, identify, mark_revoking, revoke, revoke_blocker, revoke_step};
 pub use derive::derive;
 pub use lookup::{cnode_slot, lookup};
 pub use remote::{import, set_exported};

@@ -12,8 +12,10 @@ use crate::{CTE_SIZE, CapError, Capability, CteAddr, CteMemory, ObjType, Rights,
 
 /// Creates `count` objects of type `new_type` and `objsize` bytes (ports,
 /// for I/O) each, back to back from `src.base + offset`, one in each slot of
-/// `dest`. New capabilities have all rights and `word` 0; L1 CNodes get
-/// their slot count (`objsize / 64`) in `extra`.
+/// `dest`. New capabilities are originals with the source's rights (rights
+/// never grow: RAM without the right to execute or grant makes objects
+/// without it) and `word` 0; L1 CNodes get their slot count
+/// (`objsize / 64`) in `extra`.
 ///
 /// Checks, in order:
 /// 1. `src` holds a capability ([`CapError::SlotEmpty`]);
@@ -70,7 +72,7 @@ pub fn retype<M: CteMemory>(
     }
     let mut base = start;
     for &at in dest {
-        let cap = Capability::new(new_type, Rights::ALL, base, objsize).with_extra(extra);
+        let cap = Capability::new(new_type, source.rights(), base, objsize).with_extra(extra);
         install(mem, root, at, cap);
         base += objsize;
     }

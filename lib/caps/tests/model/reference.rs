@@ -28,6 +28,8 @@ pub struct MCap {
     pub obj: usize,
     pub rights: u8,
     pub badge: u64,
+    /// Made by copy or mint: it cannot revoke.
+    pub copy: bool,
 }
 
 /// What a delete reports: the capability, last copy, had descendants.
@@ -117,7 +119,12 @@ impl Model {
             word,
             parent,
         });
-        self.slots[slot] = Some(MCap { obj, rights, badge });
+        self.slots[slot] = Some(MCap {
+            obj,
+            rights,
+            badge,
+            copy: false,
+        });
     }
 
     /// The capability the real system must hold in `slot`.
@@ -132,7 +139,7 @@ impl Model {
         Some(Capability {
             raw_type: o.ty as u8,
             rights: c.rights,
-            flags: 0,
+            flags: if c.copy { caps::FLAG_COPY } else { 0 },
             reserved: 0,
             extra: o.extra,
             base: o.base,
@@ -269,7 +276,18 @@ impl Model {
         let extra = if ty == L1CNode { slots as u32 } else { 0 };
         for (i, &d) in dests.iter().enumerate() {
             let base = start + i as u64 * objsize;
-            self.add(d, ty, base, objsize, extra, 0, Some(sc.obj), 15, 0);
+            // Rights never grow: the new objects have the source's.
+            self.add(
+                d,
+                ty,
+                base,
+                objsize,
+                extra,
+                0,
+                Some(sc.obj),
+                sc.rights & 15,
+                0,
+            );
         }
         Ok(())
     }
@@ -291,6 +309,7 @@ impl Model {
             obj: sc.obj,
             rights: sc.rights & mask & 15,
             badge,
+            copy: true,
         });
         Ok(())
     }
@@ -371,10 +390,13 @@ impl Model {
         Ok((cap, last_copy, had_descendants))
     }
 
-    /// What revoke must delete: every copy and descendant.
+    /// What revoke must delete: every copy and descendant (only an
+    /// original revokes).
     pub fn revoke_set(&self, slot: usize) -> Result<Vec<usize>, CapError> {
-        if self.slots[slot].is_none() {
-            return Err(CapError::SlotEmpty);
+        match &self.slots[slot] {
+            None => return Err(CapError::SlotEmpty),
+            Some(c) if c.copy => return Err(CapError::NotOriginal),
+            Some(_) => {}
         }
         let mut set = self.copies(slot);
         set.extend(self.descendants(slot));
