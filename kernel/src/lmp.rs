@@ -1,9 +1,13 @@
 //! LMP: kernel-mediated messages between dispatchers of one OSNode. A
 //! message (four words, the sender's badge, optionally one capability) is
 //! written into a ring of the receiver's dispatcher frame; a capability is
-//! copied into the slot the receiver named for that ring. The kernel also
-//! uses LMP to tell a dispatcher's spawner that it ended, and to turn
-//! interrupts into messages.
+//! copied into the slot the receiver named for that ring; a full ring
+//! refuses (`EndpointFull`: the sender retries or gives up, nothing is
+//! dropped silently). The kernel also uses LMP for notices: it tells a
+//! dispatcher's spawner that it ended, and turns interrupts into messages.
+//! A notice cannot wait, so when its ring is full the kernel marks the ring
+//! in the frame's `missed` word and wakes the receiver, which learns what
+//! it missed from the objects themselves (a child's status, the device).
 
 use abi::cspace::SlotRef;
 use abi::dispatcher::{MESSAGE_HAS_CAP, Message, RECEIVE_SLOT_VALID, RING_SLOTS};
@@ -97,8 +101,36 @@ pub fn notify_exit(mem: &mut KernelMemory, dcb: PAddr, kind: ExitKind, code: u64
     if endpoint.obj_type() != ObjType::EndPoint {
         return;
     }
-    if let Err(e) = send(mem, &endpoint, Exit { kind, id, code }.to_words(), None) {
-        log::warn!("exit of dispatcher {id} not delivered: {e}");
+    notice(mem, &endpoint, Exit { kind, id, code }.to_words());
+}
+
+/// Sends a kernel notice; when the receiver's ring is full, marks the
+/// notice missed there instead and wakes the receiver if it waits on that
+/// ring. Returns whether a dispatcher woke.
+fn notice(mem: &mut KernelMemory, endpoint: &Capability, words: [u64; 4]) -> bool {
+    match send(mem, endpoint, words, None) {
+        Ok(woke) => woke,
+        Err(SysError::EndpointFull) => {
+            let (listener, ring) = (endpoint.base, endpoint.extra as usize);
+            let Some(frame) = mem.frame_of(listener) else {
+                return false;
+            };
+            frame.mark_missed(ring);
+            let (kcb, waiting) = {
+                let d = mem.dcb(listener);
+                let waiting =
+                    d.flags & osnode::dcb::WAITING != 0 && d.wait_rings & (1 << ring) != 0;
+                (d.kcb, waiting)
+            };
+            if waiting {
+                osnode::sched::wake(mem, kcb, listener, false);
+            }
+            waiting
+        }
+        Err(e) => {
+            log::debug!("notice {:#x} not delivered: {e}", words[0]);
+            false
+        }
     }
 }
 
@@ -147,13 +179,5 @@ fn send_interrupt(mem: &mut KernelMemory, endpoint: &Capability, vector: u8) -> 
     if endpoint.obj_type() != ObjType::EndPoint {
         return false;
     }
-    match send(mem, endpoint, Interrupt { vector }.to_words(), None) {
-        Ok(woke) => woke,
-        Err(e) => {
-            // A full ring means the driver has not caught up; the device
-            // state tells it what happened when it does.
-            log::debug!("interrupt {vector:#x} not delivered: {e}");
-            false
-        }
-    }
+    notice(mem, endpoint, Interrupt { vector }.to_words())
 }

@@ -46,12 +46,13 @@ fn wait(mem: &mut KernelMemory, current: Current, deadline_ns: u64, rings: u64) 
     };
     let rings = if rings == 0 { u64::MAX } else { rings };
     mem.dcb(current.dcb).wait_rings = rings;
-    let pending = (0..abi::dispatcher::ENDPOINTS)
-        .filter(|&ring| rings & (1 << ring) != 0)
-        .any(|ring| {
-            let (head, tail) = frame.ring_counters(ring);
-            head != tail && (head.wrapping_sub(tail) as usize) <= RING_SLOTS
-        });
+    let pending = frame.missed(rings)
+        || (0..abi::dispatcher::ENDPOINTS)
+            .filter(|&ring| rings & (1 << ring) != 0)
+            .any(|ring| {
+                let (head, tail) = frame.ring_counters(ring);
+                head != tail && (head.wrapping_sub(tail) as usize) <= RING_SLOTS
+            });
     // A notification that came since it last waited for one counts now.
     let notified = osnode::sched::take_notification(mem, current.dcb, rings);
     if pending || notified {

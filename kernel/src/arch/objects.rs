@@ -453,6 +453,28 @@ impl UserFrame {
         }
     }
 
+    /// Whether a notice to one of `rings` (a bit mask) was missed.
+    pub fn missed(&self, rings: u64) -> bool {
+        // SAFETY: in-frame field, volatile read of an integer.
+        let missed = unsafe {
+            self.field::<u64>(offset_of!(DispatcherFrame, missed))
+                .read_volatile()
+        };
+        missed & rings != 0
+    }
+
+    /// Records that a notice to ring `index` did not fit (see
+    /// `DispatcherFrame::missed`). The program is not running meanwhile on
+    /// this core, and clears bits with an atomic instruction.
+    pub fn mark_missed(&self, index: usize) {
+        let bit = 1u64 << (index % abi::dispatcher::ENDPOINTS);
+        // SAFETY: in-frame field, volatile read and write of an integer.
+        unsafe {
+            let at = self.field::<u64>(offset_of!(DispatcherFrame, missed));
+            at.write_volatile(at.read_volatile() | bit);
+        }
+    }
+
     /// Writes `message` at position `head` of ring `index` and publishes it
     /// by advancing `head`.
     pub fn push_message(&self, index: usize, head: u32, message: &Message) {

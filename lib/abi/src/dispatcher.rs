@@ -177,8 +177,14 @@ pub struct DispatcherFrame {
     pub fault_error: u64,
     /// Kernel-written: faulting address (page faults).
     pub fault_address: u64,
+    /// Kernel-written: bit `r` is set when a notice the kernel sends (a
+    /// child's end, an interrupt) did not fit in ring `r`, which was full.
+    /// Nothing is lost: the receiver learns what it missed from the state
+    /// of the objects (its children's status, its device) and clears the
+    /// bit (atomically: the kernel may set another meanwhile).
+    pub missed: u64,
     /// Reserved.
-    pub reserved: [u64; 2],
+    pub reserved: u64,
     /// The enabled save area.
     pub enabled_area: SaveArea,
     /// The disabled save area.

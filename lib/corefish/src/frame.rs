@@ -6,6 +6,7 @@
 use abi::dispatcher::{DispatcherFrame, ENDPOINTS, EndpointRing, Message, RING_SLOTS};
 use abi::layout::DISPATCHER_BASE;
 use core::mem::offset_of;
+use core::sync::atomic::{AtomicU64, Ordering};
 
 fn field<T>(offset: usize) -> *mut T {
     (DISPATCHER_BASE as usize + offset) as *mut T
@@ -35,7 +36,7 @@ pub fn pop(ring: usize) -> Option<Message> {
     if head == tail {
         return None;
     }
-    core::sync::atomic::fence(core::sync::atomic::Ordering::Acquire);
+    core::sync::atomic::fence(Ordering::Acquire);
     let at = ring_offset(ring)
         + offset_of!(EndpointRing, messages)
         + (tail as usize % RING_SLOTS) * size_of::<Message>();
@@ -48,6 +49,17 @@ pub fn pop(ring: usize) -> Option<Message> {
             .write_volatile(tail.wrapping_add(1));
         Some(message)
     }
+}
+
+/// Whether a kernel notice to `ring` was missed (it was full), clearing the
+/// mark (see `DispatcherFrame::missed`).
+pub fn take_missed(ring: usize) -> bool {
+    let bit = 1u64 << (ring % ENDPOINTS);
+    // SAFETY: in-frame, 8-byte aligned integer field; the kernel sets bits
+    // while this dispatcher is not running, and other threads of it may
+    // clear theirs, so bits are cleared with one atomic instruction.
+    let missed = unsafe { AtomicU64::from_ptr(field::<u64>(offset_of!(DispatcherFrame, missed))) };
+    missed.fetch_and(!bit, Ordering::AcqRel) & bit != 0
 }
 
 /// Names the slot where a capability sent to `ring` should go (a packed

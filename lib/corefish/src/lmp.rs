@@ -98,9 +98,17 @@ pub fn try_send(
     sys::invoke(endpoint.cptr(), op, words).map(|_| ())
 }
 
-/// Takes the next message of `ring`, if one is waiting.
+/// Takes the next message of `ring`, if one is waiting; once none is, a
+/// [`proto::kernel::Missed`] message if kernel notices to the ring were
+/// missed meanwhile (it was full).
 pub fn try_recv(ring: usize) -> Option<Message> {
-    let raw = frame::pop(ring)?;
+    let Some(raw) = frame::pop(ring) else {
+        return frame::take_missed(ring).then(|| Message {
+            badge: 0,
+            words: proto::kernel::Missed.to_words(),
+            cap: None,
+        });
+    };
     let cap = if raw.flags & MESSAGE_HAS_CAP != 0 {
         let mut armed = ARMED.lock();
         let slot = armed[ring].checked_sub(1).map(CPtr);

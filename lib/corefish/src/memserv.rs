@@ -1,6 +1,7 @@
 //! The client side of the memory protocol (`proto::memserv`): RAM from the
-//! memory server (or this OSNode's monitor), as a RAM capability that comes
-//! with the reply.
+//! memory server (or this program's monitor), as a RAM capability that
+//! comes with the reply, given back with [`free`]; for spawners, quotas and
+//! the release of what an ended program held.
 
 use abi::cspace::task;
 use abi::error::SysError;
@@ -36,6 +37,37 @@ pub fn request_more(bytes: u64) -> Result<(), SysError> {
     }
     let cap = request_below(bytes.max(MIN_REQUEST), 0)?;
     crate::ram::add(cap)
+}
+
+/// Gives the RAM capability at `ram` (one the memory server sent, with
+/// whatever was made of it deleted) back to the memory server, and frees
+/// its slot. The server takes back everything still made of it.
+pub fn free(ram: abi::cspace::CPtr) -> Result<(), SysError> {
+    let sent = crate::lmp::send(server(), Request::Free.to_words(), Some(ram));
+    let _ = Cap::<kind::Ram>::at(ram).delete();
+    crate::slots::free(ram);
+    sent
+}
+
+/// Tells the memory server that the program whose endpoint has badge
+/// `client` ended: what it held goes back (its spawner only, through an
+/// unbadged endpoint). Returns how many bytes did.
+pub fn release(client: u64) -> Result<u64, SysError> {
+    let reply = crate::lmp::call(server(), Request::Release { client }.to_words())?;
+    match Reply::from_words(reply.words) {
+        Ok(Reply::Release(result)) => result,
+        _ => Err(SysError::InvalidOperation),
+    }
+}
+
+/// Sets the most RAM the program whose endpoint has badge `client` may
+/// hold (its spawner only, through an unbadged endpoint).
+pub fn set_quota(client: u64, bytes: u64) -> Result<(), SysError> {
+    let reply = crate::lmp::call(server(), Request::Quota { client, bytes }.to_words())?;
+    match Reply::from_words(reply.words) {
+        Ok(Reply::Quota(result)) => result,
+        _ => Err(SysError::InvalidOperation),
+    }
 }
 
 /// The memory server's free and total RAM.

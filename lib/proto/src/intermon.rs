@@ -37,6 +37,8 @@ pub const SPAWN: u64 = 0x6d47;
 pub const ATTACH: u64 = 0x6d48;
 /// Operation: take a parked OSNode off this monitor's core.
 pub const DETACH: u64 = 0x6d49;
+/// Operation: forget a name (the hub): its exporter ended.
+pub const UNREGISTER: u64 = 0x6d4a;
 
 /// Text of one message: 32 bytes in four words.
 pub type Text = Chunk<32>;
@@ -115,6 +117,11 @@ pub enum Request {
     },
     /// Where is the name in the text served?
     Lookup,
+    /// Forget the sender's name served by `handle` (its exporter ended).
+    Unregister {
+        /// The exporter's handle.
+        handle: u64,
+    },
     /// Give the exporter of `handle` one end of a channel in `frame`.
     Bind {
         /// The exporter's handle.
@@ -159,6 +166,7 @@ impl Request {
             Self::Ping => PING,
             Self::Register { .. } => REGISTER,
             Self::Lookup => LOOKUP,
+            Self::Unregister { .. } => UNREGISTER,
             Self::Bind { .. } => BIND,
             Self::Deliver { .. } => DELIVER,
             Self::Unimport { .. } => UNIMPORT,
@@ -176,7 +184,7 @@ impl Request {
                 text.pack(&mut args);
                 return (Header::text(TEXT, text.len()), args);
             }
-            Self::Register { handle } => args[0] = handle,
+            Self::Register { handle } | Self::Unregister { handle } => args[0] = handle,
             Self::Bind { handle, frame: cap } | Self::Deliver { handle, cap } => {
                 args[0] = handle;
                 args[1..].copy_from_slice(&cap.words());
@@ -202,6 +210,7 @@ impl Request {
             PING => from(0, Self::Ping),
             REGISTER => from(1, Self::Register { handle: a[0] }),
             LOOKUP => from(0, Self::Lookup),
+            UNREGISTER => from(1, Self::Unregister { handle: a[0] }),
             BIND => CapDesc::read(BIND, &a[1..]).map(|frame| Self::Bind {
                 handle: a[0],
                 frame,
@@ -248,6 +257,8 @@ pub enum Reply {
     Register(Result<(), SysError>),
     /// To [`Request::Lookup`].
     Lookup(Result<Found, SysError>),
+    /// To [`Request::Unregister`].
+    Unregister(Result<(), SysError>),
     /// To [`Request::Bind`]: the binding id.
     Bind(Result<u64, SysError>),
     /// To [`Request::Deliver`].
@@ -275,6 +286,7 @@ impl Reply {
             Self::Ping(_) => PING,
             Self::Register(_) => REGISTER,
             Self::Lookup(_) => LOOKUP,
+            Self::Unregister(_) => UNREGISTER,
             Self::Bind(_) => BIND,
             Self::Deliver(_) => DELIVER,
             Self::Unimport(_) => UNIMPORT,
@@ -302,6 +314,7 @@ impl Reply {
             Self::Lookup(r) => split(r, |f| [f.osnode, f.handle, 0]),
             Self::Bind(r) | Self::Spawn(r) => split(r, one),
             Self::Register(r)
+            | Self::Unregister(r)
             | Self::Deliver(r)
             | Self::Unimport(r)
             | Self::Attach(r)
@@ -313,7 +326,7 @@ impl Reply {
         let used = match op {
             PING | LOOKUP => 2,
             BIND | SPAWN => 1,
-            REGISTER | DELIVER | UNIMPORT | ATTACH | DETACH => 0,
+            REGISTER | UNREGISTER | DELIVER | UNIMPORT | ATTACH | DETACH => 0,
             _ => return Err(ProtoError::Unknown(op)),
         };
         // A refusal carries no values.
@@ -333,6 +346,7 @@ impl Reply {
             BIND => Self::Bind(one()),
             SPAWN => Self::Spawn(one()),
             REGISTER => Self::Register(empty()),
+            UNREGISTER => Self::Unregister(empty()),
             DELIVER => Self::Deliver(empty()),
             UNIMPORT => Self::Unimport(empty()),
             ATTACH => Self::Attach(empty()),

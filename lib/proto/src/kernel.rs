@@ -1,6 +1,8 @@
 //! What the kernel sends to programs (operations from `abi::dispatcher`):
 //! the end of a dispatcher, to its exit endpoint, and an interrupt, to the
-//! endpoint its vector is routed to.
+//! endpoint its vector is routed to. When such a notice does not fit in its
+//! ring, the kernel marks the ring instead, and the runtime reads that mark
+//! as a [`Missed`] message.
 
 use abi::dispatcher::{EXIT_KIND_EXITED, EXIT_KIND_FAULTED};
 pub use abi::dispatcher::{EXIT_MESSAGE as EXIT, IRQ_MESSAGE as INTERRUPT};
@@ -78,5 +80,31 @@ impl Interrupt {
         unused(INTERRUPT, &words[2..])?;
         let vector = u8::try_from(words[1]).map_err(|_| ProtoError::Malformed(INTERRUPT))?;
         Ok(Self { vector })
+    }
+}
+
+/// Operation of [`Missed`].
+pub const MISSED: u64 = 0xe418;
+
+/// `[MISSED, 0, 0, 0]`: notices to this ring (children's ends,
+/// interrupts) did not fit while it was full; nothing is lost, the receiver
+/// reads what happened from the objects (its children's status, its
+/// device). Made by the runtime from the dispatcher frame's `missed` word,
+/// after the messages that did fit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Missed;
+
+impl Missed {
+    /// The message words.
+    pub fn to_words(&self) -> Words {
+        [MISSED, 0, 0, 0]
+    }
+
+    /// The message in `words`.
+    pub fn from_words(words: Words) -> Result<Self, ProtoError> {
+        if words[0] != MISSED {
+            return Err(ProtoError::Unknown(words[0]));
+        }
+        unused(MISSED, &words[1..]).map(|()| Self)
     }
 }

@@ -1,14 +1,27 @@
-//! The memory protocol: a program asks the memory server (or, on an OSNode
-//! the boot driver started, its monitor) for RAM, which comes with the
-//! reply as a RAM capability of exactly that size.
+//! The memory protocol: a program asks the memory server (or, for a
+//! program a monitor started, that monitor) for RAM, which comes with the
+//! reply as a RAM capability of exactly that size, and gives it back when
+//! done. Each program may hold RAM up to its quota; what it still holds
+//! when it ends goes back when its spawner says so (`Release`). Quotas
+//! and releases are the spawner's: only an unbadged endpoint (init's)
+//! may ask them.
 
-use crate::{ProtoError, SysError, Words, read_reply, reply, unused};
+use crate::{ProtoError, SysError, Words, read_empty_reply, read_reply, reply, unused};
 
 /// Operation: RAM, `[ALLOC, bytes, limit, 0]` (`limit`: 0, or an address
 /// the RAM must end at or below).
 pub const ALLOC: u64 = 0x3e30;
 /// Operation: how much RAM is left.
 pub const STATS: u64 = 0x3e32;
+/// Operation: RAM given back, `[FREE, 0, 0, 0]` + the RAM capability
+/// (what was made of it goes too).
+pub const FREE: u64 = 0x3e33;
+/// Operation: a program ended, `[RELEASE, badge, 0, 0]`: everything it
+/// held goes back (the spawner only).
+pub const RELEASE: u64 = 0x3e34;
+/// Operation: the most RAM a program may hold, `[QUOTA, badge, bytes, 0]`
+/// (the spawner only).
+pub const QUOTA: u64 = 0x3e35;
 
 /// A request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +35,21 @@ pub enum Request {
     },
     /// The free and total RAM.
     Stats,
+    /// The RAM capability that comes with this goes back.
+    Free,
+    /// The program whose endpoint has badge `client` ended.
+    Release {
+        /// Its badge.
+        client: u64,
+    },
+    /// The program whose endpoint has badge `client` may hold at most
+    /// `bytes`.
+    Quota {
+        /// Its badge.
+        client: u64,
+        /// How much.
+        bytes: u64,
+    },
 }
 
 impl Request {
@@ -30,6 +58,9 @@ impl Request {
         match *self {
             Self::Alloc { bytes, limit } => [ALLOC, bytes, limit, 0],
             Self::Stats => [STATS, 0, 0, 0],
+            Self::Free => [FREE, 0, 0, 0],
+            Self::Release { client } => [RELEASE, client, 0, 0],
+            Self::Quota { client, bytes } => [QUOTA, client, bytes, 0],
         }
     }
 
@@ -41,6 +72,12 @@ impl Request {
                 limit: words[2],
             }),
             STATS => unused(STATS, &words[1..]).map(|()| Self::Stats),
+            FREE => unused(FREE, &words[1..]).map(|()| Self::Free),
+            RELEASE => unused(RELEASE, &words[2..]).map(|()| Self::Release { client: words[1] }),
+            QUOTA => unused(QUOTA, &words[3..]).map(|()| Self::Quota {
+                client: words[1],
+                bytes: words[2],
+            }),
             other => Err(ProtoError::Unknown(other)),
         }
     }
@@ -62,24 +99,43 @@ pub enum Reply {
     Alloc(Result<(), SysError>),
     /// To [`Request::Stats`].
     Stats(Result<Stats, SysError>),
+    /// To [`Request::Free`].
+    Free(Result<(), SysError>),
+    /// To [`Request::Release`]: how many bytes went back.
+    Release(Result<u64, SysError>),
+    /// To [`Request::Quota`].
+    Quota(Result<(), SysError>),
 }
 
 impl Reply {
     /// The message words.
     pub fn to_words(&self) -> Words {
+        let empty = |op, r: Result<(), SysError>| reply(op, r.map(|()| [0, 0]));
         match *self {
-            Self::Alloc(result) => reply(ALLOC, result.map(|()| [0, 0])),
+            Self::Alloc(result) => empty(ALLOC, result),
             Self::Stats(result) => reply(STATS, result.map(|s| [s.free, s.total])),
+            Self::Free(result) => empty(FREE, result),
+            Self::Release(result) => reply(RELEASE, result.map(|bytes| [bytes, 0])),
+            Self::Quota(result) => empty(QUOTA, result),
         }
     }
 
     /// The reply in `words`.
     pub fn from_words(words: Words) -> Result<Self, ProtoError> {
         match crate::reply_op(words[0]) {
-            Some(ALLOC) => Ok(Self::Alloc(crate::read_empty_reply(ALLOC, words)?)),
+            Some(ALLOC) => Ok(Self::Alloc(read_empty_reply(ALLOC, words)?)),
             Some(STATS) => Ok(Self::Stats(
                 read_reply(STATS, words)?.map(|[free, total]| Stats { free, total }),
             )),
+            Some(FREE) => Ok(Self::Free(read_empty_reply(FREE, words)?)),
+            Some(RELEASE) => {
+                let result = read_reply(RELEASE, words)?;
+                if let Ok([_, rest]) = result {
+                    unused(RELEASE, &[rest])?;
+                }
+                Ok(Self::Release(result.map(|[bytes, _]| bytes)))
+            }
+            Some(QUOTA) => Ok(Self::Quota(read_empty_reply(QUOTA, words)?)),
             _ => Err(ProtoError::Unknown(words[0])),
         }
     }

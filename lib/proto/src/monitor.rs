@@ -114,6 +114,18 @@ pub enum Reply {
 }
 
 impl Reply {
+    /// The reply to `request` that refuses it with `error` (text and a
+    /// capability sent ahead get no reply of their own: `Export`'s then).
+    pub fn refusal(request: Request, error: SysError) -> Self {
+        match request {
+            Request::Connect => Self::Connect(Err(error)),
+            Request::SendCap => Self::SendCap(Err(error)),
+            Request::Revoke => Self::Revoke(Err(error)),
+            Request::Spawn { .. } => Self::Spawn(Err(error)),
+            Request::Export | Request::Text(_) | Request::Cap => Self::Export(Err(error)),
+        }
+    }
+
     /// The message words.
     pub fn to_words(&self) -> Words {
         let empty = |op, r: Result<(), SysError>| reply(op, r.map(|()| [0, 0]));

@@ -9,9 +9,10 @@ use proto::text::Chunk;
 use proto::{SysError, hub, kernel, memserv, monitor, procmgr, serial};
 
 /// The request operations between monitors.
-const INTERMON_REQUESTS: [u64; 9] = [
+const INTERMON_REQUESTS: [u64; 10] = [
     intermon::PING,
     intermon::REGISTER,
+    intermon::UNREGISTER,
     intermon::LOOKUP,
     intermon::BIND,
     intermon::DELIVER,
@@ -53,6 +54,7 @@ fn intermon_request() -> impl Strategy<Value = intermon::Request> {
         Just(R::Ping),
         any::<u64>().prop_map(|handle| R::Register { handle }),
         Just(R::Lookup),
+        any::<u64>().prop_map(|handle| R::Unregister { handle }),
         (any::<u64>(), cap_desc()).prop_map(|(handle, frame)| R::Bind { handle, frame }),
         (any::<u64>(), cap_desc()).prop_map(|(handle, cap)| R::Deliver { handle, cap }),
         cap_desc().prop_map(|cap| R::Unimport { cap }),
@@ -69,6 +71,7 @@ fn intermon_reply() -> impl Strategy<Value = intermon::Reply> {
         result((any::<u64>(), any::<u64>()).prop_map(|(tsc, woken)| Pong { tsc, woken }))
             .prop_map(R::Ping),
         unit().prop_map(R::Register),
+        unit().prop_map(R::Unregister),
         result((any::<u64>(), any::<u64>()).prop_map(|(osnode, handle)| Found { osnode, handle }))
             .prop_map(R::Lookup),
         result(any::<u64>()).prop_map(R::Bind),
@@ -128,12 +131,18 @@ fn lmp_words() -> impl Strategy<Value = [u64; 4]> {
         prop_oneof![
             (n(), n()).prop_map(|(bytes, limit)| memserv::Request::Alloc { bytes, limit }),
             Just(memserv::Request::Stats),
+            Just(memserv::Request::Free),
+            n().prop_map(|client| memserv::Request::Release { client }),
+            (n(), n()).prop_map(|(client, bytes)| memserv::Request::Quota { client, bytes }),
         ]
         .prop_map(|r| r.to_words()),
         prop_oneof![
             unit().prop_map(memserv::Reply::Alloc),
             result((n(), n()).prop_map(|(free, total)| memserv::Stats { free, total }))
                 .prop_map(memserv::Reply::Stats),
+            unit().prop_map(memserv::Reply::Free),
+            result(n()).prop_map(memserv::Reply::Release),
+            unit().prop_map(memserv::Reply::Quota),
         ]
         .prop_map(|r| r.to_words()),
         prop_oneof![
@@ -347,6 +356,9 @@ fn operations_are_distinct_across_protocols() {
         procmgr::READY,
         memserv::ALLOC,
         memserv::STATS,
+        memserv::FREE,
+        memserv::RELEASE,
+        memserv::QUOTA,
         serial::WRITE,
         serial::LISTEN,
         serial::INPUT,
@@ -370,6 +382,7 @@ fn operations_are_distinct_across_protocols() {
         intermon::TEXT,
         kernel::EXIT,
         kernel::INTERRUPT,
+        kernel::MISSED,
     ]
     .into_iter()
     .chain(INTERMON_REQUESTS)
@@ -449,6 +462,10 @@ fn refusals_read_as_errors_in_the_client() {
     assert_eq!(
         memserv::Reply::from_words(refusal(memserv::ALLOC)),
         Ok(memserv::Reply::Alloc(Err(e)))
+    );
+    assert_eq!(
+        memserv::Reply::from_words(refusal(memserv::RELEASE)),
+        Ok(memserv::Reply::Release(Err(e)))
     );
     assert_eq!(
         memserv::Reply::from_words(refusal(memserv::STATS)),

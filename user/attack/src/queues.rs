@@ -4,7 +4,7 @@
 
 use corefish::abi::cspace::task;
 use corefish::cap::Cap;
-use corefish::proto::kernel::{Exit, ExitKind};
+use corefish::proto::kernel::{Exit, ExitKind, Missed};
 use corefish::spawn::{self, Spec};
 use corefish::{ObjType, lmp, modules, monitor, println, ram, sys};
 
@@ -49,6 +49,13 @@ pub fn flood_exit() -> Verdict {
     while let Some((_, m)) = lmp::recv_any(&[EXIT_RING], deadline) {
         if let Ok(exit) = Exit::from_words(m.words) {
             verdict = refused!("the exit notice (code {}) waited for room", exit.code);
+            break;
+        }
+        if Missed::from_words(m.words).is_ok() {
+            let state = child.dispatcher().status().map(|s| s.state);
+            verdict = refused!(
+                "the kernel said a notice was missed; the child's state tells it ended: {state:?}"
+            );
             break;
         }
     }

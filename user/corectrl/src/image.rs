@@ -75,15 +75,13 @@ impl Loaded {
         unsafe { AtomicU64::from_ptr(at as *mut u64) }.load(Ordering::Relaxed)
     }
 
-    /// Gives the memory back (the core must not run this kernel any more):
-    /// the frame made of the RAM, then the RAM (the memory server's copy;
-    /// a copy cannot revoke, so what was made of it goes one by one).
+    /// Gives the memory back to the memory server (the core must not run
+    /// this kernel any more).
     pub fn free(self) {
         vspace::unmap(self.mapping);
-        for cap in [self.frame, self.ram] {
-            let _ = Cap::<kind::Any>::at(cap).delete();
-            slots::free(cap);
-        }
+        let _ = Cap::<kind::Any>::at(self.frame).delete();
+        slots::free(self.frame);
+        let _ = memserv::free(self.ram);
     }
 }
 
@@ -126,10 +124,9 @@ pub fn load(name: &str, file: &[u8]) -> Result<Loaded, BootError> {
     let (phys, mut mapping) = match made {
         Ok(done) => done,
         Err(e) => {
-            for cap in [frame, ram] {
-                let _ = Cap::<kind::Any>::at(cap).delete();
-                slots::free(cap);
-            }
+            let _ = Cap::<kind::Any>::at(frame).delete();
+            slots::free(frame);
+            let _ = memserv::free(ram);
             return Err(BootError::NoMemory(e));
         }
     };

@@ -15,7 +15,7 @@ use corefish::abi::cspace::{CPtr, task};
 use corefish::cap::{Cap, kind};
 use corefish::lmp::{self, Message};
 use corefish::proto::badge::Badge;
-use corefish::proto::kernel::{Exit, ExitKind};
+use corefish::proto::kernel::{Exit, ExitKind, Missed};
 use corefish::proto::procmgr::{Answer, Reply, Request};
 use corefish::spawn::{self, Child, Spec};
 use corefish::vspace::{self, Mapping};
@@ -38,8 +38,10 @@ pub enum State {
 
 /// A program init started.
 pub struct Proc {
-    /// Local id, also the badge of its endpoints to init.
+    /// Local id.
     pub id: u64,
+    /// The badge of its endpoints to init and the services.
+    pub badge: u64,
     /// Program name.
     pub name: String,
     /// Its objects.
@@ -114,6 +116,14 @@ impl Procs {
                 .ok_or_else(|| String::from("out of program ids"))
         };
         let (badge, exit_badge) = (word(badge)?, word(Badge::Exit(id))?);
+        // The system's services hold as much memory as they need.
+        if role != Role::Program
+            && Cap::<kind::EndPoint>::at(task::MEMORY_ENDPOINT)
+                .identify()
+                .is_ok()
+        {
+            corefish::memserv::set_quota(badge, u64::MAX).map_err(|e| alloc::format!("{e}"))?;
+        }
         let to_exit = slots::alloc().map_err(|e| alloc::format!("{e}"))?;
         if let Err(e) = self.inbox.mint_to(to_exit, Rights::ALL, exit_badge) {
             slots::free(to_exit);
@@ -155,6 +165,7 @@ impl Procs {
         self.next_id += 1;
         self.list.push(Proc {
             id,
+            badge,
             name: String::from(name),
             child,
             state: State::Running,
@@ -173,6 +184,11 @@ impl Procs {
     /// Handles one message on init's inbox.
     pub fn handle(&mut self, message: Message, modules: &Modules) {
         let from = Badge::from_word(message.badge);
+        if Missed::from_words(message.words).is_ok() {
+            // Exit notices did not fit in the inbox: the children's states
+            // say who ended.
+            return self.reap();
+        }
         if let Ok(exit) = Exit::from_words(message.words) {
             // Only the kernel sends through an exit endpoint.
             if let Some(Badge::Exit(id)) = from {
@@ -212,7 +228,10 @@ impl Procs {
 
     /// A program ended: record it, free its objects, answer a waiting `run`.
     fn ended(&mut self, id: u64, kind: ExitKind, code: u64) {
-        let Some(p) = self.get(id) else { return };
+        // Ended already (found by `reap`, or killed).
+        let Some(p) = self.get(id).filter(|p| p.state == State::Running) else {
+            return;
+        };
         p.state = match kind {
             ExitKind::Exited => State::Exited(code),
             ExitKind::Faulted => State::Faulted(code),
@@ -227,6 +246,28 @@ impl Procs {
         self.release(id);
     }
 
+    /// Finds the programs that ended without their exit notice reaching
+    /// init (its inbox was full), from their dispatchers' states.
+    fn reap(&mut self) {
+        let ended: Vec<(u64, ExitKind, u64)> = self
+            .list
+            .iter()
+            .filter(|p| p.state == State::Running)
+            .filter_map(|p| {
+                let status = p.child.dispatcher().status().ok()?;
+                let kind = match status.state {
+                    corefish::abi::invoke::state::EXITED => ExitKind::Exited,
+                    corefish::abi::invoke::state::FAULTED => ExitKind::Faulted,
+                    _ => return None,
+                };
+                Some((p.id, kind, status.exit_code))
+            })
+            .collect();
+        for (id, kind, code) in ended {
+            self.ended(id, kind, code);
+        }
+    }
+
     /// Frees everything of an ended program (its shared page first: its
     /// memory goes with the program).
     pub fn release(&mut self, id: u64) {
@@ -234,8 +275,13 @@ impl Procs {
         if let Some(page) = p.shared.take() {
             vspace::unmap(page);
         }
+        let badge = p.badge;
         if let Err(e) = p.child.kill() {
             println!("init: cleaning up {id} failed: {e}");
+        }
+        // What it got from the memory server goes back there.
+        if let Err(e) = corefish::memserv::release(badge) {
+            println!("init: the memory server did not take back {id}'s memory: {e}");
         }
     }
 

@@ -22,6 +22,9 @@ use crate::link::Link;
 /// the hub serves no one else meanwhile.
 const MAX_ADD_WAIT_MS: u64 = 60_000;
 
+/// Most names the hub keeps, of all OSNodes.
+pub const NAMES_MAX: usize = 1024;
+
 /// A registered name.
 struct Name {
     name: Vec<u8>,
@@ -66,12 +69,22 @@ impl HubState {
         if self.names.iter().any(|n| n.name == name) {
             return Err(SysError::SlotOccupied);
         }
+        if self.names.len() >= NAMES_MAX {
+            return Err(SysError::OverLimit);
+        }
         self.names.push(Name {
             name: name.into(),
             osnode,
             handle,
         });
         Ok(())
+    }
+
+    /// Forgets the name served by `handle` on `osnode` (its exporter
+    /// ended).
+    pub fn unregister(&mut self, osnode: u64, handle: u64) {
+        self.names
+            .retain(|n| (n.osnode, n.handle) != (osnode, handle));
     }
 
     /// Where `name` is served.

@@ -13,8 +13,8 @@
 //! (`corefish::monitor`: names, channels, capabilities and programs across
 //! OSNodes, [`requests`]) and the other monitors over UMP ([`peers`];
 //! the messages are `proto::monitor` and `proto::intermon`);
-//! a node monitor is also its OSNode's memory server and the parent of the
-//! programs it starts ([`programs`]). Capabilities cross OSNodes as
+//! a monitor is also the parent and the memory server of the programs it
+//! starts ([`programs`], [`memory`]). Capabilities cross OSNodes as
 //! descriptions: the sender's monitor keeps an exported anchor, the
 //! receiver's makes a foreign copy ([`remote_caps`]).
 //!
@@ -27,13 +27,16 @@
 
 extern crate alloc;
 
+mod deliveries;
 mod hub;
 mod link;
+mod memory;
 mod parking;
 mod peers;
 mod programs;
 mod remote_caps;
 mod requests;
+mod services;
 
 use alloc::vec::Vec;
 use corefish::abi::cspace::{CPtr, init, root, task};
@@ -90,6 +93,8 @@ pub struct Monitor {
     pub hub_state: hub::HubState,
     /// OSNodes parked on this core, or by the hub elsewhere.
     pub parking: parking::Parking,
+    /// Memory lent to the programs this monitor started.
+    pub lending: memory::Lending,
 }
 
 fn main() -> i32 {
@@ -118,6 +123,7 @@ fn main() -> i32 {
         programs: programs::Programs::default(),
         hub_state: hub::HubState::default(),
         parking: parking::Parking::default(),
+        lending: memory::Lending::default(),
     };
     if !is_hub && let Err(e) = m.join() {
         println!("monitor: cannot reach the hub: {e}");

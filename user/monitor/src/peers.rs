@@ -238,6 +238,10 @@ impl Monitor {
             Request::Register { handle } if self.hub => {
                 Reply::Register(self.hub_state.register(text, src, handle))
             }
+            Request::Unregister { handle } if self.hub => {
+                self.hub_state.unregister(src, handle);
+                Reply::Unregister(Ok(()))
+            }
             Request::Lookup if self.hub => Reply::Lookup(
                 self.hub_state
                     .lookup(text)
@@ -260,6 +264,7 @@ impl Monitor {
             // Only the hub keeps the names.
             Request::Register { .. } => Reply::Register(Err(refused)),
             Request::Lookup => Reply::Lookup(Err(refused)),
+            Request::Unregister { .. } => Reply::Unregister(Err(refused)),
         })
     }
 }

@@ -2,7 +2,7 @@
 //! hub): images from the boot archive, each with RAM from this monitor, an
 //! endpoint to it badged `Hosted(id)` as parent, memory server and
 //! monitor, its exit endpoint badged `Exit(id)` (`proto::badge`), and the
-//! archive. The monitor hears of each program's end,
+//! archive. The monitor is also their memory server ([`crate::memory`]). The monitor hears of each program's end,
 //! reports it on the console and frees everything it had.
 
 use alloc::string::String;
@@ -84,14 +84,9 @@ impl Monitor {
             (task::MONITOR_ENDPOINT, inbox, Rights::ALL, badge),
             (task::BOOT_ARCHIVE, task::BOOT_ARCHIVE, Rights::READ, 0),
         ];
-        // A node monitor serves memory itself; the hub's OSNode has the
-        // memory server (which knows the programs the hub starts as the
-        // hub's).
-        if self.hub {
-            caps.push((task::MEMORY_ENDPOINT, task::MEMORY_ENDPOINT, Rights::ALL, 0));
-        } else {
-            caps.push((task::MEMORY_ENDPOINT, inbox, Rights::ALL, badge));
-        }
+        // The monitor lends its programs memory itself (`crate::memory`),
+        // and takes it back when they end.
+        caps.push((task::MEMORY_ENDPOINT, inbox, Rights::ALL, badge));
         let spec = Spec {
             name,
             image,
@@ -115,12 +110,37 @@ impl Monitor {
         Ok(id)
     }
 
+    /// Finds the programs that ended without their exit notice reaching
+    /// this monitor (its inbox was full), from their dispatchers' states.
+    pub fn reap_programs(&mut self) {
+        let ended: Vec<(u64, ExitKind, u64)> = self
+            .programs
+            .list
+            .iter()
+            .filter_map(|p| {
+                let status = p.child.dispatcher().status().ok()?;
+                let kind = match status.state {
+                    corefish::abi::invoke::state::EXITED => ExitKind::Exited,
+                    corefish::abi::invoke::state::FAULTED => ExitKind::Faulted,
+                    _ => return None,
+                };
+                Some((p.id, kind, status.exit_code))
+            })
+            .collect();
+        for (id, kind, code) in ended {
+            self.program_ended(id, kind, code);
+        }
+    }
+
     /// A program ended: report it, free what it had.
     pub fn program_ended(&mut self, id: u64, kind: ExitKind, code: u64) {
         let Some(i) = self.programs.list.iter().position(|p| p.id == id) else {
             return;
         };
         let p = self.programs.list.swap_remove(i);
+        if let Some(badge) = Badge::Hosted(id).to_word() {
+            self.reclaim_memory(badge);
+        }
         if kind == ExitKind::Exited {
             println!(
                 "{} (id {id}) on core {} exited with code {code}",

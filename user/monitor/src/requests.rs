@@ -1,18 +1,18 @@
-//! Requests of this OSNode's programs (`corefish::monitor`), and the
-//! deliveries other monitors ask this one to make to its programs.
+//! Requests of this OSNode's programs (`corefish::monitor`): names
+//! ([`crate::services`]), channels and capabilities to them (delivered by
+//! [`crate::deliveries`]), revocations, programs on other cores.
 //!
 //! Text and a capability arrive ahead of a request, keyed by the badge of
-//! the sender's endpoint (each program has its own badge).
+//! the sender's endpoint (each program has its own badge); text is bounded.
 
-use alloc::string::String;
 use alloc::vec::Vec;
 use corefish::cap::{Cap, kind};
 use corefish::channel::CHANNEL_BYTES;
 use corefish::lmp::{self, Message};
 use corefish::proto::badge::Badge;
-use corefish::proto::intermon::{self, CapDesc};
-use corefish::proto::kernel::Exit;
-use corefish::proto::monitor::{Delivery, NAME_MAX, Reply, Request};
+use corefish::proto::intermon;
+use corefish::proto::kernel::{Exit, Missed};
+use corefish::proto::monitor::{Delivery, Reply, Request};
 use corefish::proto::{hub, memserv, refusal};
 use corefish::{CPtr, ObjType, SysError, println, ram, slots};
 
@@ -23,30 +23,27 @@ use crate::remote_caps::{describe, travels};
 struct Pending {
     badge: u64,
     text: Vec<u8>,
+    /// More text came than [`TEXT_MAX`]: the request is refused.
+    too_long: bool,
     cap: Option<CPtr>,
 }
 
-/// A name exported by a program of this OSNode.
-struct Service {
-    name: String,
-    endpoint: CPtr,
-}
-
-/// A delivery its receiver could not take yet: (endpoint, delivery,
-/// capability, whether the capability is the monitor's to delete once
-/// delivered).
-type Undelivered = (CPtr, Delivery, CPtr, bool);
+/// Most bytes of text a program may send ahead of one request (a name or
+/// a command line is far less): more is refused with its request.
+const TEXT_MAX: usize = 1024;
 
 /// Request state.
 #[derive(Default)]
 pub struct Requests {
+    /// What programs sent ahead of their next request (an entry while
+    /// something waits).
     pending: Vec<Pending>,
-    /// Exported names; the handle is the index.
-    services: Vec<Service>,
-    next_binding: u64,
-    /// Deliveries waiting for their receiver (it takes one capability at a
-    /// time), oldest first.
-    undelivered: alloc::collections::VecDeque<Undelivered>,
+    /// Binding ids.
+    pub next_binding: u64,
+    /// Names exported here.
+    pub services: crate::services::Services,
+    /// Deliveries waiting for their receivers.
+    pub deliveries: crate::deliveries::Deliveries,
 }
 
 impl Requests {
@@ -57,6 +54,7 @@ impl Requests {
                 self.pending.push(Pending {
                     badge,
                     text: Vec::new(),
+                    too_long: false,
                     cap: None,
                 });
                 self.pending.len() - 1
@@ -65,10 +63,29 @@ impl Requests {
         &mut self.pending[i]
     }
 
-    /// Takes what came ahead of a request.
-    fn take(&mut self, badge: u64) -> (Vec<u8>, Option<CPtr>) {
+    /// Adds text for `badge`'s next request (as far as [`TEXT_MAX`]).
+    fn add_text(&mut self, badge: u64, text: &[u8]) {
         let p = self.pending(badge);
-        (core::mem::take(&mut p.text), p.cap.take())
+        if p.text.len() + text.len() > TEXT_MAX {
+            p.too_long = true;
+        } else {
+            p.text.extend_from_slice(text);
+        }
+    }
+
+    /// Takes what came ahead of a request: the text (`Err` if too long)
+    /// and the capability.
+    fn take(&mut self, badge: u64) -> (Result<Vec<u8>, SysError>, Option<CPtr>) {
+        let Some(i) = self.pending.iter().position(|p| p.badge == badge) else {
+            return (Ok(Vec::new()), None);
+        };
+        let p = self.pending.swap_remove(i);
+        let text = if p.too_long {
+            Err(SysError::BadArgument)
+        } else {
+            Ok(p.text)
+        };
+        (text, p.cap)
     }
 }
 
@@ -95,19 +112,22 @@ impl Monitor {
             Err(e) if !e.is_unknown() => return self.refuse(&m, e, SysError::InvalidOperation),
             Err(_) => {}
         }
+        if Missed::from_words(m.words).is_ok() {
+            // Exit notices did not fit in the inbox.
+            return self.reap_programs();
+        }
         if let Ok(exit) = Exit::from_words(m.words) {
             return match from {
                 Some(Badge::Exit(id)) => self.program_ended(id, exit.kind, exit.code),
                 _ => println!("monitor: an exit notice from {from:?}, not the kernel: ignored"),
             };
         }
-        if !self.hub
-            && let Ok(memserv::Request::Alloc { bytes, .. }) = memserv::Request::from_words(m.words)
-        {
-            if !program {
-                return self.refuse(&m, "a memory request", SysError::NotAllowed);
-            }
-            return self.serve_memory(&m, bytes);
+        if let Ok(request) = memserv::Request::from_words(m.words) {
+            // The programs this monitor started take their memory here.
+            return match from {
+                Some(Badge::Hosted(_)) => self.serve_memory(&m, m.badge, request),
+                _ => self.refuse(&m, "a memory request", SysError::NotAllowed),
+            };
         }
         match hub::Request::from_words(m.words) {
             Ok(request) if self.hub && from == Some(Badge::BootDriver) => {
@@ -135,11 +155,7 @@ impl Monitor {
     /// the request, which is answered.
     fn program_message(&mut self, request: Request, m: Message) {
         match request {
-            Request::Text(text) => self
-                .requests
-                .pending(m.badge)
-                .text
-                .extend_from_slice(text.as_bytes()),
+            Request::Text(text) => self.requests.add_text(m.badge, text.as_bytes()),
             Request::Cap => {
                 if let Some(cap) = m.cap
                     && let Some(old) = self.requests.pending(m.badge).cap.replace(cap)
@@ -149,7 +165,15 @@ impl Monitor {
             }
             request => {
                 let (text, cap) = self.requests.take(m.badge);
-                let (reply, give) = self.program_request(request, &text, cap);
+                let (reply, give) = match text {
+                    Ok(text) => self.program_request(m.badge, request, &text, cap),
+                    Err(e) => {
+                        if let Some(cap) = cap {
+                            discard(cap);
+                        }
+                        (Reply::refusal(request, e), None)
+                    }
+                };
                 if let Err(e) = lmp::reply(&m, reply.to_words(), give) {
                     println!("monitor: cannot answer a program: {e}");
                 }
@@ -160,13 +184,26 @@ impl Monitor {
     /// One request; returns the reply and a capability to give with it.
     fn program_request(
         &mut self,
+        badge: u64,
         request: Request,
         text: &[u8],
         cap: Option<CPtr>,
     ) -> (Reply, Option<CPtr>) {
-        let cap = cap.ok_or(SysError::SlotEmpty);
+        // A capability that came ahead of a request that takes none goes.
+        let cap = match request {
+            Request::Export | Request::SendCap | Request::Revoke => cap.ok_or(SysError::SlotEmpty),
+            _ => {
+                if let Some(cap) = cap {
+                    discard(cap);
+                }
+                Err(SysError::SlotEmpty)
+            }
+        };
         match request {
-            Request::Export => (Reply::Export(cap.and_then(|c| self.export(text, c))), None),
+            Request::Export => (
+                Reply::Export(cap.and_then(|c| self.export(badge, text, c))),
+                None,
+            ),
             Request::Connect => match self.connect(text) {
                 Ok((binding, frame)) => (Reply::Connect(Ok(binding)), Some(frame)),
                 Err(e) => (Reply::Connect(Err(e)), None),
@@ -195,51 +232,6 @@ impl Monitor {
                     discard(cap);
                 }
                 (Reply::Export(Err(SysError::InvalidOperation)), None)
-            }
-        }
-    }
-
-    /// EXPORT: records the service here and its name at the hub.
-    fn export(&mut self, name: &[u8], endpoint: CPtr) -> Result<(), SysError> {
-        let name_text = core::str::from_utf8(name).map_err(|_| SysError::BadArgument)?;
-        if name.is_empty() || name.len() > NAME_MAX {
-            discard(endpoint);
-            return Err(SysError::BadArgument);
-        }
-        let handle = self.requests.services.len() as u64;
-        let registered = if self.hub {
-            let me = self.me;
-            self.hub_state.register(name, me, handle)
-        } else {
-            match self.call_remote(0, intermon::Request::Register { handle }, name) {
-                Ok(intermon::Reply::Register(result)) => result,
-                Ok(_) => Err(SysError::InvalidOperation),
-                Err(e) => Err(e),
-            }
-        };
-        match registered {
-            Ok(()) => {
-                self.requests.services.push(Service {
-                    name: name_text.into(),
-                    endpoint,
-                });
-                Ok(())
-            }
-            Err(e) => {
-                discard(endpoint);
-                Err(e)
-            }
-        }
-    }
-
-    /// Where a name is served: (OSNode, handle).
-    fn lookup(&mut self, name: &[u8]) -> Result<(u64, u64), SysError> {
-        if self.hub {
-            self.hub_state.lookup(name)
-        } else {
-            match self.call_remote(0, intermon::Request::Lookup, name)? {
-                intermon::Reply::Lookup(found) => found.map(|f| (f.osnode, f.handle)),
-                _ => Err(SysError::InvalidOperation),
             }
         }
     }
@@ -342,95 +334,5 @@ impl Monitor {
             }
             self.remote.drop_export(self.kernel, i);
         }
-    }
-
-    /// Sends `op` with a copy of `cap` to the program that exported
-    /// `handle`, now or (if it cannot take it yet) later; the monitor never
-    /// waits for a program. `owned`: `cap` is a copy made for this delivery,
-    /// deleted once delivered.
-    fn deliver(
-        &mut self,
-        handle: u64,
-        delivery: Delivery,
-        cap: CPtr,
-        owned: bool,
-    ) -> Result<(), SysError> {
-        let Some(service) = self.requests.services.get(handle as usize) else {
-            if owned {
-                discard(cap);
-            }
-            return Err(SysError::SlotEmpty);
-        };
-        let endpoint = service.endpoint;
-        self.requests
-            .undelivered
-            .push_back((endpoint, delivery, cap, owned));
-        self.retry_deliveries();
-        Ok(())
-    }
-
-    /// Whether deliveries wait for their receivers.
-    pub fn deliveries_waiting(&self) -> bool {
-        !self.requests.undelivered.is_empty()
-    }
-
-    /// Delivers what waits, in order, as far as the receivers take it;
-    /// whether any went.
-    pub fn retry_deliveries(&mut self) -> bool {
-        let mut progress = false;
-        while let Some(&(endpoint, delivery, cap, owned)) = self.requests.undelivered.front() {
-            match lmp::try_send(Cap::at(endpoint), delivery.to_words(), Some(cap)) {
-                Err(SysError::EndpointFull | SysError::NoReceiveSlot) => break,
-                result => {
-                    if let Err(e) = result {
-                        println!("monitor: a delivery was lost: {e}");
-                    }
-                    self.requests.undelivered.pop_front();
-                    if owned {
-                        discard(cap);
-                    }
-                    progress = true;
-                }
-            }
-        }
-        progress
-    }
-
-    /// BIND from another monitor: this OSNode's copy of the channel frame
-    /// goes to the exporter.
-    pub fn bound_here(&mut self, handle: u64, frame: CapDesc) -> Result<u64, SysError> {
-        let copy = self.remote.import_copy(self.kernel, frame)?;
-        self.requests.next_binding += 1;
-        let binding = self.requests.next_binding;
-        self.deliver(handle, Delivery::Bound { binding }, copy, true)?;
-        Ok(binding)
-    }
-
-    /// DELIVER from another monitor: this OSNode's copy of a capability
-    /// goes to the exporter.
-    pub fn delivered_here(&mut self, handle: u64, cap: CapDesc) -> Result<(), SysError> {
-        let copy = self.remote.import_copy(self.kernel, cap)?;
-        self.deliver(handle, Delivery::CapArrived, copy, true)
-    }
-
-    /// A node monitor is its OSNode's memory server.
-    fn serve_memory(&mut self, m: &Message, bytes: u64) {
-        match ram::alloc_ram(bytes.clamp(4096, 64 << 20)) {
-            Ok(cap) => {
-                let _ = lmp::reply(m, memserv::Reply::Alloc(Ok(())).to_words(), Some(cap));
-                discard(cap);
-            }
-            Err(e) => {
-                let _ = lmp::reply(m, memserv::Reply::Alloc(Err(e)).to_words(), None);
-            }
-        }
-    }
-
-    /// The names exported here (for messages).
-    pub fn service_name(&self, handle: u64) -> Option<&str> {
-        self.requests
-            .services
-            .get(handle as usize)
-            .map(|s| s.name.as_str())
     }
 }

@@ -47,7 +47,7 @@ impl Installed {
     fn free(self) {
         self.block.free();
         if let Some(ram) = self.scratch {
-            discard(ram);
+            let _ = corefish::memserv::free(ram);
         }
     }
 }

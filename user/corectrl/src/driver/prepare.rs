@@ -67,7 +67,7 @@ impl Prepared {
 
     /// Gives back what a failed start made.
     pub fn discard(self) {
-        discard(self.own_ram);
+        let _ = memserv::free(self.own_ram);
         if let Some(new) = self.new {
             discard(new.cap);
             discard(new.channel);

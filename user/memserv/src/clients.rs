@@ -1,0 +1,136 @@
+//! The programs that hold RAM of the memory server, each by the badge of
+//! its endpoint (`proto::badge`): what it holds, up to its quota. The
+//! server keeps the original of every capability it hands out (the program
+//! gets a copy), so it can take the RAM back, with everything made of it,
+//! when the program gives it back or ends.
+
+use alloc::vec::Vec;
+use corefish::abi::cspace::CPtr;
+use corefish::cap::{Cap, kind};
+use corefish::{SysError, slots};
+
+use crate::pool::Pool;
+
+/// Most pieces of RAM one program holds at a time (it asks for at least a
+/// MiB at a time, so this is far more than its quota needs).
+const GRANTS_PER_CLIENT: usize = 1024;
+
+/// A piece of RAM handed out: the server's original.
+struct Grant {
+    cap: CPtr,
+    base: u64,
+    size: u64,
+}
+
+/// A program holding RAM.
+struct Client {
+    badge: u64,
+    quota: u64,
+    grants: Vec<Grant>,
+}
+
+impl Client {
+    fn held(&self) -> u64 {
+        self.grants.iter().map(|g| g.size).sum()
+    }
+}
+
+/// Every program that holds RAM or has a quota.
+pub struct Clients {
+    list: Vec<Client>,
+    default_quota: u64,
+}
+
+/// Takes a grant back: its capability, every copy and everything made of
+/// it go, and its range is free again.
+fn take_back(pool: &mut Pool, grant: Grant) {
+    let cap = Cap::<kind::Ram>::at(grant.cap);
+    let _ = cap.revoke();
+    let _ = cap.delete();
+    slots::free(grant.cap);
+    pool.put_back(grant.base, grant.size);
+}
+
+impl Clients {
+    /// No clients yet; a program's quota is `default_quota` until its
+    /// spawner says otherwise.
+    pub fn new(default_quota: u64) -> Self {
+        Self {
+            list: Vec::new(),
+            default_quota,
+        }
+    }
+
+    fn client(&mut self, badge: u64) -> &mut Client {
+        let i = match self.list.iter().position(|c| c.badge == badge) {
+            Some(i) => i,
+            None => {
+                self.list.push(Client {
+                    badge,
+                    quota: self.default_quota,
+                    grants: Vec::new(),
+                });
+                self.list.len() - 1
+            }
+        };
+        &mut self.list[i]
+    }
+
+    /// `bytes` of RAM (ending at or below `limit`) for `badge`, within its
+    /// quota: the server's original, of which the caller sends a copy.
+    pub fn alloc(
+        &mut self,
+        pool: &mut Pool,
+        badge: u64,
+        bytes: u64,
+        limit: u64,
+    ) -> Result<CPtr, SysError> {
+        let client = self.client(badge);
+        let over = client.held().saturating_add(bytes) > client.quota;
+        if over || client.grants.len() >= GRANTS_PER_CLIENT {
+            return Err(SysError::OverLimit);
+        }
+        let (cap, base) = pool.carve(bytes, limit)?;
+        client.grants.push(Grant {
+            cap,
+            base,
+            size: bytes,
+        });
+        Ok(cap)
+    }
+
+    /// `badge` gives back the RAM its copy `copy` names.
+    pub fn free(&mut self, pool: &mut Pool, badge: u64, copy: CPtr) -> Result<(), SysError> {
+        let id = Cap::<kind::Ram>::at(copy).identify()?;
+        if id.ty != Some(corefish::ObjType::Ram) {
+            return Err(SysError::WrongType);
+        }
+        let client = self.client(badge);
+        let i = client
+            .grants
+            .iter()
+            .position(|g| (g.base, g.size) == (id.base, id.size))
+            .ok_or(SysError::BadArgument)?;
+        take_back(pool, client.grants.swap_remove(i));
+        Ok(())
+    }
+
+    /// The program with `badge` ended: everything it held goes back;
+    /// returns how many bytes.
+    pub fn release(&mut self, pool: &mut Pool, badge: u64) -> u64 {
+        let Some(i) = self.list.iter().position(|c| c.badge == badge) else {
+            return 0;
+        };
+        let client = self.list.swap_remove(i);
+        let bytes = client.held();
+        for grant in client.grants {
+            take_back(pool, grant);
+        }
+        bytes
+    }
+
+    /// `badge` may hold at most `bytes` from now on (what it holds stays).
+    pub fn set_quota(&mut self, badge: u64, bytes: u64) {
+        self.client(badge).quota = bytes;
+    }
+}

@@ -1,0 +1,128 @@
+//! A monitor as the memory server of the programs it starts (they reach
+//! it through their memory endpoint, badged `Hosted(id)`): RAM carved from
+//! the monitor's own, up to a quota per program, given back with `FREE` or
+//! when the program ends. The monitor keeps the original of what it lends,
+//! so taking it back takes everything made of it, and the memory returns
+//! to the monitor's allocator for the next program.
+
+use alloc::vec::Vec;
+use corefish::cap::{Cap, kind};
+use corefish::lmp::{self, Message};
+use corefish::proto::memserv::{Reply, Request, Stats};
+use corefish::{CPtr, SysError, println, ram, slots};
+
+use crate::Monitor;
+
+/// Most RAM one program started by a monitor may hold.
+pub const QUOTA: u64 = 64 << 20;
+/// Most pieces of RAM one program holds at a time.
+const PIECES_PER_PROGRAM: usize = 256;
+
+/// A piece of RAM lent to a program: the monitor's original.
+struct Lent {
+    badge: u64,
+    cap: CPtr,
+    base: u64,
+    size: u64,
+}
+
+/// What this monitor lent.
+#[derive(Default)]
+pub struct Lending {
+    list: Vec<Lent>,
+}
+
+/// Takes a piece back: every copy and everything made of it go, and its
+/// memory is this monitor's to carve again.
+fn take_back(lent: Lent) {
+    let cap = Cap::<kind::Ram>::at(lent.cap);
+    let _ = cap.revoke();
+    if let Err(e) = ram::give_back(lent.cap) {
+        println!("monitor: {} KiB not reusable: {e}", lent.size >> 10);
+        let _ = cap.delete();
+        slots::free(lent.cap);
+    }
+}
+
+impl Monitor {
+    /// A memory request of the program with badge `badge`.
+    pub fn serve_memory(&mut self, m: &Message, badge: u64, request: Request) {
+        let reply = match request {
+            Request::Alloc { bytes, .. } => match self.lend(badge, bytes) {
+                Ok(cap) => {
+                    let _ = lmp::reply(m, Reply::Alloc(Ok(())).to_words(), Some(cap));
+                    return;
+                }
+                Err(e) => Reply::Alloc(Err(e)),
+            },
+            Request::Free => {
+                if let Some(copy) = m.cap {
+                    let taken = self.take_back_copy(badge, copy);
+                    if let Err(e) = taken {
+                        println!("monitor: a FREE: {e}");
+                    }
+                    let _ = Cap::<kind::Any>::at(copy).delete();
+                    slots::free(copy);
+                }
+                return;
+            }
+            Request::Stats => Reply::Stats(Ok(Stats {
+                free: ram::available(),
+                total: ram::available(),
+            })),
+            Request::Release { .. } => Reply::Release(Err(SysError::NotAllowed)),
+            Request::Quota { .. } => Reply::Quota(Err(SysError::NotAllowed)),
+        };
+        if m.cap.is_some() {
+            let _ = lmp::reply(m, reply.to_words(), None);
+        }
+    }
+
+    /// `bytes` for `badge`, within its quota.
+    fn lend(&mut self, badge: u64, bytes: u64) -> Result<CPtr, SysError> {
+        let bytes = bytes.max(4096).next_multiple_of(4096);
+        let its: Vec<&Lent> = self
+            .lending
+            .list
+            .iter()
+            .filter(|l| l.badge == badge)
+            .collect();
+        let held: u64 = its.iter().map(|l| l.size).sum();
+        if held.saturating_add(bytes) > QUOTA || its.len() >= PIECES_PER_PROGRAM {
+            return Err(SysError::OverLimit);
+        }
+        let cap = ram::alloc_ram(bytes)?;
+        let id = Cap::<kind::Ram>::at(cap).identify()?;
+        self.lending.list.push(Lent {
+            badge,
+            cap,
+            base: id.base,
+            size: id.size,
+        });
+        Ok(cap)
+    }
+
+    /// `badge` gives back the RAM its copy `copy` names.
+    fn take_back_copy(&mut self, badge: u64, copy: CPtr) -> Result<(), SysError> {
+        let id = Cap::<kind::Ram>::at(copy).identify()?;
+        let i = self
+            .lending
+            .list
+            .iter()
+            .position(|l| (l.badge, l.base, l.size) == (badge, id.base, id.size))
+            .ok_or(SysError::BadArgument)?;
+        take_back(self.lending.list.swap_remove(i));
+        Ok(())
+    }
+
+    /// The program with badge `badge` ended: what it was lent comes back.
+    pub fn reclaim_memory(&mut self, badge: u64) {
+        let (its, rest): (Vec<Lent>, Vec<Lent>) = core::mem::take(&mut self.lending.list)
+            .into_iter()
+            .partition(|l| l.badge == badge);
+        self.lending.list = rest;
+        for lent in its {
+            take_back(lent);
+        }
+    }
+}
