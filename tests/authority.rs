@@ -159,6 +159,26 @@ fn only_the_shell_commands_and_hears_the_console() -> Result<(), HarnessError> {
 }
 
 #[test]
+fn a_lent_core_comes_back_and_no_program_is_trusted_for_its_name() -> Result<(), HarnessError> {
+    let mut m = boot_to_shell("authority_rt")?;
+    // A real-time program that never ends does not keep the core, nor the
+    // boot driver (and the console behind it).
+    type_line(&mut m, "corectrl rt 2 --limit 3 busy 100000")?;
+    m.expect(
+        "rt 2: the program on core 2 did not end within 3 s; the core was stopped",
+        BOOT_TIMEOUT,
+    )?;
+    let line = core_line(&mut m, 2)?;
+    assert!(line.contains("running") && line.contains(" up ("), "{line}");
+    // A program the boot driver names gets no kernel authority, even one
+    // called `monitor`.
+    type_line(&mut m, "corectrl rt 2 monitor")?;
+    m.expect("monitor: no Kernel capability", BOOT_TIMEOUT)?;
+    m.expect("rt 2: monitor ended with code 1", BOOT_TIMEOUT)?;
+    healthy(&mut m)
+}
+
+#[test]
 fn a_pasted_line_does_not_hang_the_console() -> Result<(), HarnessError> {
     let mut m = boot_to_shell("authority_paste")?;
     let long = format!("run hello {}", "x".repeat(4096 - 10));

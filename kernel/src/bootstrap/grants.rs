@@ -29,14 +29,13 @@ pub fn grant_resources(
     ram_base: u64,
     device_base: u64,
 ) -> Result<(), BootstrapError> {
-    // The kernel's authority goes to init and monitors only, not to a
-    // program the boot driver named (the one program of a real-time core).
+    // The kernel's authority goes to init and to the monitor the kernel
+    // starts when the boot driver names no program, never to a program the
+    // boot driver named (the one program of a real-time core), whatever its
+    // name.
     let trusted = match role {
         Role::First { .. } => true,
-        Role::Monitor => params.program().map_or(true, |p| {
-            let name = p.split_whitespace().next().unwrap_or("monitor");
-            name == "monitor"
-        }),
+        Role::Monitor => params.program().is_ok_and(|p| p.trim().is_empty()),
     };
     if trusted {
         b.root_cap(

@@ -18,7 +18,11 @@ pub const YIELD: u64 = 1;
 /// if woken by the deadline, 0 otherwise.
 pub const WAIT: u64 = 2;
 /// Print `rsi` bytes at user address `rdi` on the kernel console
-/// (at most [`MAX_PRINT`] bytes).
+/// (at most [`MAX_PRINT`] bytes: a line). The console is every program's
+/// for its diagnostics (as seL4's debug calls are), without a capability;
+/// what bounds its use is the call: one line at a time, charged to the
+/// caller's time slice, so that the console lock, which every core's
+/// kernel takes with interrupts off, is held for one short line only.
 pub const DEBUG_PRINT: u64 = 3;
 /// The system clock: nanoseconds since machine reset, in `rdi`; valid on
 /// every core.
@@ -32,5 +36,6 @@ pub const EXIT: u64 = 5;
 /// upcall was made (possibly changed by the handler). Does not return.
 pub const RESUME: u64 = 6;
 
-/// Largest `DEBUG_PRINT`.
-pub const MAX_PRINT: u64 = 1024;
+/// Largest `DEBUG_PRINT` (and `IO_CONSOLE_WRITE`): a line of the runtime's
+/// `println!`.
+pub const MAX_PRINT: u64 = 256;

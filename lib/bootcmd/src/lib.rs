@@ -91,14 +91,32 @@ pub enum Command<'a> {
     Park(u32, u32),
     /// Take a parked KCB off its host and boot a core with it (KCB id, core).
     Unpark(u64, u32),
-    /// Lend a core to the real-time kernel for one program (core, program,
-    /// its arguments).
-    Rt(u32, &'a str, &'a str),
+    /// Lend a core to the real-time kernel for one program.
+    Rt(Rt<'a>),
     /// Show the cores and KCBs.
     List,
     /// Show the commands.
     Help,
 }
+
+/// `rt <core> [--limit <seconds>] <program> [args]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rt<'a> {
+    /// The core lent.
+    pub core: u32,
+    /// The longest the program may run (seconds) before the boot driver
+    /// takes the core back.
+    pub limit_s: u64,
+    /// The program.
+    pub program: &'a str,
+    /// Its arguments, as typed.
+    pub args: &'a str,
+}
+
+/// The longest a real-time program runs unless `--limit` says otherwise.
+pub const RT_LIMIT_S: u64 = 60;
+/// The longest `--limit` may allow.
+pub const RT_LIMIT_MAX_S: u64 = 3600;
 
 /// Why a command was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,7 +157,9 @@ impl core::fmt::Display for ParseError<'_> {
             Self::MissingCore => f.write_str("which core?"),
             Self::MissingImage => f.write_str("which kernel image? (`update <core> <image>`)"),
             Self::MissingKcb => f.write_str("which KCB? (`give <kcb-id> <core>`)"),
-            Self::MissingProgram => f.write_str("which program? (`rt <core> <program> [args]`)"),
+            Self::MissingProgram => {
+                f.write_str("which program? (`rt <core> [--limit <seconds>] <program> [args]`)")
+            }
             Self::BadNumber(w) => write!(f, "`{w}` is not a number"),
             Self::UnknownOption(w) => write!(f, "unknown option `{w}`"),
             Self::MissingValue(o) => write!(f, "option {o} needs a value"),
@@ -167,9 +187,10 @@ corectrl park <core> <host-core>
                   stop a core; the host core runs its KCB too (multiplexing)
 corectrl unpark <kcb-id> <core>
                   take a parked KCB off its host and boot a core with it
-corectrl rt <core> <program> [args]
+corectrl rt <core> [--limit <seconds>] <program> [args]
                   lend a core to the real-time kernel for one program: its OSNode is
-                  parked meanwhile and comes back when the program ends
+                  parked meanwhile and comes back when the program ends, or when
+                  it has run the limit (60 s; at most 3600)
 corectrl list     the cores (APIC id, state, kernel, KCB) and the KCBs
 corectrl help     this list
 ";
@@ -206,10 +227,26 @@ pub fn parse(line: &str) -> Result<Command<'_>, ParseError<'_>> {
         }
         "rt" => {
             let core = core_number(words.next())?;
-            let program = words.next().ok_or(ParseError::MissingProgram)?;
+            let mut limit_s = RT_LIMIT_S;
+            let mut program = words.next().ok_or(ParseError::MissingProgram)?;
+            if program == "--limit" {
+                let value = words.next().ok_or(ParseError::MissingValue("--limit"))?;
+                limit_s = number(value)?;
+                if limit_s == 0 || limit_s > RT_LIMIT_MAX_S {
+                    return Err(ParseError::BadNumber(value));
+                }
+                program = words.next().ok_or(ParseError::MissingProgram)?;
+            } else if program.starts_with('-') {
+                return Err(ParseError::UnknownOption(program));
+            }
             // The arguments are the rest of the line, as typed.
             let end = program.as_ptr() as usize - line.as_ptr() as usize + program.len();
-            return Ok(Command::Rt(core, program, line[end..].trim()));
+            return Ok(Command::Rt(Rt {
+                core,
+                limit_s,
+                program,
+                args: line[end..].trim(),
+            }));
         }
         "list" => Command::List,
         "help" => Command::Help,
@@ -307,10 +344,33 @@ mod tests {
         assert_eq!(parse("give 2 3"), Ok(Command::Give(2, 3)));
         assert_eq!(parse("park 2 1"), Ok(Command::Park(2, 1)));
         assert_eq!(parse("move 0 3"), Ok(Command::Move(0, 3)));
-        assert_eq!(parse("rt 2 jitter"), Ok(Command::Rt(2, "jitter", "")));
+        let rt = |limit_s, program, args| {
+            Ok(Command::Rt(Rt {
+                core: 2,
+                limit_s,
+                program,
+                args,
+            }))
+        };
+        assert_eq!(parse("rt 2 jitter"), rt(RT_LIMIT_S, "jitter", ""));
         assert_eq!(
             parse(" rt 2  jitter 100  x "),
-            Ok(Command::Rt(2, "jitter", "100  x"))
+            rt(RT_LIMIT_S, "jitter", "100  x")
+        );
+        assert_eq!(parse("rt 2 --limit 5 nap 9"), rt(5, "nap", "9"));
+        assert_eq!(parse("rt 2 --limit 0 nap"), Err(ParseError::BadNumber("0")));
+        assert_eq!(
+            parse("rt 2 --limit 3601 nap"),
+            Err(ParseError::BadNumber("3601"))
+        );
+        assert_eq!(
+            parse("rt 2 --limit"),
+            Err(ParseError::MissingValue("--limit"))
+        );
+        assert_eq!(parse("rt 2 --limit 5"), Err(ParseError::MissingProgram));
+        assert_eq!(
+            parse("rt 2 --fast nap"),
+            Err(ParseError::UnknownOption("--fast"))
         );
         assert_eq!(parse("rt 2"), Err(ParseError::MissingProgram));
         assert_eq!(parse("rt x jitter"), Err(ParseError::BadNumber("x")));

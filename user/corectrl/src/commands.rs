@@ -27,9 +27,7 @@ pub fn run(driver: &mut Driver, line: &str) -> (bool, String) {
         Ok(Command::Unpark(kcb, core)) => {
             answer(driver.unpark(kcb, core), || format!("unpark {kcb}"))
         }
-        Ok(Command::Rt(core, program, args)) => {
-            answer(driver.rt(core, program, args), || format!("rt {core}"))
-        }
+        Ok(Command::Rt(rt)) => answer(driver.rt(&rt), || format!("rt {}", rt.core)),
         Ok(Command::Move(core, to)) => {
             answer(driver.move_osnode(core, to), || format!("move {core}"))
         }

@@ -52,7 +52,7 @@ impl Uart {
 
 /// Output collected into whole lines, written in one piece each.
 pub struct Output {
-    buf: [u8; 512],
+    buf: [u8; corefish::abi::syscall::MAX_PRINT as usize],
     /// Bytes collected.
     pub len: usize,
 }
@@ -60,7 +60,7 @@ pub struct Output {
 impl Default for Output {
     fn default() -> Self {
         Self {
-            buf: [0; 512],
+            buf: [0; corefish::abi::syscall::MAX_PRINT as usize],
             len: 0,
         }
     }

@@ -27,13 +27,13 @@ use crate::image;
 
 /// The real-time kernel's image.
 pub const RT_KERNEL: &str = "cpudriver-rt";
-/// Longest a real-time program may run before the boot driver stops it.
-const RT_TIMEOUT_NS: u64 = 600_000_000_000;
 
 impl Driver {
-    /// Runs `program` with `args` on `core` under the real-time kernel (see
-    /// the module documentation).
-    pub fn rt(&mut self, core: CoreId, program: &str, args: &str) -> Result<RtRun, BootError> {
+    /// Runs `rt.program` with its arguments on `rt.core` under the
+    /// real-time kernel, for at most `rt.limit_s` seconds (see the module
+    /// documentation).
+    pub fn rt(&mut self, rt: &bootcmd::Rt<'_>) -> Result<RtRun, BootError> {
+        let (core, program, args) = (rt.core, rt.program, rt.args);
         self.table.stoppable(core)?;
         let line = if args.is_empty() {
             String::from(program)
@@ -55,7 +55,7 @@ impl Driver {
 
         let host = self.table.my_core();
         let parked = self.park(core, host)?;
-        let run = self.run_rt(core, &line);
+        let run = self.run_rt(core, &line, rt.limit_s);
         // The OSNode comes back whatever happened to the run.
         let back = self.unpark(parked.kcb, core)?;
         let (kernel, exit_code, run_ns) = run?;
@@ -74,7 +74,12 @@ impl Driver {
     /// Boots `core` (whose OSNode is parked) with the real-time kernel and
     /// `line` as its program, waits for the end, and takes the core back.
     /// Returns the kernel's version, the exit code and the run time.
-    fn run_rt(&mut self, core: CoreId, line: &str) -> Result<(String, u64, u64), BootError> {
+    fn run_rt(
+        &mut self,
+        core: CoreId,
+        line: &str,
+        limit_s: u64,
+    ) -> Result<(String, u64, u64), BootError> {
         let apic = self.table.core(core)?.apic;
         let target = Target::New {
             osnode: self.table.unused_id(),
@@ -94,7 +99,7 @@ impl Driver {
         let kernel = String::from(ack.version_text());
         // The kernel notifies OSNode 0 when the program ends (remembered if
         // it comes before this waits).
-        let deadline = sys::time_ns() + RT_TIMEOUT_NS;
+        let deadline = sys::time_ns() + limit_s.saturating_mul(1_000_000_000);
         let finished = loop {
             match loaded.ack() {
                 Some(done) if done.stage == ACK_FINISHED => break Some(done),
@@ -107,7 +112,7 @@ impl Driver {
         // Halted (or overrunning): INIT takes the core back either way, and
         // the real-time OSNode's memory goes.
         mech.undo(&self.table, apic, loaded, prepared);
-        let done = finished.ok_or(BootError::RtTimeout(core, RT_TIMEOUT_NS / 1_000_000_000))?;
+        let done = finished.ok_or(BootError::RtTimeout(core, limit_s))?;
         let run_ns = mech.ns(done.tsc_stopped.saturating_sub(ack.tsc_running));
         Ok((kernel, done.exit_code, run_ns))
     }
