@@ -51,6 +51,7 @@ pub fn boot(mem: &mut KernelMemory, page: ParamsPage, tsc_at_entry: u64) -> ! {
             .unwrap_or(LevelFilter::Info),
     );
     fatal::configure(cmdline);
+    crate::checks::configure(cmdline);
     let (nx, smep, smap) = arch::features::init();
     let direct_top = direct_map(&params);
     let first = params.flags & FIRST_CORE != 0;

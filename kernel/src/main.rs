@@ -36,6 +36,7 @@ mod arch;
 mod banner;
 mod boot;
 mod bootstrap;
+mod checks;
 mod console;
 mod cspace;
 mod dispatch;

@@ -5,7 +5,7 @@
 use abi::dispatcher::RING_SLOTS;
 use abi::dispatcher::Registers;
 use abi::error::SysError;
-use abi::syscall::{DEBUG_PRINT, EXIT, INVOKE, MAX_PRINT, RESUME, TIME, WAIT, YIELD};
+use abi::syscall::{DEBUG_CHECK, DEBUG_PRINT, EXIT, INVOKE, MAX_PRINT, RESUME, TIME, WAIT, YIELD};
 
 use crate::arch::objects::KernelMemory;
 use crate::dispatch::{self, Current, finish_syscall};
@@ -32,6 +32,13 @@ pub fn handle(mem: &mut KernelMemory, current: Current, regs: &Registers) -> ! {
         EXIT => {
             kill::exit(mem, current.dcb, regs.rdi);
             dispatch::schedule(mem)
+        }
+        DEBUG_CHECK => {
+            let checked = match crate::node::current() {
+                Some(kcb) => crate::checks::mdb(mem, kcb),
+                None => Err(SysError::DispatcherNotReady),
+            };
+            finish_syscall(mem, current, checked)
         }
         _ => finish_syscall(mem, current, Err(SysError::InvalidSyscall)),
     }

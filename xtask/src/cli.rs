@@ -6,6 +6,7 @@
 use clap::{Args, Parser, Subcommand};
 
 use crate::bench::BenchOptions;
+use crate::fuzz::FuzzOptions;
 use crate::run::RunOptions;
 
 /// Builds every Corefish image, boots it in QEMU, runs the tests and the
@@ -47,6 +48,10 @@ pub enum Command {
     /// Linux peer (Debian's kernel: CPU hotplug, jitter). The report goes
     /// to target/bench/report.md (target/bench/quick/ with --quick).
     Bench(BenchArgs),
+    /// The fuzzer on a booted machine: hostile system calls (the kernel
+    /// checking its mapping database after every batch), then hostile
+    /// messages to the services, then a health check
+    Fuzz(FuzzOptions),
 }
 
 /// Arguments of `cargo xtask bench`.
@@ -174,5 +179,20 @@ mod tests {
                 other => panic!("not `test`: {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn fuzz_takes_calls_and_messages() {
+        let fuzz = |args: &[&str]| {
+            let args: Vec<&str> = ["fuzz"].iter().chain(args).copied().collect();
+            match parse(&args).unwrap().command {
+                Some(Command::Fuzz(o)) => (o.calls, o.messages),
+                other => panic!("not `fuzz`: {other:?}"),
+            }
+        };
+        assert_eq!(fuzz(&[]), (100_000, None));
+        assert_eq!(fuzz(&["--calls", "1000000"]), (1_000_000, None));
+        assert_eq!(fuzz(&["--calls", "5", "--messages", "7"]), (5, Some(7)));
+        assert!(parse(&["fuzz", "--calls", "many"]).is_err());
     }
 }

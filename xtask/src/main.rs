@@ -7,6 +7,7 @@
 //! cargo xtask test [FILTER...]      lints, host tests, a benchmark smoke test, then the QEMU integration tests
 //! cargo xtask lint                  cargo fmt --check and clippy (-D warnings) on every crate
 //! cargo xtask bench [update] [...]  the benchmarks (see `cargo xtask bench --help`)
+//! cargo xtask fuzz [--calls N]      the fuzzer on a booted machine (calls, then messages)
 //! ```
 //!
 //! `run` options: `--cores N` (4), `--mem MiB` (512), `--accel tcg|kvm`
@@ -21,6 +22,7 @@
 mod bench;
 mod build;
 mod cli;
+mod fuzz;
 mod initramfs;
 mod lint;
 mod progress;
@@ -52,6 +54,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::Run(options)) => run::run(&options),
         Some(Command::Test { filter }) => test::test(&filter),
         Some(Command::Lint) => lint::lint(),
+        Some(Command::Fuzz(options)) => fuzz::fuzz(&options),
         Some(Command::Bench(args)) => match args.update {
             Some(BenchCommand::Update) => {
                 let o = &args.options;

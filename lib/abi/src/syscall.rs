@@ -35,6 +35,12 @@ pub const EXIT: u64 = 5;
 /// continue the enabled save area, i.e. where the dispatcher was when the
 /// upcall was made (possibly changed by the handler). Does not return.
 pub const RESUME: u64 = 6;
+/// Check the caller's OSNode's mapping database (only on a kernel booted
+/// with the command-line flag `checks`; `InvalidSyscall` otherwise):
+/// `rdi` = 0 and `rsi` = its number of capabilities if it holds together,
+/// or `rdi` = 1 + the kind of the first broken invariant and `rsi` = the
+/// CTE where it was found.
+pub const DEBUG_CHECK: u64 = 7;
 
 /// Largest `DEBUG_PRINT` (and `IO_CONSOLE_WRITE`): a line of the runtime's
 /// `println!`.

@@ -7,7 +7,8 @@
 //! * `kernel=<module>`: boot-archive module the loader starts (`cpudriver`);
 //! * `fatal=halt|exit`: what a fatal kernel error does after its report;
 //! * `selftest=<name>`: run one built-in fault test after boot;
-//! * `log=off|error|warn|info|debug|trace`: log level.
+//! * `log=off|error|warn|info|debug|trace`: log level;
+//! * `checks`: offer the `DEBUG_CHECK` system call.
 
 /// A parsed view of a command line.
 #[derive(Debug, Clone, Copy)]

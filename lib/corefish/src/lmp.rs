@@ -87,6 +87,32 @@ pub fn send(
     Err(SysError::EndpointFull)
 }
 
+/// [`send`], retrying while the receiver cannot take it until
+/// `deadline_ns` (0: as `send`) rather than a number of times.
+fn send_until(
+    endpoint: Cap<kind::EndPoint>,
+    words: [u64; 4],
+    cap: Option<CPtr>,
+    deadline_ns: u64,
+) -> Result<(), SysError> {
+    if deadline_ns == 0 {
+        return send(endpoint, words, cap);
+    }
+    loop {
+        match try_send(endpoint, words, cap) {
+            Err(SysError::EndpointFull | SysError::NoReceiveSlot)
+                if sys::time_ns() < deadline_ns =>
+            {
+                sys::yield_now()
+            }
+            Err(SysError::EndpointFull | SysError::NoReceiveSlot) => {
+                return Err(SysError::TimedOut);
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Sends `words` (and the capability at `cap`) through `endpoint` once:
 /// `EndpointFull` or `NoReceiveSlot` if the receiver cannot take it now.
 pub fn try_send(
@@ -220,7 +246,7 @@ pub fn call_within(
     let sent = Cap::<kind::EndPoint>::at(reply_endpoint()?)
         .mint_to(reply, caps::Rights::ALL, badge)
         .and_then(|_| arm(REPLIES))
-        .and_then(|()| send(server, words, Some(reply)));
+        .and_then(|()| send_until(server, words, Some(reply), deadline_ns));
     let _ = Cap::<kind::Any>::at(reply).delete();
     slots::free(reply);
     sent?;

@@ -31,32 +31,50 @@ pub fn add(cap: CPtr) -> Result<(), SysError> {
     if id.ty != Some(ObjType::Ram) {
         return Err(SysError::WrongType);
     }
-    REGIONS
-        .lock()
-        .try_push(Region {
-            cap,
-            base: id.base,
-            size: id.size,
-            used: 0,
-        })
-        .map_err(|_| SysError::BadCount)
+    push(Region {
+        cap,
+        base: id.base,
+        size: id.size,
+        used: 0,
+    })
 }
 
 /// Takes back a RAM capability with no descendants left (a killed child's
 /// memory) as a fresh region.
 pub fn give_back(cap: CPtr) -> Result<(), SysError> {
     let id = crate::cap::Cap::<crate::cap::kind::Ram>::at(cap).identify()?;
+    push(Region {
+        cap,
+        base: id.base,
+        size: id.size,
+        used: 0,
+    })
+}
+
+/// Adds a region. Regions that are used up make room; when the table is
+/// full all the same, the region with the least room left is let go (its
+/// capability deleted: what was made of it lives on, its unused rest is
+/// lost to this program until it ends), if it has less room than the new
+/// one.
+fn push(region: Region) -> Result<(), SysError> {
     let mut regions = REGIONS.lock();
-    // Regions that are used up make room.
     regions.retain(|r| r.used < r.size);
-    regions
-        .try_push(Region {
-            cap,
-            base: id.base,
-            size: id.size,
-            used: 0,
-        })
-        .map_err(|_| SysError::BadCount)
+    if regions.is_full() {
+        let fullest = regions
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, r)| r.size - r.used)
+            .map(|(i, r)| (i, r.size - r.used));
+        match fullest {
+            Some((i, left)) if left < region.size => {
+                let gone = regions.swap_remove(i);
+                let _ = crate::cap::Cap::<crate::cap::kind::Ram>::at(gone.cap).delete();
+                slots::free(gone.cap);
+            }
+            _ => return Err(SysError::BadCount),
+        }
+    }
+    regions.try_push(region).map_err(|_| SysError::BadCount)
 }
 
 /// Bytes still free in all regions.
@@ -112,8 +130,18 @@ pub fn alloc_into(ty: ObjType, objsize: u64, dest: SlotRef) -> Result<(), SysErr
     Err(SysError::OutOfBounds)
 }
 
-/// Carves a RAM capability of `bytes` (for a child program, or to send to
-/// another program) into a fresh slot.
+/// A RAM capability of `bytes` (for a child program, or to send to
+/// another program), an original: an unused region of exactly that size
+/// itself (a killed child's memory, given back, serves the next child of
+/// its size: RAM cannot be retyped into RAM of its own size), or one carved
+/// into a fresh slot.
 pub fn alloc_ram(bytes: u64) -> Result<CPtr, SysError> {
-    alloc(ObjType::Ram, bytes.next_multiple_of(caps::PAGE_SIZE))
+    let bytes = bytes.next_multiple_of(caps::PAGE_SIZE);
+    {
+        let mut regions = REGIONS.lock();
+        if let Some(i) = regions.iter().position(|r| r.used == 0 && r.size == bytes) {
+            return Ok(regions.swap_remove(i).cap);
+        }
+    }
+    alloc(ObjType::Ram, bytes)
 }

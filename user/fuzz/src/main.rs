@@ -1,232 +1,169 @@
-//! `fuzz [COUNT]`: capability invocations with random capability
-//! addresses, operations and arguments from a fixed seed (default 100,000
-//! of them), aimed mostly at a sandbox CNode full of assorted capabilities
-//! (RAM, frames, page tables, a CNode, an endpoint, a dispatcher) and at
-//! slots that do not exist. The kernel must refuse what is invalid and
-//! survive everything; afterwards a health check (retype, map, write,
-//! read, message to itself) must pass. Prints
-//! `fuzz: N invocations ... health check passed`.
+//! `fuzz [COUNT]`: the kernel under hostile system calls, from a fixed seed.
+//! `fuzz messages [COUNT]`: the services under hostile messages.
 //!
-//! The program's own CSpace is kept out of reach (arguments that name
-//! capabilities point into the sandbox), so that it survives to report.
+//! The first mode makes COUNT system calls (default 100,000): capability
+//! invocations aimed at a sandbox CNode full of assorted capabilities
+//! ([`sandbox`]), their arguments packed as each operation expects or
+//! noise, and other system calls with hostile arguments ([`calls`]); now and
+//! then a child wrecks its own dispatcher frame and makes the kernel use it
+//! ([`victim`]). After every batch the kernel checks this OSNode's mapping
+//! database (`DEBUG_CHECK`, on a kernel booted with `checks`) and the
+//! fuzzer checks that no right grew; at the end a health check (retype,
+//! map, write, read, message to itself) must pass. It prints
+//! `fuzz: N calls ... mapping database consistent ...; health check passed`
+//! or `fuzz: FAILED: ...`.
+//!
+//! The second mode sends COUNT random messages (default 10,000) to init,
+//! the memory server, the serial driver and the hub ([`messages`]), then
+//! checks that they still answer.
 
 #![no_std]
 #![no_main]
 
-use corefish::abi::cspace::{CPtr, SlotRef, root, task};
-use corefish::abi::invoke as op;
-use corefish::cap::{Cap, kind};
-use corefish::{ObjType, SysError, lmp, println, ram, sys, vspace};
+extern crate alloc;
+
+mod calls;
+mod messages;
+mod rng;
+mod sandbox;
+mod victim;
+
+use corefish::abi::syscall;
+use corefish::{println, sys};
+
+use crate::rng::Rng;
+use crate::sandbox::Sandbox;
 
 corefish::entry!(main);
 
 /// The seed of every run.
 pub const SEED: u64 = 0x00c0_fe15_0bad_5eed;
-/// Invocations by default.
-pub const DEFAULT_COUNT: u64 = 100_000;
-/// The ring the sandbox's endpoint delivers to.
-const SANDBOX_RING: u64 = 5;
-/// The sandbox is refilled this often (fuzzing empties it).
-const REFILL_EVERY: u64 = 500;
-/// Operations worth aiming at.
-const OPS: [u64; 21] = [
-    op::IDENTIFY,
-    op::COPY,
-    op::MINT,
-    op::DELETE,
-    op::REVOKE,
-    op::IDENTIFY_IN,
-    op::MINT_IN,
-    op::RETYPE,
-    op::MAP,
-    op::DISPATCHER_SETUP,
-    op::DISPATCHER_RUN,
-    op::DISPATCHER_SET_EXIT_ENDPOINT,
-    op::DISPATCHER_CREATE_ENDPOINT,
-    op::DISPATCHER_STATUS,
-    op::SEND,
-    op::IO_IN,
-    op::IO_OUT,
-    op::IRQ_ALLOC_DEST,
-    op::IRQ_GET_SOURCE,
-    op::IRQ_CONNECT,
-    op::IRQ_ROUTE,
-];
-
-/// xorshift64*.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+/// Calls by default.
+pub const DEFAULT_CALLS: u64 = 100_000;
+/// Messages by default.
+pub const DEFAULT_MESSAGES: u64 = 10_000;
+/// Calls between two checks (and refills of the sandbox, which fuzzing
+/// empties).
+const BATCH: u64 = 500;
+/// Batches between two victims.
+const VICTIM_EVERY: u64 = 4;
 
 fn main() -> i32 {
-    let count = corefish::args().trim().parse().unwrap_or(DEFAULT_COUNT);
-    let (sandbox, pool) = match make_sandbox() {
-        Ok(s) => s,
-        Err(e) => {
-            println!("fuzz: FAILED: cannot make the sandbox: {e}");
-            return 1;
+    let args = corefish::args();
+    let mut words = args.split_whitespace();
+    let result = match words.next() {
+        Some("victim") => victim::victim(words.next().and_then(|s| s.parse().ok()).unwrap_or(1)),
+        Some("messages") => {
+            let count = words.next().and_then(|s| s.parse().ok());
+            fuzz_messages(count.unwrap_or(DEFAULT_MESSAGES))
         }
+        Some(count) => match count.parse() {
+            Ok(count) => fuzz_calls(count),
+            Err(_) => Err("usage: fuzz [COUNT] | fuzz messages [COUNT]".into()),
+        },
+        None => fuzz_calls(DEFAULT_CALLS),
     };
-    let mut rng = Rng(SEED);
-    let (mut accepted, mut refused) = (0u64, 0u64);
-    let mut refills = 0;
-    for i in 0..count {
-        if i % REFILL_EVERY == REFILL_EVERY - 1 {
-            if let Err(e) = fill(sandbox, pool) {
-                println!("fuzz: FAILED: cannot refill the sandbox after {i} invocations: {e}");
-                return 1;
-            }
-            refills += 1;
-        }
-        let cptr = target(&mut rng, sandbox);
-        let mut word = if rng.below(10) < 7 {
-            OPS[rng.below(OPS.len() as u64) as usize]
-        } else {
-            rng.below(0x1_0000)
-        };
-        if word == op::SEND && rng.below(2) == 0 {
-            word = op::send_with_cap(CPtr::new(sandbox, rng.below(256) as u32).0);
-        }
-        let mut args = [
-            arg(&mut rng, sandbox),
-            arg(&mut rng, sandbox),
-            arg(&mut rng, sandbox),
-            arg(&mut rng, sandbox),
-        ];
-        if word & 0xffff == op::MINT_IN {
-            // Its source is a capability of this program: keep it in the
-            // sandbox, or a copy of, say, the task CNode could be revoked.
-            args[1] = u64::from(CPtr::new(sandbox, rng.below(256) as u32).0);
-        }
-        match sys::invoke(cptr, word, args) {
-            Ok(_) => accepted += 1,
-            Err(_) => refused += 1,
-        }
-    }
-    match health_check(sandbox, pool) {
-        Ok(()) => {
-            println!(
-                "fuzz: {count} invocations from seed {SEED:#x}: {accepted} accepted, {refused} refused, sandbox refilled {refills} times; health check passed"
-            );
-            0
-        }
+    match result {
+        Ok(()) => 0,
         Err(e) => {
-            println!("fuzz: FAILED: health check after {count} invocations: {e}");
+            // On a line of its own (the console may hold an open line).
+            println!("\nfuzz: FAILED: {e}");
             1
         }
     }
 }
 
-/// A capability address: mostly the sandbox, sometimes slots that do not exist.
-fn target(rng: &mut Rng, sandbox: u32) -> CPtr {
-    match rng.below(10) {
-        0..=7 => CPtr::new(sandbox, rng.below(32) as u32),
-        8 => CPtr::new(sandbox, rng.below(256) as u32),
-        // Beyond the root CNode (its other slots are this program's own).
-        _ => CPtr::new(256 + rng.below(100_000) as u32, rng.below(256) as u32),
+/// The kernel's check of this OSNode's mapping database: `Ok(Some(n))`
+/// (consistent, `n` capabilities), `Ok(None)` (the kernel was not booted
+/// with `checks`), or what is broken.
+fn check_mdb() -> Result<Option<u64>, alloc::string::String> {
+    match sys::call(syscall::DEBUG_CHECK, [0; 6]) {
+        Ok(v) if v[0] == 0 => Ok(Some(v[1])),
+        Ok(v) => Err(alloc::format!(
+            "the mapping database is broken: invariant {} at CTE {:#x}",
+            v[0],
+            v[1]
+        )),
+        Err(corefish::SysError::InvalidSyscall) => Ok(None),
+        Err(e) => Err(alloc::format!("DEBUG_CHECK: {e}")),
     }
 }
 
-/// An argument: a sandbox address or slot reference, a small number, or noise.
-fn arg(rng: &mut Rng, sandbox: u32) -> u64 {
-    let in_sandbox = u64::from(CPtr::new(sandbox, rng.below(256) as u32).0);
-    match rng.below(10) {
-        0..=3 => in_sandbox | (rng.below(8) << 32),
-        4 | 5 => SlotRef::Slot(CPtr::new(sandbox, rng.below(256) as u32)).pack(),
-        6 => SlotRef::Root(rng.below(300) as u32 + 1000).pack(),
-        7 => (rng.below(0x20_0000) + 1) << 12,
-        8 => rng.next(),
-        _ => 0,
+fn fuzz_calls(count: u64) -> Result<(), alloc::string::String> {
+    let sandbox = Sandbox::make().map_err(|e| alloc::format!("cannot make the sandbox: {e}"))?;
+    let mut rng = Rng::new(SEED);
+    let mut victims = victim::Victims::default();
+    let (mut accepted, mut refused, mut checks) = (0u64, 0u64, 0u64);
+    let mut largest = 0;
+    let started = sys::time_ns();
+    for i in 0..count {
+        let ok = if rng.chance(90) {
+            calls::invoke(&mut rng, &sandbox)
+        } else {
+            calls::other_call(&mut rng)
+        };
+        if ok {
+            accepted += 1;
+        } else {
+            refused += 1;
+        }
+        if i % BATCH != BATCH - 1 && i + 1 != count {
+            continue;
+        }
+        let batch = i / BATCH;
+        if let Some(n) = check_mdb()? {
+            checks += 1;
+            largest = largest.max(n);
+        }
+        sandbox
+            .rights_hold()
+            .map_err(|(slot, r)| alloc::format!("rights grew: slot {slot} holds {r:?}"))?;
+        if batch.is_multiple_of(VICTIM_EVERY) {
+            victims.run_one(&mut rng, &sandbox)?;
+        }
+        sandbox.fill().map_err(|e| {
+            alloc::format!(
+                "cannot refill the sandbox after {} calls: {e}; pool memory outside it: {:?}",
+                i + 1,
+                sandbox.strays()
+            )
+        })?;
     }
-}
-
-/// Makes the sandbox: a new L2 CNode in a free root slot, and the RAM its
-/// contents are made of (kept outside it). Returns (root slot, pool).
-fn make_sandbox() -> Result<(u32, CPtr), SysError> {
-    let me = Cap::<kind::L1CNode>::at(task::ROOT_CNODE);
-    let slots = corefish::cap::root_slots()?;
-    let sandbox = (root::FIRST_FREE..slots)
-        .find(|&r| me.identify_in(CPtr::new(r, 0)) == Err(SysError::NotACNode))
-        .ok_or(SysError::SlotOutOfRange)?;
-    ram::alloc_into(
-        ObjType::L2CNode,
-        corefish::caps::L2CNODE_SIZE,
-        SlotRef::Root(sandbox),
-    )?;
-    let pool = ram::alloc_ram(POOL)?;
-    fill(sandbox, pool)?;
-    Ok((sandbox, pool))
-}
-
-/// Bytes of RAM the sandbox's contents come from.
-const POOL: u64 = 1 << 20;
-
-/// (Re)fills the sandbox: everything made from the pool before is revoked,
-/// then assorted objects are made from it again, and an endpoint copied in.
-fn fill(sandbox: u32, pool: CPtr) -> Result<(), SysError> {
-    let pool_cap = Cap::<kind::Ram>::at(pool);
-    pool_cap.revoke()?;
-    let objects: [(ObjType, u64); 10] = [
-        (ObjType::Ram, 256 * 1024),
-        (ObjType::Ram, 64 * 1024),
-        (ObjType::Frame, 16 * 1024),
-        (ObjType::L2CNode, corefish::caps::L2CNODE_SIZE),
-        (ObjType::VNodePt, corefish::caps::VNODE_SIZE),
-        (ObjType::VNodePd, corefish::caps::VNODE_SIZE),
-        (ObjType::Frame, 8192),
-        (ObjType::VNodePml4, corefish::caps::VNODE_SIZE),
-        (ObjType::Dispatcher, corefish::caps::DISPATCHER_SIZE),
-        (ObjType::L1CNode, 16 * corefish::caps::CTE_SIZE),
-    ];
-    let mut used: u64 = 0;
-    for (i, (ty, size)) in objects.into_iter().enumerate() {
-        let slot = CPtr::new(sandbox, i as u32);
-        // Whatever the fuzzing put in the slot goes first.
-        let _ = Cap::<kind::Any>::at(slot).delete();
-        let align = if ty.is_kernel_object() { size } else { 4096 };
-        let offset: u64 = used.next_multiple_of(align);
-        pool_cap.retype(ty, offset, size, 1, SlotRef::Slot(slot))?;
-        used = offset + size;
-    }
-    // An endpoint to a ring nothing else uses: revoking it in the sandbox
-    // must not take this program's own endpoints with it.
-    let endpoint = CPtr::new(sandbox, 10);
-    let _ = Cap::<kind::Any>::at(endpoint).delete();
-    Cap::<kind::Dispatcher>::at(task::DISPATCHER).create_endpoint(SANDBOX_RING, endpoint)?;
+    let ms = (sys::time_ns() - started) / 1_000_000;
+    sandbox.health_check()?;
+    let consistent = match checks {
+        0 => alloc::string::String::from("mapping database not checked (boot with `checks`)"),
+        n => alloc::format!(
+            "mapping database consistent at all {n} checks (at most {largest} capabilities)"
+        ),
+    };
+    println!(
+        "fuzz: {count} calls from seed {SEED:#x} in {ms} ms: {accepted} accepted, {refused} refused; {} victims ({} exited, {} faulted, {} ended); {consistent}; rights never grew; health check passed",
+        victims.started, victims.exited, victims.faulted, victims.ended
+    );
     Ok(())
 }
 
-/// After the storm: the usual operations still work.
-fn health_check(sandbox: u32, pool: CPtr) -> Result<(), &'static str> {
-    // Whatever the fuzzing made goes.
-    Cap::<kind::Ram>::at(pool)
-        .revoke()
-        .map_err(|_| "cannot revoke the sandbox's RAM")?;
-    for i in 0..256 {
-        let _ = Cap::<kind::Any>::at(CPtr::new(sandbox, i)).delete();
+fn fuzz_messages(count: u64) -> Result<(), alloc::string::String> {
+    let sandbox = Sandbox::make().map_err(|e| alloc::format!("cannot make the sandbox: {e}"))?;
+    let mut rng = Rng::new(SEED ^ 0x5eed);
+    let mut tally = messages::Tally::default();
+    let started = sys::time_ns();
+    for _ in 0..count {
+        messages::one(&mut rng, &sandbox, &mut tally);
     }
-    let (_, mut mapping) =
-        vspace::map_writable(8192).map_err(|_| "cannot retype and map a frame")?;
-    mapping.bytes_mut()[4096..4104].copy_from_slice(&0x5a5a_u64.to_le_bytes());
-    if mapping.bytes()[4096..4104] != 0x5a5a_u64.to_le_bytes() {
-        return Err("the frame does not keep what was written");
-    }
-    while lmp::try_recv(lmp::INBOX).is_some() {}
-    let me = Cap::<kind::EndPoint>::at(task::SELF_ENDPOINT);
-    lmp::send(me, [1, 2, 3, 4], None).map_err(|_| "cannot send to itself")?;
-    match lmp::try_recv(lmp::INBOX) {
-        Some(m) if m.words == [1, 2, 3, 4] => Ok(()),
-        _ => Err("the message to itself did not arrive"),
-    }
+    let ms = (sys::time_ns() - started) / 1_000_000;
+    messages::services_answer()?;
+    // The serial driver may have left a line of the fuzzing's text open on
+    // the console: the verdict starts a line of its own.
+    println!(
+        "\nfuzz: {} messages from seed {:#x} in {ms} ms: {} calls answered ({} refusals), {} unanswered, {} not taken; the services still answer",
+        tally.sent,
+        SEED ^ 0x5eed,
+        tally.answered,
+        tally.refused,
+        tally.unanswered,
+        tally.bounced
+    );
+    Ok(())
 }

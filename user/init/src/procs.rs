@@ -194,7 +194,9 @@ impl Procs {
             if let Some(Badge::Exit(id)) = from {
                 return self.ended(id, exit.kind, exit.code);
             }
-            return println!("init: an exit notice from {from:?}, not the kernel: ignored");
+            // Not from the kernel: ignored (and not logged: no program may
+            // fill the console through init).
+            return;
         }
         let request = Request::from_words(message.words);
         let refusal = match (request, from) {
@@ -204,18 +206,9 @@ impl Procs {
             (Ok(Request::Command { len }), Some(Badge::Shell(id))) => {
                 return self.command(id, message, len, modules);
             }
-            (Ok(Request::Connect | Request::Command { .. }), _) => {
-                println!("init: a command from {from:?}: only the shell commands");
-                SysError::NotAllowed
-            }
-            (Err(e), _) => {
-                println!("init: {e} from {from:?}");
-                SysError::InvalidOperation
-            }
-            (Ok(request), _) => {
-                println!("init: {request:?} from {from:?} is not for init");
-                SysError::InvalidOperation
-            }
+            // Only the shell commands.
+            (Ok(Request::Connect | Request::Command { .. }), _) => SysError::NotAllowed,
+            (Err(_) | Ok(_), _) => SysError::InvalidOperation,
         };
         if message.cap.is_some() {
             let refusal = match request {
@@ -341,8 +334,7 @@ impl Procs {
             len: n as u64,
             child,
         };
-        if let Err(e) = lmp::reply(request, Reply::Command(Ok(answer)).to_words(), None) {
-            println!("init: cannot answer {client}: {e}");
-        }
+        // A client that takes no answer is its own problem.
+        let _ = lmp::reply(request, Reply::Command(Ok(answer)).to_words(), None);
     }
 }

@@ -1,13 +1,20 @@
 //! A monitor's channel to another monitor. Sending never blocks: what the
 //! ring has no room for waits in an outbox, flushed whenever the monitor
 //! polls. (Two monitors that each waited for room while the other waited
-//! too would never read again.) After sending, a monitor notifies the peer
-//! OSNode (IPI_NOTIFY) if the peer said it waits blocked.
+//! too would never read again.) The outbox is bounded: a peer that reads
+//! nothing (its OSNode stopped, say) gets no more than [`OUTBOX_MAX`]
+//! messages queued, and a send beyond that is refused (its request fails
+//! at once rather than the outbox growing). After sending, a monitor
+//! notifies the peer OSNode (IPI_NOTIFY) if the peer said it waits
+//! blocked.
 
 use alloc::collections::VecDeque;
 use corefish::abi::invoke::IPI_NOTIFY;
 use corefish::channel::{Channel, Payload};
 use corefish::{CPtr, sys};
+
+/// Most messages waiting for room in one channel.
+pub const OUTBOX_MAX: usize = 1024;
 
 /// The channel to one other monitor.
 pub struct Link {
@@ -33,14 +40,19 @@ impl Link {
         }
     }
 
-    /// Sends `m` now or as soon as there is room.
-    pub fn send(&mut self, m: Payload) {
+    /// Sends `m` now or as soon as there is room; false (and nothing
+    /// queued) when [`OUTBOX_MAX`] messages wait already.
+    pub fn send(&mut self, m: Payload) -> bool {
         self.flush();
-        if !self.outbox.is_empty() || self.channel.try_send(&m).is_err() {
-            self.outbox.push_back(m);
-        } else {
+        if self.outbox.is_empty() && self.channel.try_send(&m).is_ok() {
             self.notify();
+            return true;
         }
+        if self.outbox.len() >= OUTBOX_MAX {
+            return false;
+        }
+        self.outbox.push_back(m);
+        true
     }
 
     /// Sends what waits in the outbox while there is room; whether any went.

@@ -157,7 +157,8 @@ impl Monitor {
             osnode: self.me,
             tsc: sys::tsc(),
         };
-        hub.send(hello.to_payload());
+        // The first message on an empty channel: it goes.
+        let _ = hub.send(hello.to_payload());
         self.links.push(hub);
         Ok(())
     }

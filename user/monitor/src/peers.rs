@@ -65,7 +65,7 @@ impl Monitor {
     }
 
     /// Sends the words `payload` towards OSNode `dst`; false if there is no
-    /// way.
+    /// way, or the way is full.
     fn send_payload_to(&mut self, dst: u64, payload: Payload) -> bool {
         let link = if self.hub {
             self.links.iter_mut().find(|l| l.osnode == dst)
@@ -73,10 +73,7 @@ impl Monitor {
             self.links.first_mut()
         };
         match link {
-            Some(link) => {
-                link.send(payload);
-                true
-            }
+            Some(link) => link.send(payload),
             None => false,
         }
     }

@@ -14,7 +14,7 @@ use corefish::proto::intermon;
 use corefish::proto::kernel::{Exit, Missed};
 use corefish::proto::monitor::{Delivery, Reply, Request};
 use corefish::proto::{hub, memserv, refusal};
-use corefish::{CPtr, ObjType, SysError, println, ram, slots};
+use corefish::{CPtr, ObjType, SysError, ram, slots};
 
 use crate::Monitor;
 use crate::remote_caps::{describe, travels};
@@ -108,8 +108,8 @@ impl Monitor {
         let program = from.is_some_and(|b| b.is_program() || b == Badge::Unbadged);
         match Request::from_words(m.words) {
             Ok(request) if program => return self.program_message(request, m),
-            Ok(_) => return self.refuse(&m, "a program request", SysError::NotAllowed),
-            Err(e) if !e.is_unknown() => return self.refuse(&m, e, SysError::InvalidOperation),
+            Ok(_) => return self.refuse(&m, SysError::NotAllowed),
+            Err(e) if !e.is_unknown() => return self.refuse(&m, SysError::InvalidOperation),
             Err(_) => {}
         }
         if Missed::from_words(m.words).is_ok() {
@@ -117,35 +117,34 @@ impl Monitor {
             return self.reap_programs();
         }
         if let Ok(exit) = Exit::from_words(m.words) {
-            return match from {
-                Some(Badge::Exit(id)) => self.program_ended(id, exit.kind, exit.code),
-                _ => println!("monitor: an exit notice from {from:?}, not the kernel: ignored"),
-            };
+            // Only from the kernel; anyone else's is ignored.
+            if let Some(Badge::Exit(id)) = from {
+                self.program_ended(id, exit.kind, exit.code);
+            }
+            return;
         }
         if let Ok(request) = memserv::Request::from_words(m.words) {
             // The programs this monitor started take their memory here.
             return match from {
                 Some(Badge::Hosted(_)) => self.serve_memory(&m, m.badge, request),
-                _ => self.refuse(&m, "a memory request", SysError::NotAllowed),
+                _ => self.refuse(&m, SysError::NotAllowed),
             };
         }
         match hub::Request::from_words(m.words) {
             Ok(request) if self.hub && from == Some(Badge::BootDriver) => {
                 self.boot_driver_request(request, m)
             }
-            Ok(_) if self.hub => self.refuse(&m, "a boot driver's request", SysError::NotAllowed),
-            Ok(_) => self.refuse(&m, "not the hub", SysError::InvalidOperation),
-            Err(e) => self.refuse(&m, e, SysError::InvalidOperation),
+            Ok(_) if self.hub => self.refuse(&m, SysError::NotAllowed),
+            Ok(_) => self.refuse(&m, SysError::InvalidOperation),
+            Err(_) => self.refuse(&m, SysError::InvalidOperation),
         }
     }
 
     /// Refuses a message this monitor does not serve, with `error` (if it
-    /// expects a reply; anything else it brought is deleted).
-    fn refuse(&self, m: &Message, why: impl core::fmt::Display, error: SysError) {
-        println!(
-            "monitor: {why} from {:?}: {error}",
-            Badge::from_word(m.badge)
-        );
+    /// expects a reply; anything else it brought is deleted). Refusals are
+    /// answered, not logged: no program may fill the console through its
+    /// monitor.
+    fn refuse(&self, m: &Message, error: SysError) {
         if m.cap.is_some() {
             let _ = lmp::reply(m, refusal(m.words[0], error), None);
         }
@@ -174,9 +173,8 @@ impl Monitor {
                         (Reply::refusal(request, e), None)
                     }
                 };
-                if let Err(e) = lmp::reply(&m, reply.to_words(), give) {
-                    println!("monitor: cannot answer a program: {e}");
-                }
+                // A program that takes no answer is its own problem.
+                let _ = lmp::reply(&m, reply.to_words(), give);
             }
         }
     }

@@ -102,10 +102,7 @@ fn request(m: Lmp, uart: &Uart, out: &mut Output, listener: &mut Option<Cap<kind
             };
             let result = match Badge::from_word(m.badge) {
                 Some(Badge::Shell(_)) => Ok(()),
-                from => {
-                    println!("serial: LISTEN from {from:?}: only the shell listens");
-                    Err(SysError::NotAllowed)
-                }
+                _ => Err(SysError::NotAllowed),
             };
             let _ = lmp::try_send(offered, Message::Listening(result).to_words(), None);
             if result.is_ok() {
