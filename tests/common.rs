@@ -83,6 +83,23 @@ pub fn core_line(m: &mut Machine, core: u32) -> Result<String, HarnessError> {
     m.expect_line("the core's line", BOOT_TIMEOUT, |l| l.starts_with(&prefix))
 }
 
+/// The system's services, as `ps` names them.
+pub const SERVICES: [&str; 5] = ["memserv", "serial", "monitor", "corectrl", "shell"];
+
+/// `ps` lists every system service, running or waiting (none ended).
+pub fn services_running(m: &mut Machine) -> Result<(), HarnessError> {
+    type_line(m, "ps")?;
+    m.expect("ID  DISP  STATE", BOOT_TIMEOUT)?;
+    for service in SERVICES {
+        let line = m.expect_line(service, BOOT_TIMEOUT, |l| l.ends_with(service))?;
+        assert!(
+            line.contains("running") || line.contains("waiting"),
+            "{line}"
+        );
+    }
+    Ok(())
+}
+
 /// Types a command line into the shell.
 pub fn type_line(machine: &mut Machine, line: &str) -> Result<(), HarnessError> {
     machine.send(&format!("{line}\r"))

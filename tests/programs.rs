@@ -169,15 +169,7 @@ fn syscall_fuzzer_leaves_a_healthy_system() -> Result<(), HarnessError> {
     expect_exit(&mut m, "fuzz", 0)?;
     let end = run(&mut m, "run hello after fuzzing")?;
     assert!(end.ends_with("exited with code 2"), "{end}");
-    type_line(&mut m, "ps")?;
-    m.expect("ID  DISP  STATE", BOOT_TIMEOUT)?;
-    for service in ["memserv", "serial", "monitor", "corectrl", "shell"] {
-        let line = m.expect_line(service, BOOT_TIMEOUT, |l| l.ends_with(service))?;
-        assert!(
-            line.contains("running") || line.contains("waiting"),
-            "{line}"
-        );
-    }
+    qemu_tests::services_running(&mut m)?;
     assert!(
         !m.lines().iter().any(|l| l.contains("FATAL")),
         "the kernel faulted"

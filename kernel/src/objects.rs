@@ -196,7 +196,11 @@ fn after_delete(mem: &mut KernelMemory, kcb: PAddr, at: CteAddr, deleted: &Delet
         }
         ObjType::Dispatcher if deleted.last_copy => destroy_dispatcher(mem, kcb, cap.base),
         ObjType::IrqDest if deleted.last_copy => free_vector(mem, kcb, cap.base),
-        ObjType::IrqSrc if deleted.last_copy => crate::arch::irq::mask(cap.base),
+        ObjType::IrqSrc if deleted.last_copy => {
+            crate::arch::irq::mask(cap.base);
+            let osnode = mem.kcb(kcb).id;
+            crate::system::release_line(cap.base, osnode);
+        }
         _ => {}
     }
 }

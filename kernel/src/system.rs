@@ -1,11 +1,14 @@
 //! The system page (layout: `bootproto::system`): the console lock, the
-//! OSNode table and the bootstrap core's APIC id, shared by every kernel of
-//! the machine. The first core's kernel allocates it; the others get its
+//! OSNode table, the interrupt-line claims and the bootstrap core's APIC
+//! id, shared by every kernel of the machine. The first core's kernel allocates it; the others get its
 //! address in their boot parameters.
 
 use core::sync::atomic::{AtomicU32, Ordering};
 
-use bootproto::system::{BOOTSTRAP_APIC, CONSOLE_LOCK, OSNODE_TABLE, OSNODES};
+use abi::error::SysError;
+use bootproto::system::{
+    BOOTSTRAP_APIC, CONSOLE_LOCK, IRQ_CLAIMS, IRQ_LINES, OSNODE_TABLE, OSNODES,
+};
 use spin::Once;
 
 use crate::arch::objects::SystemPage;
@@ -70,6 +73,33 @@ pub fn core_of(kcb_id: u64) -> Option<u32> {
     word(OSNODE_TABLE + index * 4)?
         .load(Ordering::Acquire)
         .checked_sub(1)
+}
+
+/// Claims interrupt line `gsi` for OSNode `osnode`: Ok if it is free or
+/// that OSNode's already (`true`: claimed now), `IrqInUse` if another
+/// OSNode holds it.
+pub fn claim_line(gsi: u64, osnode: u64) -> Result<bool, SysError> {
+    let index = usize::try_from(gsi)
+        .ok()
+        .filter(|&i| i < IRQ_LINES)
+        .ok_or(SysError::BadArgument)?;
+    let owner = u32::try_from(osnode + 1).map_err(|_| SysError::BadArgument)?;
+    let w = word(IRQ_CLAIMS + index * 4).ok_or(SysError::DispatcherNotReady)?;
+    match w.compare_exchange(0, owner, Ordering::AcqRel, Ordering::Acquire) {
+        Ok(_) => Ok(true),
+        Err(held) if held == owner => Ok(false),
+        Err(_) => Err(SysError::IrqInUse),
+    }
+}
+
+/// Lets go of OSNode `osnode`'s claim of line `gsi` (its last IRQ-source
+/// capability for it went).
+pub fn release_line(gsi: u64, osnode: u64) {
+    let index = usize::try_from(gsi).ok().filter(|&i| i < IRQ_LINES);
+    let owner = u32::try_from(osnode + 1).ok();
+    if let (Some(w), Some(owner)) = (index.and_then(|i| word(IRQ_CLAIMS + i * 4)), owner) {
+        let _ = w.compare_exchange(owner, 0, Ordering::AcqRel, Ordering::Acquire);
+    }
 }
 
 /// Records that the core with `apic_id` is the bootstrap processor (its

@@ -41,6 +41,9 @@ pub fn fuzz(options: &FuzzOptions) -> Result<()> {
     let patience = Duration::from_secs(60 + options.calls / 1000);
     let calls = run(&mut m, &format!("run fuzz {}", options.calls), patience)?;
     println!("xtask: {calls}");
+    if !calls.contains("mapping database consistent at all") {
+        bail!("the kernel did not check the mapping database: {calls}");
+    }
     let messages = options.messages.unwrap_or(options.calls / 10).max(1);
     let sent = run(&mut m, &format!("run fuzz messages {messages}"), patience)?;
     println!("xtask: {sent}");

@@ -464,14 +464,18 @@ impl UserFrame {
     }
 
     /// Records that a notice to ring `index` did not fit (see
-    /// `DispatcherFrame::missed`). The program is not running meanwhile on
-    /// this core, and clears bits with an atomic instruction.
+    /// `DispatcherFrame::missed`), atomically: the program clears bits
+    /// with an atomic instruction, maybe from another core (a frame is an
+    /// ordinary frame, and may be mapped elsewhere too).
     pub fn mark_missed(&self, index: usize) {
         let bit = 1u64 << (index % abi::dispatcher::ENDPOINTS);
-        // SAFETY: in-frame field, volatile read and write of an integer.
+        // SAFETY: an 8-byte aligned in-frame field (the frame is page
+        // aligned, the field's offset a multiple of 8), accessed by user
+        // code and kernels only as a whole word, atomically where written.
         unsafe {
             let at = self.field::<u64>(offset_of!(DispatcherFrame, missed));
-            at.write_volatile(at.read_volatile() | bit);
+            core::sync::atomic::AtomicU64::from_ptr(at)
+                .fetch_or(bit, core::sync::atomic::Ordering::Release);
         }
     }
 

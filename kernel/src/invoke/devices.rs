@@ -84,16 +84,23 @@ pub fn irq_alloc_dest(inv: &mut Invocation) -> Result<Results, SysError> {
     Ok([vector, 0, 0, 0, 0, 0])
 }
 
-/// IRQ_GET_SOURCE(a0 = GSI, a1 = destination).
+/// IRQ_GET_SOURCE(a0 = GSI, a1 = destination): the line, if no other
+/// OSNode holds it (`IrqInUse`).
 pub fn irq_get_source(inv: &mut Invocation) -> Result<Results, SysError> {
     let gsi = inv.args[0];
     if !crate::arch::irq::gsi_exists(gsi) {
         return Err(SysError::BadArgument);
     }
     let dest = cspace::dest(inv.mem, &inv.root, SlotRef::unpack(inv.args[1]))?;
+    // One OSNode's line is no other's to route: claimed machine-wide.
+    let osnode = inv.mem.kcb(inv.kcb).id;
+    let claimed_now = crate::system::claim_line(gsi, osnode)?;
     let mut root = inv.mem.kcb(inv.kcb).mdb_root;
     let created = caps::ops::create(inv.mem, &mut root, ObjType::IrqSrc, gsi, 1, dest);
     inv.mem.kcb(inv.kcb).mdb_root = root;
+    if created.is_err() && claimed_now {
+        crate::system::release_line(gsi, osnode);
+    }
     created.map_err(|e| {
         if e == caps::CapError::Overlap {
             SysError::IrqInUse
@@ -144,6 +151,9 @@ pub fn irq_connect(inv: &mut Invocation) -> Result<Results, SysError> {
 
 /// IRQ_ACK: unmasks the line (after a level-triggered interrupt).
 pub fn irq_ack(inv: &mut Invocation) -> Result<Results, SysError> {
+    if !inv.target.cap.rights().contains(Rights::WRITE) {
+        return Err(SysError::InsufficientRights);
+    }
     crate::arch::irq::unmask(inv.target.cap.base);
     Ok([0; 6])
 }

@@ -140,7 +140,14 @@ pub fn cap_export(inv: &mut Invocation) -> Result<Results, SysError> {
 /// rule 7), never through an address from the caller.
 pub fn kcb_attach(inv: &mut Invocation) -> Result<Results, SysError> {
     let cptr = u32::try_from(inv.args[0]).map_err(|_| SysError::BadArgument)?;
-    let cap = cspace::cap_of(inv.mem, &inv.root, CPtr(cptr), ObjType::KernelControlBlock)?.cap;
+    let cap = cspace::cap_with(
+        inv.mem,
+        &inv.root,
+        CPtr(cptr),
+        ObjType::KernelControlBlock,
+        Rights::READ.union(Rights::WRITE),
+    )?
+    .cap;
     let (kcb, id) = (cap.base, inv.args[1]);
     if cap.size != caps::KCB_SIZE || !kcb.is_multiple_of(caps::KCB_SIZE) {
         return Err(SysError::BadSize);

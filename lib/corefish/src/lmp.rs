@@ -124,17 +124,24 @@ pub fn try_send(
     sys::invoke(endpoint.cptr(), op, words).map(|_| ())
 }
 
-/// Takes the next message of `ring`, if one is waiting; once none is, a
-/// [`proto::kernel::Missed`] message if kernel notices to the ring were
-/// missed meanwhile (it was full).
+/// The badge of the [`proto::kernel::Missed`] messages the runtime makes:
+/// a word no spawner mints, so that a program cannot send one to a
+/// service (it could badge only its own endpoint so, and send to itself).
+pub const MISSED_BADGE: u64 = u64::MAX;
+
+/// Takes the next message of `ring`: first a [`proto::kernel::Missed`]
+/// message (badge [`MISSED_BADGE`]) if kernel notices to the ring were
+/// missed (it was full: no sender can postpone this by keeping the ring
+/// busy), then what waits in the ring, if anything.
 pub fn try_recv(ring: usize) -> Option<Message> {
-    let Some(raw) = frame::pop(ring) else {
-        return frame::take_missed(ring).then(|| Message {
-            badge: 0,
+    if frame::take_missed(ring) {
+        return Some(Message {
+            badge: MISSED_BADGE,
             words: proto::kernel::Missed.to_words(),
             cap: None,
         });
-    };
+    }
+    let raw = frame::pop(ring)?;
     let cap = if raw.flags & MESSAGE_HAS_CAP != 0 {
         let mut armed = ARMED.lock();
         let slot = armed[ring].checked_sub(1).map(CPtr);
@@ -222,16 +229,14 @@ fn reply_to(badge: u64, deadline_ns: u64) -> Option<Message> {
 
 /// Sends a request with an endpoint for the reply, and waits for the reply.
 pub fn call(server: Cap<kind::EndPoint>, words: [u64; 4]) -> Result<Message, SysError> {
-    let reply = reply_endpoint()?;
-    arm(REPLIES)?;
-    send(server, words, Some(reply))?;
-    reply_to(0, 0).ok_or(SysError::TimedOut)
+    call_within(server, words, 0)
 }
 
-/// [`call`], waiting for the reply only until `deadline_ns`
-/// ([`SysError::TimedOut`] then). The reply endpoint is badged for this
-/// call, so that a reply that comes too late is never taken for the reply
-/// to a later one.
+/// [`call`], waiting for the reply only until `deadline_ns` (0: for ever;
+/// [`SysError::TimedOut`] then). The server gets an endpoint for the reply
+/// badged for this call alone (never the unbadged one, from which it could
+/// mint any badge), so that only its reply to this call is taken for it: a
+/// reply that comes too late, to an earlier call, is dropped.
 pub fn call_within(
     server: Cap<kind::EndPoint>,
     words: [u64; 4],
@@ -242,8 +247,9 @@ pub fn call_within(
         *next += 1;
         *next
     };
+    let unbadged = reply_endpoint()?;
     let reply = slots::alloc()?;
-    let sent = Cap::<kind::EndPoint>::at(reply_endpoint()?)
+    let sent = Cap::<kind::EndPoint>::at(unbadged)
         .mint_to(reply, caps::Rights::ALL, badge)
         .and_then(|_| arm(REPLIES))
         .and_then(|()| send_until(server, words, Some(reply), deadline_ns));
@@ -253,11 +259,28 @@ pub fn call_within(
     reply_to(badge, deadline_ns).ok_or(SysError::TimedOut)
 }
 
+/// How many times a reply that cannot be delivered now is retried: a
+/// client whose reply ring stays full (or its slot unarmed) does not hold
+/// up a server for long.
+const REPLY_RETRIES: u32 = 64;
+
 /// Replies to a request received with a reply endpoint, then deletes that
-/// endpoint and frees its slot.
+/// endpoint and frees its slot. A server never waits long for a client:
+/// a reply the client cannot take after [`REPLY_RETRIES`] tries is dropped
+/// (`EndpointFull`/`NoReceiveSlot`), the client's own doing.
 pub fn reply(request: &Message, words: [u64; 4], cap: Option<CPtr>) -> Result<(), SysError> {
     let to = request.cap.ok_or(SysError::SlotEmpty)?;
-    let result = send(Cap::at(to), words, cap);
+    let mut result = try_send(Cap::at(to), words, cap);
+    for _ in 0..REPLY_RETRIES {
+        if !matches!(
+            result,
+            Err(SysError::EndpointFull | SysError::NoReceiveSlot)
+        ) {
+            break;
+        }
+        sys::yield_now();
+        result = try_send(Cap::at(to), words, cap);
+    }
     let _ = Cap::<kind::Any>::at(to).delete();
     slots::free(to);
     result

@@ -36,7 +36,7 @@ pub fn request_more(bytes: u64) -> Result<(), SysError> {
         return Err(SysError::OutOfBounds);
     }
     let cap = request_below(bytes.max(MIN_REQUEST), 0)?;
-    crate::ram::add(cap)
+    crate::ram::add_owned(cap)
 }
 
 /// Gives the RAM capability at `ram` (one the memory server sent, with
@@ -56,6 +56,17 @@ pub fn release(client: u64) -> Result<u64, SysError> {
     let reply = crate::lmp::call(server(), Request::Release { client }.to_words())?;
     match Reply::from_words(reply.words) {
         Ok(Reply::Release(result)) => result,
+        _ => Err(SysError::InvalidOperation),
+    }
+}
+
+/// Has the memory server serve the program whose endpoint has badge
+/// `client` (about to start), with its default quota (its spawner only,
+/// through an unbadged endpoint).
+pub fn admit(client: u64) -> Result<(), SysError> {
+    let reply = crate::lmp::call(server(), Request::Admit { client }.to_words())?;
+    match Reply::from_words(reply.words) {
+        Ok(Reply::Admit(result)) => result,
         _ => Err(SysError::InvalidOperation),
     }
 }

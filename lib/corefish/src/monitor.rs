@@ -180,3 +180,10 @@ pub fn spawn_on(core: u64, command: &str) -> Result<u64, SysError> {
         other => unexpected(other),
     }
 }
+
+/// Tells the monitor that the program whose endpoint to it has badge
+/// `badge` ended, so that its names go (its spawner only, through an
+/// unbadged endpoint: anyone else's is ignored).
+pub fn ended(badge: u64) -> Result<(), SysError> {
+    lmp::send(monitor()?, Request::Ended { badge }.to_words(), None)
+}

@@ -21,12 +21,29 @@ struct Region {
     base: u64,
     size: u64,
     used: u64,
+    /// Its slot came from the slot allocator (else it is a well-known slot,
+    /// like the initial RAM's, never to be given to the allocator).
+    slot_owned: bool,
+    /// The capability is an original of this program's (a killed child's
+    /// memory), not a copy it was given: it can revoke.
+    original: bool,
 }
 
 static REGIONS: Mutex<ArrayVec<Region, 64>> = Mutex::new(ArrayVec::new_const());
 
-/// Gives the allocator the RAM capability at `cap`.
+/// Gives the allocator the RAM capability in the well-known slot `cap`
+/// (the initial RAM, a monitor's RAM CNode).
 pub fn add(cap: CPtr) -> Result<(), SysError> {
+    add_region(cap, false)
+}
+
+/// Gives the allocator the RAM capability in `cap`, a slot of the slot
+/// allocator's (RAM the memory server sent).
+pub fn add_owned(cap: CPtr) -> Result<(), SysError> {
+    add_region(cap, true)
+}
+
+fn add_region(cap: CPtr, slot_owned: bool) -> Result<(), SysError> {
     let id = crate::cap::Cap::<crate::cap::kind::Ram>::at(cap).identify()?;
     if id.ty != Some(ObjType::Ram) {
         return Err(SysError::WrongType);
@@ -36,19 +53,15 @@ pub fn add(cap: CPtr) -> Result<(), SysError> {
         base: id.base,
         size: id.size,
         used: 0,
+        slot_owned,
+        original: id.flags & caps::FLAG_COPY == 0,
     })
 }
 
 /// Takes back a RAM capability with no descendants left (a killed child's
-/// memory) as a fresh region.
+/// memory, in a slot of the slot allocator's) as a fresh region.
 pub fn give_back(cap: CPtr) -> Result<(), SysError> {
-    let id = crate::cap::Cap::<crate::cap::kind::Ram>::at(cap).identify()?;
-    push(Region {
-        cap,
-        base: id.base,
-        size: id.size,
-        used: 0,
-    })
+    add_region(cap, true)
 }
 
 /// Adds a region. Regions that are used up make room; when the table is
@@ -69,7 +82,9 @@ fn push(region: Region) -> Result<(), SysError> {
             Some((i, left)) if left < region.size => {
                 let gone = regions.swap_remove(i);
                 let _ = crate::cap::Cap::<crate::cap::kind::Ram>::at(gone.cap).delete();
-                slots::free(gone.cap);
+                if gone.slot_owned {
+                    slots::free(gone.cap);
+                }
             }
             _ => return Err(SysError::BadCount),
         }
@@ -139,7 +154,8 @@ pub fn alloc_ram(bytes: u64) -> Result<CPtr, SysError> {
     let bytes = bytes.next_multiple_of(caps::PAGE_SIZE);
     {
         let mut regions = REGIONS.lock();
-        if let Some(i) = regions.iter().position(|r| r.used == 0 && r.size == bytes) {
+        let whole = |r: &Region| r.used == 0 && r.size == bytes && r.original && r.slot_owned;
+        if let Some(i) = regions.iter().position(whole) {
             return Ok(regions.swap_remove(i).cap);
         }
     }

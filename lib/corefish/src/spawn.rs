@@ -146,6 +146,20 @@ impl Child {
         Cap::at(self.slot(book::ENDPOINT))
     }
 
+    /// How the child ended, if it did, by its dispatcher's state (for a
+    /// spawner whose exit notice was missed): how, and the exit code or
+    /// exception vector.
+    pub fn ended(&self) -> Option<(proto::kernel::ExitKind, u64)> {
+        use abi::invoke::state;
+        let status = self.dispatcher().status().ok()?;
+        let kind = match status.state {
+            state::EXITED => proto::kernel::ExitKind::Exited,
+            state::FAULTED => proto::kernel::ExitKind::Faulted,
+            _ => return None,
+        };
+        Some((kind, status.exit_code))
+    }
+
     /// Ends the child and frees everything it had: revoking its RAM
     /// deletes all its objects (and every capability to them, anywhere),
     /// including the bookkeeping CNode.

@@ -40,6 +40,12 @@ pub const DETACH: u64 = 0x6d49;
 /// Operation: forget a name (the hub): its exporter ended.
 pub const UNREGISTER: u64 = 0x6d4a;
 
+/// Every operation between monitors: the hello, text, and the requests
+/// (whose replies carry the same operations).
+pub const OPERATIONS: [u64; 12] = [
+    HELLO, TEXT, PING, REGISTER, UNREGISTER, LOOKUP, BIND, DELIVER, UNIMPORT, SPAWN, ATTACH, DETACH,
+];
+
 /// Text of one message: 32 bytes in four words.
 pub type Text = Chunk<32>;
 

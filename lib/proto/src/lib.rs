@@ -42,6 +42,43 @@ pub mod text;
 
 pub use abi::error::SysError;
 
+/// Every operation of the protocols that travel over LMP (a program's
+/// endpoint to a service can carry any of them), for tests and fuzzing.
+pub const LMP_OPERATIONS: [u64; 32] = [
+    procmgr::CONNECT,
+    procmgr::COMMAND,
+    procmgr::READY,
+    memserv::ALLOC,
+    memserv::STATS,
+    memserv::FREE,
+    memserv::RELEASE,
+    memserv::QUOTA,
+    memserv::ADMIT,
+    serial::WRITE,
+    serial::LISTEN,
+    serial::INPUT,
+    hub::FRAME,
+    hub::KCB,
+    hub::ADD,
+    hub::STATUS,
+    hub::MOVED,
+    hub::PARK,
+    hub::UNPARK,
+    monitor::TEXT,
+    monitor::CAP,
+    monitor::EXPORT,
+    monitor::CONNECT,
+    monitor::SEND_CAP,
+    monitor::REVOKE,
+    monitor::SPAWN,
+    monitor::ENDED,
+    monitor::BOUND,
+    monitor::CAP_ARRIVED,
+    kernel::EXIT,
+    kernel::INTERRUPT,
+    kernel::MISSED,
+];
+
 /// The payload of an LMP message.
 pub type Words = [u64; 4];
 

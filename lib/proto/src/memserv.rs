@@ -1,10 +1,11 @@
 //! The memory protocol: a program asks the memory server (or, for a
 //! program a monitor started, that monitor) for RAM, which comes with the
 //! reply as a RAM capability of exactly that size, and gives it back when
-//! done. Each program may hold RAM up to its quota; what it still holds
-//! when it ends goes back when its spawner says so (`Release`). Quotas
-//! and releases are the spawner's: only an unbadged endpoint (init's)
-//! may ask them.
+//! done. The server serves the programs its owner admitted (`Admit`, before
+//! the program starts); each may hold RAM up to its quota; what it still
+//! holds when it ends goes back when its spawner says so (`Release`), and
+//! its badge is served no more. Admissions, quotas and releases are the
+//! spawner's: only an unbadged endpoint (init's) may ask them.
 
 use crate::{ProtoError, SysError, Words, read_empty_reply, read_reply, reply, unused};
 
@@ -20,8 +21,11 @@ pub const FREE: u64 = 0x3e33;
 /// held goes back (the spawner only).
 pub const RELEASE: u64 = 0x3e34;
 /// Operation: the most RAM a program may hold, `[QUOTA, badge, bytes, 0]`
-/// (the spawner only).
+/// (the spawner only; admits the program if it was not).
 pub const QUOTA: u64 = 0x3e35;
+/// Operation: a program about to start may be served, `[ADMIT, badge, 0,
+/// 0]`, with the server's default quota (the spawner only).
+pub const ADMIT: u64 = 0x3e36;
 
 /// A request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +43,12 @@ pub enum Request {
     Free,
     /// The program whose endpoint has badge `client` ended.
     Release {
+        /// Its badge.
+        client: u64,
+    },
+    /// The program whose endpoint has badge `client` may be served, with
+    /// the default quota.
+    Admit {
         /// Its badge.
         client: u64,
     },
@@ -60,6 +70,7 @@ impl Request {
             Self::Stats => [STATS, 0, 0, 0],
             Self::Free => [FREE, 0, 0, 0],
             Self::Release { client } => [RELEASE, client, 0, 0],
+            Self::Admit { client } => [ADMIT, client, 0, 0],
             Self::Quota { client, bytes } => [QUOTA, client, bytes, 0],
         }
     }
@@ -74,6 +85,7 @@ impl Request {
             STATS => unused(STATS, &words[1..]).map(|()| Self::Stats),
             FREE => unused(FREE, &words[1..]).map(|()| Self::Free),
             RELEASE => unused(RELEASE, &words[2..]).map(|()| Self::Release { client: words[1] }),
+            ADMIT => unused(ADMIT, &words[2..]).map(|()| Self::Admit { client: words[1] }),
             QUOTA => unused(QUOTA, &words[3..]).map(|()| Self::Quota {
                 client: words[1],
                 bytes: words[2],
@@ -105,6 +117,8 @@ pub enum Reply {
     Release(Result<u64, SysError>),
     /// To [`Request::Quota`].
     Quota(Result<(), SysError>),
+    /// To [`Request::Admit`].
+    Admit(Result<(), SysError>),
 }
 
 impl Reply {
@@ -117,6 +131,7 @@ impl Reply {
             Self::Free(result) => empty(FREE, result),
             Self::Release(result) => reply(RELEASE, result.map(|bytes| [bytes, 0])),
             Self::Quota(result) => empty(QUOTA, result),
+            Self::Admit(result) => empty(ADMIT, result),
         }
     }
 
@@ -136,6 +151,7 @@ impl Reply {
                 Ok(Self::Release(result.map(|[bytes, _]| bytes)))
             }
             Some(QUOTA) => Ok(Self::Quota(read_empty_reply(QUOTA, words)?)),
+            Some(ADMIT) => Ok(Self::Admit(read_empty_reply(ADMIT, words)?)),
             _ => Err(ProtoError::Unknown(words[0])),
         }
     }

@@ -26,6 +26,10 @@ pub const SEND_CAP: u64 = 0x6d24;
 pub const REVOKE: u64 = 0x6d25;
 /// Operation: start a program (text: `name args`) on a core.
 pub const SPAWN: u64 = 0x6d26;
+/// Operation: a program ended, `[ENDED, badge, 0, 0]` (no reply): its
+/// names and whatever it sent ahead of a request go (its spawner only,
+/// through an unbadged endpoint).
+pub const ENDED: u64 = 0x6d27;
 /// Operation of a delivery: one end of a new channel.
 pub const BOUND: u64 = 0x6d30;
 /// Operation of a delivery: a capability sent to the exported name.
@@ -56,6 +60,11 @@ pub enum Request {
         /// The core to start it on.
         core: u64,
     },
+    /// `[ENDED, badge, 0, 0]`.
+    Ended {
+        /// The badge of the program that ended.
+        badge: u64,
+    },
 }
 
 impl Request {
@@ -73,6 +82,7 @@ impl Request {
             Self::SendCap => w[0] = SEND_CAP,
             Self::Revoke => w[0] = REVOKE,
             Self::Spawn { core } => w = [SPAWN, core, 0, 0],
+            Self::Ended { badge } => w = [ENDED, badge, 0, 0],
         }
         w
     }
@@ -92,6 +102,7 @@ impl Request {
             SEND_CAP => bare(Self::SendCap),
             REVOKE => bare(Self::Revoke),
             SPAWN => unused(SPAWN, &w[2..]).map(|()| Self::Spawn { core: w[1] }),
+            ENDED => unused(ENDED, &w[2..]).map(|()| Self::Ended { badge: w[1] }),
             _ => Err(ProtoError::Unknown(w[0])),
         }
     }
@@ -122,7 +133,9 @@ impl Reply {
             Request::SendCap => Self::SendCap(Err(error)),
             Request::Revoke => Self::Revoke(Err(error)),
             Request::Spawn { .. } => Self::Spawn(Err(error)),
-            Request::Export | Request::Text(_) | Request::Cap => Self::Export(Err(error)),
+            Request::Export | Request::Text(_) | Request::Cap | Request::Ended { .. } => {
+                Self::Export(Err(error))
+            }
         }
     }
 

@@ -134,6 +134,7 @@ fn lmp_words() -> impl Strategy<Value = [u64; 4]> {
             Just(memserv::Request::Free),
             n().prop_map(|client| memserv::Request::Release { client }),
             (n(), n()).prop_map(|(client, bytes)| memserv::Request::Quota { client, bytes }),
+            n().prop_map(|client| memserv::Request::Admit { client }),
         ]
         .prop_map(|r| r.to_words()),
         prop_oneof![
@@ -143,6 +144,7 @@ fn lmp_words() -> impl Strategy<Value = [u64; 4]> {
             unit().prop_map(memserv::Reply::Free),
             result(n()).prop_map(memserv::Reply::Release),
             unit().prop_map(memserv::Reply::Quota),
+            unit().prop_map(memserv::Reply::Admit),
         ]
         .prop_map(|r| r.to_words()),
         prop_oneof![
@@ -156,6 +158,7 @@ fn lmp_words() -> impl Strategy<Value = [u64; 4]> {
             chunk::<24>().prop_map(monitor::Request::Text),
             Just(monitor::Request::Export),
             n().prop_map(|core| monitor::Request::Spawn { core }),
+            n().prop_map(|badge| monitor::Request::Ended { badge }),
         ]
         .prop_map(|m| m.to_words()),
         prop_oneof![
@@ -332,12 +335,10 @@ fn canonical(w: [u64; 4]) -> Result<(), TestCaseError> {
 
 /// Words that hit the protocols' operations and small values often.
 fn word() -> impl Strategy<Value = u64> {
-    let ops = [
-        0x5001u64, 0x5002, 0x5010, 0x3e30, 0x3e32, 0x7001, 0x7002, 0x7003, 0x6d01, 0x6d0f, 0x6d10,
-        0x6d11, 0x6d12, 0x6d13, 0x6d14, 0x6d20, 0x6d21, 0x6d22, 0x6d23, 0x6d24, 0x6d25, 0x6d26,
-        0x6d30, 0x6d31, 0x6d40, 0x6d41, 0x6d42, 0x6d43, 0x6d44, 0x6d45, 0x6d46, 0x6d47, 0x6d48,
-        0x6d49, 0xe417, 0x1119,
-    ];
+    let ops: Vec<u64> = proto::LMP_OPERATIONS
+        .into_iter()
+        .chain(intermon::OPERATIONS)
+        .collect();
     prop_oneof![
         prop::sample::select(ops.to_vec()),
         prop::sample::select(ops.to_vec()).prop_map(|op| op | proto::REPLY_BIT),
@@ -350,43 +351,12 @@ fn word() -> impl Strategy<Value = u64> {
 
 #[test]
 fn operations_are_distinct_across_protocols() {
-    let ops = [
-        procmgr::CONNECT,
-        procmgr::COMMAND,
-        procmgr::READY,
-        memserv::ALLOC,
-        memserv::STATS,
-        memserv::FREE,
-        memserv::RELEASE,
-        memserv::QUOTA,
-        serial::WRITE,
-        serial::LISTEN,
-        serial::INPUT,
-        hub::FRAME,
-        hub::KCB,
-        hub::ADD,
-        hub::STATUS,
-        hub::MOVED,
-        hub::PARK,
-        hub::UNPARK,
-        monitor::TEXT,
-        monitor::CAP,
-        monitor::EXPORT,
-        monitor::CONNECT,
-        monitor::SEND_CAP,
-        monitor::REVOKE,
-        monitor::SPAWN,
-        monitor::BOUND,
-        monitor::CAP_ARRIVED,
-        intermon::HELLO,
-        intermon::TEXT,
-        kernel::EXIT,
-        kernel::INTERRUPT,
-        kernel::MISSED,
-    ]
-    .into_iter()
-    .chain(INTERMON_REQUESTS)
-    .collect::<Vec<_>>();
+    let ops: Vec<u64> = proto::LMP_OPERATIONS
+        .into_iter()
+        .chain(intermon::OPERATIONS)
+        .collect();
+    // Every request between monitors is among them.
+    assert!(INTERMON_REQUESTS.iter().all(|op| ops.contains(op)));
     let mut seen = std::collections::BTreeSet::new();
     for op in ops {
         assert!(op <= 0xffff, "{op:#x} does not fit a header");

@@ -15,7 +15,8 @@ pub fn revoke_archive() -> Verdict {
     let rights = archive.identify().map(|id| id.rights);
     match archive.revoke() {
         Ok(()) => succeeded!("revoked its {rights:?} copy of the boot archive, and with it init's"),
-        Err(e) => refused!("{e}"),
+        Err(SysError::NotOriginal) => refused!("{}", SysError::NotOriginal),
+        Err(e) => broken!("{e}"),
     }
 }
 
@@ -24,7 +25,8 @@ pub fn revoke_archive() -> Verdict {
 pub fn revoke_endpoint() -> Verdict {
     match Cap::<kind::EndPoint>::at(task::MEMORY_ENDPOINT).revoke() {
         Ok(()) => succeeded!("revoked the memory server's endpoint for everyone"),
-        Err(e) => refused!("{e}"),
+        Err(SysError::NotOriginal) => refused!("{}", SysError::NotOriginal),
+        Err(e) => broken!("{e}"),
     }
 }
 

@@ -5,9 +5,9 @@ use corefish::abi::cspace::task;
 use corefish::abi::invoke::MAP_WRITE;
 use corefish::cap::{Cap, kind};
 use corefish::channel::{CHANNEL_BYTES, Channel, Side};
-use corefish::proto::hub::{Reply, Request};
+use corefish::proto::hub::{HubError, Reply, Request};
 use corefish::proto::intermon::Message as Ump;
-use corefish::{ObjType, lmp, ram, sys, vspace};
+use corefish::{ObjType, SysError, lmp, ram, sys, vspace};
 use osnode::kcb::{KCB_STARTED, KCB_STOPPED, Kcb};
 
 use crate::{Verdict, broken, call_within, discard, refused, succeeded};
@@ -56,36 +56,75 @@ fn forge_kcb() -> Result<(corefish::CPtr, u64), String> {
     Ok((frame, at))
 }
 
-/// `hub-park`: a KCB forged in a frame of this program's, parked on this
-/// core by the hub.
+/// `hub-park`: a KCB forged in a frame of this program's, then a real
+/// KCB object of its own, each sent ahead of a PARK on this core; then the
+/// other requests of the boot driver (UNPARK, STATUS, and MOVED, which
+/// would misroute core 2's OSNode: the test runs a program there after).
+/// Only the hub's refusal `NotAllowed` counts as refused.
 pub fn park() -> Verdict {
     let (frame, at) = match forge_kcb() {
         Ok(forged) => forged,
         Err(e) => return broken!("could not even forge a KCB: {e}"),
     };
-    let host = corefish::core_id();
-    // The KCB goes ahead as a capability, as the boot driver sends one.
-    let ahead = lmp::send(
-        Cap::at(task::MONITOR_ENDPOINT),
-        Request::Kcb { osnode: 0 }.to_words(),
-        Some(frame),
-    );
-    if let Err(e) = ahead {
-        return refused!("KCB: {e}");
-    }
-    let verdict = match ask(Request::Park { host, osnode: 0 }) {
-        Ok(Some(Reply::Park(Ok(())))) => {
-            // Taken off again, before this frame goes with this program.
-            let _ = ask(Request::Unpark { host, osnode: 0 });
-            succeeded!("core {host}'s kernel took a KCB forged at {at:#x} into its ring")
-        }
-        Ok(Some(Reply::Park(Err(e)))) => refused!("the hub: {e}"),
-        Ok(Some(other)) => refused!("the hub answered {other:?}"),
-        Ok(None) => succeeded!("the hub has not answered for 3 s"),
-        Err(e) => refused!("{e}"),
+    let real = match ram::alloc(ObjType::KernelControlBlock, corefish::caps::KCB_SIZE) {
+        Ok(kcb) => kcb,
+        Err(e) => return broken!("no KCB object: {e}"),
     };
+    let host = corefish::core_id();
+    let mut verdict = refused!("the hub refused every request: not allowed to the sender");
+    for (kcb, what) in [
+        (frame, "a KCB forged in its frame"),
+        (real, "its own KCB object"),
+    ] {
+        // The KCB goes ahead as a capability, as the boot driver sends one.
+        let ahead = lmp::send(
+            Cap::at(task::MONITOR_ENDPOINT),
+            Request::Kcb { osnode: 0 }.to_words(),
+            Some(kcb),
+        );
+        if let Err(e) = ahead {
+            return broken!("KCB: {e}");
+        }
+        match ask(Request::Park { host, osnode: 0 }) {
+            Ok(Some(Reply::Park(Err(SysError::NotAllowed)))) => {}
+            Ok(Some(Reply::Park(Ok(())))) => {
+                // Taken off again, before the frame goes with this program.
+                let _ = ask(Request::Unpark { host, osnode: 0 });
+                verdict = succeeded!("core {host}'s kernel parked {what} ({at:#x})");
+            }
+            other => {
+                verdict = succeeded!("PARK of {what} was not refused as not allowed: {other:?}")
+            }
+        }
+    }
+    let _ = lmp::send(
+        Cap::at(task::MONITOR_ENDPOINT),
+        Request::Moved {
+            osnode: 2,
+            core: Some(3),
+        }
+        .to_words(),
+        None,
+    );
+    for request in [
+        Request::Unpark { host: 2, osnode: 2 },
+        Request::Status { core: 2 },
+    ] {
+        match ask(request) {
+            Ok(Some(Reply::Unpark(Err(SysError::NotAllowed))))
+            | Ok(Some(Reply::Status(Err(HubError::Refused(SysError::NotAllowed))))) => {}
+            other => verdict = succeeded!("{request:?} was not refused as not allowed: {other:?}"),
+        }
+    }
     discard(frame);
+    discard(real);
     verdict
+}
+
+/// Sends the hub `frame` as the channel of core `core` (FRAME: no reply).
+fn send_frame(core: u64, frame: corefish::CPtr) -> Result<(), SysError> {
+    let words = Request::Frame { core }.to_words();
+    lmp::send(Cap::at(task::MONITOR_ENDPOINT), words, Some(frame))
 }
 
 /// `hub-hijack`: a channel of this program's, handed to the hub as core
@@ -105,12 +144,7 @@ pub fn hijack() -> Verdict {
         tsc: sys::tsc(),
     };
     let _ = channel.try_send(&hello.to_payload());
-    let sent = lmp::send(
-        Cap::at(task::MONITOR_ENDPOINT),
-        Request::Frame { core }.to_words(),
-        Some(frame),
-    );
-    if let Err(e) = sent {
+    if let Err(e) = send_frame(core, frame) {
         return refused!("FRAME: {e}");
     }
     let add = Request::Add {
@@ -122,10 +156,11 @@ pub fn hijack() -> Verdict {
         Ok(Some(Reply::Add(Ok(_)))) => {
             succeeded!("the hub took this program's channel as core {core}'s monitor")
         }
-        Ok(Some(Reply::Add(Err(e)))) => refused!("the hub: {e:?}"),
-        Ok(Some(other)) => refused!("the hub answered {other:?}"),
+        Ok(Some(Reply::Add(Err(HubError::Refused(SysError::NotAllowed))))) => {
+            refused!("the hub: not allowed to the sender")
+        }
         Ok(None) => succeeded!("the hub has not answered for 3 s"),
-        Err(e) => refused!("{e}"),
+        other => broken!("the hub answered {other:?}"),
     }
 }
 
@@ -137,12 +172,7 @@ pub fn hang() -> Verdict {
         Err(e) => return broken!("no frame: {e}"),
     };
     let core = 99;
-    let sent = lmp::send(
-        Cap::at(task::MONITOR_ENDPOINT),
-        Request::Frame { core }.to_words(),
-        Some(frame),
-    );
-    if let Err(e) = sent {
+    if let Err(e) = send_frame(core, frame) {
         return refused!("FRAME: {e}");
     }
     let add = Request::Add {
@@ -151,9 +181,10 @@ pub fn hang() -> Verdict {
         timeout_ms: 1_000_000_000_000,
     };
     match ask(add) {
-        Ok(Some(Reply::Add(Err(e)))) => refused!("the hub: {e:?}"),
-        Ok(Some(other)) => refused!("the hub answered {other:?}"),
+        Ok(Some(Reply::Add(Err(HubError::Refused(SysError::NotAllowed))))) => {
+            refused!("the hub: not allowed to the sender")
+        }
         Ok(None) => succeeded!("the hub has not answered ADD for 3 s: it waits inside it"),
-        Err(e) => refused!("{e}"),
+        other => broken!("the hub answered {other:?}"),
     }
 }

@@ -19,6 +19,7 @@
 //! | `memory` | take all the memory server's RAM |
 //! | `name-squat` | register names without end |
 //! | `flood-exit` | lose its child's exit notice by filling the ring it arrives on |
+//! | `flood-init` | lose its own exit notice by filling init's inbox (`run` must still return) |
 //! | `deliver-block` | block every delivery of its monitor with a receiver that takes none |
 //! | `forge-exit` | send the hub a program's exit notice, killing a program the hub started |
 
@@ -87,6 +88,7 @@ fn main() -> i32 {
         "memory" => services::memory(),
         "name-squat" => services::name_squat(),
         "flood-exit" => queues::flood_exit(),
+        "flood-init" => return queues::flood_init(),
         "deliver-block" => queues::deliver_block(),
         "forge-exit" => queues::forge_exit(),
         "victim" => return queues::victim(rest.first().copied()),

@@ -10,8 +10,10 @@ use corefish::{SysError, lmp, memserv, monitor, println, sys, vspace};
 
 use crate::{Verdict, broken, call_within, discard, refused, succeeded};
 
-/// `command-kill`: init's `kill 1` (the memory server), as the shell
-/// would ask it.
+/// `command-kill`: commands the shell would give init: `kill 1` (the
+/// memory server) and `corectrl stop 2` (which init passes to the boot
+/// driver; a system service's `kill` is refused for another reason too).
+/// Only init's refusal `NotAllowed` counts as refused.
 pub fn command_kill() -> Verdict {
     let init = Cap::<kind::EndPoint>::at(task::PARENT_ENDPOINT);
     let Ok((page, mut shared)) = vspace::map_writable(4096) else {
@@ -20,28 +22,26 @@ pub fn command_kill() -> Verdict {
     if let Err(e) = lmp::send(init, Request::Connect.to_words(), Some(page)) {
         return broken!("connect: {e}");
     }
-    let command = b"kill 1";
-    shared.bytes_mut()[..command.len()].copy_from_slice(command);
-    let ask = Request::Command {
-        len: command.len() as u64,
-    };
-    match call_within(init.cptr(), ask.to_words(), 10_000_000_000) {
-        Ok(Some(m)) => match Reply::from_words(m.words) {
-            Ok(Reply::Command(Ok(answer))) => {
-                let len = (answer.len as usize).min(4096);
-                let text = String::from_utf8_lossy(&shared.bytes()[..len]);
-                if answer.failed || !text.starts_with("killed") {
-                    refused!("init: {}", text.trim())
-                } else {
-                    succeeded!("init: {}", text.trim())
+    for command in ["kill 1", "corectrl stop 2"] {
+        shared.bytes_mut()[..command.len()].copy_from_slice(command.as_bytes());
+        let ask = Request::Command {
+            len: command.len() as u64,
+        };
+        match call_within(init.cptr(), ask.to_words(), 10_000_000_000) {
+            Ok(Some(m)) => match Reply::from_words(m.words) {
+                Ok(Reply::Command(Err(SysError::NotAllowed))) => {}
+                Ok(Reply::Command(Ok(answer))) => {
+                    let len = (answer.len as usize).min(4096);
+                    let text = String::from_utf8_lossy(&shared.bytes()[..len]);
+                    return succeeded!("init ran `{command}`: {}", text.trim());
                 }
-            }
-            Ok(Reply::Command(Err(e))) => refused!("init: {e}"),
-            other => refused!("init answered {other:?}"),
-        },
-        Ok(None) => refused!("init did not answer"),
-        Err(e) => refused!("{e}"),
+                other => return broken!("init answered `{command}` with {other:?}"),
+            },
+            Ok(None) => return broken!("init did not answer `{command}`"),
+            Err(e) => return broken!("{e}"),
+        }
     }
+    refused!("init: not allowed to the sender (`kill 1`, `corectrl stop 2`)")
 }
 
 /// How long `listen` waits for typed input (the test types a line).
@@ -68,11 +68,17 @@ pub fn listen() -> Verdict {
             Ok(Serial::Input(text)) => {
                 return succeeded!("took the console's input: {:?}", text.as_bytes());
             }
-            Ok(other) => return refused!("the serial driver said {other:?}"),
+            Ok(Serial::Listening(Ok(()))) => {
+                return succeeded!("the serial driver made it the console's listener");
+            }
+            Ok(Serial::Listening(Err(SysError::NotAllowed))) => {
+                return refused!("the serial driver: not allowed to the sender");
+            }
+            Ok(other) => return broken!("the serial driver said {other:?}"),
             Err(_) => {}
         }
     }
-    refused!("no input came")
+    broken!("no input came, and no answer")
 }
 
 /// Largest piece asked for at a time.

@@ -8,43 +8,11 @@
 
 use corefish::abi::cspace::task;
 use corefish::cap::{Cap, kind};
-use corefish::proto::{Header, hub, kernel, memserv, monitor, procmgr, serial};
+use corefish::proto::{Header, serial};
 use corefish::{CPtr, SysError, lmp, sys};
 
 use crate::rng::Rng;
 use crate::sandbox::Sandbox;
-
-/// Operations of every protocol a program's endpoints may carry.
-const OPS: [u64; 28] = [
-    procmgr::CONNECT,
-    procmgr::COMMAND,
-    procmgr::READY,
-    memserv::ALLOC,
-    memserv::STATS,
-    memserv::FREE,
-    memserv::RELEASE,
-    memserv::QUOTA,
-    serial::WRITE,
-    serial::LISTEN,
-    serial::INPUT,
-    hub::FRAME,
-    hub::ADD,
-    hub::STATUS,
-    hub::MOVED,
-    hub::PARK,
-    hub::UNPARK,
-    hub::KCB,
-    monitor::TEXT,
-    monitor::CAP,
-    monitor::EXPORT,
-    monitor::CONNECT,
-    monitor::SEND_CAP,
-    monitor::REVOKE,
-    monitor::SPAWN,
-    kernel::EXIT,
-    kernel::INTERRUPT,
-    kernel::MISSED,
-];
 
 /// How long a call waits for its answer (most messages are not the
 /// service's, and a service answers only what it serves).
@@ -71,7 +39,7 @@ fn header(rng: &mut Rng) -> u64 {
     if rng.chance(10) {
         return rng.next();
     }
-    let op = rng.pick(&OPS);
+    let op = rng.pick(&corefish::proto::LMP_OPERATIONS);
     match rng.below(4) {
         0 => Header::reply(op),
         1 => Header::text(op, rng.below(40) as usize),

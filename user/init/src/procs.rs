@@ -61,8 +61,12 @@ pub struct Proc {
 pub enum Role {
     /// A program like any other.
     Program,
-    /// A system service: as a program, but `kill` does not end it.
+    /// A system service: as a program, but `kill` does not end it, and
+    /// its memory has no quota.
     Service,
+    /// The hub monitor: a service, with a quota (it lends memory to the
+    /// programs it starts).
+    Monitor,
     /// The shell: a service that may command init and listen to the
     /// console.
     Shell,
@@ -109,20 +113,25 @@ impl Procs {
         let id = self.next_id;
         let badge = match role {
             Role::Shell => Badge::Shell(id),
-            Role::Program | Role::Service => Badge::Program(id),
+            Role::Program | Role::Service | Role::Monitor => Badge::Program(id),
         };
         let word = |b: Badge| {
             b.to_word()
                 .ok_or_else(|| String::from("out of program ids"))
         };
         let (badge, exit_badge) = (word(badge)?, word(Badge::Exit(id))?);
-        // The system's services hold as much memory as they need.
-        if role != Role::Program
-            && Cap::<kind::EndPoint>::at(task::MEMORY_ENDPOINT)
-                .identify()
-                .is_ok()
+        // The memory server serves it from now on; the system's services
+        // hold as much memory as they need, the hub (which lends memory
+        // to the programs it starts) and other programs a default quota.
+        if Cap::<kind::EndPoint>::at(task::MEMORY_ENDPOINT)
+            .identify()
+            .is_ok()
         {
-            corefish::memserv::set_quota(badge, u64::MAX).map_err(|e| alloc::format!("{e}"))?;
+            let admitted = match role {
+                Role::Service | Role::Shell => corefish::memserv::set_quota(badge, u64::MAX),
+                Role::Program | Role::Monitor => corefish::memserv::admit(badge),
+            };
+            admitted.map_err(|e| alloc::format!("{e}"))?;
         }
         let to_exit = slots::alloc().map_err(|e| alloc::format!("{e}"))?;
         if let Err(e) = self.inbox.mint_to(to_exit, Rights::ALL, exit_badge) {
@@ -184,18 +193,23 @@ impl Procs {
     /// Handles one message on init's inbox.
     pub fn handle(&mut self, message: Message, modules: &Modules) {
         let from = Badge::from_word(message.badge);
-        if Missed::from_words(message.words).is_ok() {
+        if message.badge == lmp::MISSED_BADGE && Missed::from_words(message.words).is_ok() {
             // Exit notices did not fit in the inbox: the children's states
             // say who ended.
             return self.reap();
         }
         if let Ok(exit) = Exit::from_words(message.words) {
-            // Only the kernel sends through an exit endpoint.
-            if let Some(Badge::Exit(id)) = from {
-                return self.ended(id, exit.kind, exit.code);
+            // The kernel sends no capability with it; one that came goes.
+            if let Some(cap) = message.cap {
+                let _ = Cap::<kind::Any>::at(cap).delete();
+                slots::free(cap);
             }
-            // Not from the kernel: ignored (and not logged: no program may
-            // fill the console through init).
+            // Only the kernel sends through an exit endpoint; anything else
+            // is ignored (and not logged: no program may fill the console
+            // through init).
+            if let Some(Badge::Exit(id)) = from {
+                self.ended(id, exit.kind, exit.code);
+            }
             return;
         }
         let request = Request::from_words(message.words);
@@ -246,15 +260,7 @@ impl Procs {
             .list
             .iter()
             .filter(|p| p.state == State::Running)
-            .filter_map(|p| {
-                let status = p.child.dispatcher().status().ok()?;
-                let kind = match status.state {
-                    corefish::abi::invoke::state::EXITED => ExitKind::Exited,
-                    corefish::abi::invoke::state::FAULTED => ExitKind::Faulted,
-                    _ => return None,
-                };
-                Some((p.id, kind, status.exit_code))
-            })
+            .filter_map(|p| p.child.ended().map(|(kind, code)| (p.id, kind, code)))
             .collect();
         for (id, kind, code) in ended {
             self.ended(id, kind, code);
@@ -272,10 +278,12 @@ impl Procs {
         if let Err(e) = p.child.kill() {
             println!("init: cleaning up {id} failed: {e}");
         }
-        // What it got from the memory server goes back there.
+        // What it got from the memory server goes back there, and its
+        // names at the hub go.
         if let Err(e) = corefish::memserv::release(badge) {
             println!("init: the memory server did not take back {id}'s memory: {e}");
         }
+        let _ = corefish::monitor::ended(badge);
     }
 
     /// A client's shared page.

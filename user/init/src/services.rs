@@ -78,7 +78,7 @@ fn start_corectrl(procs: &mut Procs, modules: &Modules) -> Result<(), SysError> 
         modules,
         "monitor",
         "hub",
-        Role::Service,
+        Role::Monitor,
         &[
             (CPtr::new(root::TASK, 32), init::KERNEL, Rights::ALL, 0),
             (CPtr::new(root::TASK, 33), init::IPI, Rights::ALL, 0),

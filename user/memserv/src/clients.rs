@@ -39,16 +39,25 @@ impl Client {
 pub struct Clients {
     list: Vec<Client>,
     default_quota: u64,
+    /// Grants that could not be taken back: something made of them has
+    /// copies on other OSNodes (the program sent it there), which only the
+    /// monitors can revoke. Their memory stays out of the pool (it is not
+    /// free: someone can still reach it); a later release tries again.
+    stranded: Vec<Grant>,
 }
 
 /// Takes a grant back: its capability, every copy and everything made of
-/// it go, and its range is free again.
-fn take_back(pool: &mut Pool, grant: Grant) {
+/// it go, and its range is free again; `Err` (nothing changed) if the
+/// revoke is refused because copies of it live on other OSNodes.
+fn take_back(pool: &mut Pool, grant: Grant) -> Result<(), Grant> {
     let cap = Cap::<kind::Ram>::at(grant.cap);
-    let _ = cap.revoke();
+    if cap.revoke().is_err() {
+        return Err(grant);
+    }
     let _ = cap.delete();
     slots::free(grant.cap);
     pool.put_back(grant.base, grant.size);
+    Ok(())
 }
 
 impl Clients {
@@ -58,22 +67,30 @@ impl Clients {
         Self {
             list: Vec::new(),
             default_quota,
+            stranded: Vec::new(),
         }
     }
 
-    fn client(&mut self, badge: u64) -> &mut Client {
-        let i = match self.list.iter().position(|c| c.badge == badge) {
-            Some(i) => i,
-            None => {
-                self.list.push(Client {
-                    badge,
-                    quota: self.default_quota,
-                    grants: Vec::new(),
-                });
-                self.list.len() - 1
-            }
-        };
-        &mut self.list[i]
+    /// The admitted client `badge` (`NotAllowed` for a badge init did not
+    /// admit, or released: a program that ended, or one that got another's
+    /// endpoint).
+    fn client(&mut self, badge: u64) -> Result<&mut Client, SysError> {
+        self.list
+            .iter_mut()
+            .find(|c| c.badge == badge)
+            .ok_or(SysError::NotAllowed)
+    }
+
+    /// Serves `badge` from now on, with the default quota (if it was not
+    /// served already).
+    pub fn admit(&mut self, badge: u64) {
+        if self.client(badge).is_err() {
+            self.list.push(Client {
+                badge,
+                quota: self.default_quota,
+                grants: Vec::new(),
+            });
+        }
     }
 
     /// `bytes` of RAM (ending at or below `limit`) for `badge`, within its
@@ -85,7 +102,7 @@ impl Clients {
         bytes: u64,
         limit: u64,
     ) -> Result<CPtr, SysError> {
-        let client = self.client(badge);
+        let client = self.client(badge)?;
         let over = client.held().saturating_add(bytes) > client.quota;
         if over || client.grants.len() >= GRANTS_PER_CLIENT {
             return Err(SysError::OverLimit);
@@ -105,14 +122,18 @@ impl Clients {
         if id.ty != Some(corefish::ObjType::Ram) {
             return Err(SysError::WrongType);
         }
-        let client = self.client(badge);
+        let client = self.client(badge)?;
         let i = client
             .grants
             .iter()
             .position(|g| (g.base, g.size) == (id.base, id.size))
             .ok_or(SysError::BadArgument)?;
-        take_back(pool, client.grants.swap_remove(i));
-        Ok(())
+        let grant = client.grants.swap_remove(i);
+        take_back(pool, grant).map_err(|grant| {
+            // Still the client's, and still charged to it.
+            client.grants.push(grant);
+            SysError::RemoteCopies
+        })
     }
 
     /// The program with `badge` ended: everything it held goes back;
@@ -122,15 +143,24 @@ impl Clients {
             return 0;
         };
         let client = self.list.swap_remove(i);
-        let bytes = client.held();
-        for grant in client.grants {
-            take_back(pool, grant);
+        let stranded = core::mem::take(&mut self.stranded);
+        let mut bytes = 0;
+        for grant in client.grants.into_iter().chain(stranded) {
+            let size = grant.size;
+            match take_back(pool, grant) {
+                Ok(()) => bytes += size,
+                Err(grant) => self.stranded.push(grant),
+            }
         }
         bytes
     }
 
-    /// `badge` may hold at most `bytes` from now on (what it holds stays).
+    /// `badge` may hold at most `bytes` from now on (what it holds stays);
+    /// it is admitted if it was not.
     pub fn set_quota(&mut self, badge: u64, bytes: u64) {
-        self.client(badge).quota = bytes;
+        self.admit(badge);
+        if let Ok(client) = self.client(badge) {
+            client.quota = bytes;
+        }
     }
 }

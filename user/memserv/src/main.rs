@@ -4,8 +4,9 @@
 //! from the part below a limit if the request names one (the boot driver
 //! needs memory a 32-bit page table reaches).
 //!
-//! Each program is known by the badge of its endpoint ([`clients`]): it may
-//! hold up to its quota (a quarter of the server's RAM unless init sets
+//! Each program is known by the badge of its endpoint ([`clients`]) and
+//! served once init admitted it (before it starts; a badge is served no
+//! more once released): it may hold up to its quota (a quarter of the server's RAM unless init sets
 //! another; the system's services have none), gets `OverLimit` beyond it,
 //! and gives RAM back with `FREE`. When it ends, init says so (`RELEASE`)
 //! and everything it still held comes back. Only init's own, unbadged
@@ -91,6 +92,11 @@ fn serve(pool: &mut Pool, clients: &mut Clients, m: Message) {
             clients.set_quota(client, bytes);
             (Reply::Quota(Ok(())), None)
         }
+        Ok(Request::Admit { client }) if owner => {
+            clients.admit(client);
+            (Reply::Admit(Ok(())), None)
+        }
+        Ok(Request::Admit { .. }) => (Reply::Admit(Err(SysError::NotAllowed)), None),
         Ok(Request::Release { .. }) => (Reply::Release(Err(SysError::NotAllowed)), None),
         Ok(Request::Quota { .. }) => (Reply::Quota(Err(SysError::NotAllowed)), None),
         Err(_) => {

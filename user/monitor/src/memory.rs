@@ -32,22 +32,35 @@ pub struct Lending {
     list: Vec<Lent>,
 }
 
-/// Takes a piece back: every copy and everything made of it go, and its
-/// memory is this monitor's to carve again.
-fn take_back(lent: Lent) {
-    let cap = Cap::<kind::Ram>::at(lent.cap);
-    let _ = cap.revoke();
-    if let Err(e) = ram::give_back(lent.cap) {
-        println!("monitor: {} KiB not reusable: {e}", lent.size >> 10);
-        let _ = cap.delete();
-        slots::free(lent.cap);
-    }
-}
-
 impl Monitor {
+    /// Takes a piece back: every copy and everything made of it go (those
+    /// on other OSNodes first: this monitor holds the original, so it can
+    /// have them revoked), and its memory is this monitor's to carve again.
+    /// `Err` (nothing given back) if a copy could not be revoked.
+    fn take_back(&mut self, lent: Lent) -> Result<(), Lent> {
+        let cap = Cap::<kind::Ram>::at(lent.cap);
+        let revoked = match cap.revoke() {
+            Err(SysError::RemoteCopies) => cap
+                .prepare_revoke()
+                .and_then(|_| self.revoke_exports(lent.cap))
+                .and_then(|()| cap.revoke()),
+            other => other,
+        };
+        if revoked.is_err() {
+            return Err(lent);
+        }
+        if let Err(e) = ram::give_back(lent.cap) {
+            println!("monitor: {} KiB not reusable: {e}", lent.size >> 10);
+            let _ = cap.delete();
+            slots::free(lent.cap);
+        }
+        Ok(())
+    }
+
     /// A memory request of the program with badge `badge`.
     pub fn serve_memory(&mut self, m: &Message, badge: u64, request: Request) {
         let reply = match request {
+            Request::Alloc { .. } if !self.hosts(badge) => Reply::Alloc(Err(SysError::NotAllowed)),
             Request::Alloc { bytes, .. } => match self.lend(badge, bytes) {
                 Ok(cap) => {
                     let _ = lmp::reply(m, Reply::Alloc(Ok(())).to_words(), Some(cap));
@@ -57,10 +70,8 @@ impl Monitor {
             },
             Request::Free => {
                 if let Some(copy) = m.cap {
-                    let taken = self.take_back_copy(badge, copy);
-                    if let Err(e) = taken {
-                        println!("monitor: a FREE: {e}");
-                    }
+                    // A FREE of what the sender does not hold changes nothing.
+                    let _ = self.take_back_copy(badge, copy);
                     let _ = Cap::<kind::Any>::at(copy).delete();
                     slots::free(copy);
                 }
@@ -72,6 +83,7 @@ impl Monitor {
             })),
             Request::Release { .. } => Reply::Release(Err(SysError::NotAllowed)),
             Request::Quota { .. } => Reply::Quota(Err(SysError::NotAllowed)),
+            Request::Admit { .. } => Reply::Admit(Err(SysError::NotAllowed)),
         };
         if m.cap.is_some() {
             let _ = lmp::reply(m, reply.to_words(), None);
@@ -80,6 +92,9 @@ impl Monitor {
 
     /// `bytes` for `badge`, within its quota.
     fn lend(&mut self, badge: u64, bytes: u64) -> Result<CPtr, SysError> {
+        if bytes > QUOTA {
+            return Err(SysError::OverLimit);
+        }
         let bytes = bytes.max(4096).next_multiple_of(4096);
         let its: Vec<&Lent> = self
             .lending
@@ -111,8 +126,11 @@ impl Monitor {
             .iter()
             .position(|l| (l.badge, l.base, l.size) == (badge, id.base, id.size))
             .ok_or(SysError::BadArgument)?;
-        take_back(self.lending.list.swap_remove(i));
-        Ok(())
+        let lent = self.lending.list.swap_remove(i);
+        self.take_back(lent).map_err(|lent| {
+            self.lending.list.push(lent);
+            SysError::RemoteCopies
+        })
     }
 
     /// The program with badge `badge` ended: what it was lent comes back.
@@ -122,7 +140,13 @@ impl Monitor {
             .partition(|l| l.badge == badge);
         self.lending.list = rest;
         for lent in its {
-            take_back(lent);
+            // What cannot be taken back stays out of use, on record.
+            if let Err(lent) = self.take_back(lent) {
+                self.lending.list.push(Lent {
+                    badge: u64::MAX,
+                    ..lent
+                });
+            }
         }
     }
 }

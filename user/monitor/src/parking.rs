@@ -78,7 +78,12 @@ impl Monitor {
         let result = match self.call_remote(at, attach, &[]) {
             Ok(intermon::Reply::Attach(result)) => result,
             Ok(_) => Err(SysError::InvalidOperation),
-            Err(e) => Err(e),
+            Err(e) => {
+                // No answer in time: the host may have attached all the
+                // same. It lets go before the anchor does.
+                let _ = self.call_remote(at, intermon::Request::Detach { osnode }, &[]);
+                Err(e)
+            }
         };
         match result {
             Ok(()) => self.parking.elsewhere.push(ParkedElsewhere {

@@ -11,6 +11,11 @@ use corefish::{SysError, println, sys};
 
 use crate::Monitor;
 
+/// Most bytes of text ahead of one request from another monitor.
+const TEXT_MAX: usize = 1024;
+/// Most requests whose text waits at once.
+const TEXTS_MAX: usize = 64;
+
 /// How long a monitor waits for another monitor's answer.
 const REMOTE_TIMEOUT_NS: u64 = 5_000_000_000;
 
@@ -163,7 +168,8 @@ impl Monitor {
         );
     }
 
-    /// The text that came ahead of request `req` from `src`.
+    /// The text that came ahead of request `req` from `src` (a name, a
+    /// command line: far less than [`TEXT_MAX`]).
     fn take_text(&mut self, src: u64, req: u64) -> Vec<u8> {
         match self.texts.iter().position(|t| t.0 == src && t.1 == req) {
             Some(i) => self.texts.swap_remove(i).2,
@@ -208,11 +214,19 @@ impl Monitor {
                 {
                     Some(i) => i,
                     None => {
+                        // Text of requests that never came (their sender
+                        // gave up) goes first: the oldest.
+                        if self.texts.len() >= TEXTS_MAX {
+                            self.texts.remove(0);
+                        }
                         self.texts.push((route.src, req, Vec::new()));
                         self.texts.len() - 1
                     }
                 };
-                self.texts[i].2.extend_from_slice(text.as_bytes());
+                let pending = &mut self.texts[i].2;
+                if pending.len() + text.len() <= TEXT_MAX {
+                    pending.extend_from_slice(text.as_bytes());
+                }
             }
             request => {
                 let text = self.take_text(route.src, req);
@@ -250,7 +264,9 @@ impl Monitor {
                 self.remote.unimport(cap);
                 Reply::Unimport(Ok(()))
             }
-            Request::Spawn => Reply::Spawn(self.spawn_here(text)),
+            // Only the hub starts programs here, for a program's request.
+            Request::Spawn if src == 0 => Reply::Spawn(self.spawn_here(text)),
+            Request::Spawn => Reply::Spawn(Err(SysError::NotAllowed)),
             // Only the hub parks OSNodes, for the boot driver.
             Request::Attach { osnode, kcb } if src == 0 => {
                 Reply::Attach(self.attach_remote(osnode, kcb))

@@ -19,6 +19,9 @@ use crate::Monitor;
 
 /// RAM a program starts with (it asks its monitor for more).
 const PROGRAM_RAM: u64 = 1 << 20;
+/// Most programs one monitor runs at a time (each may borrow up to
+/// `memory::QUOTA`): a program cannot start programs without end.
+pub const HOSTED_MAX: usize = 32;
 
 /// A program this monitor started.
 struct Program {
@@ -61,6 +64,9 @@ impl Monitor {
             .trim();
         let (name, args) = command.split_once(' ').unwrap_or((command, ""));
         let image = corefish::modules::get(name).ok_or(SysError::BadArgument)?;
+        if self.programs.list.len() >= HOSTED_MAX {
+            return Err(SysError::OverLimit);
+        }
         let inbox = match self.programs.inbox {
             Some(ep) => ep,
             None => {
@@ -110,6 +116,15 @@ impl Monitor {
         Ok(id)
     }
 
+    /// Whether `badge` is that of a program this monitor started and that
+    /// still runs (memory is lent to no one else).
+    pub fn hosts(&self, badge: u64) -> bool {
+        match Badge::from_word(badge) {
+            Some(Badge::Hosted(id)) => self.programs.list.iter().any(|p| p.id == id),
+            _ => false,
+        }
+    }
+
     /// Finds the programs that ended without their exit notice reaching
     /// this monitor (its inbox was full), from their dispatchers' states.
     pub fn reap_programs(&mut self) {
@@ -117,15 +132,7 @@ impl Monitor {
             .programs
             .list
             .iter()
-            .filter_map(|p| {
-                let status = p.child.dispatcher().status().ok()?;
-                let kind = match status.state {
-                    corefish::abi::invoke::state::EXITED => ExitKind::Exited,
-                    corefish::abi::invoke::state::FAULTED => ExitKind::Faulted,
-                    _ => return None,
-                };
-                Some((p.id, kind, status.exit_code))
-            })
+            .filter_map(|p| p.child.ended().map(|(kind, code)| (p.id, kind, code)))
             .collect();
         for (id, kind, code) in ended {
             self.program_ended(id, kind, code);
@@ -140,6 +147,7 @@ impl Monitor {
         let p = self.programs.list.swap_remove(i);
         if let Some(badge) = Badge::Hosted(id).to_word() {
             self.reclaim_memory(badge);
+            self.forget_program(badge);
         }
         if kind == ExitKind::Exited {
             println!(

@@ -32,9 +32,15 @@ struct Pending {
 /// a command line is far less): more is refused with its request.
 const TEXT_MAX: usize = 1024;
 
+/// Most channels one program makes in its life (each a page of the
+/// monitor's memory).
+const CONNECTS_PER_PROGRAM: u64 = 256;
+
 /// Request state.
 #[derive(Default)]
 pub struct Requests {
+    /// Channels made for each program so far (by badge).
+    connects: Vec<(u64, u64)>,
     /// What programs sent ahead of their next request (an entry while
     /// something waits).
     pending: Vec<Pending>,
@@ -61,6 +67,20 @@ impl Requests {
             }
         };
         &mut self.pending[i]
+    }
+
+    /// Counts one more channel for `badge`; false past
+    /// [`CONNECTS_PER_PROGRAM`].
+    fn count_connect(&mut self, badge: u64) -> bool {
+        let i = match self.connects.iter().position(|c| c.0 == badge) {
+            Some(i) => i,
+            None => {
+                self.connects.push((badge, 0));
+                self.connects.len() - 1
+            }
+        };
+        self.connects[i].1 += 1;
+        self.connects[i].1 <= CONNECTS_PER_PROGRAM
     }
 
     /// Adds text for `badge`'s next request (as far as [`TEXT_MAX`]).
@@ -112,11 +132,15 @@ impl Monitor {
             Err(e) if !e.is_unknown() => return self.refuse(&m, SysError::InvalidOperation),
             Err(_) => {}
         }
-        if Missed::from_words(m.words).is_ok() {
+        if m.badge == lmp::MISSED_BADGE && Missed::from_words(m.words).is_ok() {
             // Exit notices did not fit in the inbox.
             return self.reap_programs();
         }
         if let Ok(exit) = Exit::from_words(m.words) {
+            // The kernel sends no capability with it; one that came goes.
+            if let Some(cap) = m.cap {
+                discard(cap);
+            }
             // Only from the kernel; anyone else's is ignored.
             if let Some(Badge::Exit(id)) = from {
                 self.program_ended(id, exit.kind, exit.code);
@@ -154,7 +178,22 @@ impl Monitor {
     /// the request, which is answered.
     fn program_message(&mut self, request: Request, m: Message) {
         match request {
-            Request::Text(text) => self.requests.add_text(m.badge, text.as_bytes()),
+            Request::Ended { badge } => {
+                if let Some(cap) = m.cap {
+                    discard(cap);
+                }
+                // Only the spawner (init, unbadged) says who ended.
+                if m.badge == 0 {
+                    self.forget_program(badge);
+                }
+            }
+            Request::Text(text) => {
+                // Text brings no capability; one that came goes.
+                if let Some(cap) = m.cap {
+                    discard(cap);
+                }
+                self.requests.add_text(m.badge, text.as_bytes())
+            }
             Request::Cap => {
                 if let Some(cap) = m.cap
                     && let Some(old) = self.requests.pending(m.badge).cap.replace(cap)
@@ -173,9 +212,25 @@ impl Monitor {
                         (Reply::refusal(request, e), None)
                     }
                 };
-                // A program that takes no answer is its own problem.
+                // A program that takes no answer is its own problem. What
+                // went with the reply (a channel frame) is the caller's: the
+                // monitor keeps no copy.
                 let _ = lmp::reply(&m, reply.to_words(), give);
+                if let Some(cap) = give {
+                    discard(cap);
+                }
             }
+        }
+    }
+
+    /// The program with badge `badge` ended: its names and whatever it sent
+    /// ahead of a request go.
+    pub fn forget_program(&mut self, badge: u64) {
+        self.forget_exporter(badge);
+        self.requests.connects.retain(|c| c.0 != badge);
+        let (_, cap) = self.requests.take(badge);
+        if let Some(cap) = cap {
+            discard(cap);
         }
     }
 
@@ -202,7 +257,9 @@ impl Monitor {
                 Reply::Export(cap.and_then(|c| self.export(badge, text, c))),
                 None,
             ),
-            Request::Connect => match self.connect(text) {
+            Request::Connect => match self.connect(badge, text) {
+                // The caller gets the frame; the monitor's copy goes once
+                // it went.
                 Ok((binding, frame)) => (Reply::Connect(Ok(binding)), Some(frame)),
                 Err(e) => (Reply::Connect(Err(e)), None),
             },
@@ -224,7 +281,7 @@ impl Monitor {
                     .and_then(|text| self.spawn_on_core(core, text));
                 (Reply::Spawn(spawned), None)
             }
-            Request::Text(_) | Request::Cap => {
+            Request::Text(_) | Request::Cap | Request::Ended { .. } => {
                 // Handled as they come; never a request of their own.
                 if let Ok(cap) = cap {
                     discard(cap);
@@ -234,18 +291,29 @@ impl Monitor {
         }
     }
 
-    /// CONNECT: a channel frame from this monitor's RAM, one end for the
-    /// exporter (through its monitor), the other for the caller.
-    fn connect(&mut self, name: &[u8]) -> Result<(u64, CPtr), SysError> {
+    /// CONNECT from the program with badge `caller`: a channel frame from
+    /// this monitor's RAM, one end for the exporter (through its monitor),
+    /// the other for the caller. The monitor keeps no copy (the frame lives
+    /// as long as one of the two holds it); a program makes at most
+    /// [`CONNECTS_PER_PROGRAM`] channels in its life.
+    fn connect(&mut self, caller: u64, name: &[u8]) -> Result<(u64, CPtr), SysError> {
+        if !self.requests.count_connect(caller) {
+            return Err(SysError::OverLimit);
+        }
         let (osnode, handle) = self.lookup(name)?;
         let frame = ram::alloc(ObjType::Frame, CHANNEL_BYTES)?;
         let id = Cap::<kind::Frame>::at(frame).identify()?;
         self.requests.next_binding += 1;
         let binding = self.requests.next_binding;
         let result = if osnode == self.me {
-            self.deliver(handle, Delivery::Bound { binding }, frame, false)
+            let copy = slots::alloc()?;
+            Cap::<kind::Frame>::at(frame).copy_to(copy)?;
+            self.deliver(handle, Delivery::Bound { binding }, copy, true)
         } else {
-            self.remote.export(self.kernel, frame, id, osnode)?;
+            if let Err(e) = self.remote.export(self.kernel, frame, id, osnode) {
+                discard(frame);
+                return Err(e);
+            }
             let bind = intermon::Request::Bind {
                 handle,
                 frame: describe(&id),
@@ -261,9 +329,18 @@ impl Monitor {
                 self.remote.drop_export(self.kernel, i);
                 return sent.map(|_| (0, frame));
             }
-            sent
+            // The anchor is the monitor's to keep; the caller gets a copy.
+            let copy = slots::alloc()?;
+            Cap::<kind::Frame>::at(frame).copy_to(copy)?;
+            return sent.map(|()| (binding, copy));
         };
-        result.map(|()| (binding, frame))
+        match result {
+            Ok(()) => Ok((binding, frame)),
+            Err(e) => {
+                discard(frame);
+                Err(e)
+            }
+        }
     }
 
     /// SEND_CAP: a copy of `cap` for the exporter of `name`.

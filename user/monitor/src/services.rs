@@ -6,9 +6,11 @@
 //! badge its requests come with), a monitor at most [`SERVICES_MAX`], the
 //! hub at most `hub::NAMES_MAX`; beyond that an export is refused with
 //! `OverLimit`. A name lives as long as its exporter: when the program ends
-//! its endpoint capability goes with it, and the monitor forgets the name
-//! (here and at the hub) before its next export or lookup, so the names of
-//! a program that ended are free again.
+//! the monitor forgets its names (here and at the hub): for a program the
+//! monitor started, at its end; for one init started, when init says so
+//! (`ENDED`); and a name whose endpoint went (its dispatcher died) before
+//! the next export or lookup. So the names of a program that ended are
+//! free again.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -77,6 +79,14 @@ impl Monitor {
             discard(endpoint);
             return Err(SysError::BadArgument);
         };
+        // Names are served by endpoints; anything else goes.
+        let is_endpoint = Cap::<kind::Any>::at(endpoint)
+            .identify()
+            .is_ok_and(|id| id.ty == Some(corefish::ObjType::EndPoint));
+        if !is_endpoint {
+            discard(endpoint);
+            return Err(SysError::WrongType);
+        }
         self.forget_ended_services();
         let services = &self.requests.services;
         let its_own = services
@@ -127,6 +137,36 @@ impl Monitor {
         }
     }
 
+    /// Forgets, here and at the hub, every name the program with badge
+    /// `exporter` exported (it ended).
+    pub fn forget_exporter(&mut self, exporter: u64) {
+        let its: Vec<(u64, CPtr)> = self
+            .requests
+            .services
+            .list
+            .iter()
+            .filter(|s| s.exporter == exporter)
+            .map(|s| (s.handle, s.endpoint))
+            .collect();
+        for (handle, endpoint) in its {
+            let _ = Cap::<kind::Any>::at(endpoint).delete();
+            self.forget_service(handle, endpoint);
+        }
+    }
+
+    /// Forgets the service `handle`, here and at the hub, and frees the
+    /// slot of its (deleted) endpoint.
+    fn forget_service(&mut self, handle: u64, endpoint: CPtr) {
+        self.requests.services.list.retain(|s| s.handle != handle);
+        slots::free(endpoint);
+        if self.hub {
+            let me = self.me;
+            self.hub_state.unregister(me, handle);
+        } else {
+            let _ = self.call_remote(0, intermon::Request::Unregister { handle }, &[]);
+        }
+    }
+
     /// Forgets, here and at the hub, the names whose exporter ended (its
     /// endpoint capability went with it).
     fn forget_ended_services(&mut self) {
@@ -139,14 +179,7 @@ impl Monitor {
             .map(|s| (s.handle, s.endpoint))
             .collect();
         for (handle, endpoint) in ended {
-            self.requests.services.list.retain(|s| s.handle != handle);
-            slots::free(endpoint);
-            if self.hub {
-                let me = self.me;
-                self.hub_state.unregister(me, handle);
-            } else {
-                let _ = self.call_remote(0, intermon::Request::Unregister { handle }, &[]);
-            }
+            self.forget_service(handle, endpoint);
         }
     }
 }

@@ -95,7 +95,13 @@ fn main() -> i32 {
 /// A message on the inbox: text to write, or a LISTEN.
 fn request(m: Lmp, uart: &Uart, out: &mut Output, listener: &mut Option<Cap<kind::EndPoint>>) {
     match Message::from_words(m.words) {
-        Ok(Message::Write(text)) => out.push(uart, text.as_bytes()),
+        Ok(Message::Write(text)) => {
+            // Text brings no capability; one that came goes.
+            if let Some(cap) = m.cap {
+                discard(cap);
+            }
+            out.push(uart, text.as_bytes())
+        }
         Ok(Message::Listen) => {
             let Some(offered) = m.cap.map(Cap::<kind::EndPoint>::at) else {
                 return;
