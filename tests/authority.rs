@@ -8,7 +8,8 @@
 use std::time::Duration;
 
 use qemu_tests::{
-    BOOT_TIMEOUT, HarnessError, Machine, boot_to_shell, core_line, services_running, type_line,
+    BOOT_TIMEOUT, HarnessError, Machine, boot_to_shell, core_line, free_kib, services_running,
+    type_line,
 };
 
 /// Runs `attack MODE` and returns its verdict line once the program ended.
@@ -32,23 +33,6 @@ fn refused(m: &mut Machine, mode: &str) -> Result<(), HarnessError> {
     let verdict = attack(m, mode)?;
     assert!(verdict.contains(": refused ("), "{verdict}");
     Ok(())
-}
-
-/// Free memory in KiB, from `mem`: the memory server's and what init holds
-/// free for starting programs (init takes more from the server as it needs
-/// and keeps it: together they are what nobody holds).
-fn free_kib(m: &mut Machine) -> Result<u64, HarnessError> {
-    type_line(m, "mem")?;
-    let server = m.expect("memory server: ", BOOT_TIMEOUT)?;
-    let init = m.expect("init: ", BOOT_TIMEOUT)?;
-    let kib = |line: &str, after: &str| -> u64 {
-        line.split(after)
-            .nth(1)
-            .and_then(|rest| rest.split(" KiB free").next())
-            .and_then(|n| n.trim().parse().ok())
-            .unwrap_or_else(|| panic!("no free KiB in {line:?}"))
-    };
-    Ok(kib(&server, "memory server: ") + kib(&init, "init: "))
 }
 
 /// Free memory may have shrunk by this much (KiB) after the attacks: what

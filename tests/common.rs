@@ -100,6 +100,23 @@ pub fn services_running(m: &mut Machine) -> Result<(), HarnessError> {
     Ok(())
 }
 
+/// Free memory in KiB, from `mem`: the memory server's and what init holds
+/// free for starting programs (init takes more from the server as it needs
+/// and keeps it: together they are what nobody holds).
+pub fn free_kib(m: &mut Machine) -> Result<u64, HarnessError> {
+    type_line(m, "mem")?;
+    let server = m.expect("memory server: ", BOOT_TIMEOUT)?;
+    let init = m.expect("init: ", BOOT_TIMEOUT)?;
+    let kib = |line: &str, after: &str| -> u64 {
+        line.split(after)
+            .nth(1)
+            .and_then(|rest| rest.split(" KiB free").next())
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no free KiB in {line:?}"))
+    };
+    Ok(kib(&server, "memory server: ") + kib(&init, "init: "))
+}
+
 /// Types a command line into the shell.
 pub fn type_line(machine: &mut Machine, line: &str) -> Result<(), HarnessError> {
     machine.send(&format!("{line}\r"))

@@ -21,9 +21,13 @@ use crate::{memory, vspace};
 
 /// RAM init gets for itself (the rest goes to it as the machine's RAM).
 const INIT_RAM: u64 = 8 << 20;
-/// RAM a monitor gets for itself (the rest of its core's memory goes to it
-/// in its RAM CNode).
-const MONITOR_RAM: u64 = 2 << 20;
+/// RAM a monitor gets for itself to start with (the rest of its kernel's
+/// memory goes to it in its RAM CNode; it takes more from the machine's
+/// memory server on demand).
+const MONITOR_RAM: u64 = 768 << 10;
+/// RAM the one program of a real-time core (named by the boot driver in
+/// place of the monitor) gets for itself: it has nobody to ask for more.
+const NAMED_PROGRAM_RAM: u64 = 4 << 20;
 
 /// The DCB (1 KiB), with the rest of its page: what follows is page-aligned.
 const DCB_BYTES: u64 = FRAME_SIZE;
@@ -110,7 +114,8 @@ pub fn build(
     // The first program's own RAM for its runtime (heap, page tables, slots).
     let own = match role {
         Role::First { .. } => INIT_RAM,
-        Role::Monitor => MONITOR_RAM,
+        Role::Monitor if program == "monitor" => MONITOR_RAM,
+        Role::Monitor => NAMED_PROGRAM_RAM,
     };
     let initial = memory::alloc_region(own, FRAME_SIZE).ok_or(BootstrapError::NoMemory)?;
     b.root_cap(

@@ -4,6 +4,7 @@
 
 use abi::cspace::{CPtr, SlotRef};
 use abi::error::SysError;
+use abi::invoke as op;
 use caps::{ObjType, Rights};
 
 use super::{Invocation, Results};
@@ -93,12 +94,14 @@ pub fn osnode(inv: &mut Invocation) -> Result<Results, SysError> {
     ])
 }
 
-/// KERNEL_CAP_IMPORT(a0 = destination, a1 = type | rights << 8, a2 = base,
-/// a3 = size).
+/// KERNEL_CAP_IMPORT(a0 = destination, a1 = type | rights << 8 |
+/// [`IMPORT_ADOPT`], a2 = base, a3 = size): a foreign copy, or with the
+/// adopt bit RAM that becomes this OSNode's original (`caps::ops::adopt`).
 pub fn cap_import(inv: &mut Invocation) -> Result<Results, SysError> {
     let m = machine::get().ok_or(SysError::DispatcherNotReady)?;
     let dest = cspace::dest(inv.mem, &inv.root, SlotRef::unpack(inv.args[0]))?;
-    if inv.args[1] >> 16 != 0 {
+    let adopt = inv.args[1] & op::IMPORT_ADOPT != 0;
+    if (inv.args[1] & !op::IMPORT_ADOPT) >> 16 != 0 {
         return Err(SysError::BadArgument);
     }
     let ty = ObjType::from_raw(inv.args[1] as u8).ok_or(SysError::WrongType)?;
@@ -114,7 +117,14 @@ pub fn cap_import(inv: &mut Invocation) -> Result<Results, SysError> {
         return Err(SysError::OutOfBounds);
     }
     let mut root = inv.mem.kcb(inv.kcb).mdb_root;
-    let result = caps::ops::import(inv.mem, &mut root, ty, rights, base, size, dest);
+    let result = if adopt {
+        if ty != ObjType::Ram {
+            return Err(SysError::WrongType);
+        }
+        caps::ops::adopt(inv.mem, &mut root, base, size, dest)
+    } else {
+        caps::ops::import(inv.mem, &mut root, ty, rights, base, size, dest)
+    };
     inv.mem.kcb(inv.kcb).mdb_root = root;
     result.map_err(cspace::sys)?;
     Ok([0; 6])

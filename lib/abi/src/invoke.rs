@@ -36,7 +36,7 @@
 //! | [`KERNEL_MEMORY_REGION`] | Kernel | a0 = index | base, size, kind |
 //! | [`KERNEL_VERSION`] | Kernel | | image name and version, 32 bytes |
 //! | [`KERNEL_OSNODE`] | Kernel | | OSNode id, core id, APIC id |
-//! | [`KERNEL_CAP_IMPORT`] | Kernel | a0 = destination, a1 = type \| rights << 8, a2 = base, a3 = size | |
+//! | [`KERNEL_CAP_IMPORT`] | Kernel | a0 = destination, a1 = type \| rights << 8 (\| [`IMPORT_ADOPT`]: RAM becomes this OSNode's), a2 = base, a3 = size | |
 //! | [`KERNEL_CAP_EXPORT`] | Kernel | a0 = capability address, a1 = 1 (mark) or 0 (clear) | |
 //! | [`KERNEL_KCB_ATTACH`] | Kernel | a0 = KCB capability, a1 = OSNode id | |
 //! | [`KERNEL_KCB_DETACH`] | Kernel | a0 = OSNode id | |
@@ -133,6 +133,9 @@ pub const KERNEL_OSNODE: u64 = 116;
 /// `a0` (a packed `SlotRef`). The range must be memory of this machine and
 /// overlap no capability of this OSNode.
 pub const KERNEL_CAP_IMPORT: u64 = 117;
+/// [`KERNEL_CAP_IMPORT`]'s bit for RAM handed over: the import is an
+/// original of this OSNode's (it may be retyped), not a foreign copy.
+pub const IMPORT_ADOPT: u64 = 1 << 16;
 /// A monitor marks (`a1 = 1`) the capability at `a0` as the anchor of
 /// copies on other OSNodes, or clears the mark (`a1 = 0`) once they are
 /// gone (Kernel capability). A marked capability cannot be deleted, alone

@@ -49,6 +49,56 @@ fn an_import_is_a_foreign_root_that_cannot_be_retyped() {
 }
 
 #[test]
+fn adopted_ram_is_an_original_that_retypes_and_revokes() {
+    let mut sys = Sys::with_roots();
+    // Only RAM changes hands, and only where this OSNode has nothing.
+    assert_eq!(
+        sys.fails(|m, r| ops::adopt(m, r, ELSEWHERE, 0, slot(10))),
+        CapError::BadSize
+    );
+    assert_eq!(
+        sys.fails(|m, r| ops::adopt(m, r, 0x10_0000, PAGE_SIZE, slot(10))),
+        CapError::Overlap
+    );
+    ops::adopt(
+        &mut sys.mem,
+        &mut sys.root,
+        ELSEWHERE,
+        4 * PAGE_SIZE,
+        slot(10),
+    )
+    .unwrap();
+    let cap = sys.cap(10);
+    assert!(!cap.is_foreign() && !cap.is_exported() && !cap.is_copy());
+    assert_eq!(
+        (cap.obj_type(), cap.rights, cap.base, cap.size),
+        (ObjType::Ram, Rights::ALL.bits(), ELSEWHERE, 4 * PAGE_SIZE)
+    );
+    ops::retype(
+        &mut sys.mem,
+        &mut sys.root,
+        slot(10),
+        ObjType::Frame,
+        PAGE_SIZE,
+        PAGE_SIZE,
+        1,
+        &[slot(11)],
+    )
+    .unwrap();
+    // Once: the range is this OSNode's now.
+    assert_eq!(
+        sys.fails(|m, r| ops::adopt(m, r, ELSEWHERE, PAGE_SIZE, slot(12))),
+        CapError::Overlap
+    );
+    assert_eq!(
+        ops::revoke(&mut sys.mem, &mut sys.root, slot(10), |_, _| {}),
+        Ok(1)
+    );
+    ops::delete(&mut sys.mem, &mut sys.root, slot(10)).unwrap();
+    sys.check();
+}
+
+#[test]
 fn import_refusals_in_check_order() {
     let mut sys = Sys::with_roots();
     let import = |ty, base, size, dest| {

@@ -27,6 +27,7 @@ use baremetal as _;
 
 pub mod cap;
 pub mod channel;
+pub mod commands;
 mod frame;
 mod heap;
 pub mod lmp;
@@ -35,6 +36,7 @@ pub mod modules;
 pub mod monitor;
 pub mod print;
 pub mod ram;
+pub mod ram_pool;
 pub mod slots;
 pub mod spawn;
 mod start;

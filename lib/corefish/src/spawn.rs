@@ -85,6 +85,10 @@ pub struct Spec<'a> {
     pub caps: &'a [(CPtr, CPtr, Rights, u64)],
     /// Endpoint told when the child ends (its exit message).
     pub exit_endpoint: Option<CPtr>,
+    /// The RAM to make the child of ([`ram_needed`] bytes at least; it
+    /// stays the caller's, revoked, if the spawn fails), or `None` for RAM
+    /// from the spawner's own allocator.
+    pub from: Option<CPtr>,
 }
 
 /// Why a program could not be spawned.
@@ -162,12 +166,19 @@ impl Child {
 
     /// Ends the child and frees everything it had: revoking its RAM
     /// deletes all its objects (and every capability to them, anywhere),
-    /// including the bookkeeping CNode.
+    /// including the bookkeeping CNode; the RAM goes back to the spawner's
+    /// allocator.
     pub fn kill(self) -> Result<(), SysError> {
+        // Nothing is made of that RAM any more: it is the spawner's again.
+        ram::give_back(self.end()?)
+    }
+
+    /// Ends the child like [`Child::kill`] but hands its RAM capability
+    /// (nothing made of it any more) to the caller.
+    pub fn end(self) -> Result<CPtr, SysError> {
         // Its objects may have copies on other OSNodes (it sent some).
         crate::monitor::revoke(Cap::<kind::Ram>::at(self.ram))?;
-        // Nothing is made of that RAM any more: it is the spawner's again.
-        ram::give_back(self.ram)
+        Ok(self.ram)
     }
 }
 
@@ -198,18 +209,25 @@ fn indices(vaddr: u64) -> [u64; 4] {
     ]
 }
 
-/// Spawns a program. On failure everything made so far is freed.
-pub fn spawn(spec: &Spec<'_>) -> Result<Child, SpawnError> {
-    let image = ElfImage::parse(spec.image).map_err(SpawnError::Image)?;
+/// The program image of `image`, checked, and its memory size.
+fn checked_image(image: &[u8]) -> Result<(ElfImage<'_>, u64), SpawnError> {
+    let image = ElfImage::parse(image).map_err(SpawnError::Image)?;
     if !image.is_relocatable() || image.vaddr_range().0 != 0 || image.memory_size() > PROGRAM_MAX {
         return Err(SpawnError::Image(elfload::ElfError::ImageTooLarge));
     }
-    if spec.args.len() >= PAGE as usize {
-        return Err(SpawnError::ArgsTooLong);
-    }
-    let image_size = image.memory_size().next_multiple_of(PAGE);
-    let ram_bytes = spec.ram_bytes.next_multiple_of(PAGE);
-    let total = 3 * caps::L2CNODE_SIZE
+    let size = image.memory_size().next_multiple_of(PAGE);
+    Ok((image, size))
+}
+
+/// The RAM a child of program `image` with `ram_bytes` of its own is made
+/// of: its CNodes, dispatcher, page tables, image, stack and own RAM.
+pub fn ram_needed(image: &[u8], ram_bytes: u64) -> Result<u64, SpawnError> {
+    let (_, image_size) = checked_image(image)?;
+    Ok(total_bytes(image_size, ram_bytes.next_multiple_of(PAGE)))
+}
+
+fn total_bytes(image_size: u64, ram_bytes: u64) -> u64 {
+    3 * caps::L2CNODE_SIZE
         + 2 * caps::L2CNODE_SIZE
         + PAGE
         + FRAME_SIZE
@@ -218,8 +236,26 @@ pub fn spawn(spec: &Spec<'_>) -> Result<Child, SpawnError> {
         + image_size
         + STACK_SIZE
         + ram_bytes
-        + 64 * 1024;
-    let ram = ram::alloc_ram(total)?;
+        + 64 * 1024
+}
+
+/// Spawns a program. On failure everything made so far is freed.
+pub fn spawn(spec: &Spec<'_>) -> Result<Child, SpawnError> {
+    let (image, image_size) = checked_image(spec.image)?;
+    if spec.args.len() >= PAGE as usize {
+        return Err(SpawnError::ArgsTooLong);
+    }
+    let ram_bytes = spec.ram_bytes.next_multiple_of(PAGE);
+    let total = total_bytes(image_size, ram_bytes);
+    let ram = match spec.from {
+        Some(ram) => {
+            if Cap::<kind::Ram>::at(ram).identify()?.size < total {
+                return Err(SpawnError::Sys(SysError::BadSize));
+            }
+            ram
+        }
+        None => ram::alloc_ram(total)?,
+    };
     let base = Cap::<kind::Ram>::at(ram).identify()?.base;
     let mut carver = Carver {
         ram: Cap::at(ram),
@@ -229,8 +265,10 @@ pub fn spawn(spec: &Spec<'_>) -> Result<Child, SpawnError> {
     let book_root = match free_root() {
         Ok(r) => r,
         Err(e) => {
-            let _ = Cap::<kind::Ram>::at(ram).delete();
-            slots::free(ram);
+            if spec.from.is_none() {
+                let _ = Cap::<kind::Ram>::at(ram).delete();
+                slots::free(ram);
+            }
             return Err(e.into());
         }
     };
@@ -242,7 +280,11 @@ pub fn spawn(spec: &Spec<'_>) -> Result<Child, SpawnError> {
     match build(spec, &image, image_size, ram_bytes, &mut carver, child) {
         Ok(child) => Ok(child),
         Err(e) => {
-            let _ = child.kill();
+            if spec.from.is_some() {
+                let _ = child.end();
+            } else {
+                let _ = child.kill();
+            }
             Err(e)
         }
     }

@@ -39,11 +39,16 @@ pub const ATTACH: u64 = 0x6d48;
 pub const DETACH: u64 = 0x6d49;
 /// Operation: forget a name (the hub): its exporter ended.
 pub const UNREGISTER: u64 = 0x6d4a;
+/// Operation: hand the sender a chunk of the machine's RAM (the hub).
+pub const GRANT: u64 = 0x6d4b;
+/// Operation: take back a chunk of RAM the hub handed the sender.
+pub const RETURN: u64 = 0x6d4c;
 
 /// Every operation between monitors: the hello, text, and the requests
 /// (whose replies carry the same operations).
-pub const OPERATIONS: [u64; 12] = [
-    HELLO, TEXT, PING, REGISTER, UNREGISTER, LOOKUP, BIND, DELIVER, UNIMPORT, SPAWN, ATTACH, DETACH,
+pub const OPERATIONS: [u64; 14] = [
+    HELLO, TEXT, PING, REGISTER, UNREGISTER, LOOKUP, BIND, DELIVER, UNIMPORT, SPAWN, ATTACH,
+    DETACH, GRANT, RETURN,
 ];
 
 /// Text of one message: 32 bytes in four words.
@@ -162,6 +167,20 @@ pub enum Request {
         /// The OSNode.
         osnode: u64,
     },
+    /// Hand the sender at least `bytes` of the machine's RAM, to become
+    /// its own (`KERNEL_CAP_IMPORT` with `IMPORT_ADOPT`).
+    Grant {
+        /// How much it needs.
+        bytes: u64,
+    },
+    /// Take back the chunk `[base, base + size)` the hub handed the sender
+    /// (which holds nothing of it any more).
+    Return {
+        /// Its base.
+        base: u64,
+        /// Its size.
+        size: u64,
+    },
 }
 
 impl Request {
@@ -179,6 +198,8 @@ impl Request {
             Self::Spawn => SPAWN,
             Self::Attach { .. } => ATTACH,
             Self::Detach { .. } => DETACH,
+            Self::Grant { .. } => GRANT,
+            Self::Return { .. } => RETURN,
         }
     }
 
@@ -201,6 +222,11 @@ impl Request {
                 args[1..].copy_from_slice(&kcb.words());
             }
             Self::Detach { osnode } => args[0] = osnode,
+            Self::Grant { bytes } => args[0] = bytes,
+            Self::Return { base, size } => {
+                args[0] = base;
+                args[1] = size;
+            }
             Self::Ping | Self::Lookup | Self::Spawn => {}
         }
         (self.op(), args)
@@ -231,6 +257,14 @@ impl Request {
             SPAWN => from(0, Self::Spawn),
             ATTACH => CapDesc::read(ATTACH, &a[1..]).map(|kcb| Self::Attach { osnode: a[0], kcb }),
             DETACH => from(1, Self::Detach { osnode: a[0] }),
+            GRANT => from(1, Self::Grant { bytes: a[0] }),
+            RETURN => from(
+                2,
+                Self::Return {
+                    base: a[0],
+                    size: a[1],
+                },
+            ),
             _ => Err(ProtoError::Unknown(h.op)),
         }
     }
@@ -252,6 +286,18 @@ pub struct Found {
     pub osnode: u64,
     /// The exporter's handle there.
     pub handle: u64,
+}
+
+/// A chunk of RAM the hub handed a monitor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Granted {
+    /// Its base.
+    pub base: u64,
+    /// Its size.
+    pub size: u64,
+    /// The most RAM one program may hold (the memory server's rule, the
+    /// same on every OSNode).
+    pub quota: u64,
 }
 
 /// The answer to a [`Request`] (text gets none).
@@ -277,6 +323,10 @@ pub enum Reply {
     Attach(Result<(), SysError>),
     /// To [`Request::Detach`].
     Detach(Result<(), SysError>),
+    /// To [`Request::Grant`].
+    Grant(Result<Granted, SysError>),
+    /// To [`Request::Return`].
+    Return(Result<(), SysError>),
 }
 
 impl Reply {
@@ -299,6 +349,8 @@ impl Reply {
             Self::Spawn(_) => SPAWN,
             Self::Attach(_) => ATTACH,
             Self::Detach(_) => DETACH,
+            Self::Grant(_) => GRANT,
+            Self::Return(_) => RETURN,
         }
     }
 
@@ -318,21 +370,24 @@ impl Reply {
         match self {
             Self::Ping(r) => split(r, |p| [p.tsc, p.woken, 0]),
             Self::Lookup(r) => split(r, |f| [f.osnode, f.handle, 0]),
+            Self::Grant(r) => split(r, |g| [g.base, g.size, g.quota]),
             Self::Bind(r) | Self::Spawn(r) => split(r, one),
             Self::Register(r)
             | Self::Unregister(r)
             | Self::Deliver(r)
             | Self::Unimport(r)
             | Self::Attach(r)
-            | Self::Detach(r) => split(r, none),
+            | Self::Detach(r)
+            | Self::Return(r) => split(r, none),
         }
     }
 
     fn read(op: u64, status: Result<(), SysError>, v: [u64; 3]) -> Result<Self, ProtoError> {
         let used = match op {
+            GRANT => 3,
             PING | LOOKUP => 2,
             BIND | SPAWN => 1,
-            REGISTER | UNREGISTER | DELIVER | UNIMPORT | ATTACH | DETACH => 0,
+            REGISTER | UNREGISTER | DELIVER | UNIMPORT | ATTACH | DETACH | RETURN => 0,
             _ => return Err(ProtoError::Unknown(op)),
         };
         // A refusal carries no values.
@@ -356,6 +411,12 @@ impl Reply {
             DELIVER => Self::Deliver(empty()),
             UNIMPORT => Self::Unimport(empty()),
             ATTACH => Self::Attach(empty()),
+            GRANT => Self::Grant(status.map(|()| Granted {
+                base: v[0],
+                size: v[1],
+                quota: v[2],
+            })),
+            RETURN => Self::Return(empty()),
             _ => Self::Detach(empty()),
         })
     }

@@ -44,10 +44,11 @@ pub use abi::error::SysError;
 
 /// Every operation of the protocols that travel over LMP (a program's
 /// endpoint to a service can carry any of them), for tests and fuzzing.
-pub const LMP_OPERATIONS: [u64; 32] = [
+pub const LMP_OPERATIONS: [u64; 33] = [
     procmgr::CONNECT,
     procmgr::COMMAND,
     procmgr::READY,
+    procmgr::MORE,
     memserv::ALLOC,
     memserv::STATS,
     memserv::FREE,

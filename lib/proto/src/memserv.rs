@@ -9,6 +9,13 @@
 
 use crate::{ProtoError, SysError, Words, read_empty_reply, read_reply, reply, unused};
 
+/// The most RAM one program may hold unless its spawner sets another
+/// quota: a quarter of the memory server's RAM (the same rule on every
+/// OSNode: monitors lend within it too).
+pub const fn default_quota(total: u64) -> u64 {
+    total / 4
+}
+
 /// Operation: RAM, `[ALLOC, bytes, limit, 0]` (`limit`: 0, or an address
 /// the RAM must end at or below).
 pub const ALLOC: u64 = 0x3e30;

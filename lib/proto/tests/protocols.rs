@@ -4,12 +4,12 @@
 //! panics); and operations are distinct across protocols.
 
 use proptest::prelude::*;
-use proto::intermon::{self, CapDesc, Found, Pong, Route};
+use proto::intermon::{self, CapDesc, Found, Granted, Pong, Route};
 use proto::text::Chunk;
 use proto::{SysError, hub, kernel, memserv, monitor, procmgr, serial};
 
 /// The request operations between monitors.
-const INTERMON_REQUESTS: [u64; 10] = [
+const INTERMON_REQUESTS: [u64; 12] = [
     intermon::PING,
     intermon::REGISTER,
     intermon::UNREGISTER,
@@ -20,6 +20,8 @@ const INTERMON_REQUESTS: [u64; 10] = [
     intermon::SPAWN,
     intermon::ATTACH,
     intermon::DETACH,
+    intermon::GRANT,
+    intermon::RETURN,
 ];
 
 fn error() -> impl Strategy<Value = SysError> {
@@ -61,6 +63,8 @@ fn intermon_request() -> impl Strategy<Value = intermon::Request> {
         Just(R::Spawn),
         (any::<u64>(), cap_desc()).prop_map(|(osnode, kcb)| R::Attach { osnode, kcb }),
         any::<u64>().prop_map(|osnode| R::Detach { osnode }),
+        any::<u64>().prop_map(|bytes| R::Grant { bytes }),
+        (any::<u64>(), any::<u64>()).prop_map(|(base, size)| R::Return { base, size }),
     ]
 }
 
@@ -80,6 +84,15 @@ fn intermon_reply() -> impl Strategy<Value = intermon::Reply> {
         result(any::<u64>()).prop_map(R::Spawn),
         unit().prop_map(R::Attach),
         unit().prop_map(R::Detach),
+        result(
+            (any::<u64>(), any::<u64>(), any::<u64>()).prop_map(|(base, size, quota)| Granted {
+                base,
+                size,
+                quota
+            })
+        )
+        .prop_map(R::Grant),
+        unit().prop_map(R::Return),
     ]
 }
 
@@ -117,13 +130,18 @@ fn lmp_words() -> impl Strategy<Value = [u64; 4]> {
             Just(procmgr::Request::Connect),
             n().prop_map(|len| procmgr::Request::Command { len }),
             Just(procmgr::Request::Ready),
+            Just(procmgr::Request::More),
         ]
         .prop_map(|r| r.to_words()),
         prop_oneof![
-            result(
-                (any::<bool>(), n(), n())
-                    .prop_map(|(failed, len, child)| { procmgr::Answer { failed, len, child } })
-            )
+            result((any::<bool>(), any::<u32>(), any::<u32>(), n()).prop_map(
+                |(failed, len, rest, child)| procmgr::Answer {
+                    failed,
+                    len,
+                    rest,
+                    child
+                }
+            ))
             .prop_map(procmgr::Reply::Command),
             unit().prop_map(procmgr::Reply::Ready),
         ]
@@ -387,12 +405,14 @@ fn the_messages_left_out_above_round_trip_too() {
         procmgr::Request::Connect,
         procmgr::Request::Command { len: 17 },
         procmgr::Request::Ready,
+        procmgr::Request::More,
     ] {
         assert_eq!(procmgr::Request::from_words(r.to_words()), Ok(r));
     }
     let answer = |failed| procmgr::Answer {
         failed,
         len: 5,
+        rest: 70_000,
         child: 9,
     };
     for r in [

@@ -37,6 +37,7 @@ pub fn flood_exit() -> Verdict {
         ram_bytes: 1 << 20,
         caps: &[],
         exit_endpoint: Some(me.cptr()),
+        from: None,
     };
     let child = match spawn::spawn(&spec) {
         Ok(child) => child,

@@ -163,6 +163,7 @@ fn revoke() -> Result<String, String> {
         ram_bytes: 1 << 20,
         caps: &gifts,
         exit_endpoint: Some(me.cptr()),
+        from: None,
     };
     let child = spawn(&spec).map_err(|e| format!("spawn: {e}"))?;
     let ready = lmp::recv(lmp::INBOX);

@@ -26,8 +26,9 @@ use alloc::string::String;
 
 use corefish::abi::cspace::{CPtr, root};
 use corefish::abi::invoke::MAP_WRITE;
+use corefish::commands::Pieces;
 use corefish::lmp::{self, Message};
-use corefish::proto::procmgr::{Answer, Reply, Request};
+use corefish::proto::procmgr::{Reply, Request};
 use corefish::proto::refusal;
 use corefish::vspace::{self, Mapping};
 use corefish::{SysError, memserv, println};
@@ -110,6 +111,7 @@ fn startup(driver: &mut Driver) {
 /// Answers commands.
 fn serve(driver: &mut Driver) -> i32 {
     let mut page: Option<Mapping> = None;
+    let mut pending = Pieces::default();
     loop {
         let request = lmp::recv(lmp::INBOX);
         match Request::from_words(request.words) {
@@ -120,7 +122,15 @@ fn serve(driver: &mut Driver) -> i32 {
                     None => {}
                 }
             }
-            Ok(Request::Command { len }) => answer(driver, &mut page, &request, len),
+            Ok(Request::Command { len }) => {
+                if let Some(page) = page.as_mut() {
+                    let line = command_line(page, len);
+                    let (ok, text) = commands::run(driver, &line);
+                    pending = Pieces::new(text.as_bytes(), !ok, 0);
+                }
+                answer(&mut page, &mut pending, &request);
+            }
+            Ok(Request::More) => answer(&mut page, &mut pending, &request),
             Ok(Request::Ready) => {
                 let _ = lmp::reply(&request, Reply::Ready(Ok(())).to_words(), None);
             }
@@ -135,25 +145,20 @@ fn serve(driver: &mut Driver) -> i32 {
     }
 }
 
-/// Runs the command line of `len` bytes in the client's page and answers
-/// in the page.
-fn answer(driver: &mut Driver, page: &mut Option<Mapping>, request: &Message, len: u64) {
+/// The command line of `len` bytes in the client's page.
+fn command_line(page: &Mapping, len: u64) -> String {
+    let len = usize::try_from(len).unwrap_or(usize::MAX).min(4096);
+    String::from_utf8_lossy(&page.bytes()[..len]).into_owned()
+}
+
+/// Answers with the next piece of the pending answer, in the page.
+fn answer(page: &mut Option<Mapping>, pending: &mut Pieces, request: &Message) {
     let Some(page) = page.as_mut() else {
         let refused = Reply::Command(Err(SysError::DispatcherNotReady));
         let _ = lmp::reply(request, refused.to_words(), None);
         return;
     };
-    let len = usize::try_from(len).unwrap_or(usize::MAX).min(4096);
-    let line = String::from_utf8_lossy(&page.bytes()[..len]).into_owned();
-    let (ok, text) = commands::run(driver, &line);
-    let bytes = page.bytes_mut();
-    let n = text.len().min(bytes.len());
-    bytes[..n].copy_from_slice(&text.as_bytes()[..n]);
-    let answer = Answer {
-        failed: !ok,
-        len: n as u64,
-        child: 0,
-    };
+    let answer = pending.next(page.bytes_mut());
     if let Err(e) = lmp::reply(request, Reply::Command(Ok(answer)).to_words(), None) {
         println!("corectrl: cannot answer: {e}");
     }

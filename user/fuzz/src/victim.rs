@@ -90,6 +90,7 @@ impl Victims {
             ram_bytes: 256 << 10,
             caps: &[],
             exit_endpoint: Some(me.cptr()),
+            from: None,
         };
         let child =
             spawn::spawn(&spec).map_err(|e| alloc::format!("cannot start a victim: {e}"))?;

@@ -3,12 +3,12 @@
 
 use alloc::format;
 use alloc::string::String;
+use alloc::vec::Vec;
 use core::fmt::Write;
 use corefish::abi::cspace::CPtr;
 use corefish::abi::invoke::state;
 use corefish::cap::{Cap, kind};
-use corefish::proto::procmgr::{Answer, Reply, Request};
-use corefish::{SysError, lmp, ram};
+use corefish::{SysError, ram};
 
 use crate::archive::Modules;
 use crate::procs::{Procs, State};
@@ -167,21 +167,16 @@ fn corectrl(procs: &mut Procs, command: &str) -> String {
     let Some((endpoint, page)) = procs.corectrl.as_mut() else {
         return "corectrl: the boot driver is not running\n".into();
     };
-    let command = command.trim().as_bytes();
-    let bytes = page.bytes_mut();
-    let n = command.len().min(bytes.len());
-    bytes[..n].copy_from_slice(&command[..n]);
-    let reply = lmp::call(*endpoint, Request::Command { len: n as u64 }.to_words())
-        .map(|r| Reply::from_words(r.words));
-    match reply {
-        Ok(Ok(Reply::Command(Ok(Answer { len, .. })))) => {
-            let len = usize::try_from(len)
-                .unwrap_or(usize::MAX)
-                .min(page.bytes().len());
-            String::from_utf8_lossy(&page.bytes()[..len]).into_owned()
-        }
-        Ok(Ok(Reply::Command(Err(e)))) => format!("corectrl: {e}\n"),
-        Ok(_) => "corectrl: bad answer\n".into(),
+    let mut text = Vec::new();
+    let ran = corefish::commands::run(
+        *endpoint,
+        page.bytes_mut(),
+        command.trim().as_bytes(),
+        |p| text.extend_from_slice(p),
+    );
+    match ran {
+        Ok(_) => String::from_utf8_lossy(&text).into_owned(),
+        Err(SysError::InvalidOperation) => "corectrl: bad answer\n".into(),
         Err(e) => format!("corectrl: {e}\n"),
     }
 }
@@ -214,10 +209,6 @@ fn caps(procs: &mut Procs, id: Option<&str>) -> String {
                     "  {l1}.{l2:<3} {ty:<16} base {:#x} size {:#x} rights {:?}",
                     cap.base, cap.size, cap.rights
                 );
-                if text.len() > 3900 {
-                    text.push_str("  ...\n");
-                    return text;
-                }
             }
         }
     }

@@ -13,10 +13,11 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use corefish::abi::cspace::{CPtr, task};
 use corefish::cap::{Cap, kind};
+use corefish::commands::Pieces;
 use corefish::lmp::{self, Message};
 use corefish::proto::badge::Badge;
 use corefish::proto::kernel::{Exit, ExitKind, Missed};
-use corefish::proto::procmgr::{Answer, Reply, Request};
+use corefish::proto::procmgr::{Reply, Request};
 use corefish::spawn::{self, Child, Spec};
 use corefish::vspace::{self, Mapping};
 use corefish::{Rights, SysError, println, slots};
@@ -50,6 +51,8 @@ pub struct Proc {
     pub state: State,
     /// A `run` request to answer when it ends.
     pub waiter: Option<(u64, Message)>,
+    /// The rest of the last answer to its commands, for `MORE`.
+    pub pending: Pieces,
     /// Its shared page, if it connected as a client.
     pub shared: Option<Mapping>,
     /// A system service (started at boot): no command ends it.
@@ -64,8 +67,9 @@ pub enum Role {
     /// A system service: as a program, but `kill` does not end it, and
     /// its memory has no quota.
     Service,
-    /// The hub monitor: a service, with a quota (it lends memory to the
-    /// programs it starts).
+    /// The hub monitor: a service; its memory has no quota (it hands the
+    /// machine's memory to every OSNode, whose monitors apply the
+    /// per-program quota).
     Monitor,
     /// The shell: a service that may command init and listen to the
     /// console.
@@ -121,15 +125,17 @@ impl Procs {
         };
         let (badge, exit_badge) = (word(badge)?, word(Badge::Exit(id))?);
         // The memory server serves it from now on; the system's services
-        // hold as much memory as they need, the hub (which lends memory
-        // to the programs it starts) and other programs a default quota.
+        // (the hub among them: it hands out the memory of every OSNode)
+        // hold as much memory as they need, other programs a default quota.
         if Cap::<kind::EndPoint>::at(task::MEMORY_ENDPOINT)
             .identify()
             .is_ok()
         {
             let admitted = match role {
-                Role::Service | Role::Shell => corefish::memserv::set_quota(badge, u64::MAX),
-                Role::Program | Role::Monitor => corefish::memserv::admit(badge),
+                Role::Service | Role::Shell | Role::Monitor => {
+                    corefish::memserv::set_quota(badge, u64::MAX)
+                }
+                Role::Program => corefish::memserv::admit(badge),
             };
             admitted.map_err(|e| alloc::format!("{e}"))?;
         }
@@ -166,6 +172,7 @@ impl Procs {
             ram_bytes: 2 << 20,
             caps: &caps,
             exit_endpoint: Some(to_exit),
+            from: None,
         };
         let result = spawn::spawn(&spec);
         let _ = Cap::<kind::Any>::at(to_exit).delete();
@@ -179,6 +186,7 @@ impl Procs {
             child,
             state: State::Running,
             waiter: None,
+            pending: Pieces::default(),
             shared: None,
             service: role != Role::Program,
         });
@@ -220,13 +228,18 @@ impl Procs {
             (Ok(Request::Command { len }), Some(Badge::Shell(id))) => {
                 return self.command(id, message, len, modules);
             }
+            (Ok(Request::More), Some(Badge::Shell(id))) => return self.next_piece(id, &message),
             // Only the shell commands.
-            (Ok(Request::Connect | Request::Command { .. }), _) => SysError::NotAllowed,
+            (Ok(Request::Connect | Request::Command { .. } | Request::More), _) => {
+                SysError::NotAllowed
+            }
             (Err(_) | Ok(_), _) => SysError::InvalidOperation,
         };
         if message.cap.is_some() {
             let refusal = match request {
-                Ok(Request::Command { .. }) => Reply::Command(Err(refusal)).to_words(),
+                Ok(Request::Command { .. } | Request::More) => {
+                    Reply::Command(Err(refusal)).to_words()
+                }
                 _ => corefish::proto::refusal(message.words[0], refusal),
             };
             let _ = lmp::reply(&message, refusal, None);
@@ -324,25 +337,27 @@ impl Procs {
         }
     }
 
-    /// Writes `text` into `client`'s shared page and replies to `request`
-    /// (`failed`: the command ran but failed; `child`: the program a `run`
-    /// started).
+    /// Answers `request` with `text` (`failed`: the command ran but
+    /// failed; `child`: the program a `run` started): its first piece in
+    /// `client`'s shared page, the rest on `MORE`.
     fn answer(&mut self, client: u64, request: &Message, failed: bool, text: &str, child: u64) {
-        let n = match self.get(client).and_then(|p| p.shared.as_mut()) {
-            Some(page) => {
-                let bytes = page.bytes_mut();
-                let n = text.len().min(bytes.len());
-                bytes[..n].copy_from_slice(&text.as_bytes()[..n]);
-                n
-            }
-            None => 0,
-        };
-        let answer = Answer {
-            failed,
-            len: n as u64,
-            child,
+        if let Some(p) = self.get(client) {
+            p.pending = Pieces::new(text.as_bytes(), failed, child);
+        }
+        self.next_piece(client, request);
+    }
+
+    /// Answers `request` with the next piece of `client`'s last answer.
+    fn next_piece(&mut self, client: u64, request: &Message) {
+        let reply = match self.get(client) {
+            Some(Proc {
+                shared: Some(page),
+                pending,
+                ..
+            }) => Reply::Command(Ok(pending.next(page.bytes_mut()))),
+            _ => Reply::Command(Err(SysError::DispatcherNotReady)),
         };
         // A client that takes no answer is its own problem.
-        let _ = lmp::reply(request, Reply::Command(Ok(answer)).to_words(), None);
+        let _ = lmp::reply(request, reply.to_words(), None);
     }
 }

@@ -75,6 +75,7 @@ fn run() -> Result<alloc::string::String, alloc::string::String> {
             ram_bytes: 1 << 20,
             caps: &gifts,
             exit_endpoint: Some(to_me),
+            from: None,
         };
         let child = spawn(&spec).map_err(|e| format!("spawn node {i}: {e}"))?;
         children.push(child);

@@ -9,7 +9,7 @@ use corefish::abi::cspace::CPtr;
 use corefish::cap::{Cap, kind};
 use corefish::{SysError, slots};
 
-use crate::pool::Pool;
+use corefish::ram_pool::RamPool as Pool;
 
 /// Most pieces of RAM one program holds at a time (it asks for at least a
 /// MiB at a time, so this is far more than its quota needs).

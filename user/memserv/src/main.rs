@@ -1,5 +1,6 @@
 //! `memserv`: the memory server. Init gives it the machine's free RAM (as
-//! RAM capabilities in its task CNode, slots 32-95, [`pool`]); programs ask
+//! RAM capabilities in its task CNode, slots 32-95, kept in a
+//! `corefish::ram_pool::RamPool`); programs ask
 //! it for RAM (`proto::memserv`) and get a RAM capability of that size,
 //! from the part below a limit if the request names one (the boot driver
 //! needs memory a 32-bit page table reaches).
@@ -18,33 +19,40 @@
 extern crate alloc;
 
 mod clients;
-mod pool;
 
-use corefish::abi::cspace::CPtr;
+use corefish::abi::cspace::{CPtr, root};
 use corefish::abi::error::SysError;
 use corefish::cap::{Cap, kind};
 use corefish::lmp::{self, Message};
 use corefish::proto::badge::Badge;
 use corefish::proto::memserv::{Reply, Request, Stats};
+use corefish::ram_pool::RamPool as Pool;
 use corefish::{println, slots};
 
 use crate::clients::Clients;
-use crate::pool::Pool;
 
 corefish::entry!(main);
 
 /// Largest single request.
 const MAX_REQUEST: u64 = 1 << 30;
+/// First task slot holding a RAM capability from init.
+pub const FIRST_RAM_SLOT: u32 = 32;
+/// Last task slot holding a RAM capability from init.
+pub const LAST_RAM_SLOT: u32 = 95;
 
 fn main() -> i32 {
-    let mut pool = Pool::from_task_slots();
+    let mut pool = Pool::new();
+    for slot in FIRST_RAM_SLOT..=LAST_RAM_SLOT {
+        // Init fills the slots from the first; an empty one adds nothing.
+        let _ = pool.add(CPtr::new(root::TASK, slot));
+    }
     let total = pool.total();
     println!(
         "memserv: serving {} MiB in {} regions",
         total >> 20,
         pool.regions()
     );
-    let mut clients = Clients::new(total / 4);
+    let mut clients = Clients::new(corefish::proto::memserv::default_quota(total));
     // Init, which holds the one unbadged endpoint, spawns everything: no
     // quota for it.
     clients.set_quota(0, u64::MAX);

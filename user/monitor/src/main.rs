@@ -27,6 +27,7 @@
 
 extern crate alloc;
 
+mod chunks;
 mod deliveries;
 mod hub;
 mod link;
@@ -95,6 +96,8 @@ pub struct Monitor {
     pub parking: parking::Parking,
     /// Memory lent to the programs this monitor started.
     pub lending: memory::Lending,
+    /// The chunks of the machine's memory that memory comes from.
+    pub chunks: chunks::Chunks,
 }
 
 fn main() -> i32 {
@@ -124,6 +127,7 @@ fn main() -> i32 {
         hub_state: hub::HubState::default(),
         parking: parking::Parking::default(),
         lending: memory::Lending::default(),
+        chunks: chunks::Chunks::default(),
     };
     if !is_hub && let Err(e) = m.join() {
         println!("monitor: cannot reach the hub: {e}");
@@ -169,6 +173,7 @@ impl Monitor {
     /// receivers) a short while.
     fn run(&mut self) -> i32 {
         loop {
+            self.top_up_own_memory();
             let mut progress = self.pump(None).is_some();
             progress |= self.retry_deliveries();
             if let Some(message) = lmp::try_recv(lmp::INBOX) {

@@ -1,20 +1,19 @@
 //! A monitor as the memory server of the programs it starts (they reach
 //! it through their memory endpoint, badged `Hosted(id)`): RAM carved from
-//! the monitor's own, up to a quota per program, given back with `FREE` or
-//! when the program ends. The monitor keeps the original of what it lends,
-//! so taking it back takes everything made of it, and the memory returns
-//! to the monitor's allocator for the next program.
+//! the monitor's chunks of the machine's memory ([`crate::chunks`]), up to
+//! the memory server's per-program quota, given back with `FREE` or when
+//! the program ends. The monitor keeps the original of what it lends, so
+//! taking it back takes everything made of it, and the memory returns to
+//! its chunk (and an empty chunk to the memory server).
 
 use alloc::vec::Vec;
 use corefish::cap::{Cap, kind};
 use corefish::lmp::{self, Message};
 use corefish::proto::memserv::{Reply, Request, Stats};
-use corefish::{CPtr, SysError, println, ram, slots};
+use corefish::{CPtr, SysError, slots};
 
 use crate::Monitor;
 
-/// Most RAM one program started by a monitor may hold.
-pub const QUOTA: u64 = 64 << 20;
 /// Most pieces of RAM one program holds at a time.
 const PIECES_PER_PROGRAM: usize = 256;
 
@@ -49,11 +48,7 @@ impl Monitor {
         if revoked.is_err() {
             return Err(lent);
         }
-        if let Err(e) = ram::give_back(lent.cap) {
-            println!("monitor: {} KiB not reusable: {e}", lent.size >> 10);
-            let _ = cap.delete();
-            slots::free(lent.cap);
-        }
+        self.uncarve(lent.cap);
         Ok(())
     }
 
@@ -77,10 +72,7 @@ impl Monitor {
                 }
                 return;
             }
-            Request::Stats => Reply::Stats(Ok(Stats {
-                free: ram::available(),
-                total: ram::available(),
-            })),
+            Request::Stats => Reply::Stats(self.chunk_stats()),
             Request::Release { .. } => Reply::Release(Err(SysError::NotAllowed)),
             Request::Quota { .. } => Reply::Quota(Err(SysError::NotAllowed)),
             Request::Admit { .. } => Reply::Admit(Err(SysError::NotAllowed)),
@@ -90,9 +82,20 @@ impl Monitor {
         }
     }
 
+    /// The memory server's figures (the machine's memory), through the
+    /// hub for a node.
+    fn chunk_stats(&mut self) -> Result<Stats, SysError> {
+        if self.hub {
+            return corefish::memserv::stats();
+        }
+        let (held, free) = self.chunk_bytes();
+        Ok(Stats { free, total: held })
+    }
+
     /// `bytes` for `badge`, within its quota.
     fn lend(&mut self, badge: u64, bytes: u64) -> Result<CPtr, SysError> {
-        if bytes > QUOTA {
+        let quota = self.program_quota()?;
+        if bytes > quota {
             return Err(SysError::OverLimit);
         }
         let bytes = bytes.max(4096).next_multiple_of(4096);
@@ -103,10 +106,10 @@ impl Monitor {
             .filter(|l| l.badge == badge)
             .collect();
         let held: u64 = its.iter().map(|l| l.size).sum();
-        if held.saturating_add(bytes) > QUOTA || its.len() >= PIECES_PER_PROGRAM {
+        if held.saturating_add(bytes) > quota || its.len() >= PIECES_PER_PROGRAM {
             return Err(SysError::OverLimit);
         }
-        let cap = ram::alloc_ram(bytes)?;
+        let cap = self.carve(bytes)?;
         let id = Cap::<kind::Ram>::at(cap).identify()?;
         self.lending.list.push(Lent {
             badge,

@@ -274,6 +274,13 @@ impl Monitor {
             Request::Detach { osnode } if src == 0 => Reply::Detach(self.detach_here(osnode)),
             Request::Attach { .. } => Reply::Attach(Err(SysError::NotAllowed)),
             Request::Detach { .. } => Reply::Detach(Err(SysError::NotAllowed)),
+            // Only the hub hands out the machine's memory.
+            Request::Grant { bytes } if self.hub => Reply::Grant(self.grant(src, bytes)),
+            Request::Return { base, size } if self.hub => {
+                Reply::Return(self.take_back_chunk(src, base, size))
+            }
+            Request::Grant { .. } => Reply::Grant(Err(refused)),
+            Request::Return { .. } => Reply::Return(Err(refused)),
             // Only the hub keeps the names.
             Request::Register { .. } => Reply::Register(Err(refused)),
             Request::Lookup => Reply::Lookup(Err(refused)),

@@ -1,5 +1,6 @@
 //! Programs a monitor starts (`run --core N` from the shell, through the
-//! hub): images from the boot archive, each with RAM from this monitor, an
+//! hub): images from the boot archive, each made of RAM carved from this
+//! monitor's chunks ([`crate::chunks`], given back when it ends), an
 //! endpoint to it badged `Hosted(id)` as parent, memory server and
 //! monitor, its exit endpoint badged `Exit(id)` (`proto::badge`), and the
 //! archive. The monitor is also their memory server ([`crate::memory`]). The monitor hears of each program's end,
@@ -93,6 +94,21 @@ impl Monitor {
         // The monitor lends its programs memory itself (`crate::memory`),
         // and takes it back when they end.
         caps.push((task::MEMORY_ENDPOINT, inbox, Rights::ALL, badge));
+        let sys = |e| match e {
+            spawn::SpawnError::Sys(e) => e,
+            _ => SysError::BadArgument,
+        };
+        let made = spawn::ram_needed(image, PROGRAM_RAM)
+            .map_err(sys)
+            .and_then(|bytes| self.carve(bytes.next_multiple_of(4096)));
+        let from = match made {
+            Ok(from) => from,
+            Err(e) => {
+                let _ = Cap::<kind::Any>::at(to_exit).delete();
+                slots::free(to_exit);
+                return Err(e);
+            }
+        };
         let spec = Spec {
             name,
             image,
@@ -100,14 +116,18 @@ impl Monitor {
             ram_bytes: PROGRAM_RAM,
             caps: &caps,
             exit_endpoint: Some(to_exit),
+            from: Some(from),
         };
         let spawned = spawn::spawn(&spec);
         let _ = Cap::<kind::Any>::at(to_exit).delete();
         slots::free(to_exit);
-        let child = spawned.map_err(|e| match e {
-            spawn::SpawnError::Sys(e) => e,
-            _ => SysError::BadArgument,
-        })?;
+        let child = match spawned {
+            Ok(child) => child,
+            Err(e) => {
+                self.uncarve(from);
+                return Err(sys(e));
+            }
+        };
         self.programs.list.push(Program {
             id,
             name: name.into(),
@@ -168,9 +188,10 @@ impl Monitor {
         let cleaned = Cap::<kind::Ram>::at(p.child.ram)
             .prepare_revoke()
             .and_then(|_| self.revoke_exports(p.child.ram))
-            .and_then(|()| p.child.kill());
-        if let Err(e) = cleaned {
-            println!("monitor: cleaning up {id} failed: {e}");
+            .and_then(|()| p.child.end());
+        match cleaned {
+            Ok(ram) => self.uncarve(ram),
+            Err(e) => println!("monitor: cleaning up {id} failed: {e}"),
         }
     }
 }

@@ -94,14 +94,22 @@ impl RemoteCaps {
 
     /// Clears and deletes export `i`'s anchor.
     pub fn drop_export(&mut self, kernel: CPtr, i: usize) {
+        let anchor = self.forget_export(kernel, i);
+        let _ = Cap::<kind::Any>::at(anchor).delete();
+        slots::free(anchor);
+    }
+
+    /// Clears export `i`'s mark and forgets it; returns the anchor (the
+    /// caller's now: RAM granted to another OSNode goes back to the memory
+    /// server with it).
+    pub fn forget_export(&mut self, kernel: CPtr, i: usize) -> CPtr {
         let e = self.exports.swap_remove(i);
         let _ = invoke(
             kernel,
             op::KERNEL_CAP_EXPORT,
             [u64::from(e.anchor.0), 0, 0, 0],
         );
-        let _ = Cap::<kind::Any>::at(e.anchor).delete();
-        slots::free(e.anchor);
+        e.anchor
     }
 
     /// The exports that lie inside `[base, base + size)`.

@@ -15,7 +15,7 @@ extern crate alloc;
 
 use corefish::abi::cspace::task;
 use corefish::cap::{Cap, kind};
-use corefish::proto::procmgr::{self, Answer};
+use corefish::proto::procmgr;
 use corefish::proto::serial::{Message, Text};
 use corefish::{lmp, println, vspace};
 
@@ -139,19 +139,12 @@ fn main() -> i32 {
     }
 }
 
-/// Sends one command line to init and prints the answer.
+/// Sends one command line to init and prints the answer, every piece of
+/// it as it comes.
 fn run_command(console: &Console, init: Cap<kind::EndPoint>, shared: &mut [u8], line: &[u8]) {
-    let n = line.len().min(shared.len());
-    shared[..n].copy_from_slice(&line[..n]);
-    let request = procmgr::Request::Command { len: n as u64 };
-    let reply = lmp::call(init, request.to_words()).map(|r| procmgr::Reply::from_words(r.words));
-    match reply {
-        Ok(Ok(procmgr::Reply::Command(Ok(Answer { len, .. })))) => {
-            console.write(&shared[..(len as usize).min(shared.len())]);
-        }
-        Ok(Ok(procmgr::Reply::Command(Err(e)))) => say(console, "shell: init: ", e.describe()),
-        Ok(_) => console.write(b"shell: unexpected answer from init\n"),
-        Err(e) => say(console, "shell: init: ", e.describe()),
+    let ran = corefish::commands::run(init, shared, line, |piece| console.write(piece));
+    if let Err(e) = ran {
+        say(console, "shell: init: ", e.describe());
     }
 }
 

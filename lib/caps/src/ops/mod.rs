@@ -24,7 +24,7 @@ pub use create::create;
 pub use delete::{Deleted, delete, identify, mark_revoking, revoke, revoke_blocker, revoke_step};
 pub use derive::derive;
 pub use lookup::{cnode_slot, lookup};
-pub use remote::{import, set_exported};
+pub use remote::{adopt, import, set_exported};
 pub use retype::retype;
 
 use crate::{CapError, Capability, Cte, CteAddr, CteMemory, MdbNode, mdb};

@@ -9,6 +9,12 @@
 //! Only memory can travel: RAM, frames and device frames, and KCBs (so
 //! that the boot driver can have another OSNode's kernel host a stopped
 //! OSNode, which that kernel reaches through its imported KCB capability).
+//!
+//! RAM can also change hands ([`adopt`]): the receiving OSNode gets an
+//! original of its own, which it may retype, while the giving OSNode keeps
+//! its exported anchor, so its own mapping database never hands the range
+//! out again until the receiver has given it back (the memory of programs
+//! on every core comes this way from the machine's memory server).
 
 use super::{check_dest, install, live_cap};
 use crate::{
@@ -62,6 +68,27 @@ pub fn import<M: CteMemory>(
     let mut cap = Capability::new(ty, rights, base, size);
     cap.flags = FLAG_FOREIGN;
     install(mem, root, dest, cap);
+    Ok(())
+}
+
+/// Creates in the empty slot `dest` an original RAM capability for
+/// `[base, base + size)` with every right: RAM another OSNode handed over
+/// (it keeps an exported anchor of it) becomes this OSNode's to retype.
+///
+/// The checks are [`import`]'s, in its order; `Ram` is the only type
+/// ([`CapError::WrongType`]).
+pub fn adopt<M: CteMemory>(
+    mem: &mut M,
+    root: &mut CteAddr,
+    base: u64,
+    size: u64,
+    dest: CteAddr,
+) -> Result<(), CapError> {
+    import(mem, root, ObjType::Ram, Rights::ALL, base, size, dest)?;
+    let mut cte: Cte = mem.read(dest);
+    cte.cap.flags = 0;
+    // The flags are not part of the MDB order: the links stay valid.
+    mem.write(dest, &cte);
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! What a start needs besides the running core: the image loaded and
 //! relocated into fresh memory below 4 GiB ([`crate::image`]), RAM of the
-//! kernel's own ([`KERNEL_RAM`] with a new KCB, [`RESUME_RAM`] to resume
+//! kernel's own ([`KERNEL_RAM`] with a new KCB for a monitor, [`PROGRAM_KERNEL_RAM`] for a
+//! real-time program, [`RESUME_RAM`] to resume
 //! one), a new KCB with a channel frame for its monitor, retyped from the
 //! boot driver's RAM, and the boot parameters (the memory map marks all
 //! RAM but the kernel's own as assigned). Nothing is left behind if any of
@@ -18,9 +19,15 @@ use super::{Installed, Mechanism, OsNodeMemory, discard};
 use crate::error::BootError;
 use crate::image::{self, Loaded};
 
-/// RAM each new kernel gets for itself and its OSNode (its page tables,
-/// the monitor, and what the monitor hands out).
-pub const KERNEL_RAM: u64 = 8 << 20;
+/// RAM each new kernel gets for itself and its OSNode: its page tables,
+/// the monitor's boot region (CSpace, image, stack) and the monitor's own
+/// RAM to start with. Everything else, for the monitor and its programs,
+/// comes on demand from the memory server through the hub (the monitor's
+/// chunks), so a core costs this plus its kernel image.
+pub const KERNEL_RAM: u64 = 1536 << 10;
+/// RAM of a real-time core's kernel, whose one program has no monitor to
+/// ask for more: all it uses, given up front (and back with the core).
+pub const PROGRAM_KERNEL_RAM: u64 = 8 << 20;
 /// Scratch RAM for a kernel that resumes a KCB (its own page tables).
 pub const RESUME_RAM: u64 = 1 << 20;
 
@@ -118,7 +125,7 @@ impl Mechanism {
         let file =
             corefish::modules::get(kernel).ok_or_else(|| BootError::NoImage(kernel.into()))?;
         let mut loaded = image::load(kernel, file)?;
-        let prepared = match prepare(target) {
+        let prepared = match prepare(target, program.is_empty()) {
             Ok(prepared) => prepared,
             Err(e) => {
                 loaded.free();
@@ -200,10 +207,12 @@ impl Mechanism {
 
 /// The kernel's own RAM and, for a new KCB, the KCB and its monitor's
 /// channel frame, from the boot driver's RAM; nothing is left behind if
-/// this fails.
-fn prepare(target: Target) -> Result<Prepared, BootError> {
+/// this fails. `monitor`: the new KCB's first program is the monitor
+/// (else a program that gets all its memory now).
+fn prepare(target: Target, monitor: bool) -> Result<Prepared, BootError> {
     let (osnode, own_size) = match target {
-        Target::New { osnode } => (osnode, KERNEL_RAM),
+        Target::New { osnode } if monitor => (osnode, KERNEL_RAM),
+        Target::New { osnode } => (osnode, PROGRAM_KERNEL_RAM),
         Target::Resume { osnode, .. } => (osnode, RESUME_RAM),
     };
     let own_ram = memserv::request_below(own_size, 0).map_err(BootError::NoMemory)?;
