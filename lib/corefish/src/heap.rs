@@ -1,8 +1,14 @@
 //! The heap: a first-fit allocator over memory mapped at
 //! `abi::layout::HEAP_BASE`, grown by mapping more frames when it runs out.
+//!
+//! An allocation that cannot be met returns null, so `try_reserve` and the
+//! like give the program an error it can handle; the size is kept
+//! ([`failed_allocation`]) for the panic that Rust's default handler
+//! raises otherwise, which then ends the program as out of memory.
 
 use core::alloc::{GlobalAlloc, Layout};
 use core::ptr::NonNull;
+use core::sync::atomic::{AtomicU64, Ordering};
 
 use abi::layout::HEAP_BASE;
 use caps::ObjType;
@@ -11,6 +17,14 @@ use spin::Mutex;
 
 /// Smallest growth step.
 const GROWTH: u64 = 256 * 1024;
+
+/// Bytes of the last allocation that failed, until one succeeds again.
+static FAILED: AtomicU64 = AtomicU64::new(0);
+
+/// The size of the allocation that just failed, if the last one did.
+pub fn failed_allocation() -> Option<u64> {
+    Some(FAILED.load(Ordering::Relaxed)).filter(|&b| b != 0)
+}
 
 struct Growing {
     heap: Heap,
@@ -57,9 +71,13 @@ unsafe impl GlobalAlloc for Allocator {
         let mut g = self.0.lock();
         loop {
             if let Ok(block) = g.heap.allocate_first_fit(layout) {
+                if FAILED.load(Ordering::Relaxed) != 0 {
+                    FAILED.store(0, Ordering::Relaxed);
+                }
                 return block.as_ptr();
             }
             if !g.grow((layout.size() + layout.align()) as u64) {
+                FAILED.store(layout.size().max(1) as u64, Ordering::Relaxed);
                 return core::ptr::null_mut();
             }
         }

@@ -59,6 +59,23 @@ pub fn args() -> &'static str {
     core::str::from_utf8(&page[..end]).unwrap_or("")
 }
 
+/// The program's name, as its spawner wrote it after the arguments
+/// (`program` if it did not).
+pub fn name() -> &'static str {
+    // SAFETY: as in `args`: one page at ARGS_BASE, never written again.
+    let page = unsafe { core::slice::from_raw_parts(abi::layout::ARGS_BASE as *const u8, 4096) };
+    let start = page
+        .iter()
+        .position(|&b| b == 0)
+        .map_or(page.len(), |i| i + 1);
+    let rest = &page[start..];
+    let end = rest.iter().position(|&b| b == 0).unwrap_or(rest.len());
+    match core::str::from_utf8(&rest[..end]) {
+        Ok(name) if !name.is_empty() => name,
+        _ => "program",
+    }
+}
+
 pub use abi;
 pub use abi::cspace::{CPtr, SlotRef};
 pub use abi::error::SysError;

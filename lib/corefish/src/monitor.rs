@@ -181,6 +181,16 @@ pub fn spawn_on(core: u64, command: &str) -> Result<u64, SysError> {
     }
 }
 
+/// How program `id` started on core `core` (what [`spawn_on`] answered)
+/// is: `None` while it runs; `BadArgument` if that core's monitor does not
+/// know it (any more: it remembers the last 64 that ended).
+pub fn status(core: u64, id: u64) -> Result<Option<proto::ending::Ending>, SysError> {
+    match request(Request::Status { core, id }, &[], None)?.0 {
+        Reply::Status(result) => result,
+        other => unexpected(other),
+    }
+}
+
 /// Tells the monitor that the program whose endpoint to it has badge
 /// `badge` ended, so that its names go (its spawner only, through an
 /// unbadged endpoint: anyone else's is ignored).

@@ -440,6 +440,11 @@ fn build(
     loaded.map_err(SpawnError::Image)?;
     let mut m = vspace::map(child.slot(book::ARGS), PAGE, MAP_WRITE)?;
     m.bytes_mut()[..spec.args.len()].copy_from_slice(spec.args.as_bytes());
+    // The name after the arguments' NUL, as far as it fits (`crate::name`).
+    let after = spec.args.len() + 1;
+    let room = (PAGE as usize - 1).saturating_sub(after);
+    let name = &spec.name.as_bytes()[..spec.name.len().min(room)];
+    m.bytes_mut()[after..after + name.len()].copy_from_slice(name);
     vspace::unmap(m);
     let mut m = vspace::map(child.slot(book::FRAME), FRAME_SIZE, MAP_WRITE)?;
     write_frame(m.bytes_mut(), PROGRAM_BASE + image.entry());

@@ -31,8 +31,21 @@ extern "C" fn start() -> ! {
     sys::exit(code as u64)
 }
 
+/// A panic ends the program: one that comes from an allocation the heap
+/// could not meet (Rust's default handler panics then) as out of memory,
+/// named with the program, its core and the size; any other with
+/// [`proto::ending::PANIC_CODE`].
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
+    if let Some(bytes) = crate::heap::failed_allocation() {
+        println!(
+            "{} on core {}: out of memory ({} could not be had)",
+            crate::name(),
+            crate::core_id(),
+            proto::ending::Size(bytes)
+        );
+        sys::exit(proto::ending::out_of_memory_code(bytes))
+    }
     println!("panic: {info}");
-    sys::exit(101)
+    sys::exit(proto::ending::PANIC_CODE)
 }

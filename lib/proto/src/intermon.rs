@@ -43,12 +43,14 @@ pub const UNREGISTER: u64 = 0x6d4a;
 pub const GRANT: u64 = 0x6d4b;
 /// Operation: take back a chunk of RAM the hub handed the sender.
 pub const RETURN: u64 = 0x6d4c;
+/// Operation: has the receiver's program `id` ended, and how.
+pub const STATUS: u64 = 0x6d4d;
 
 /// Every operation between monitors: the hello, text, and the requests
 /// (whose replies carry the same operations).
-pub const OPERATIONS: [u64; 14] = [
+pub const OPERATIONS: [u64; 15] = [
     HELLO, TEXT, PING, REGISTER, UNREGISTER, LOOKUP, BIND, DELIVER, UNIMPORT, SPAWN, ATTACH,
-    DETACH, GRANT, RETURN,
+    DETACH, GRANT, RETURN, STATUS,
 ];
 
 /// Text of one message: 32 bytes in four words.
@@ -181,6 +183,11 @@ pub enum Request {
         /// Its size.
         size: u64,
     },
+    /// Has program `id` (of the receiver's) ended, and how?
+    Status {
+        /// Its id.
+        id: u64,
+    },
 }
 
 impl Request {
@@ -200,6 +207,7 @@ impl Request {
             Self::Detach { .. } => DETACH,
             Self::Grant { .. } => GRANT,
             Self::Return { .. } => RETURN,
+            Self::Status { .. } => STATUS,
         }
     }
 
@@ -223,6 +231,7 @@ impl Request {
             }
             Self::Detach { osnode } => args[0] = osnode,
             Self::Grant { bytes } => args[0] = bytes,
+            Self::Status { id } => args[0] = id,
             Self::Return { base, size } => {
                 args[0] = base;
                 args[1] = size;
@@ -265,6 +274,7 @@ impl Request {
                     size: a[1],
                 },
             ),
+            STATUS => from(1, Self::Status { id: a[0] }),
             _ => Err(ProtoError::Unknown(h.op)),
         }
     }
@@ -327,6 +337,8 @@ pub enum Reply {
     Grant(Result<Granted, SysError>),
     /// To [`Request::Return`].
     Return(Result<(), SysError>),
+    /// To [`Request::Status`]: `None` while it runs.
+    Status(Result<Option<crate::ending::Ending>, SysError>),
 }
 
 impl Reply {
@@ -351,6 +363,7 @@ impl Reply {
             Self::Detach(_) => DETACH,
             Self::Grant(_) => GRANT,
             Self::Return(_) => RETURN,
+            Self::Status(_) => STATUS,
         }
     }
 
@@ -371,6 +384,10 @@ impl Reply {
             Self::Ping(r) => split(r, |p| [p.tsc, p.woken, 0]),
             Self::Lookup(r) => split(r, |f| [f.osnode, f.handle, 0]),
             Self::Grant(r) => split(r, |g| [g.base, g.size, g.quota]),
+            Self::Status(r) => split(r, |s| {
+                let [a, b] = crate::monitor::status_words(*s);
+                [a, b, 0]
+            }),
             Self::Bind(r) | Self::Spawn(r) => split(r, one),
             Self::Register(r)
             | Self::Unregister(r)
@@ -385,7 +402,7 @@ impl Reply {
     fn read(op: u64, status: Result<(), SysError>, v: [u64; 3]) -> Result<Self, ProtoError> {
         let used = match op {
             GRANT => 3,
-            PING | LOOKUP => 2,
+            PING | LOOKUP | STATUS => 2,
             BIND | SPAWN => 1,
             REGISTER | UNREGISTER | DELIVER | UNIMPORT | ATTACH | DETACH | RETURN => 0,
             _ => return Err(ProtoError::Unknown(op)),
@@ -417,6 +434,10 @@ impl Reply {
                 quota: v[2],
             })),
             RETURN => Self::Return(empty()),
+            STATUS => Self::Status(match status {
+                Ok(()) => Ok(crate::monitor::read_status_words(STATUS, [v[0], v[1]])?),
+                Err(e) => Err(e),
+            }),
             _ => Self::Detach(empty()),
         })
     }

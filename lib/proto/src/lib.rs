@@ -31,6 +31,7 @@
 #![deny(clippy::unwrap_used)]
 
 pub mod badge;
+pub mod ending;
 pub mod hub;
 pub mod intermon;
 pub mod kernel;
@@ -44,7 +45,7 @@ pub use abi::error::SysError;
 
 /// Every operation of the protocols that travel over LMP (a program's
 /// endpoint to a service can carry any of them), for tests and fuzzing.
-pub const LMP_OPERATIONS: [u64; 33] = [
+pub const LMP_OPERATIONS: [u64; 34] = [
     procmgr::CONNECT,
     procmgr::COMMAND,
     procmgr::READY,
@@ -73,6 +74,7 @@ pub const LMP_OPERATIONS: [u64; 33] = [
     monitor::REVOKE,
     monitor::SPAWN,
     monitor::ENDED,
+    monitor::STATUS,
     monitor::BOUND,
     monitor::CAP_ARRIVED,
     kernel::EXIT,

@@ -7,6 +7,8 @@
 //! [`Request::Cap`] message. The request itself is a call, answered with a
 //! [`Reply`].
 
+use crate::ending::Ending;
+use crate::kernel::ExitKind;
 use crate::text::Chunk;
 use crate::{Header, ProtoError, SysError, Words, read_reply, reply, unused};
 
@@ -30,6 +32,10 @@ pub const SPAWN: u64 = 0x6d26;
 /// names and whatever it sent ahead of a request go (its spawner only,
 /// through an unbadged endpoint).
 pub const ENDED: u64 = 0x6d27;
+/// Operation: has program `id` on core `core` ended, and how,
+/// `[STATUS, core, id, 0]` (a monitor remembers the last programs that
+/// ended on its OSNode).
+pub const STATUS: u64 = 0x6d28;
 /// Operation of a delivery: one end of a new channel.
 pub const BOUND: u64 = 0x6d30;
 /// Operation of a delivery: a capability sent to the exported name.
@@ -65,6 +71,13 @@ pub enum Request {
         /// The badge of the program that ended.
         badge: u64,
     },
+    /// `[STATUS, core, id, 0]`.
+    Status {
+        /// The core it was started on.
+        core: u64,
+        /// Its id there (what `Spawn` answered).
+        id: u64,
+    },
 }
 
 impl Request {
@@ -83,6 +96,7 @@ impl Request {
             Self::Revoke => w[0] = REVOKE,
             Self::Spawn { core } => w = [SPAWN, core, 0, 0],
             Self::Ended { badge } => w = [ENDED, badge, 0, 0],
+            Self::Status { core, id } => w = [STATUS, core, id, 0],
         }
         w
     }
@@ -103,6 +117,10 @@ impl Request {
             REVOKE => bare(Self::Revoke),
             SPAWN => unused(SPAWN, &w[2..]).map(|()| Self::Spawn { core: w[1] }),
             ENDED => unused(ENDED, &w[2..]).map(|()| Self::Ended { badge: w[1] }),
+            STATUS => unused(STATUS, &w[3..]).map(|()| Self::Status {
+                core: w[1],
+                id: w[2],
+            }),
             _ => Err(ProtoError::Unknown(w[0])),
         }
     }
@@ -122,6 +140,27 @@ pub enum Reply {
     Revoke(Result<(), SysError>),
     /// To [`Request::Spawn`]: the program's id on that core.
     Spawn(Result<u64, SysError>),
+    /// To [`Request::Status`]: `None` while it runs.
+    Status(Result<Option<Ending>, SysError>),
+}
+
+/// An ending as two words: `[0, 0]` while running, else `[1 + kind, code]`.
+pub fn status_words(status: Option<Ending>) -> [u64; 2] {
+    match status {
+        None => [0, 0],
+        Some(e) => [1 + matches!(e.kind, ExitKind::Faulted) as u64, e.code],
+    }
+}
+
+/// The ending in two words ([`status_words`]).
+pub fn read_status_words(op: u64, w: [u64; 2]) -> Result<Option<Ending>, ProtoError> {
+    let kind = match w[0] {
+        0 => return unused(op, &w[1..]).map(|()| None),
+        1 => ExitKind::Exited,
+        2 => ExitKind::Faulted,
+        _ => return Err(ProtoError::Malformed(op)),
+    };
+    Ok(Some(Ending { kind, code: w[1] }))
 }
 
 impl Reply {
@@ -133,6 +172,7 @@ impl Reply {
             Request::SendCap => Self::SendCap(Err(error)),
             Request::Revoke => Self::Revoke(Err(error)),
             Request::Spawn { .. } => Self::Spawn(Err(error)),
+            Request::Status { .. } => Self::Status(Err(error)),
             Request::Export | Request::Text(_) | Request::Cap | Request::Ended { .. } => {
                 Self::Export(Err(error))
             }
@@ -149,6 +189,7 @@ impl Reply {
             Self::SendCap(r) => empty(SEND_CAP, r),
             Self::Revoke(r) => empty(REVOKE, r),
             Self::Spawn(r) => value(SPAWN, r),
+            Self::Status(r) => reply(STATUS, r.map(status_words)),
         }
     }
 
@@ -168,6 +209,10 @@ impl Reply {
             Some(SEND_CAP) => Ok(Self::SendCap(empty(SEND_CAP)?)),
             Some(REVOKE) => Ok(Self::Revoke(empty(REVOKE)?)),
             Some(SPAWN) => Ok(Self::Spawn(value(SPAWN)?)),
+            Some(STATUS) => Ok(Self::Status(match read_reply(STATUS, w)? {
+                Ok(v) => Ok(read_status_words(STATUS, v)?),
+                Err(e) => Err(e),
+            })),
             _ => Err(ProtoError::Unknown(w[0])),
         }
     }

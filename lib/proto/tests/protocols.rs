@@ -4,12 +4,14 @@
 //! panics); and operations are distinct across protocols.
 
 use proptest::prelude::*;
+use proto::ending::{Ending, Size, out_of_memory_code};
 use proto::intermon::{self, CapDesc, Found, Granted, Pong, Route};
+use proto::kernel::ExitKind;
 use proto::text::Chunk;
 use proto::{SysError, hub, kernel, memserv, monitor, procmgr, serial};
 
 /// The request operations between monitors.
-const INTERMON_REQUESTS: [u64; 12] = [
+const INTERMON_REQUESTS: [u64; 13] = [
     intermon::PING,
     intermon::REGISTER,
     intermon::UNREGISTER,
@@ -22,6 +24,7 @@ const INTERMON_REQUESTS: [u64; 12] = [
     intermon::DETACH,
     intermon::GRANT,
     intermon::RETURN,
+    intermon::STATUS,
 ];
 
 fn error() -> impl Strategy<Value = SysError> {
@@ -49,6 +52,17 @@ fn cap_desc() -> impl Strategy<Value = CapDesc> {
     })
 }
 
+fn ending() -> impl Strategy<Value = Ending> {
+    (any::<bool>(), any::<u64>()).prop_map(|(faulted, code)| Ending {
+        kind: if faulted {
+            ExitKind::Faulted
+        } else {
+            ExitKind::Exited
+        },
+        code,
+    })
+}
+
 fn intermon_request() -> impl Strategy<Value = intermon::Request> {
     use intermon::Request as R;
     prop_oneof![
@@ -64,6 +78,7 @@ fn intermon_request() -> impl Strategy<Value = intermon::Request> {
         (any::<u64>(), cap_desc()).prop_map(|(osnode, kcb)| R::Attach { osnode, kcb }),
         any::<u64>().prop_map(|osnode| R::Detach { osnode }),
         any::<u64>().prop_map(|bytes| R::Grant { bytes }),
+        any::<u64>().prop_map(|id| R::Status { id }),
         (any::<u64>(), any::<u64>()).prop_map(|(base, size)| R::Return { base, size }),
     ]
 }
@@ -93,6 +108,7 @@ fn intermon_reply() -> impl Strategy<Value = intermon::Reply> {
         )
         .prop_map(R::Grant),
         unit().prop_map(R::Return),
+        result(prop::option::of(ending())).prop_map(R::Status),
     ]
 }
 
@@ -177,12 +193,14 @@ fn lmp_words() -> impl Strategy<Value = [u64; 4]> {
             Just(monitor::Request::Export),
             n().prop_map(|core| monitor::Request::Spawn { core }),
             n().prop_map(|badge| monitor::Request::Ended { badge }),
+            (n(), n()).prop_map(|(core, id)| monitor::Request::Status { core, id }),
         ]
         .prop_map(|m| m.to_words()),
         prop_oneof![
             result(n()).prop_map(monitor::Reply::Connect),
             unit().prop_map(monitor::Reply::Revoke),
             n().prop_map(|binding| monitor::Reply::Spawn(Ok(binding))),
+            result(prop::option::of(ending())).prop_map(monitor::Reply::Status),
         ]
         .prop_map(|m| m.to_words()),
         prop_oneof![
@@ -201,7 +219,7 @@ fn lmp_words() -> impl Strategy<Value = [u64; 4]> {
         ]
         .prop_map(|m| m.to_words()),
         (n(), n()).prop_map(|(id, code)| kernel::Exit {
-            kind: kernel::ExitKind::Faulted,
+            kind: ExitKind::Faulted,
             id,
             code
         }
@@ -278,7 +296,7 @@ proptest! {
         for d in [monitor::Delivery::Bound { binding: value }, monitor::Delivery::CapArrived] {
             prop_assert_eq!(monitor::Delivery::from_words(d.to_words()), Ok(d));
         }
-        let kind = if fail { kernel::ExitKind::Faulted } else { kernel::ExitKind::Exited };
+        let kind = if fail { ExitKind::Faulted } else { ExitKind::Exited };
         let e = kernel::Exit { kind, id: value, code: core };
         prop_assert_eq!(kernel::Exit::from_words(e.to_words()), Ok(e));
         let i = kernel::Interrupt { vector: value as u8 };
@@ -467,6 +485,7 @@ fn refusals_read_as_errors_in_the_client() {
         (monitor::SEND_CAP, monitor::Reply::SendCap(Err(e))),
         (monitor::REVOKE, monitor::Reply::Revoke(Err(e))),
         (monitor::SPAWN, monitor::Reply::Spawn(Err(e))),
+        (monitor::STATUS, monitor::Reply::Status(Err(e))),
     ] {
         assert_eq!(monitor::Reply::from_words(refusal(op)), Ok(want));
     }
@@ -551,4 +570,31 @@ proptest! {
             prop_assert_eq!(badge.to_word(), Some(word));
         }
     }
+}
+
+#[test]
+fn endings_read_as_people_say_them() {
+    let ended = |kind, code| Ending { kind, code }.to_string();
+    assert_eq!(ended(ExitKind::Exited, 0), "exited with code 0");
+    assert_eq!(ended(ExitKind::Exited, 101), "panicked (exit code 101)");
+    assert_eq!(ended(ExitKind::Faulted, 14), "was killed by exception 14");
+    assert_eq!(
+        ended(ExitKind::Exited, out_of_memory_code(2_400_000)),
+        "ran out of memory (2.4 MB)"
+    );
+    // A size too large for the code is capped, never taken for another end.
+    let huge = Ending {
+        kind: ExitKind::Exited,
+        code: out_of_memory_code(u64::MAX),
+    };
+    assert_eq!(huge.out_of_memory(), Some((1 << 48) - 1));
+    // A fault with the same code is a fault.
+    let fault = Ending {
+        kind: ExitKind::Faulted,
+        code: out_of_memory_code(5),
+    };
+    assert_eq!(fault.out_of_memory(), None);
+    assert_eq!(Size(512).to_string(), "512 bytes");
+    assert_eq!(Size(4096).to_string(), "4 KB");
+    assert_eq!(Size(12_345_678).to_string(), "12.3 MB");
 }

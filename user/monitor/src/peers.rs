@@ -274,6 +274,7 @@ impl Monitor {
             Request::Detach { osnode } if src == 0 => Reply::Detach(self.detach_here(osnode)),
             Request::Attach { .. } => Reply::Attach(Err(SysError::NotAllowed)),
             Request::Detach { .. } => Reply::Detach(Err(SysError::NotAllowed)),
+            Request::Status { id } => Reply::Status(self.program_status(id)),
             // Only the hub hands out the machine's memory.
             Request::Grant { bytes } if self.hub => Reply::Grant(self.grant(src, bytes)),
             Request::Return { base, size } if self.hub => {

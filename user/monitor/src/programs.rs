@@ -6,11 +6,13 @@
 //! archive. The monitor is also their memory server ([`crate::memory`]). The monitor hears of each program's end,
 //! reports it on the console and frees everything it had.
 
+use alloc::collections::VecDeque;
 use alloc::string::String;
 use alloc::vec::Vec;
 use corefish::abi::cspace::task;
 use corefish::cap::{Cap, kind};
 use corefish::proto::badge::Badge;
+use corefish::proto::ending::Ending;
 use corefish::proto::intermon;
 use corefish::proto::kernel::ExitKind;
 use corefish::spawn::{self, Child, Spec};
@@ -23,6 +25,9 @@ const PROGRAM_RAM: u64 = 1 << 20;
 /// Most programs one monitor runs at a time (each may borrow up to
 /// `memory::QUOTA`): a program cannot start programs without end.
 pub const HOSTED_MAX: usize = 32;
+/// How many ended programs a monitor remembers, for their starters'
+/// `STATUS` (any program may ask: like `ps`, a program's end is no secret).
+const ENDED_KEPT: usize = 64;
 
 /// A program this monitor started.
 struct Program {
@@ -38,6 +43,8 @@ pub struct Programs {
     next_id: u64,
     /// An endpoint to this monitor's inbox (made on first use).
     inbox: Option<Cap<kind::EndPoint>>,
+    /// The last programs that ended, oldest first.
+    ended: VecDeque<(u64, Ending)>,
 }
 
 impl Monitor {
@@ -56,6 +63,36 @@ impl Monitor {
             intermon::Reply::Spawn(result) => result,
             _ => Err(SysError::InvalidOperation),
         }
+    }
+
+    /// How program `id` on core `core` is: `None` while it runs (asked of
+    /// that core's monitor, by the hub).
+    pub fn status_on_core(&mut self, core: u64, id: u64) -> Result<Option<Ending>, SysError> {
+        if core == corefish::core_id() {
+            return self.program_status(id);
+        }
+        if !self.hub {
+            return Err(SysError::InvalidOperation);
+        }
+        let osnode = self.osnode_on(core).ok_or(SysError::BadArgument)?;
+        match self.call_remote(osnode, intermon::Request::Status { id }, &[])? {
+            intermon::Reply::Status(result) => result,
+            _ => Err(SysError::InvalidOperation),
+        }
+    }
+
+    /// How this monitor's program `id` is: `None` while it runs;
+    /// `BadArgument` for one it never started or no longer remembers.
+    pub fn program_status(&self, id: u64) -> Result<Option<Ending>, SysError> {
+        if self.programs.list.iter().any(|p| p.id == id) {
+            return Ok(None);
+        }
+        self.programs
+            .ended
+            .iter()
+            .find(|(i, _)| *i == id)
+            .map(|&(_, ending)| Some(ending))
+            .ok_or(SysError::BadArgument)
     }
 
     /// Starts `name args` on this OSNode; returns its id.
@@ -169,19 +206,16 @@ impl Monitor {
             self.reclaim_memory(badge);
             self.forget_program(badge);
         }
-        if kind == ExitKind::Exited {
-            println!(
-                "{} (id {id}) on core {} exited with code {code}",
-                p.name,
-                corefish::core_id()
-            );
-        } else {
-            println!(
-                "{} (id {id}) on core {} was killed by exception {code}",
-                p.name,
-                corefish::core_id()
-            );
+        let ending = Ending { kind, code };
+        println!(
+            "{} (id {id}) on core {} {ending}",
+            p.name,
+            corefish::core_id()
+        );
+        if self.programs.ended.len() >= ENDED_KEPT {
+            self.programs.ended.pop_front();
         }
+        self.programs.ended.push_back((id, ending));
         // What it sent to other OSNodes is revoked there first, by this
         // monitor itself (it has no monitor to ask), on the authority of
         // the child's RAM, which it holds.

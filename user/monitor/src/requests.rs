@@ -281,6 +281,7 @@ impl Monitor {
                     .and_then(|text| self.spawn_on_core(core, text));
                 (Reply::Spawn(spawned), None)
             }
+            Request::Status { core, id } => (Reply::Status(self.status_on_core(core, id)), None),
             Request::Text(_) | Request::Cap | Request::Ended { .. } => {
                 // Handled as they come; never a request of their own.
                 if let Ok(cap) = cap {
@@ -295,12 +296,14 @@ impl Monitor {
     /// this monitor's RAM, one end for the exporter (through its monitor),
     /// the other for the caller. The monitor keeps no copy (the frame lives
     /// as long as one of the two holds it); a program makes at most
-    /// [`CONNECTS_PER_PROGRAM`] channels in its life.
+    /// [`CONNECTS_PER_PROGRAM`] channels in its life (to names that were
+    /// exported).
     fn connect(&mut self, caller: u64, name: &[u8]) -> Result<(u64, CPtr), SysError> {
+        // A name not (yet) exported costs nothing: a program may wait for it.
+        let (osnode, handle) = self.lookup(name)?;
         if !self.requests.count_connect(caller) {
             return Err(SysError::OverLimit);
         }
-        let (osnode, handle) = self.lookup(name)?;
         let frame = ram::alloc(ObjType::Frame, CHANNEL_BYTES)?;
         let id = Cap::<kind::Frame>::at(frame).identify()?;
         self.requests.next_binding += 1;

@@ -17,7 +17,10 @@
 //!
 //! A worker ends when told to, or after ten minutes without a request (its
 //! coordinator is gone); the coordinator tells every worker to stop on
-//! every way out, errors included.
+//! every way out, errors included. While it waits for a worker, the
+//! coordinator asks the worker's monitor every [`POLL_NS`] whether it
+//! ended, so a worker that ran out of memory or crashed is reported as
+//! such (`worker on core 2: out of memory (2.4 MB)`) within a second.
 //!
 //! The data and queries are `lib/tpch` (host-tested against an independent
 //! implementation); this program is the distribution over OSNodes.
@@ -34,6 +37,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use corefish::channel::Channel;
+use corefish::proto::ending::Size;
 use corefish::proto::monitor::Delivery;
 use corefish::{SysError, monitor, println, sys};
 use tpch::{Q1, Q6, Scale, Table};
@@ -53,6 +57,8 @@ const IDLE_NS: u64 = 600_000_000_000;
 const STALL_NS: u64 = 60_000_000_000;
 /// Longest the workers may take to start and export their names.
 const START_NS: u64 = 120_000_000_000;
+/// How often the coordinator checks that a worker it waits for still runs.
+const POLL_NS: u64 = 500_000_000;
 
 fn main() -> i32 {
     let args = corefish::args();
@@ -141,9 +147,20 @@ fn work(name: &str, sf: u32, index: u32, count: u32) -> Result<(), SysError> {
     }
 }
 
+/// Why the worker `id` on `core` is gone, if it ended.
+fn gone(core: u64, id: u64) -> Option<String> {
+    let ending = monitor::status(core, id).ok()??;
+    Some(match ending.out_of_memory() {
+        Some(bytes) => format!("worker on core {core}: out of memory ({})", Size(bytes)),
+        None => format!("worker on core {core}: {ending}"),
+    })
+}
+
 /// One worker as the coordinator sees it.
 struct Worker {
     core: u64,
+    /// Its id on its core.
+    id: u64,
     channel: Channel,
     /// Its slowest answer so far (ns).
     slowest_ns: u64,
@@ -177,16 +194,32 @@ fn start_workers(
     cores: &[u64],
     workers: &mut Vec<Worker>,
 ) -> Result<(), String> {
+    let mut ids = Vec::new();
     for (i, &core) in cores.iter().enumerate() {
         let command = format!("tpchq worker tpch{id}-{i} {sf} {i} {count}");
-        monitor::spawn_on(core, &command).map_err(|e| format!("worker on core {core}: {e}"))?;
+        let spawned = monitor::spawn_on(core, &command);
+        ids.push(spawned.map_err(|e| format!("worker on core {core}: {e}"))?);
     }
-    for (i, &core) in cores.iter().enumerate() {
-        let channel =
-            monitor::connect_when_exported(&format!("tpch{id}-{i}"), sys::time_ns() + START_NS)
-                .map_err(|e| format!("worker on core {core}: {e}"))?;
+    let deadline = sys::time_ns() + START_NS;
+    for (i, (&core, &worker)) in cores.iter().zip(&ids).enumerate() {
+        let name = format!("tpch{id}-{i}");
+        let channel = loop {
+            let until = deadline.min(sys::time_ns() + POLL_NS);
+            match monitor::connect_when_exported(&name, until) {
+                Ok(channel) => break channel,
+                Err(e) => {
+                    if let Some(why) = gone(core, worker) {
+                        return Err(why);
+                    }
+                    if sys::time_ns() >= deadline {
+                        return Err(format!("worker on core {core}: {e}"));
+                    }
+                }
+            }
+        };
         workers.push(Worker {
             core,
+            id: worker,
             channel,
             slowest_ns: 0,
         });
@@ -285,10 +318,21 @@ fn one_round(workers: &mut [Worker], round: u64) -> Result<(Q1, Q6), String> {
             if let Some((a, b)) = answers.complete() {
                 break (Q1::from_words(a), Q6::from_words(b));
             }
-            let m = w
-                .channel
-                .recv(asked + STALL_NS)
-                .ok_or_else(|| format!("worker on core {} stalled in round {round}", w.core))?;
+            let m = loop {
+                let until = (asked + STALL_NS).min(sys::time_ns() + POLL_NS);
+                if let Some(m) = w.channel.recv(until) {
+                    break m;
+                }
+                if let Some(why) = gone(w.core, w.id) {
+                    return Err(why);
+                }
+                if sys::time_ns() >= asked + STALL_NS {
+                    return Err(format!(
+                        "worker on core {} stalled in round {round}",
+                        w.core
+                    ));
+                }
+            };
             answers
                 .take(round, &m)
                 .map_err(|_| format!("worker on core {}: bad message", w.core))?;
