@@ -18,6 +18,7 @@
 //! | `listen` | take the console's input from the shell |
 //! | `memory` | take all the memory server's RAM |
 //! | `name-squat` | register names without end |
+//! | `strand` | keep its memory from going back by sending a frame of it to another core |
 //! | `flood-exit` | lose its child's exit notice by filling the ring it arrives on |
 //! | `flood-init` | lose its own exit notice by filling init's inbox (`run` must still return) |
 //! | `deliver-block` | block every delivery of its monitor with a receiver that takes none |
@@ -87,6 +88,8 @@ fn main() -> i32 {
         "listen" => services::listen(),
         "memory" => services::memory(),
         "name-squat" => services::name_squat(),
+        "strand" => services::strand(),
+        "strand-receiver" => return services::strand_receiver(rest.first().copied()),
         "flood-exit" => queues::flood_exit(),
         "flood-init" => return queues::flood_init(),
         "deliver-block" => queues::deliver_block(),

@@ -123,3 +123,64 @@ pub fn name_squat() -> Verdict {
     }
     succeeded!("registered {SQUAT} names")
 }
+
+/// RAM `strand` takes and sends away: far more than the tests' slack.
+const STRANDED: u64 = 24 << 20;
+/// How long the receiver `strand` starts on core 1 keeps running.
+const RECEIVER_NS: u64 = 60_000_000_000;
+
+/// `strand`: takes RAM from the memory server, makes a frame of it, sends
+/// the frame to a program of its own on core 1 (which keeps running) and
+/// ends. Before the fix the copy on core 1 kept the memory server from
+/// taking the RAM back, for good; the test checks that it comes back.
+pub fn strand() -> Verdict {
+    let name = alloc::format!("strand-{}", sys::tsc() & 0xffff);
+    if let Err(e) = monitor::spawn_on(1, &alloc::format!("attack strand-receiver {name}")) {
+        return broken!("no receiver on core 1: {e}");
+    }
+    let ram = match memserv::request_below(STRANDED, 0) {
+        Ok(ram) => ram,
+        Err(e) => return broken!("no RAM: {e}"),
+    };
+    let Ok(frame) = corefish::slots::alloc() else {
+        return broken!("no slot");
+    };
+    let made = Cap::<kind::Ram>::at(ram).retype(
+        corefish::ObjType::Frame,
+        0,
+        STRANDED / 2,
+        1,
+        corefish::SlotRef::Slot(frame),
+    );
+    if let Err(e) = made {
+        return broken!("no frame: {e}");
+    }
+    let sent = monitor::connect_when_exported(&name, sys::time_ns() + 30_000_000_000)
+        .and_then(|_| monitor::send_cap(&name, frame));
+    match sent {
+        Ok(()) => refused!(
+            "sent a frame of {} MiB of its memory to core 1 and ends: it must come back",
+            STRANDED >> 21
+        ),
+        Err(e) => broken!("could not send: {e}"),
+    }
+}
+
+/// The receiver of `strand`, on core 1: exports `name`, takes a
+/// capability, keeps running a while.
+pub fn strand_receiver(name: Option<&str>) -> i32 {
+    let Some(name) = name else { return 2 };
+    if monitor::export(name, 2).is_err() {
+        return 1;
+    }
+    let deadline = sys::time_ns() + RECEIVER_NS;
+    let got = monitor::receive_cap(2, deadline).is_some();
+    println!(
+        "attack strand-receiver: {}",
+        if got { "holds a frame" } else { "got nothing" }
+    );
+    while sys::time_ns() < deadline {
+        sys::sleep_until(deadline);
+    }
+    0
+}

@@ -291,12 +291,13 @@ impl Procs {
         if let Err(e) = p.child.kill() {
             println!("init: cleaning up {id} failed: {e}");
         }
-        // What it got from the memory server goes back there, and its
-        // names at the hub go.
+        // Its names at the hub go, and the copies of what it sent to other
+        // OSNodes (first, so that nothing keeps its memory from going
+        // back); what it got from the memory server goes back there.
+        let _ = corefish::monitor::ended(badge);
         if let Err(e) = corefish::memserv::release(badge) {
             println!("init: the memory server did not take back {id}'s memory: {e}");
         }
-        let _ = corefish::monitor::ended(badge);
     }
 
     /// A client's shared page.

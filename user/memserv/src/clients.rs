@@ -143,9 +143,24 @@ impl Clients {
             return 0;
         };
         let client = self.list.swap_remove(i);
-        let stranded = core::mem::take(&mut self.stranded);
         let mut bytes = 0;
-        for grant in client.grants.into_iter().chain(stranded) {
+        for grant in client.grants {
+            let size = grant.size;
+            match take_back(pool, grant) {
+                Ok(()) => bytes += size,
+                Err(grant) => self.stranded.push(grant),
+            }
+        }
+        bytes + self.retry_stranded(pool)
+    }
+
+    /// Tries again to take back the grants of ended programs that had
+    /// copies on other OSNodes (their monitor revokes those when it hears
+    /// of the end, which may come after the release); returns the bytes
+    /// that came back.
+    pub fn retry_stranded(&mut self, pool: &mut Pool) -> u64 {
+        let mut bytes = 0;
+        for grant in core::mem::take(&mut self.stranded) {
             let size = grant.size;
             match take_back(pool, grant) {
                 Ok(()) => bytes += size,

@@ -79,7 +79,11 @@ fn serve(pool: &mut Pool, clients: &mut Clients, m: Message) {
         },
         Ok(Request::Stats) => (
             Reply::Stats(Ok(Stats {
-                free: pool.free(),
+                // What could not come back at an end may by now.
+                free: {
+                    clients.retry_stranded(pool);
+                    pool.free()
+                },
                 total: pool.total(),
             })),
             None,

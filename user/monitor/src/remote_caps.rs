@@ -30,6 +30,10 @@ pub struct Export {
     pub cap: Identity,
     /// The OSNodes holding copies.
     pub importers: Vec<u64>,
+    /// The badge of the program that sent it (0: the monitor's own): when
+    /// that program ends, the copies elsewhere go, so that whoever gave it
+    /// the memory can take it back.
+    pub sender: u64,
 }
 
 /// A foreign capability.
@@ -88,6 +92,7 @@ impl RemoteCaps {
             anchor,
             cap,
             importers: alloc::vec![importer],
+            sender: 0,
         });
         Ok(())
     }

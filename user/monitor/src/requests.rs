@@ -227,10 +227,38 @@ impl Monitor {
     /// ahead of a request go.
     pub fn forget_program(&mut self, badge: u64) {
         self.forget_exporter(badge);
+        self.unexport_sent_by(badge);
         self.requests.connects.retain(|c| c.0 != badge);
         let (_, cap) = self.requests.take(badge);
         if let Some(cap) = cap {
             discard(cap);
+        }
+    }
+
+    /// The copies on other OSNodes of what the program with badge `badge`
+    /// sent go (their importers revoke them), and so do their anchors: its
+    /// memory can then go back to whoever lent it (the memory server, or a
+    /// monitor), which a remote copy would keep from being revoked.
+    fn unexport_sent_by(&mut self, badge: u64) {
+        if badge == 0 {
+            return;
+        }
+        while let Some(i) = self.remote.exports.iter().position(|e| e.sender == badge) {
+            let export = &self.remote.exports[i];
+            let cap = describe(&export.cap);
+            let mut all_gone = true;
+            for osnode in export.importers.clone() {
+                let unimported = self.call_remote(osnode, intermon::Request::Unimport { cap }, &[]);
+                all_gone &= matches!(unimported, Ok(intermon::Reply::Unimport(Ok(()))));
+            }
+            if all_gone {
+                self.remote.drop_export(self.kernel, i);
+            } else {
+                // An importer that did not answer may still hold a copy:
+                // the anchor stays (and the memory with it), as any
+                // export's does until a revoke gets through.
+                self.remote.exports[i].sender = 0;
+            }
         }
     }
 
@@ -264,7 +292,7 @@ impl Monitor {
                 Err(e) => (Reply::Connect(Err(e)), None),
             },
             Request::SendCap => (
-                Reply::SendCap(cap.and_then(|c| self.send_cap(text, c))),
+                Reply::SendCap(cap.and_then(|c| self.send_cap(badge, text, c))),
                 None,
             ),
             Request::Revoke => {
@@ -346,8 +374,9 @@ impl Monitor {
         }
     }
 
-    /// SEND_CAP: a copy of `cap` for the exporter of `name`.
-    fn send_cap(&mut self, name: &[u8], cap: CPtr) -> Result<(), SysError> {
+    /// SEND_CAP from the program with badge `sender`: a copy of `cap` for
+    /// the exporter of `name`.
+    fn send_cap(&mut self, sender: u64, name: &[u8], cap: CPtr) -> Result<(), SysError> {
         let (osnode, handle) = match self.lookup(name) {
             Ok(found) => found,
             Err(e) => {
@@ -363,6 +392,9 @@ impl Monitor {
         {
             discard(cap);
             return Err(e);
+        }
+        if let Some(export) = self.remote.exports.last_mut() {
+            export.sender = sender;
         }
         let deliver = intermon::Request::Deliver {
             handle,
