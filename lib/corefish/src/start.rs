@@ -37,7 +37,7 @@ extern "C" fn start() -> ! {
 /// [`proto::ending::PANIC_CODE`].
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
-    if let Some(bytes) = crate::heap::failed_allocation() {
+    if let Some(bytes) = crate::heap::failed_allocation().filter(|_| allocation_failed(info)) {
         println!(
             "{} on core {}: out of memory ({} could not be had)",
             crate::name(),
@@ -48,4 +48,15 @@ fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
     }
     println!("panic: {info}");
     sys::exit(proto::ending::PANIC_CODE)
+}
+
+/// Whether `info` is the panic of Rust's default allocation-error handler
+/// (`memory allocation of N bytes failed`), not another panic that came
+/// after a failure the program handled.
+fn allocation_failed(info: &core::panic::PanicInfo<'_>) -> bool {
+    use core::fmt::Write;
+    let mut text = arrayvec::ArrayString::<32>::new();
+    // A message longer than the buffer is cut: its start is what counts.
+    let _ = write!(text, "{}", info.message());
+    text.starts_with("memory allocation of")
 }

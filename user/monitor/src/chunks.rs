@@ -21,6 +21,13 @@
 //! once (`intermon::Request::Return`), so a monitor holds no idle memory.
 //! A parked or moved OSNode keeps its chunks: they are capabilities of its
 //! own, in its CSpace.
+//!
+//! The monitor's own memory (its heap, slots, the objects it makes) is not
+//! carved from the lending chunks, which would then never be empty: when
+//! it runs low, the monitor gets a chunk of [`OWN_STEP`] for itself, which
+//! it keeps. A grant whose answer came too late (the monitor had given up
+//! waiting) is returned as soon as it comes; a return the hub did not
+//! confirm is sent again with the next one.
 
 use corefish::abi::invoke as op;
 use corefish::cap::{Cap, kind};
@@ -43,12 +50,20 @@ const OWN_STEP: u64 = 1 << 20;
 /// Largest chunk the hub hands out at once.
 pub const GRANT_MAX: u64 = 1 << 30;
 
+/// After a failed attempt to get memory of its own, how long a monitor
+/// waits before the next.
+const OWN_RETRY_NS: u64 = 1_000_000_000;
+
 /// A monitor's chunks.
 #[derive(Default)]
 pub struct Chunks {
     pool: RamPool,
     /// The most RAM one program may hold (learned with the first chunk).
     quota: Option<u64>,
+    /// Chunks given up whose return the hub did not confirm: `(base, size)`.
+    unreturned: alloc::vec::Vec<(u64, u64)>,
+    /// No attempt to get memory of its own before this time.
+    own_retry_at: u64,
 }
 
 /// The chunk size for a request of `bytes`.
@@ -99,11 +114,17 @@ impl Monitor {
     /// any more: its capability goes, its range is free again, and a chunk
     /// it leaves empty goes back to the memory server.
     pub fn uncarve(&mut self, piece: CPtr) {
-        let id = Cap::<kind::Ram>::at(piece).identify();
-        let _ = Cap::<kind::Ram>::at(piece).delete();
+        let cap = Cap::<kind::Ram>::at(piece);
+        let id = cap.identify();
+        // Nothing may live in a range that is handed out again: a piece
+        // something is still made of stays out of use (and its chunk here).
+        let emptied = cap.revoke();
+        let _ = cap.delete();
         slots::free(piece);
-        if let Ok(id) = id {
-            self.chunks.pool.put_back(id.base, id.size);
+        match (id, emptied) {
+            (Ok(id), Ok(_)) => self.chunks.pool.put_back(id.base, id.size),
+            (Ok(id), Err(e)) => println!("monitor: {} KiB kept out of use: {e}", id.size >> 10),
+            (Err(_), _) => {}
         }
         self.return_empty_chunks();
     }
@@ -111,19 +132,30 @@ impl Monitor {
     /// Keeps the monitor's own RAM (its heap, slots, the objects it makes)
     /// from running out: called between requests.
     pub fn top_up_own_memory(&mut self) {
-        if self.hub || ram::available() >= OWN_LOW {
+        if self.hub || ram::available() >= OWN_LOW || sys::time_ns() < self.chunks.own_retry_at {
             // The hub's runtime asks the memory server itself.
             return;
         }
-        match self.carve(OWN_STEP) {
-            Ok(piece) => {
-                if let Err(e) = ram::add_owned(piece) {
-                    println!("monitor: cannot use more RAM: {e}");
-                    self.uncarve(piece);
-                }
-            }
-            Err(e) => println!("monitor: low on RAM of its own: {e}"),
+        let got = match self.call_remote(0, intermon::Request::Grant { bytes: OWN_STEP }, &[]) {
+            Ok(intermon::Reply::Grant(result)) => result,
+            Ok(_) => Err(SysError::InvalidOperation),
+            Err(e) => Err(e),
+        };
+        let added = got.and_then(|granted| {
+            self.chunks.quota = Some(granted.quota);
+            let cap = self.adopt(granted)?;
+            ram::add_owned(cap).inspect_err(|_| self.give_up_chunk(cap))
+        });
+        if let Err(e) = added {
+            println!("monitor: low on RAM of its own: {e}");
+            self.chunks.own_retry_at = sys::time_ns() + OWN_RETRY_NS;
         }
+    }
+
+    /// A grant whose answer came after this monitor stopped waiting for
+    /// it: it goes back at once.
+    pub fn late_grant(&mut self, granted: Granted) {
+        self.send_return(granted.base, granted.size);
     }
 
     /// Bytes in this monitor's chunks, and how many of them are free.
@@ -187,7 +219,7 @@ impl Monitor {
     }
 
     /// Gives every chunk with nothing carved from it back.
-    fn return_empty_chunks(&mut self) {
+    pub fn return_empty_chunks(&mut self) {
         while let Some(cap) = self.chunks.pool.take_whole() {
             self.give_up_chunk(cap);
         }
@@ -201,22 +233,33 @@ impl Monitor {
             }
             return;
         }
-        let Ok(id) = Cap::<kind::Ram>::at(cap).identify() else {
-            return;
-        };
+        let id = Cap::<kind::Ram>::at(cap).identify();
         // Gone here before the hub lets the memory server hand it out again.
         let _ = Cap::<kind::Ram>::at(cap).delete();
         slots::free(cap);
-        let back = intermon::Request::Return {
-            base: id.base,
-            size: id.size,
-        };
-        match self.call_remote(0, back, &[]) {
-            Ok(intermon::Reply::Return(Ok(()))) => {}
-            other => println!(
-                "monitor: the hub did not take back {} KiB: {other:?}",
-                id.size >> 10
-            ),
+        if let Ok(id) = id {
+            self.send_return(id.base, id.size);
+        }
+    }
+
+    /// Tells the hub a chunk is back (this OSNode holds nothing of it),
+    /// and again any whose return it did not confirm before.
+    fn send_return(&mut self, base: u64, size: u64) {
+        self.chunks.unreturned.push((base, size));
+        for (base, size) in core::mem::take(&mut self.chunks.unreturned) {
+            let back = intermon::Request::Return { base, size };
+            match self.call_remote(0, back, &[]) {
+                Ok(intermon::Reply::Return(Ok(()))) => {}
+                // Not granted to this OSNode (or already back): nothing to do.
+                Ok(intermon::Reply::Return(Err(SysError::BadArgument))) => {}
+                other => {
+                    println!(
+                        "monitor: the hub did not take back {} KiB yet: {other:?}",
+                        size >> 10
+                    );
+                    self.chunks.unreturned.push((base, size));
+                }
+            }
         }
     }
 

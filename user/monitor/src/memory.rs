@@ -82,8 +82,8 @@ impl Monitor {
         }
     }
 
-    /// The memory server's figures (the machine's memory), through the
-    /// hub for a node.
+    /// The memory server's figures on the hub; on a node, this monitor's
+    /// chunks (held and free).
     fn chunk_stats(&mut self) -> Result<Stats, SysError> {
         if self.hub {
             return corefish::memserv::stats();
@@ -96,6 +96,8 @@ impl Monitor {
     fn lend(&mut self, badge: u64, bytes: u64) -> Result<CPtr, SysError> {
         let quota = self.program_quota()?;
         if bytes > quota {
+            // The chunk fetched to learn the quota may be empty.
+            self.return_empty_chunks();
             return Err(SysError::OverLimit);
         }
         let bytes = bytes.max(4096).next_multiple_of(4096);
@@ -107,10 +109,17 @@ impl Monitor {
             .collect();
         let held: u64 = its.iter().map(|l| l.size).sum();
         if held.saturating_add(bytes) > quota || its.len() >= PIECES_PER_PROGRAM {
+            self.return_empty_chunks();
             return Err(SysError::OverLimit);
         }
         let cap = self.carve(bytes)?;
-        let id = Cap::<kind::Ram>::at(cap).identify()?;
+        let id = match Cap::<kind::Ram>::at(cap).identify() {
+            Ok(id) => id,
+            Err(e) => {
+                self.uncarve(cap);
+                return Err(e);
+            }
+        };
         self.lending.list.push(Lent {
             badge,
             cap,

@@ -196,7 +196,19 @@ impl Monitor {
             }
             return;
         }
-        // A repeated hello, or a reply that came too late: nothing to do.
+        // A chunk granted after this monitor gave up waiting goes back.
+        if let Ump::Reply {
+            route,
+            reply: Reply::Grant(Ok(granted)),
+            ..
+        } = message
+            && !self.hub
+            && route.dst == self.me
+        {
+            self.late_grant(granted);
+            return;
+        }
+        // A repeated hello, or another reply that came too late: nothing to do.
         let Ump::Request {
             route,
             req,
