@@ -117,6 +117,37 @@ pub fn free_kib(m: &mut Machine) -> Result<u64, HarnessError> {
     Ok(kib(&server, "memory server: ") + kib(&init, "init: "))
 }
 
+/// Starts `tpchq` in the background with `args` (`run ...`), waits for
+/// its first line (which contains `expect`), and returns the command that
+/// stops it (`tpchq stop ID`).
+pub fn start_tpchq(m: &mut Machine, args: &str, expect: &str) -> Result<String, HarnessError> {
+    type_line(m, &format!("run tpchq {args} &"))?;
+    let started = m.expect(expect, BOOT_TIMEOUT)?;
+    Ok(started
+        .split("stop with `")
+        .nth(1)
+        .and_then(|r| r.split('`').next())
+        .unwrap_or_else(|| panic!("no stop command in {started}"))
+        .to_owned())
+}
+
+/// Asserts that the output has the answers `lib/tpch` computes on the
+/// host at scale `milli`/1000 (itself checked against an independent
+/// implementation), as the coordinator prints them.
+pub fn assert_tpch_answers(m: &Machine, milli: u32) {
+    let scale = tpch::Scale { milli };
+    let table = tpch::Table::generate(scale, 0..scale.orders());
+    let digest = format!("tpch: Q1 digest {:#018x}:", tpch::q1(&table).digest());
+    let revenue = format!("tpch: Q6 revenue {}", tpch::q6(&table));
+    let lines = m.lines();
+    for want in [digest, revenue] {
+        assert!(
+            lines.iter().any(|l| l.contains(&want)),
+            "no `{want}` in the output"
+        );
+    }
+}
+
 /// Types a command line into the shell.
 pub fn type_line(machine: &mut Machine, line: &str) -> Result<(), HarnessError> {
     machine.send(&format!("{line}\r"))

@@ -5,38 +5,39 @@
 
 use std::time::{Duration, Instant};
 
-use qemu_tests::{BOOT_TIMEOUT, HarnessError, Machine, config, free_kib, type_line};
+use qemu_tests::{
+    BOOT_TIMEOUT, HarnessError, Machine, assert_tpch_answers, config, free_kib, start_tpchq,
+    type_line,
+};
 
 /// Scale 0.1 (600,000 rows): about 20 MiB of table in all, far more
 /// than a core's own memory.
 const SCALE_MILLI: u32 = 100;
-
-/// The host's answers at `milli`, as the coordinator prints them.
-fn host_answers(milli: u32) -> (String, String) {
-    let scale = tpch::Scale { milli };
-    let table = tpch::Table::generate(scale, 0..scale.orders());
-    (
-        format!("tpch: Q1 digest {:#018x}:", tpch::q1(&table).digest()),
-        format!("tpch: Q6 revenue {}", tpch::q6(&table)),
-    )
-}
 
 #[test]
 fn a_database_on_other_cores_uses_the_machines_memory() -> Result<(), HarnessError> {
     let mut m = Machine::start(&config(4, 512)?, "memory_tpch")?;
     m.expect("Corefish shell; type `help`.", BOOT_TIMEOUT)?;
     let before = free_kib(&mut m)?;
-    type_line(&mut m, &format!("run tpchq run {SCALE_MILLI} 2 500 1 2 3"))?;
-    m.expect("tpch: 3 workers on cores [1, 2, 3]", BOOT_TIMEOUT)?;
+    let stop = start_tpchq(
+        &mut m,
+        &format!("run {SCALE_MILLI} 0 500 1 2 3"),
+        "tpch: 3 workers on cores [1, 2, 3]",
+    )?;
+    m.expect("tpch: interval 1 ", BOOT_TIMEOUT)?;
+    // A parked OSNode keeps its memory (capabilities of its own): the
+    // worker on it answers the same on core 1, and again back on core 2.
+    type_line(&mut m, "corectrl park 2 1")?;
+    m.expect("core 2 parked on core 1", BOOT_TIMEOUT)?;
+    m.expect("tpch: interval ", BOOT_TIMEOUT)?;
+    m.expect("tpch: interval ", BOOT_TIMEOUT)?;
+    type_line(&mut m, "corectrl unpark 2 2")?;
+    m.expect("KCB 2 unparked to core 2", BOOT_TIMEOUT)?;
+    m.expect("tpch: interval ", BOOT_TIMEOUT)?;
+    type_line(&mut m, &format!("run {stop}"))?;
     let done = m.expect("tpch: done: ", BOOT_TIMEOUT)?;
     assert!(done.contains("every answer equal to round 1's"), "{done}");
-    let (q1, q6) = host_answers(SCALE_MILLI);
-    let lines = m.lines();
-    assert!(lines.iter().any(|l| l.contains(&q1)), "no `{q1}`");
-    assert!(lines.iter().any(|l| l.contains(&q6)), "no `{q6}`");
-    m.expect_line("the coordinator's end", BOOT_TIMEOUT, |l| {
-        l.contains("tpchq (id ") && l.contains(" exited with code 0")
-    })?;
+    assert_tpch_answers(&m, SCALE_MILLI);
     // The workers' memory went back to the memory server when they ended.
     let mut ended = Vec::new();
     for _ in 1..=3 {

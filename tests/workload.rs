@@ -2,7 +2,9 @@
 //! every OSNode, while the boot driver updates every core, its own
 //! included (in place), to `cpudriver-v2` and back.
 
-use qemu_tests::{BOOT_TIMEOUT, HarnessError, Machine, config, type_line};
+use qemu_tests::{
+    BOOT_TIMEOUT, HarnessError, Machine, assert_tpch_answers, config, start_tpchq, type_line,
+};
 
 /// Scale 0.005 (about 30,000 rows).
 const SCALE_MILLI: u32 = 5;
@@ -11,17 +13,11 @@ const SCALE_MILLI: u32 = 5;
 fn queries_give_the_same_answers_across_kernel_updates_of_every_core() -> Result<(), HarnessError> {
     let mut m = Machine::start(&config(4, 512)?, "workload_updates")?;
     m.expect("Corefish shell; type `help`.", BOOT_TIMEOUT)?;
-    type_line(
+    let stop = start_tpchq(
         &mut m,
-        &format!("run tpchq run {SCALE_MILLI} 0 500 0 1 2 3 &"),
+        &format!("run {SCALE_MILLI} 0 500 0 1 2 3"),
+        "tpch: 4 workers on cores [0, 1, 2, 3]",
     )?;
-    let started = m.expect("tpch: 4 workers on cores [0, 1, 2, 3]", BOOT_TIMEOUT)?;
-    let stop = started
-        .split("stop with `")
-        .nth(1)
-        .and_then(|r| r.split('`').next())
-        .unwrap_or_else(|| panic!("no stop command in {started}"))
-        .to_owned();
     m.expect("tpch: interval 1 ", BOOT_TIMEOUT)?;
     for core in 0..=3 {
         for (kernel, version) in [("cpudriver-v2", "0.1.0-v2"), ("cpudriver", "0.1.0")] {
@@ -51,7 +47,6 @@ fn queries_give_the_same_answers_across_kernel_updates_of_every_core() -> Result
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("no slowest reply in {done}"));
     assert!(slowest_ms < 10_000, "a worker stalled: {done}");
-    let lines = m.lines();
     let rounds: u64 = done
         .split("done: ")
         .nth(1)
@@ -59,22 +54,8 @@ fn queries_give_the_same_answers_across_kernel_updates_of_every_core() -> Result
         .and_then(|n| n.parse().ok())
         .unwrap_or(0);
     assert!(rounds >= 20, "{done}");
-    // The answers are the right ones: those of the library on the host,
-    // itself checked against an independent implementation.
-    let scale = tpch::Scale { milli: SCALE_MILLI };
-    let table = tpch::Table::generate(scale, 0..scale.orders());
-    let q1 = tpch::q1(&table);
-    let q6 = tpch::q6(&table);
-    let digest = format!("tpch: Q1 digest {:#018x}:", q1.digest());
-    assert!(
-        lines.iter().any(|l| l.contains(&digest)),
-        "no `{digest}` in the output"
-    );
-    let revenue = format!("tpch: Q6 revenue {q6}");
-    assert!(
-        lines.iter().any(|l| l.contains(&revenue)),
-        "no `{revenue}` in the output"
-    );
+    // The answers are the right ones: those of the library on the host.
+    assert_tpch_answers(&m, SCALE_MILLI);
     m.expect_line("the coordinator's end", BOOT_TIMEOUT, |l| {
         l.contains("tpchq (id ") && l.contains(" exited with code 0")
     })?;
