@@ -110,6 +110,28 @@ fn a_program_out_of_memory_on_another_core_is_reported_at_once() -> Result<(), H
 }
 
 #[test]
+fn a_real_time_cores_osnode_gives_back_all_it_had() -> Result<(), HarnessError> {
+    // The one OSNode that ends: a real-time core's, with no monitor.
+    let mut m = Machine::start(&config(4, 512)?, "memory_rt")?;
+    m.expect("Corefish shell; type `help`.", BOOT_TIMEOUT)?;
+    let before = free_kib(&mut m)?;
+    type_line(&mut m, "corectrl rt 3 hello")?;
+    m.expect("rt 3: hello ended with code 0 after", BOOT_TIMEOUT)?;
+    // The real-time kernel's 8 MiB and its KCB came back; what is not
+    // free is the scratch RAM (1 MiB) of the kernel that resumed OSNode 3
+    // on the core, which stays with the core while that kernel runs.
+    let after = free_kib(&mut m)?;
+    assert!(
+        after + RESUME_KIB + 1024 >= before,
+        "free memory {before} KiB before, {after} KiB after"
+    );
+    Ok(())
+}
+
+/// Scratch RAM of a kernel that resumes a KCB (`corectrl`'s `RESUME_RAM`).
+const RESUME_KIB: u64 = 1024;
+
+#[test]
 fn sixty_four_cores_boot_in_512_mib() -> Result<(), HarnessError> {
     every_core_runs(64, 512)
 }
