@@ -148,6 +148,21 @@ pub fn assert_tpch_answers(m: &Machine, milli: u32) {
     }
 }
 
+/// Free memory in KiB ([`free_kib`]) once it is within `slack_kib` of
+/// `before`, or after ten seconds of asking (what programs held comes
+/// back when init and the monitors have heard of their ends).
+pub fn free_kib_back_to(m: &mut Machine, before: u64, slack_kib: u64) -> Result<u64, HarnessError> {
+    let mut free = free_kib(m)?;
+    for _ in 0..10 {
+        if free + slack_kib >= before {
+            break;
+        }
+        std::thread::sleep(Duration::from_secs(1));
+        free = free_kib(m)?;
+    }
+    Ok(free)
+}
+
 /// Types a command line into the shell.
 pub fn type_line(machine: &mut Machine, line: &str) -> Result<(), HarnessError> {
     machine.send(&format!("{line}\r"))

@@ -204,16 +204,22 @@ impl Monitor {
             )
             .map(|_| slot)
         });
-        if adopted.is_err() {
-            if let Ok(slot) = slot {
-                slots::free(slot);
+        match adopted {
+            Ok(_) => {
+                // A return of this range the hub never confirmed was taken
+                // after all: the hub granted it again.
+                let end = granted.base + granted.size;
+                self.chunks
+                    .unreturned
+                    .retain(|&(base, size)| base >= end || base + size <= granted.base);
             }
-            // The hub takes it back: nothing here holds it.
-            let back = intermon::Request::Return {
-                base: granted.base,
-                size: granted.size,
-            };
-            let _ = self.call_remote(0, back, &[]);
+            Err(_) => {
+                if let Ok(slot) = slot {
+                    slots::free(slot);
+                }
+                // The hub takes it back: nothing here holds it.
+                self.send_return(granted.base, granted.size);
+            }
         }
         adopted
     }

@@ -98,6 +98,8 @@ pub struct Monitor {
     pub lending: memory::Lending,
     /// The chunks of the machine's memory that memory comes from.
     pub chunks: chunks::Chunks,
+    /// The calls to other monitors waiting for their replies.
+    pub calls: peers::Calls,
 }
 
 fn main() -> i32 {
@@ -128,6 +130,7 @@ fn main() -> i32 {
         parking: parking::Parking::default(),
         lending: memory::Lending::default(),
         chunks: chunks::Chunks::default(),
+        calls: peers::Calls::default(),
     };
     if !is_hub && let Err(e) = m.join() {
         println!("monitor: cannot reach the hub: {e}");

@@ -21,11 +21,28 @@ const REMOTE_TIMEOUT_NS: u64 = 5_000_000_000;
 
 /// A reply this monitor waits for: from whom, to which operation, which
 /// request number.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Awaited {
     peer: u64,
     op: u64,
     req: u64,
+}
+
+/// The calls a monitor waits on, innermost last (a request it serves while
+/// it waits may make a call of its own), and the replies that came for an
+/// outer one while an inner one waited: each is kept for its caller.
+#[derive(Default)]
+pub struct Calls {
+    waiting: Vec<Awaited>,
+    early: Vec<(Awaited, Reply)>,
+}
+
+impl Awaited {
+    /// Whether `reply`, which came along `route` for request `req`, is
+    /// this one's.
+    fn is(&self, route: Route, req: u64, reply: &Reply, me: u64) -> bool {
+        (route.src, reply.op(), req) == (self.peer, self.op, self.req) && route.dst == me
+    }
 }
 
 impl Monitor {
@@ -49,16 +66,26 @@ impl Monitor {
                         continue;
                     }
                 };
-                match (message, awaited) {
-                    (Ump::Reply { route, req, reply }, Some(a))
-                        if found.is_none()
-                            && (route.src, reply.op(), req) == (a.peer, a.op, a.req)
-                            && route.dst == self.me =>
-                    {
-                        found = Some(reply);
+                if let Ump::Reply { route, req, reply } = message {
+                    match awaited {
+                        Some(a) if found.is_none() && a.is(route, req, &reply, self.me) => {
+                            found = Some(reply);
+                            continue;
+                        }
+                        _ => {}
                     }
-                    _ => self.handle_ump(message),
+                    let me = self.me;
+                    if let Some(outer) = self
+                        .calls
+                        .waiting
+                        .iter()
+                        .find(|a| a.is(route, req, &reply, me))
+                    {
+                        self.calls.early.push((*outer, reply));
+                        continue;
+                    }
                 }
+                self.handle_ump(message);
             }
         }
         (progress || found.is_some()).then_some(found)
@@ -141,8 +168,20 @@ impl Monitor {
             op: request.op(),
             req,
         };
+        self.calls.waiting.push(awaited);
+        let result = self.wait_for(awaited);
+        self.calls.waiting.retain(|a| *a != awaited);
+        result
+    }
+
+    /// Waits for the reply `awaited`, answering other monitors meanwhile.
+    fn wait_for(&mut self, awaited: Awaited) -> Result<Reply, SysError> {
         let mut waiting = Waiting::new(sys::time_ns() + REMOTE_TIMEOUT_NS);
         loop {
+            // It may have come while a call made meanwhile waited.
+            if let Some(i) = self.calls.early.iter().position(|(a, _)| *a == awaited) {
+                return Ok(self.calls.early.swap_remove(i).1);
+            }
             match self.pump(Some(awaited)) {
                 Some(Some(reply)) => return Ok(reply),
                 Some(None) => waiting.reset(),

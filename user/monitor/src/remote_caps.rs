@@ -117,6 +117,21 @@ impl RemoteCaps {
         e.anchor
     }
 
+    /// Whether another export than the one anchored at `anchor` sent the
+    /// same capability (type and range) to `importer`, which then holds
+    /// one import for both.
+    pub fn shares_import(&self, anchor: CPtr, importer: u64) -> bool {
+        let Some(this) = self.exports.iter().find(|e| e.anchor == anchor) else {
+            return false;
+        };
+        let key = (this.cap.ty, this.cap.base, this.cap.size);
+        self.exports.iter().any(|e| {
+            e.anchor != anchor
+                && (e.cap.ty, e.cap.base, e.cap.size) == key
+                && e.importers.contains(&importer)
+        })
+    }
+
     /// The exports that lie inside `[base, base + size)`.
     pub fn exports_inside(&self, base: u64, size: u64) -> Vec<usize> {
         let end = base.saturating_add(size);

@@ -245,12 +245,22 @@ impl Monitor {
         }
         while let Some(i) = self.remote.exports.iter().position(|e| e.sender == badge) {
             let export = &self.remote.exports[i];
-            let cap = describe(&export.cap);
+            let (anchor, cap) = (export.anchor, describe(&export.cap));
             let mut all_gone = true;
             for osnode in export.importers.clone() {
+                // An importer keeps one import per range: if another export
+                // of this range went there too (a channel's frame, someone
+                // else's copy), its copies are not this program's to take.
+                if self.remote.shares_import(anchor, osnode) {
+                    continue;
+                }
                 let unimported = self.call_remote(osnode, intermon::Request::Unimport { cap }, &[]);
                 all_gone &= matches!(unimported, Ok(intermon::Reply::Unimport(Ok(()))));
             }
+            // The calls served other requests meanwhile: find it again.
+            let Some(i) = self.remote.exports.iter().position(|e| e.anchor == anchor) else {
+                continue;
+            };
             if all_gone {
                 self.remote.drop_export(self.kernel, i);
             } else {
@@ -434,7 +444,7 @@ impl Monitor {
                 return Ok(());
             };
             let export = &self.remote.exports[i];
-            let cap = describe(&export.cap);
+            let (anchor, cap) = (export.anchor, describe(&export.cap));
             let importers = export.importers.clone();
             for osnode in importers {
                 match self.call_remote(osnode, intermon::Request::Unimport { cap }, &[])? {
@@ -442,7 +452,11 @@ impl Monitor {
                     _ => return Err(SysError::InvalidOperation),
                 }
             }
-            self.remote.drop_export(self.kernel, i);
+            // The calls served other requests meanwhile: the list may have
+            // changed.
+            if let Some(i) = self.remote.exports.iter().position(|e| e.anchor == anchor) {
+                self.remote.drop_export(self.kernel, i);
+            }
         }
     }
 }
