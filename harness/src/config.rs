@@ -62,6 +62,8 @@ pub struct QemuConfig {
     pub cmdline: String,
     /// Extra QEMU arguments.
     pub extra: Vec<String>,
+    /// The watchdog [`Machine::start`](crate::Machine::start) arms, if any.
+    pub watchdog: Option<crate::Watchdog>,
 }
 
 impl QemuConfig {
@@ -80,6 +82,7 @@ impl QemuConfig {
             debug: false,
             cmdline: String::new(),
             extra: Vec::new(),
+            watchdog: None,
         }
     }
 

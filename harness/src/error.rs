@@ -26,6 +26,19 @@ pub enum HarnessError {
         /// The serial log file.
         log: PathBuf,
     },
+    /// The watchdog gave up on the guest: silent too long, or its console
+    /// said its kernel is stuck or dead.
+    Stalled {
+        /// Why, in a line (`no progress for 120 s after "..."`, or the
+        /// console line).
+        reason: String,
+        /// The last serial lines.
+        tail: Vec<String>,
+        /// The QEMU command line.
+        command: String,
+        /// The serial log file.
+        log: PathBuf,
+    },
     /// Writing to the serial console failed.
     Io(std::io::Error),
 }
@@ -49,21 +62,39 @@ impl std::fmt::Display for HarnessError {
                 log,
             } => {
                 writeln!(f, "{what}: {why}")?;
-                writeln!(
-                    f,
-                    "--- last {} serial lines (full log: {}) ---",
-                    tail.len(),
-                    log.display()
-                )?;
-                for line in tail {
-                    writeln!(f, "{line}")?;
-                }
-                writeln!(f, "--- QEMU command line ---")?;
-                write!(f, "{command}")
+                tail_and_command(f, tail, command, log)
+            }
+            Self::Stalled {
+                reason,
+                tail,
+                command,
+                log,
+            } => {
+                writeln!(f, "the guest stopped making progress: {reason}")?;
+                tail_and_command(f, tail, command, log)
             }
             Self::Io(e) => write!(f, "serial console I/O: {e}"),
         }
     }
+}
+
+fn tail_and_command(
+    f: &mut std::fmt::Formatter<'_>,
+    tail: &[String],
+    command: &str,
+    log: &std::path::Path,
+) -> std::fmt::Result {
+    writeln!(
+        f,
+        "--- last {} serial lines (full log: {}) ---",
+        tail.len(),
+        log.display()
+    )?;
+    for line in tail {
+        writeln!(f, "{line}")?;
+    }
+    writeln!(f, "--- QEMU command line ---")?;
+    write!(f, "{command}")
 }
 
 // Tests return `Result<(), HarnessError>`; the test runner prints errors

@@ -12,18 +12,22 @@
 //!   and the QEMU command line. Dropping a machine kills its QEMU, so every
 //!   test path (including a panic) cleans up; QEMU also dies with the
 //!   process that started it.
+//! * [`Watchdog`] gives up on a guest that falls silent or says its kernel
+//!   is stuck, whatever the wait's own timeout.
 //! * [`Images`] finds the images `cargo xtask` built.
 
 mod config;
 mod error;
 mod images;
 mod machine;
+mod watchdog;
 
 pub use config::{Accel, QemuConfig};
 pub use cpu::debug_exit::ExitCode;
 pub use error::HarnessError;
 pub use images::Images;
 pub use machine::{ExitStatus, Machine};
+pub use watchdog::{GUEST_FATAL, Watchdog};
 
 /// The workspace's root directory.
 pub fn workspace_root() -> std::path::PathBuf {

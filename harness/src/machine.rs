@@ -9,7 +9,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::{ExitCode, HarnessError, QemuConfig};
+use crate::{ExitCode, HarnessError, QemuConfig, Watchdog};
 
 /// Serial lines shown when an expectation fails.
 const TAIL_LINES: usize = 50;
@@ -28,11 +28,23 @@ impl ExitStatus {
     }
 }
 
-#[derive(Default)]
 struct Console {
     lines: Vec<String>,
     partial: Vec<u8>,
     closed: bool,
+    /// When the guest last printed anything (or started).
+    last_output: Instant,
+}
+
+impl Default for Console {
+    fn default() -> Self {
+        Self {
+            lines: Vec::new(),
+            partial: Vec::new(),
+            closed: false,
+            last_output: Instant::now(),
+        }
+    }
 }
 
 type Shared = Arc<(Mutex<Console>, Condvar)>;
@@ -47,13 +59,17 @@ pub struct Machine {
     log: PathBuf,
     /// Lines before this index have been consumed by `expect`.
     cursor: usize,
+    /// Gives up on a hung guest, if armed.
+    watchdog: Option<Watchdog>,
 }
 
 impl Machine {
     /// Starts QEMU with `config`, logging the serial console to
     /// `target/qemu-logs/<name>.log`.
     pub fn start(config: &QemuConfig, name: &str) -> Result<Self, HarnessError> {
-        Self::spawn(config.command("stdio"), config.command_line("stdio"), name)
+        let mut machine = Self::spawn(config.command("stdio"), config.command_line("stdio"), name)?;
+        machine.watchdog = config.watchdog;
+        Ok(machine)
     }
 
     /// Starts any program as a machine whose stdin/stdout are its console
@@ -106,7 +122,14 @@ impl Machine {
             command: command_line,
             log,
             cursor: 0,
+            watchdog: None,
         })
+    }
+
+    /// Arms `watchdog`: from now on every wait fails as soon as the guest
+    /// has been silent for its time or prints one of its fatal lines.
+    pub fn watch(&mut self, watchdog: Watchdog) {
+        self.watchdog = Some(watchdog);
     }
 
     /// Waits until a serial line contains `text`; returns that line. Lines
@@ -136,6 +159,11 @@ impl Machine {
                 if matches(line) {
                     return Ok(line.clone());
                 }
+                if self.watchdog.is_some_and(|w| w.is_fatal(line)) {
+                    let reason = line.clone();
+                    drop(console);
+                    return Err(self.stalled(reason));
+                }
             }
             if console.closed {
                 drop(console);
@@ -150,8 +178,23 @@ impl Machine {
                 drop(console);
                 return Err(self.unmet(what, format!("not seen within {timeout:?}")));
             }
+            let mut until = deadline;
+            if let Some(w) = self.watchdog {
+                let silent_until = console.last_output + w.silence;
+                if now >= silent_until {
+                    let last = console.lines.last().cloned();
+                    drop(console);
+                    let silence = w.silence.as_secs_f64();
+                    let reason = match last {
+                        Some(last) => format!("no progress for {silence} s after {last:?}"),
+                        None => format!("no progress for {silence} s: nothing printed at all"),
+                    };
+                    return Err(self.stalled(reason));
+                }
+                until = until.min(silent_until);
+            }
             console = ready
-                .wait_timeout(console, deadline - now)
+                .wait_timeout(console, until - now)
                 .unwrap_or_else(|p| p.into_inner())
                 .0;
         }
@@ -215,6 +258,20 @@ impl Machine {
     fn finish_reader(&mut self) {
         if let Some(reader) = self.reader.take() {
             let _ = reader.join();
+        }
+    }
+
+    fn stalled(&mut self, reason: String) -> HarnessError {
+        match self.unmet("", String::new()) {
+            HarnessError::Unmet {
+                tail, command, log, ..
+            } => HarnessError::Stalled {
+                reason,
+                tail,
+                command,
+                log,
+            },
+            other => other,
         }
     }
 
@@ -310,6 +367,7 @@ fn read_console(
 fn push_bytes(console: &Shared, bytes: &[u8]) {
     let (lock, ready) = &**console;
     let mut c = lock.lock().unwrap_or_else(|p| p.into_inner());
+    c.last_output = Instant::now();
     for &b in bytes {
         match b {
             b'\n' => {

@@ -159,15 +159,18 @@ mod tests {
         assert!(!update);
         assert_eq!(
             (o.accel, o.only, o.quick, o.no_linux),
-            (Accel::Tcg, None, false, false)
+            (Accel::Tcg, Vec::<String>::new(), false, false)
         );
         let (update, o) = bench(&["--quick", "update", "--accel", "kvm"]);
         assert!(update && o.quick);
         assert_eq!(o.accel, Accel::Kvm);
         let (update, o) = bench(&["--no-linux", "--only", "scaling"]);
         assert!(!update && o.no_linux);
-        assert_eq!(o.only.as_deref(), Some("scaling"));
+        assert_eq!(o.only, ["scaling"]);
+        let (_, o) = bench(&["--only", "ump,switch"]);
+        assert_eq!(o.only, ["ump", "switch"]);
         assert!(parse(&["bench", "--only", "nothing"]).is_err());
+        assert!(parse(&["bench", "--only", "ump,nothing"]).is_err());
     }
 
     #[test]

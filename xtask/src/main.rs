@@ -58,7 +58,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::Bench(args)) => match args.update {
             Some(BenchCommand::Update) => {
                 let o = &args.options;
-                if o.quick || o.no_linux || o.only.is_some() {
+                if o.quick || o.no_linux || !o.only.is_empty() {
                     anyhow::bail!("`bench update` takes only --accel");
                 }
                 bench::update(o)

@@ -39,6 +39,7 @@ pub fn test(extra: &[String]) -> Result<()> {
     // The KCB code as the previous layout's kernel (`cpudriver-kcb1`) has it.
     cargo_test(&["--package", "osnode", "--features", "layout1"], &images)?;
     smoke_bench()?;
+    hung_guest_bench()?;
     let mut qemu = vec!["--package", QEMU_TESTS];
     if !extra.is_empty() {
         qemu.push("--");
@@ -93,5 +94,43 @@ fn smoke_bench() -> Result<()> {
         "xtask: benchmark smoke test passed ({} rows)",
         report.rows.len()
     );
+    Ok(())
+}
+
+/// The watchdog, end to end: a bench whose `switch` guests hang (started
+/// with their processors stopped, `--inject-hang`) gives up on each after
+/// its silence limit (5 s here: a wait of its own would be 120 s), boots it
+/// once more, records the group as failed with the reason, still measures
+/// the other group, writes the report and fails naming the group.
+fn hung_guest_bench() -> Result<()> {
+    println!("xtask: benchmark watchdog test (`switch` guests hang on purpose)");
+    let mut options = crate::bench::BenchOptions::smoke();
+    options.only = vec!["ump".into(), "switch".into()];
+    options.inject_hang = Some("switch".into());
+    options.watchdog = 5;
+    let dir = harness::workspace_root()
+        .join("target")
+        .join("bench")
+        .join("watchdog-test");
+    options.out = Some(dir.clone());
+    let error = match crate::bench::bench(&options) {
+        Ok(_) => bail!("benchmark watchdog test: a run with hung guests succeeded"),
+        Err(e) => format!("{e:#}"),
+    };
+    if !error.contains("switch.failed") {
+        bail!("benchmark watchdog test: the error does not name the failed group: {error}");
+    }
+    let report = std::fs::read_to_string(dir.join("report.md")).context("its report")?;
+    let failed = report
+        .lines()
+        .find(|l| l.contains("group `switch`"))
+        .unwrap_or_default();
+    if !failed.contains("FAILED: no progress for 5 s") {
+        bail!("benchmark watchdog test: no failed row with its reason in the report:\n{report}");
+    }
+    if !report.contains("UMP") || !report.contains("median ") {
+        bail!("benchmark watchdog test: the other group's rows are missing:\n{report}");
+    }
+    println!("xtask: benchmark watchdog test passed ({failed})");
     Ok(())
 }

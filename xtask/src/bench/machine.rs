@@ -25,6 +25,7 @@ pub fn config(images: &Images, options: &BenchOptions, cores: u32) -> QemuConfig
     config.cores = cores;
     config.mem_mib = 1024;
     config.accel = options.accel;
+    options.guard(&mut config);
     config
 }
 

@@ -2,12 +2,15 @@
 //! decide: which groups run, how many repetitions, where the report goes.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Args;
-use harness::Accel;
+use harness::{Accel, QemuConfig, Watchdog};
 
 /// The groups `--only` can name.
 pub const GROUPS: &[&str] = &["boot", "ump", "switch", "jitter", "linux", "scaling"];
+/// How long a guest may print nothing by default (s).
+pub const DEFAULT_WATCHDOG_S: u64 = 120;
 
 /// Options of `cargo xtask bench` (`bench update` takes only `--accel`).
 #[derive(Debug, Clone, Args)]
@@ -15,10 +18,10 @@ pub struct BenchOptions {
     /// QEMU accelerator
     #[arg(long, global = true, value_name = "tcg|kvm", default_value = "tcg")]
     pub accel: Accel,
-    /// Only this group of benchmarks
-    #[arg(long, value_name = "GROUP",
+    /// Only these groups of benchmarks (comma-separated)
+    #[arg(long, value_name = "GROUP,...", value_delimiter = ',',
           value_parser = clap::builder::PossibleValuesParser::new(GROUPS))]
-    pub only: Option<String>,
+    pub only: Vec<String>,
     /// Few repetitions, small machines (minutes, not tens); the report goes
     /// to target/bench/quick/
     #[arg(long)]
@@ -26,6 +29,21 @@ pub struct BenchOptions {
     /// Corefish only (no Linux peer)
     #[arg(long)]
     pub no_linux: bool,
+    /// Give up on a guest that prints nothing for this many seconds (or
+    /// prints a lockup, panic or kernel fault); it is booted once more,
+    /// then its group's rows say why
+    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_WATCHDOG_S)]
+    pub watchdog: u64,
+    /// Tests only: every guest of this group starts with its processors
+    /// stopped (QEMU -S), so it prints nothing and the watchdog must act
+    #[arg(long, value_name = "GROUP", hide = true)]
+    pub inject_hang: Option<String>,
+    /// The group running now (set by the bench, not on the command line).
+    #[arg(skip)]
+    pub group: Option<&'static str>,
+    /// Where the report goes instead of the usual folder (tests).
+    #[arg(skip)]
+    pub out: Option<PathBuf>,
 }
 
 impl BenchOptions {
@@ -33,15 +51,36 @@ impl BenchOptions {
     pub fn smoke() -> Self {
         Self {
             accel: Accel::Tcg,
-            only: None,
+            only: Vec::new(),
             quick: true,
             no_linux: true,
+            watchdog: DEFAULT_WATCHDOG_S,
+            inject_hang: None,
+            group: None,
+            out: None,
+        }
+    }
+
+    /// These options while `group` runs.
+    pub fn in_group(&self, group: &'static str) -> Self {
+        Self {
+            group: Some(group),
+            ..self.clone()
+        }
+    }
+
+    /// Arms the watchdog on a guest's configuration and, in a test, makes
+    /// the guest hang.
+    pub fn guard(&self, config: &mut QemuConfig) {
+        config.watchdog = Some(Watchdog::guest(Duration::from_secs(self.watchdog)));
+        if self.inject_hang.is_some() && self.inject_hang.as_deref() == self.group {
+            config.extra.push("-S".into());
         }
     }
 
     /// Whether `group` is to run.
     pub fn runs(&self, group: &str) -> bool {
-        self.only.as_deref().is_none_or(|g| g == group)
+        self.only.is_empty() || self.only.iter().any(|g| g == group)
     }
 
     /// Whether the Linux peer is to run too.
@@ -52,6 +91,9 @@ impl BenchOptions {
     /// Where the report and plots go: `target/bench/`, or
     /// `target/bench/quick/` for a `--quick` run.
     pub fn out_dir(&self) -> PathBuf {
+        if let Some(out) = &self.out {
+            return out.clone();
+        }
         let dir = harness::workspace_root().join("target").join("bench");
         if self.quick { dir.join("quick") } else { dir }
     }

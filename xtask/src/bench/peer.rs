@@ -223,6 +223,19 @@ fn build_hotplug() -> Result<PathBuf> {
         .join("hotplug"))
 }
 
+/// The peer kernel's command line, every word needed:
+/// * `console=ttyS0`: the kernel's messages and `/init`'s output on the
+///   serial port, which the bench reads;
+/// * `panic=-1`: a panic reboots at once, and QEMU (`-no-reboot`) exits,
+///   instead of hanging until a timeout;
+/// * `cryptomgr.notests`: no self-tests of the crypto algorithms at boot.
+///   They measure nothing the bench uses (CPU hotplug and timing), take
+///   seconds under TCG, and one of them (`alg_test`) was seen stuck in a
+///   soft lockup with 32 CPUs, hanging a whole run.
+///
+/// The `peer.*` words are `/init`'s own (what to measure).
+const PEER_CMDLINE: &str = "console=ttyS0 panic=-1 cryptomgr.notests";
+
 impl Peer {
     /// A `cores`-CPU peer with 512 MiB, the options' accelerator and
     /// `peer_words` on its command line, for a benchmark to adjust.
@@ -236,10 +249,11 @@ impl Peer {
         let mut config = QemuConfig::new(images);
         config.loader = self.kernel.clone();
         config.archive = self.initramfs.clone();
-        config.cmdline = format!("console=ttyS0 panic=-1 {peer_words}");
+        config.cmdline = format!("{PEER_CMDLINE} {peer_words}");
         config.cores = cores;
         config.mem_mib = 512;
         config.accel = options.accel;
+        options.guard(&mut config);
         config
     }
 }

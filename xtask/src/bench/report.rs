@@ -79,6 +79,8 @@ pub enum Figure {
     Jitter(Summary),
     /// Jitter samples by decade above the minimum.
     Histogram(Histogram),
+    /// Not measured: its guest failed twice, for this reason.
+    Failed(String),
 }
 
 impl Figure {
@@ -95,6 +97,7 @@ impl Figure {
             Self::Count { n, .. } => *n > 0,
             Self::Jitter(s) => s.samples > 0,
             Self::Histogram(h) => h.counts.iter().sum::<u64>() > 0,
+            Self::Failed(_) => false,
         }
     }
 
@@ -116,6 +119,7 @@ impl Figure {
             Self::Count { min, max, n } => format!("{min} to {max} over {n}"),
             Self::Jitter(s) => format!("{s}"),
             Self::Histogram(h) => format!("{h}"),
+            Self::Failed(why) => format!("FAILED: {why}"),
         }
     }
 }
@@ -170,6 +174,24 @@ impl Report {
             what,
             Figure::Histogram(histogram),
         );
+    }
+
+    /// Records that `group` could not be measured, and why.
+    pub fn fail(&mut self, group: &str, why: &str) {
+        self.add(
+            &format!("{group}.failed"),
+            "Failures",
+            &format!("group `{group}`"),
+            Figure::Failed(why.into()),
+        );
+    }
+
+    /// The rows that record a failure.
+    pub fn failures(&self) -> Vec<&Row> {
+        self.rows
+            .iter()
+            .filter(|r| matches!(r.figure, Figure::Failed(_)))
+            .collect()
     }
 
     /// The median in ms of the row `key`.
