@@ -40,13 +40,15 @@ pub enum Command {
     /// cargo fmt --check and clippy (-D warnings) on every crate, images
     /// included
     Lint,
-    /// The benchmarks: figures in target/bench/report.md, or `bench update`
+    /// The benchmarks: a run's results and report in target/bench/<run>/,
+    /// or `bench update`, or `bench report DIR`
     ///
     /// Core boot latency by phase, stop, update, park, unpark (20 each,
     /// others idle and busy), UMP latency, KCB switch cost, jitter (RT and
     /// standard kernel, TCG and -icount), scaling (4 to 64 cores), the
-    /// Linux peer (Debian's kernel: CPU hotplug, jitter). The report goes
-    /// to target/bench/report.md (target/bench/quick/ with --quick).
+    /// Linux peer (Debian's kernel: CPU hotplug, jitter). Every row goes to
+    /// target/bench/<run>/results.jsonl as it is measured; report.md and
+    /// the plots are made from it after every group.
     Bench(BenchArgs),
     /// The fuzzer on a booted machine: hostile system calls (the kernel
     /// checking its mapping database after every batch), then hostile
@@ -71,6 +73,12 @@ pub enum BenchCommand {
     /// Kernel updates of every core under a TPC-H workload: throughput plot
     /// (target/bench/update.png) and downtimes
     Update,
+    /// Rebuilds a run's report and plots from its results file alone
+    /// (with --compare, compares it with an older run)
+    Report {
+        /// The run's folder (target/bench/<run>) or its results.jsonl
+        dir: std::path::PathBuf,
+    },
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 //! cargo xtask test [FILTER...]      lints, host tests, a benchmark smoke test, then the QEMU integration tests
 //! cargo xtask lint                  cargo fmt --check and clippy (-D warnings) on every crate
 //! cargo xtask bench [update] [...]  the benchmarks (see `cargo xtask bench --help`)
+//! cargo xtask bench report DIR      a run's report rebuilt from its results file
 //! cargo xtask fuzz [--calls N]      the fuzzer on a booted machine (calls, then messages)
 //! ```
 //!
@@ -62,6 +63,9 @@ fn dispatch(cli: Cli) -> Result<()> {
                     anyhow::bail!("`bench update` takes only --accel");
                 }
                 bench::update(o)
+            }
+            Some(BenchCommand::Report { dir }) => {
+                bench::report_from(&dir, args.options.compare.as_deref()).map(drop)
             }
             None => bench::bench(&args.options).map(drop),
         },

@@ -77,12 +77,20 @@ const SMOKE_ROWS: &[&str] = &[
     "scaling.stop.8",
 ];
 
-/// The benchmarks' smoke test: a quick Corefish-only run writes a report
-/// in which every row is there and has numbers.
+/// The benchmarks' smoke test: a quick Corefish-only run writes its
+/// results file and a report in which every row is there and has numbers;
+/// the report is made again from the results file alone, and the run
+/// compared with itself lists every row with a verdict.
 fn smoke_bench() -> Result<()> {
     println!("xtask: benchmark smoke test (`cargo xtask bench --quick --no-linux`)");
-    let report = crate::bench::bench(&crate::bench::BenchOptions::smoke())
-        .context("benchmark smoke test")?;
+    let mut options = crate::bench::BenchOptions::smoke();
+    let dir = harness::workspace_root()
+        .join("target")
+        .join("bench")
+        .join("smoke-test");
+    let _ = std::fs::remove_dir_all(&dir);
+    options.out = Some(dir.clone());
+    let report = crate::bench::bench(&options).context("benchmark smoke test")?;
     let missing = report.missing(SMOKE_ROWS);
     let incomplete: Vec<&str> = report.incomplete().iter().map(|r| r.key.as_str()).collect();
     if !missing.is_empty() || !incomplete.is_empty() {
@@ -90,8 +98,19 @@ fn smoke_bench() -> Result<()> {
             "benchmark smoke test: rows missing {missing:?}, rows without numbers {incomplete:?}"
         );
     }
+    let again = crate::bench::report_from(&dir, Some(&dir)).context("report from results")?;
+    if again.markdown() != report.markdown() {
+        bail!("benchmark smoke test: the report made from results.jsonl differs from the run's");
+    }
+    let compared = std::fs::read_to_string(dir.join("compare.md")).context("compare.md")?;
+    for key in SMOKE_ROWS {
+        let row = compared.lines().find(|l| l.contains(&format!("({key})")));
+        if !row.is_some_and(|l| l.contains("too few samples") || l.contains("medians only")) {
+            bail!("benchmark smoke test: no comparison of {key} with a verdict:\n{compared}");
+        }
+    }
     println!(
-        "xtask: benchmark smoke test passed ({} rows)",
+        "xtask: benchmark smoke test passed ({} rows, kept, rebuilt and compared)",
         report.rows.len()
     );
     Ok(())
@@ -112,6 +131,8 @@ fn hung_guest_bench() -> Result<()> {
         .join("target")
         .join("bench")
         .join("watchdog-test");
+    // A fresh results file: the report must be this run's alone.
+    let _ = std::fs::remove_dir_all(&dir);
     options.out = Some(dir.clone());
     let error = match crate::bench::bench(&options) {
         Ok(_) => bail!("benchmark watchdog test: a run with hung guests succeeded"),

@@ -5,6 +5,7 @@
 use harness::QemuConfig;
 
 use super::options::BenchOptions;
+use super::results::Meta;
 
 /// This machine, as read when a run (or a group that reports it on its
 /// own plot) starts.
@@ -50,26 +51,52 @@ impl Environment {
         );
     }
 
-    /// The lines of the report's header.
-    pub fn header(&self, options: &BenchOptions) -> Vec<String> {
-        vec![
-            format!("{}, accelerator `{}`", self.qemu, options.accel.name()),
-            format!("host: {}, {} cores", self.cpu, self.host),
-            format!(
-                "run: `cargo xtask bench{}`",
-                if options.quick { " --quick" } else { "" }
-            ),
-        ]
+    /// What every record of run `run` says of where and how it measured.
+    pub fn meta(&self, options: &BenchOptions, run: &str) -> Meta {
+        let commit = std::process::Command::new("git")
+            .args(["describe", "--always", "--dirty"])
+            .current_dir(harness::workspace_root())
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .and_then(|o| String::from_utf8(o.stdout).ok())
+            .map_or_else(|| "unknown".into(), |s| s.trim().to_owned());
+        Meta {
+            run: run.into(),
+            commit,
+            host_cpu: self.cpu.clone(),
+            host_cores: self.host,
+            qemu: self.qemu.clone(),
+            accel: options.accel.name().into(),
+            options: options.describe(),
+        }
     }
 
     /// One line for a plot: QEMU, accelerator, host.
     pub fn line(&self, options: &BenchOptions) -> String {
-        format!(
-            "{}, accel {}; host {} x {}",
-            self.qemu.trim_start_matches("QEMU emulator "),
-            options.accel.name(),
-            self.host,
-            self.cpu
-        )
+        line(&self.meta(options, ""))
     }
+}
+
+/// The lines of a report's header.
+pub fn header(meta: &Meta) -> Vec<String> {
+    vec![
+        format!("{}, accelerator `{}`", meta.qemu, meta.accel),
+        format!("host: {}, {} cores", meta.host_cpu, meta.host_cores),
+        format!(
+            "run `{}`: `cargo xtask bench {}` at commit `{}`",
+            meta.run, meta.options, meta.commit
+        ),
+    ]
+}
+
+/// One line for a plot: QEMU, accelerator, host.
+pub fn line(meta: &Meta) -> String {
+    format!(
+        "{}, accel {}; host {} x {}",
+        meta.qemu.trim_start_matches("QEMU emulator "),
+        meta.accel,
+        meta.host_cores,
+        meta.host_cpu
+    )
 }

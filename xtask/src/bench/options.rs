@@ -22,8 +22,8 @@ pub struct BenchOptions {
     #[arg(long, value_name = "GROUP,...", value_delimiter = ',',
           value_parser = clap::builder::PossibleValuesParser::new(GROUPS))]
     pub only: Vec<String>,
-    /// Few repetitions, small machines (minutes, not tens); the report goes
-    /// to target/bench/quick/
+    /// Few repetitions, small machines (minutes, not tens); the run's
+    /// folder is named <date-time>-quick
     #[arg(long)]
     pub quick: bool,
     /// Corefish only (no Linux peer)
@@ -38,6 +38,9 @@ pub struct BenchOptions {
     /// stopped (QEMU -S), so it prints nothing and the watchdog must act
     #[arg(long, value_name = "GROUP", hide = true)]
     pub inject_hang: Option<String>,
+    /// Compare this run with an older one: its results.jsonl (or folder)
+    #[arg(long, value_name = "OLD_RESULTS")]
+    pub compare: Option<PathBuf>,
     /// The group running now (set by the bench, not on the command line).
     #[arg(skip)]
     pub group: Option<&'static str>,
@@ -56,9 +59,31 @@ impl BenchOptions {
             no_linux: true,
             watchdog: DEFAULT_WATCHDOG_S,
             inject_hang: None,
+            compare: None,
             group: None,
             out: None,
         }
+    }
+
+    /// The options as they would be typed (for the results file).
+    pub fn describe(&self) -> String {
+        let mut words = vec![format!("--accel {}", self.accel.name())];
+        if self.quick {
+            words.push("--quick".into());
+        }
+        if self.no_linux {
+            words.push("--no-linux".into());
+        }
+        if !self.only.is_empty() {
+            words.push(format!("--only {}", self.only.join(",")));
+        }
+        if self.watchdog != DEFAULT_WATCHDOG_S {
+            words.push(format!("--watchdog {}", self.watchdog));
+        }
+        if let Some(group) = &self.inject_hang {
+            words.push(format!("--inject-hang {group}"));
+        }
+        words.join(" ")
     }
 
     /// These options while `group` runs.
@@ -88,14 +113,35 @@ impl BenchOptions {
         !self.no_linux
     }
 
-    /// Where the report and plots go: `target/bench/`, or
-    /// `target/bench/quick/` for a `--quick` run.
+    /// Where the run's results, report and plots go: its own folder
+    /// `target/bench/<UTC date-time>[-quick]` (chosen when the run starts).
     pub fn out_dir(&self) -> PathBuf {
         if let Some(out) = &self.out {
             return out.clone();
         }
-        let dir = harness::workspace_root().join("target").join("bench");
-        if self.quick { dir.join("quick") } else { dir }
+        let stamp = std::process::Command::new("date")
+            .args(["-u", "+%Y%m%d-%H%M%S"])
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8(o.stdout).ok())
+            .map_or_else(
+                || format!("run-{}", std::process::id()),
+                |s| s.trim().to_owned(),
+            );
+        let name = if self.quick {
+            format!("{stamp}-quick")
+        } else {
+            stamp
+        };
+        let base = harness::workspace_root().join("target").join("bench");
+        // Two runs started in the same second get folders of their own.
+        (1..)
+            .map(|i| match i {
+                1 => base.join(&name),
+                i => base.join(format!("{name}-{i}")),
+            })
+            .find(|dir| !dir.exists())
+            .unwrap_or_else(|| base.join(&name))
     }
 
     /// Repetitions of a measurement (fewer with `--quick`).

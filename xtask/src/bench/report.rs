@@ -1,8 +1,8 @@
 //! The benchmark report: every figure `cargo xtask bench` measures, printed
-//! as it comes (`bench: ...` lines) and written at the end to
-//! `target/bench/report.md` as tables, with the machine it was measured on
-//! (QEMU version, accelerator, host CPU and cores) and the paper's figures
-//! beside ours.
+//! as it comes (`bench: ...` lines), appended to the run's results file
+//! ([`super::results`]) and written as `report.md` tables, with the machine
+//! it was measured on (QEMU version, accelerator, host CPU and cores) and
+//! the paper's figures beside ours.
 
 use std::fmt::Write as _;
 
@@ -130,11 +130,25 @@ pub struct Row {
     /// A stable key, for the comparison table (`boot.idle`, ...).
     pub key: String,
     /// The section it belongs to.
-    pub section: &'static str,
+    pub section: String,
     /// What was measured.
     pub what: String,
     /// The figure.
     pub figure: Figure,
+    /// Its samples, as measured, where it has them (milliseconds).
+    pub samples: Vec<f64>,
+}
+
+/// Where a report's rows go as they are measured: the run's results file,
+/// for a group's attempt.
+#[derive(Debug, Clone)]
+pub struct Sink {
+    /// The file.
+    pub file: super::results::ResultsFile,
+    /// The group measuring.
+    pub group: &'static str,
+    /// Its attempt.
+    pub attempt: u32,
 }
 
 /// The report being made.
@@ -144,24 +158,37 @@ pub struct Report {
     pub machine: Vec<String>,
     /// The figures, in order.
     pub rows: Vec<Row>,
+    /// Where each row is appended as it comes, if anywhere.
+    pub sink: Option<Sink>,
 }
 
 impl Report {
     /// Adds (and prints) a figure.
-    pub fn add(&mut self, key: &str, section: &'static str, what: &str, figure: Figure) {
+    pub fn add(&mut self, key: &str, section: &str, what: &str, figure: Figure) {
+        self.push(key, section, what, figure, Vec::new());
+    }
+
+    fn push(&mut self, key: &str, section: &str, what: &str, figure: Figure, samples: Vec<f64>) {
         println!("bench: {what}: {}", figure.text());
-        self.rows.push(Row {
+        let row = Row {
             key: key.into(),
-            section,
+            section: section.into(),
             what: what.into(),
             figure,
-        });
+            samples,
+        };
+        if let Some(sink) = &self.sink
+            && let Err(e) = sink.file.append(sink.group, sink.attempt, &row)
+        {
+            println!("bench: cannot keep a result: {e:#}");
+        }
+        self.rows.push(row);
     }
 
     /// Adds milliseconds, if there are any.
-    pub fn ms(&mut self, key: &str, section: &'static str, what: &str, samples: &[f64]) {
+    pub fn ms(&mut self, key: &str, section: &str, what: &str, samples: &[f64]) {
         if let Some(s) = Spread::of(samples) {
-            self.add(key, section, what, Figure::Ms(s));
+            self.push(key, section, what, Figure::Ms(s), samples.to_vec());
         }
     }
 
@@ -232,8 +259,8 @@ impl Report {
         md.push_str(&self.paper_table());
         let mut sections: Vec<&str> = Vec::new();
         for r in &self.rows {
-            if !sections.contains(&r.section) {
-                sections.push(r.section);
+            if !sections.contains(&r.section.as_str()) {
+                sections.push(&r.section);
             }
         }
         for section in sections {
