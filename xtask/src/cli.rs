@@ -70,8 +70,8 @@ pub struct BenchArgs {
 /// What `cargo xtask bench` can do instead of its figures.
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
-    /// Kernel updates of every core under a TPC-H workload: throughput plot
-    /// (target/bench/update.png) and downtimes
+    /// Kernel updates of every core under a TPC-H workload (the group
+    /// `update` alone): throughput plot (update.png) and downtimes
     Update,
     /// Rebuilds a run's report and plots from its results file alone
     /// (with --compare, compares it with an older run)

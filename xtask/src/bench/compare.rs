@@ -60,7 +60,7 @@ pub fn table(old: &[Row], new: &[Row]) -> String {
 /// A row's median (in its own unit), if it has one.
 fn median_of(row: &Row) -> Option<f64> {
     match &row.figure {
-        Figure::Ms(s) => Some(s.median),
+        Figure::Ms(s) | Figure::Rate(s) => Some(s.median),
         Figure::Ns { median, .. } => Some(*median),
         Figure::Count { min, max, .. } => Some((*min + *max) as f64 / 2.0),
         Figure::Jitter(s) => Some(s.median as f64),
@@ -71,6 +71,7 @@ fn median_of(row: &Row) -> Option<f64> {
 fn spread_text(row: &Row) -> String {
     match &row.figure {
         Figure::Ms(s) => format!("{:.3} [{:.3}, {:.3}] ms", s.median, s.min, s.max),
+        Figure::Rate(s) => format!("{:.1} [{:.1}, {:.1}] per s", s.median, s.min, s.max),
         Figure::Ns {
             median, p10, p90, ..
         } => format!("{median:.0} ns (10% {p10:.0}, 90% {p90:.0})"),

@@ -61,6 +61,7 @@ const RUN: &[(&str, Measure, f64, f64)] = &[
     ("jitter", jitter::measure, 120.0, 10.0),
     ("linux", linux::measure, 600.0, 120.0),
     ("scaling", scaling::measure, 900.0, 60.0),
+    ("update", update::measure, 30.0, 30.0),
 ];
 
 /// Runs the benchmarks, prints the figures and writes `report.md` (and the
@@ -144,7 +145,7 @@ fn run_group(images: &Images, options: &BenchOptions, measure: Measure, file: &R
 
 /// The one-line reason of a failure: the watchdog's, or the error's first
 /// line (a harness error goes on with the console's tail).
-fn reason(e: &anyhow::Error) -> String {
+pub fn reason(e: &anyhow::Error) -> String {
     match e.downcast_ref::<harness::HarnessError>() {
         Some(harness::HarnessError::Stalled { reason, .. }) => reason.clone(),
         _ => format!("{e:#}").lines().next().unwrap_or("").to_owned(),
@@ -198,10 +199,13 @@ pub fn report_from(path: &Path, old: Option<&Path>) -> Result<Report> {
 }
 
 /// `cargo xtask bench update`: the database workload under kernel updates
-/// (its plot and downtimes; no report).
+/// alone, as `cargo xtask bench --only update`.
 pub fn update(options: &BenchOptions) -> Result<()> {
-    let (images, _) = prepare(options)?;
-    update::measure(&images, options)
+    bench(&BenchOptions {
+        only: vec!["update".into()],
+        ..options.clone()
+    })
+    .map(drop)
 }
 
 /// Makes sure QEMU is there, builds the images and says where the figures

@@ -8,7 +8,9 @@ use clap::Args;
 use harness::{Accel, QemuConfig, Watchdog};
 
 /// The groups `--only` can name.
-pub const GROUPS: &[&str] = &["boot", "ump", "switch", "jitter", "linux", "scaling"];
+pub const GROUPS: &[&str] = &[
+    "boot", "ump", "switch", "jitter", "linux", "scaling", "update",
+];
 /// How long a guest may print nothing by default (s).
 pub const DEFAULT_WATCHDOG_S: u64 = 120;
 

@@ -79,6 +79,8 @@ pub enum Figure {
     Jitter(Summary),
     /// Jitter samples by decade above the minimum.
     Histogram(Histogram),
+    /// Events per second (median [min, max] of the samples).
+    Rate(Spread),
     /// Not measured: its guest failed twice, for this reason.
     Failed(String),
 }
@@ -87,7 +89,9 @@ impl Figure {
     /// Whether every number in it is a number.
     fn is_complete(&self) -> bool {
         match self {
-            Self::Ms(s) => s.n > 0 && [s.median, s.min, s.max].iter().all(|x| x.is_finite()),
+            Self::Ms(s) | Self::Rate(s) => {
+                s.n > 0 && [s.median, s.min, s.max].iter().all(|x| x.is_finite())
+            }
             Self::Ns {
                 median,
                 p10,
@@ -119,6 +123,10 @@ impl Figure {
             Self::Count { min, max, n } => format!("{min} to {max} over {n}"),
             Self::Jitter(s) => format!("{s}"),
             Self::Histogram(h) => format!("{h}"),
+            Self::Rate(s) => format!(
+                "median {:.1} [{:.1}, {:.1}] per s over {}",
+                s.median, s.min, s.max, s.n
+            ),
             Self::Failed(why) => format!("FAILED: {why}"),
         }
     }
@@ -192,6 +200,13 @@ impl Report {
         }
     }
 
+    /// Adds a rate (per second), if there are samples.
+    pub fn rate(&mut self, key: &str, section: &str, what: &str, samples: &[f64]) {
+        if let Some(s) = Spread::of(samples) {
+            self.push(key, section, what, Figure::Rate(s), samples.to_vec());
+        }
+    }
+
     /// Adds a jitter run: its summary and its histogram.
     pub fn jitter(&mut self, key: &str, what: &str, (histogram, summary): (Histogram, Summary)) {
         self.add(key, "Jitter", what, Figure::Jitter(summary));
@@ -203,12 +218,18 @@ impl Report {
         );
     }
 
-    /// Records that `group` could not be measured, and why.
-    pub fn fail(&mut self, group: &str, why: &str) {
+    /// Records that `what` (a group, or a part of one such as
+    /// `scaling.linux.32`) could not be measured, and why.
+    pub fn fail(&mut self, what: &str, why: &str) {
+        let label = if what.contains('.') {
+            format!("`{what}`")
+        } else {
+            format!("group `{what}`")
+        };
         self.add(
-            &format!("{group}.failed"),
+            &format!("{what}.failed"),
             "Failures",
-            &format!("group `{group}`"),
+            &label,
             Figure::Failed(why.into()),
         );
     }

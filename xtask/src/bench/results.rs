@@ -78,6 +78,19 @@ pub enum Stored {
         /// The samples (empty where only the spread was kept).
         samples: Vec<f64>,
     },
+    /// Events per second: as `Ms`.
+    Rate {
+        /// Median.
+        median: f64,
+        /// Smallest.
+        min: f64,
+        /// Largest.
+        max: f64,
+        /// How many.
+        n: usize,
+        /// The samples.
+        samples: Vec<f64>,
+    },
     /// Nanoseconds: median and percentiles.
     Ns {
         /// Median.
@@ -126,6 +139,13 @@ impl Stored {
                 n: s.n,
                 samples: row.samples.clone(),
             },
+            Figure::Rate(s) => Self::Rate {
+                median: s.median,
+                min: s.min,
+                max: s.max,
+                n: s.n,
+                samples: row.samples.clone(),
+            },
             &Figure::Ns {
                 median,
                 p10,
@@ -157,6 +177,21 @@ impl Stored {
                 samples,
             } => (
                 Figure::Ms(Spread {
+                    median: *median,
+                    min: *min,
+                    max: *max,
+                    n: *n,
+                }),
+                samples.clone(),
+            ),
+            Self::Rate {
+                median,
+                min,
+                max,
+                n,
+                samples,
+            } => (
+                Figure::Rate(Spread {
                     median: *median,
                     min: *min,
                     max: *max,

@@ -50,14 +50,29 @@ pub fn measure(images: &Images, options: &BenchOptions, report: &mut Report) -> 
         ("Linux: CPU online", Vec::new()),
         ("Linux: CPU offline", Vec::new()),
     ];
+    // Each machine size of each system is booted at most twice; one that
+    // fails twice gets a failure row and the others are measured all the
+    // same.
     for &cores in sizes {
-        let (boot, stop) = corefish(images, options, cores, boots)?;
+        let measured = twice(|| corefish(images, options, cores, boots));
         let machine = format!("{cores}-core machine");
-        add(report, &mut series[0], "boot", cores, &machine, &boot);
-        add(report, &mut series[1], "stop", cores, &machine, &stop);
+        match measured {
+            Ok((boot, stop)) => {
+                add(report, &mut series[0], "boot", cores, &machine, &boot);
+                add(report, &mut series[1], "stop", cores, &machine, &stop);
+            }
+            Err(why) => report.fail(&format!("scaling.corefish.{cores}"), &why),
+        }
         if let Some(peer) = &peer {
-            let (online, offline) = linux(images, options, peer, cores, boots)?;
+            let measured = twice(|| linux(images, options, peer, cores, boots));
             let machine = format!("{cores}-CPU machine");
+            let (online, offline) = match measured {
+                Ok(times) => times,
+                Err(why) => {
+                    report.fail(&format!("scaling.linux.{cores}"), &why);
+                    continue;
+                }
+            };
             add(
                 report,
                 &mut series[2],
@@ -86,6 +101,16 @@ pub fn measure(images: &Images, options: &BenchOptions, report: &mut Report) -> 
         Err(e) => println!("bench: scaling plot not drawn: {e:#}"),
     }
     Ok(())
+}
+
+/// Runs `measure` once, and once more if that fails; the reason of the
+/// second failure in a line.
+fn twice<T>(mut measure: impl FnMut() -> Result<T>) -> Result<T, String> {
+    match measure() {
+        Ok(t) => return Ok(t),
+        Err(e) => println!("bench: {}; once more", super::reason(&e)),
+    }
+    measure().map_err(|e| super::reason(&e))
 }
 
 /// Adds the row `scaling.KEY.CORES` (its text: the series' name and

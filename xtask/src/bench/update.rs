@@ -19,6 +19,7 @@ use super::environment::Environment;
 use super::machine::{STEP, command, machine, ms, update};
 use super::options::BenchOptions;
 use super::plot::canvas;
+use super::report::Report;
 
 /// The TPC-H scale, in thousandths: 0.1 (600,000 rows, about 20 MiB of
 /// table across the four OSNodes, each worker's part from the memory
@@ -40,7 +41,7 @@ struct Update {
 }
 
 /// Runs the benchmark, prints the figures and draws the plot.
-pub fn measure(images: &Images, options: &BenchOptions) -> Result<()> {
+pub fn measure(images: &Images, options: &BenchOptions, report: &mut Report) -> Result<()> {
     let _step = crate::progress::step("database workload under kernel updates");
     let mut m = machine(images, options, 4, None, "bench_update")?;
     let started = command(
@@ -106,16 +107,45 @@ pub fn measure(images: &Images, options: &BenchOptions) -> Result<()> {
             u.core, u.kernel, u.at_s, u.core, u.paused_ms
         );
     }
-    let (total, during) = summary(&intervals, &updates);
-    println!(
-        "bench: queries (Q1 + Q6 on 4 workers, scale {}) per second: median {total:.1} over the run, {during:.1} in the intervals with an update",
-        f64::from(SCALE_MILLI) / 1000.0
+    let (all, during) = summary(&intervals, &updates);
+    let section = "Kernel updates under TPC-H (bench update)";
+    let scale = f64::from(SCALE_MILLI) / 1000.0;
+    report.rate(
+        "workload.rate.all",
+        section,
+        &format!("query rounds (Q1 + Q6, 4 workers, scale {scale}) per second, every interval"),
+        &all,
+    );
+    report.rate(
+        "workload.rate.updating",
+        section,
+        "query rounds per second, intervals with an update",
+        &during,
+    );
+    let pauses = |on_0: bool| -> Vec<f64> {
+        updates
+            .iter()
+            .filter(|u| (u.core == 0) == on_0)
+            .map(|u| u.paused_ms)
+            .collect()
+    };
+    report.ms(
+        "workload.pause.core0",
+        section,
+        "OSNode pause, core 0 updated in place (to v2 and back)",
+        &pauses(true),
+    );
+    report.ms(
+        "workload.pause.others",
+        section,
+        "OSNode pause, cores 1-3 updated (to v2 and back)",
+        &pauses(false),
     );
     println!(
         "bench: {}",
         done.split_once("tpch: ").map_or(done.as_str(), |(_, t)| t)
     );
-    let dir = harness::workspace_root().join("target").join("bench");
+    let dir = options.out_dir();
     std::fs::create_dir_all(&dir).with_context(|| dir.display().to_string())?;
     let path = dir.join("update.png");
     // A plot that cannot be drawn (no font) loses the picture, not the
@@ -154,11 +184,7 @@ pub fn interval(line: &str) -> Option<(u64, u64)> {
 
 /// Median throughput over the run, and over the intervals in which an
 /// update resumed its OSNode.
-fn summary(intervals: &[(f64, f64)], updates: &[Update]) -> (f64, f64) {
-    let median = |mut v: Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
-    };
+fn summary(intervals: &[(f64, f64)], updates: &[Update]) -> (Vec<f64>, Vec<f64>) {
     let width = INTERVAL_MS as f64 / 1000.0;
     let during: Vec<f64> = intervals
         .iter()
@@ -169,10 +195,7 @@ fn summary(intervals: &[(f64, f64)], updates: &[Update]) -> (f64, f64) {
         })
         .map(|&(_, q)| q)
         .collect();
-    (
-        median(intervals.iter().map(|&(_, q)| q).collect()),
-        median(during),
-    )
+    (intervals.iter().map(|&(_, q)| q).collect(), during)
 }
 
 /// Draws the throughput over time, with the updates marked, to `path`.
