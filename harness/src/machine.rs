@@ -126,7 +126,7 @@ impl Machine {
         })
     }
 
-    /// Arms `watchdog`: from now on every wait fails as soon as the guest
+    /// Arms `watchdog`: from now on every `expect` fails as soon as the guest
     /// has been silent for its time or prints one of its fatal lines.
     pub fn watch(&mut self, watchdog: Watchdog) {
         self.watchdog = Some(watchdog);
@@ -382,10 +382,11 @@ fn push_bytes(console: &Shared, bytes: &[u8]) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn shell(script: &str, name: &str) -> Machine {
+    /// A machine that runs `script` in `sh` (for the harness's own tests).
+    pub(crate) fn shell(script: &str, name: &str) -> Machine {
         let mut command = Command::new("sh");
         command.args(["-c", script]);
         Machine::spawn(command, format!("sh -c '{script}'"), name).expect("sh starts")

@@ -1,7 +1,7 @@
 //! A watchdog on a guest: a machine that prints nothing for a set time, or
 //! prints a line that says its kernel is stuck or dead, is not waited on
 //! any longer. [`Machine::watch`](crate::Machine::watch) arms it; every
-//! wait of that machine then fails at once with
+//! `expect` of that machine then fails at once with
 //! [`HarnessError::Stalled`](crate::HarnessError::Stalled), whatever its
 //! own timeout.
 
@@ -12,9 +12,11 @@ use std::time::Duration;
 pub const GUEST_FATAL: &[&str] = &[
     "soft lockup",
     "hard LOCKUP",
-    "rcu_sched self-detected stall",
+    "self-detected stall",
+    "detected stalls on CPUs",
     "Kernel panic",
     "BUG: kernel NULL pointer",
+    "general protection fault",
     "Oops:",
     "!!! ",
 ];
@@ -45,17 +47,11 @@ impl Watchdog {
 
 #[cfg(test)]
 mod tests {
-    use std::process::Command;
     use std::time::{Duration, Instant};
 
     use super::*;
-    use crate::{HarnessError, Machine};
-
-    fn shell(script: &str, name: &str) -> Machine {
-        let mut command = Command::new("sh");
-        command.args(["-c", script]);
-        Machine::spawn(command, format!("sh -c '{script}'"), name).expect("sh starts")
-    }
+    use crate::HarnessError;
+    use crate::machine::tests::shell;
 
     #[test]
     fn a_silent_guest_is_given_up_after_its_silence() {

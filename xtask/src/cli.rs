@@ -179,6 +179,30 @@ mod tests {
         assert_eq!(o.only, ["ump", "switch"]);
         assert!(parse(&["bench", "--only", "nothing"]).is_err());
         assert!(parse(&["bench", "--only", "ump,nothing"]).is_err());
+        // A kept run's report, compared with an older one.
+        match parse(&[
+            "bench",
+            "report",
+            "target/bench/new",
+            "--compare",
+            "target/bench/old",
+        ])
+        .unwrap()
+        .command
+        {
+            Some(Command::Bench(BenchArgs {
+                update: Some(BenchCommand::Report { dir }),
+                options,
+            })) => {
+                assert_eq!(dir, std::path::Path::new("target/bench/new"));
+                assert_eq!(
+                    options.compare.as_deref(),
+                    Some(std::path::Path::new("target/bench/old"))
+                );
+            }
+            other => panic!("not `bench report`: {other:?}"),
+        }
+        assert!(parse(&["bench", "--watchdog", "3"]).is_err());
     }
 
     #[test]

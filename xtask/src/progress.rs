@@ -2,16 +2,24 @@
 //! the time it has taken, on the terminal (stderr) only, so that the
 //! figures on stdout and the logs of non-interactive runs stay clean.
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+
+/// Every bar on the terminal, so that the run's line and a step's spinner
+/// each keep their own line.
+fn bars() -> &'static MultiProgress {
+    static BARS: OnceLock<MultiProgress> = OnceLock::new();
+    BARS.get_or_init(MultiProgress::new)
+}
 
 /// A step in progress; the spinner goes when it is dropped.
 pub struct Step(ProgressBar);
 
 /// Starts showing `what`.
 pub fn step(what: &str) -> Step {
-    let bar = ProgressBar::new_spinner();
+    let bar = bars().add(ProgressBar::new_spinner());
     if let Ok(style) = ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}") {
         bar.set_style(style);
     }
@@ -44,7 +52,7 @@ pub struct Run {
 impl Run {
     /// A run of `groups` (name, usual seconds).
     pub fn new(groups: Vec<(&'static str, f64)>) -> Self {
-        let bar = ProgressBar::new(groups.len() as u64);
+        let bar = bars().add(ProgressBar::new(groups.len() as u64));
         if let Ok(style) =
             ProgressStyle::with_template("[{elapsed_precise}] group {pos}/{len}: {msg}")
         {

@@ -88,6 +88,11 @@ fn verdict(old: &Row, new: &Row) -> String {
     }
     let p = mann_whitney(&old.samples, &new.samples);
     let smallest = smallest_p(old.samples.len(), new.samples.len());
+    // Sizes whose exact test cannot reach the level say so, whatever the
+    // approximation for tied values would claim.
+    if smallest >= ALPHA {
+        return format!("too few samples to tell (p = {p:.2}; at best {smallest:.2})");
+    }
     if p < ALPHA {
         let way = if median_of(new) > median_of(old) {
             "larger"
@@ -95,8 +100,6 @@ fn verdict(old: &Row, new: &Row) -> String {
             "smaller"
         };
         format!("**{way}** (p = {p:.4})")
-    } else if smallest >= ALPHA {
-        format!("too few samples to tell (p = {p:.2}; at best {smallest:.2})")
     } else {
         format!("within the noise (p = {p:.2})")
     }
@@ -262,6 +265,13 @@ mod tests {
         );
         let stop = t.lines().find(|l| l.contains("(stop.idle)")).unwrap();
         assert!(stop.contains("too few samples to tell"), "{stop}");
+        // Tied values of 3 a side cannot show a difference either.
+        let mut a = Report::default();
+        a.ms("x", "S", "tied", &[1.0, 1.0, 1.0]);
+        let mut b = Report::default();
+        b.ms("x", "S", "tied", &[2.0, 2.0, 2.0]);
+        let tied = table(&a.rows, &b.rows);
+        assert!(tied.contains("too few samples to tell"), "{tied}");
         assert!(t.contains("Only in the old run: gone"), "{t}");
     }
 }

@@ -80,6 +80,11 @@ pub fn bench(options: &BenchOptions) -> Result<Report> {
     let run = dir
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    // An old run to compare with is read now: a wrong name fails at once,
+    // not after the run.
+    if let Some(old) = &options.compare {
+        results::load(old)?;
+    }
     let file = ResultsFile::create(&dir, environment.meta(options, &run))?;
     println!("bench: results go to {}", file.path().display());
     let groups: Vec<_> = RUN
@@ -96,7 +101,10 @@ pub fn bench(options: &BenchOptions) -> Result<Report> {
         progress.start();
         run_group(images, &options.in_group(group), measure, &file);
         progress.finish();
-        report_from(&dir, None)?;
+        // The results are kept whatever happens to the report.
+        if let Err(e) = report_from(&dir, None) {
+            println!("bench: report not made: {e:#}");
+        }
     }
     println!(
         "bench: for comparison, the paper (real hardware): Barrelfish/DC boots a core in 7.5 ms \
@@ -178,6 +186,9 @@ pub fn report_from(path: &Path, old: Option<&Path>) -> Result<Report> {
         .unwrap_or_default();
     if let Err(e) = jitter::plot(&report, &dir.join("jitter.png"), &footer) {
         println!("bench: jitter plot not drawn: {e:#}");
+    }
+    if let Err(e) = scaling::plot_rows(&report, &dir.join("scaling.png"), &footer) {
+        println!("bench: scaling plot not drawn: {e:#}");
     }
     let md = dir.join("report.md");
     std::fs::write(&md, report.markdown()).with_context(|| md.display().to_string())?;

@@ -34,14 +34,15 @@ pub struct BenchOptions {
     /// Give up on a guest that prints nothing for this many seconds (or
     /// prints a lockup, panic or kernel fault); it is booted once more,
     /// then its group's rows say why
-    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_WATCHDOG_S)]
+    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_WATCHDOG_S,
+          value_parser = clap::value_parser!(u64).range(10..))]
     pub watchdog: u64,
     /// Tests only: every guest of this group starts with its processors
     /// stopped (QEMU -S), so it prints nothing and the watchdog must act
     #[arg(long, value_name = "GROUP", hide = true)]
     pub inject_hang: Option<String>,
     /// Compare this run with an older one: its results.jsonl (or folder)
-    #[arg(long, value_name = "OLD_RESULTS")]
+    #[arg(long, global = true, value_name = "OLD_RESULTS")]
     pub compare: Option<PathBuf>,
     /// The group running now (set by the bench, not on the command line).
     #[arg(skip)]
@@ -116,7 +117,8 @@ impl BenchOptions {
     }
 
     /// Where the run's results, report and plots go: its own folder
-    /// `target/bench/<UTC date-time>[-quick]` (chosen when the run starts).
+    /// `target/bench/<UTC date-time>[-quick]`, made by this call (once,
+    /// when the run starts).
     pub fn out_dir(&self) -> PathBuf {
         if let Some(out) = &self.out {
             return out.clone();
@@ -136,14 +138,19 @@ impl BenchOptions {
             stamp
         };
         let base = harness::workspace_root().join("target").join("bench");
-        // Two runs started in the same second get folders of their own.
-        (1..)
-            .map(|i| match i {
+        let _ = std::fs::create_dir_all(&base);
+        // Made here, atomically: two runs started in the same second get
+        // folders of their own.
+        for i in 1..1000 {
+            let dir = match i {
                 1 => base.join(&name),
                 i => base.join(format!("{name}-{i}")),
-            })
-            .find(|dir| !dir.exists())
-            .unwrap_or_else(|| base.join(&name))
+            };
+            if std::fs::create_dir(&dir).is_ok() {
+                return dir;
+            }
+        }
+        base.join(name)
     }
 
     /// Repetitions of a measurement (fewer with `--quick`).

@@ -7,6 +7,7 @@
 use std::fmt::Write as _;
 
 use jitterstats::{BUCKETS, Histogram, Summary};
+use serde::{Deserialize, Serialize};
 
 /// Median, minimum and maximum (`samples` is sorted in place).
 fn spread(samples: &mut [f64]) -> (f64, f64, f64) {
@@ -24,7 +25,7 @@ fn spread(samples: &mut [f64]) -> (f64, f64, f64) {
 }
 
 /// A set of samples in milliseconds, as median [min, max].
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Spread {
     /// Median.
     pub median: f64,
@@ -50,8 +51,30 @@ impl Spread {
     }
 }
 
+/// How the results file writes a jitter summary (`jitterstats` is
+/// `no_std` and knows nothing of serde).
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "Summary")]
+struct SummaryDef {
+    samples: u64,
+    min: u64,
+    median: u64,
+    p99: u64,
+    p999: u64,
+    max: u64,
+    outside: u64,
+}
+
+/// How the results file writes a jitter histogram.
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "Histogram")]
+struct HistogramDef {
+    counts: [u64; 5],
+}
+
 /// One figure.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Figure {
     /// Milliseconds.
     Ms(Spread),
@@ -76,9 +99,9 @@ pub enum Figure {
         n: usize,
     },
     /// Jitter samples (cycles).
-    Jitter(Summary),
+    Jitter(#[serde(with = "SummaryDef")] Summary),
     /// Jitter samples by decade above the minimum.
-    Histogram(Histogram),
+    Histogram(#[serde(with = "HistogramDef")] Histogram),
     /// Events per second (median [min, max] of the samples).
     Rate(Spread),
     /// Not measured: its guest failed twice, for this reason.
@@ -133,7 +156,7 @@ impl Figure {
 }
 
 /// One row of the report.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Row {
     /// A stable key, for the comparison table (`boot.idle`, ...).
     pub key: String,

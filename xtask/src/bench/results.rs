@@ -14,10 +14,9 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use jitterstats::{Histogram, Summary};
 use serde::{Deserialize, Serialize};
 
-use super::report::{Figure, Row, Spread};
+use super::report::Row;
 
 /// The file's name in a run's folder.
 pub const FILE: &str = "results.jsonl";
@@ -41,7 +40,7 @@ pub struct Meta {
     pub options: String,
 }
 
-/// One measured row.
+/// One measured row, with where and how it was measured.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Record {
     /// Where and how.
@@ -51,185 +50,9 @@ pub struct Record {
     pub group: String,
     /// The group's attempt (2 when the first failed).
     pub attempt: u32,
-    /// The row's stable key (`boot.idle`, ...).
-    pub key: String,
-    /// Its section of the report.
-    pub section: String,
-    /// What was measured.
-    pub what: String,
-    /// The figure.
-    pub figure: Stored,
-}
-
-/// A figure as stored: with every sample where the row has them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Stored {
-    /// Milliseconds: median, smallest, largest, count, and the samples.
-    Ms {
-        /// Median.
-        median: f64,
-        /// Smallest.
-        min: f64,
-        /// Largest.
-        max: f64,
-        /// How many.
-        n: usize,
-        /// The samples (empty where only the spread was kept).
-        samples: Vec<f64>,
-    },
-    /// Events per second: as `Ms`.
-    Rate {
-        /// Median.
-        median: f64,
-        /// Smallest.
-        min: f64,
-        /// Largest.
-        max: f64,
-        /// How many.
-        n: usize,
-        /// The samples.
-        samples: Vec<f64>,
-    },
-    /// Nanoseconds: median and percentiles.
-    Ns {
-        /// Median.
-        median: f64,
-        /// 10th percentile.
-        p10: f64,
-        /// 90th percentile.
-        p90: f64,
-        /// Samples.
-        n: u64,
-    },
-    /// A count.
-    Count {
-        /// Smallest.
-        min: u64,
-        /// Largest.
-        max: u64,
-        /// Observations.
-        n: usize,
-    },
-    /// A jitter summary (cycles).
-    Jitter {
-        /// Samples, min, median, p99, p99.9, max, outside the window.
-        summary: [u64; 7],
-    },
-    /// A jitter histogram.
-    Histogram {
-        /// Samples per bucket.
-        counts: [u64; 5],
-    },
-    /// Not measured, and why.
-    Failed {
-        /// Why.
-        why: String,
-    },
-}
-
-impl Stored {
-    /// `row`'s figure as stored.
-    pub fn of(row: &Row) -> Self {
-        match &row.figure {
-            Figure::Ms(s) => Self::Ms {
-                median: s.median,
-                min: s.min,
-                max: s.max,
-                n: s.n,
-                samples: row.samples.clone(),
-            },
-            Figure::Rate(s) => Self::Rate {
-                median: s.median,
-                min: s.min,
-                max: s.max,
-                n: s.n,
-                samples: row.samples.clone(),
-            },
-            &Figure::Ns {
-                median,
-                p10,
-                p90,
-                n,
-            } => Self::Ns {
-                median,
-                p10,
-                p90,
-                n,
-            },
-            &Figure::Count { min, max, n } => Self::Count { min, max, n },
-            Figure::Jitter(s) => Self::Jitter {
-                summary: [s.samples, s.min, s.median, s.p99, s.p999, s.max, s.outside],
-            },
-            Figure::Histogram(h) => Self::Histogram { counts: h.counts },
-            Figure::Failed(why) => Self::Failed { why: why.clone() },
-        }
-    }
-
-    /// The figure, and the samples it has.
-    pub fn figure(&self) -> (Figure, Vec<f64>) {
-        match self {
-            Self::Ms {
-                median,
-                min,
-                max,
-                n,
-                samples,
-            } => (
-                Figure::Ms(Spread {
-                    median: *median,
-                    min: *min,
-                    max: *max,
-                    n: *n,
-                }),
-                samples.clone(),
-            ),
-            Self::Rate {
-                median,
-                min,
-                max,
-                n,
-                samples,
-            } => (
-                Figure::Rate(Spread {
-                    median: *median,
-                    min: *min,
-                    max: *max,
-                    n: *n,
-                }),
-                samples.clone(),
-            ),
-            &Self::Ns {
-                median,
-                p10,
-                p90,
-                n,
-            } => (
-                Figure::Ns {
-                    median,
-                    p10,
-                    p90,
-                    n,
-                },
-                Vec::new(),
-            ),
-            &Self::Count { min, max, n } => (Figure::Count { min, max, n }, Vec::new()),
-            &Self::Jitter { summary: s } => (
-                Figure::Jitter(Summary {
-                    samples: s[0],
-                    min: s[1],
-                    median: s[2],
-                    p99: s[3],
-                    p999: s[4],
-                    max: s[5],
-                    outside: s[6],
-                }),
-                Vec::new(),
-            ),
-            &Self::Histogram { counts } => (Figure::Histogram(Histogram { counts }), Vec::new()),
-            Self::Failed { why } => (Figure::Failed(why.clone()), Vec::new()),
-        }
-    }
+    /// The row: key, section, what, figure, samples.
+    #[serde(flatten)]
+    pub row: Row,
 }
 
 /// A run's results file, open for appending.
@@ -258,10 +81,7 @@ impl ResultsFile {
             meta: self.meta.clone(),
             group: group.into(),
             attempt,
-            key: row.key.clone(),
-            section: row.section.clone(),
-            what: row.what.clone(),
-            figure: Stored::of(row),
+            row: row.clone(),
         };
         let mut line = serde_json::to_string(&record)?;
         line.push('\n');
@@ -310,23 +130,14 @@ pub fn rows(records: &[Record]) -> Vec<Row> {
     records
         .iter()
         .filter(|r| r.attempt == last(&r.group))
-        .map(|r| {
-            let (figure, samples) = r.figure.figure();
-            Row {
-                key: r.key.clone(),
-                section: r.section.clone(),
-                what: r.what.clone(),
-                figure,
-                samples,
-            }
-        })
+        .map(|r| r.row.clone())
         .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::report::Report;
+    use crate::bench::report::{Figure, Report};
 
     fn meta() -> Meta {
         Meta {

@@ -9,16 +9,15 @@
 use std::path::Path;
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use harness::Images;
 use plotters::prelude::*;
 
-use super::environment::Environment;
 use super::machine::{STEP, boot, config, ms, quiet_archive, start, stop};
 use super::options::BenchOptions;
 use super::peer::{self, Peer};
 use super::plot::{canvas, legend};
-use super::report::{Report, Spread};
+use super::report::{Figure, Report};
 
 /// Machine sizes.
 const SIZES: &[u32] = &[4, 8, 16, 32, 64];
@@ -44,12 +43,6 @@ pub fn measure(images: &Images, options: &BenchOptions, report: &mut Report) -> 
     } else {
         None
     };
-    let mut series: Vec<(&str, Vec<(f64, f64)>)> = vec![
-        ("Corefish: boot a core", Vec::new()),
-        ("Corefish: stop a core", Vec::new()),
-        ("Linux: CPU online", Vec::new()),
-        ("Linux: CPU offline", Vec::new()),
-    ];
     // Each machine size of each system is booted at most twice; one that
     // fails twice gets a failure row and the others are measured all the
     // same.
@@ -58,8 +51,8 @@ pub fn measure(images: &Images, options: &BenchOptions, report: &mut Report) -> 
         let machine = format!("{cores}-core machine");
         match measured {
             Ok((boot, stop)) => {
-                add(report, &mut series[0], "boot", cores, &machine, &boot);
-                add(report, &mut series[1], "stop", cores, &machine, &stop);
+                add(report, SERIES[0], "boot", cores, &machine, &boot);
+                add(report, SERIES[1], "stop", cores, &machine, &stop);
             }
             Err(why) => report.fail(&format!("scaling.corefish.{cores}"), &why),
         }
@@ -73,32 +66,16 @@ pub fn measure(images: &Images, options: &BenchOptions, report: &mut Report) -> 
                     continue;
                 }
             };
+            add(report, SERIES[2], "linux.online", cores, &machine, &online);
             add(
                 report,
-                &mut series[2],
-                "linux.online",
-                cores,
-                &machine,
-                &online,
-            );
-            add(
-                report,
-                &mut series[3],
+                SERIES[3],
                 "linux.offline",
                 cores,
                 &machine,
                 &offline,
             );
         }
-    }
-    let path = options.out_dir().join("scaling.png");
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).with_context(|| dir.display().to_string())?;
-    // A plot that cannot be drawn (no font) loses the picture, not the
-    // figures, which are in the report.
-    match plot(&path, &series, &Environment::now().line(options)) {
-        Ok(()) => println!("bench: scaling plot written to {}", path.display()),
-        Err(e) => println!("bench: scaling plot not drawn: {e:#}"),
     }
     Ok(())
 }
@@ -113,11 +90,19 @@ fn twice<T>(mut measure: impl FnMut() -> Result<T>) -> Result<T, String> {
     measure().map_err(|e| super::reason(&e))
 }
 
+/// The plot's series: (name, row key between `scaling.` and the size).
+const SERIES: [(&str, &str); 4] = [
+    ("Corefish: boot a core", "boot"),
+    ("Corefish: stop a core", "stop"),
+    ("Linux: CPU online", "linux.online"),
+    ("Linux: CPU offline", "linux.offline"),
+];
+
 /// Adds the row `scaling.KEY.CORES` (its text: the series' name and
-/// `machine`) and the point (cores, median) to `series`.
+/// `machine`).
 fn add(
     report: &mut Report,
-    (name, points): &mut (&str, Vec<(f64, f64)>),
+    (name, _): (&str, &str),
     key: &str,
     cores: u32,
     machine: &str,
@@ -129,9 +114,33 @@ fn add(
         &format!("{name}, {machine}"),
         samples,
     );
-    if let Some(s) = Spread::of(samples) {
-        points.push((f64::from(cores), s.median));
+}
+
+/// Draws `scaling.png` at `path` from the report's scaling rows (their
+/// medians against the machine size), if it has any.
+pub fn plot_rows(report: &Report, path: &Path, footer: &str) -> Result<()> {
+    let series: Vec<(&str, Vec<(f64, f64)>)> = SERIES
+        .iter()
+        .map(|&(name, key)| {
+            let prefix = format!("scaling.{key}.");
+            let points = report
+                .rows
+                .iter()
+                .filter_map(|r| {
+                    let cores: f64 = r.key.strip_prefix(&prefix)?.parse().ok()?;
+                    match r.figure {
+                        Figure::Ms(s) => Some((cores, s.median)),
+                        _ => None,
+                    }
+                })
+                .collect();
+            (name, points)
+        })
+        .collect();
+    if series.iter().all(|(_, p)| p.is_empty()) {
+        return Ok(());
     }
+    plot(path, &series, footer)
 }
 
 /// Boots cores 1..=boots of a `cores`-core Corefish machine and stops them;
