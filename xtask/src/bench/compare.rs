@@ -23,7 +23,8 @@ pub const ALPHA: f64 = 0.05;
 /// the rows only one run has.
 pub fn table(old: &[Row], new: &[Row]) -> String {
     let mut t = String::from(
-        "| row | old median [min, max] | new median [min, max] | new/old | verdict (Mann-Whitney U, 5 %) |\n|---|---|---|---|---|\n",
+        "At 5 %, about one row in twenty is flagged by chance alone: read a lone flag on a noisy row with care.\n\n\
+         | row | old median [min, max] | new median [min, max] | new/old | verdict (Mann-Whitney U, 5 %) |\n|---|---|---|---|---|\n",
     );
     for n in new {
         let Some(o) = old.iter().find(|o| o.key == n.key) else {
@@ -94,10 +95,11 @@ fn verdict(old: &Row, new: &Row) -> String {
         return format!("too few samples to tell (p = {p:.2}; at best {smallest:.2})");
     }
     if p < ALPHA {
-        let way = if median_of(new) > median_of(old) {
-            "larger"
-        } else {
-            "smaller"
+        // The test compares whole samples: equal medians may still differ.
+        let way = match median_of(new).partial_cmp(&median_of(old)) {
+            Some(std::cmp::Ordering::Greater) => "larger",
+            Some(std::cmp::Ordering::Less) => "smaller",
+            _ => "differs",
         };
         format!("**{way}** (p = {p:.4})")
     } else {
