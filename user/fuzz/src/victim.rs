@@ -45,10 +45,10 @@ pub fn victim(seed: u64) -> ! {
             }
             3 => {
                 let address = rng.below(0x1000);
-                // SAFETY: a load from the first page, which no program maps:
-                // it faults, and the kernel delivers the page fault through
-                // the wrecked upcall entries and stack (or ends this
-                // dispatcher); the load never completes, so nothing is read.
+                // The kernel delivers the fault through the wrecked upcall
+                // entries and stack, or ends this dispatcher.
+                // SAFETY: a load from page 0, which no program maps: it
+                // faults and never completes, so nothing is ever read.
                 unsafe {
                     core::arch::asm!("mov {tmp}, qword ptr [{a}]", a = in(reg) address, tmp = out(reg) _, options(nostack));
                 }
