@@ -5,7 +5,9 @@
 use abi::cspace::{CPtr, SlotRef};
 use abi::error::SysError;
 use abi::invoke as op;
+use bootproto::memmap::MemoryKind;
 use caps::{ObjType, Rights};
+use frames::PhysRange;
 
 use super::{Invocation, Results};
 use crate::arch::apic;
@@ -96,7 +98,8 @@ pub fn osnode(inv: &mut Invocation) -> Result<Results, SysError> {
 
 /// KERNEL_CAP_IMPORT(a0 = destination, a1 = type | rights << 8 |
 /// [`IMPORT_ADOPT`], a2 = base, a3 = size): a foreign copy, or with the
-/// adopt bit RAM that becomes this OSNode's original (`caps::ops::adopt`).
+/// adopt bit RAM that becomes this OSNode's original (`caps::ops::adopt`),
+/// only from memory the boot map says is assigned elsewhere.
 pub fn cap_import(inv: &mut Invocation) -> Result<Results, SysError> {
     let m = machine::get().ok_or(SysError::DispatcherNotReady)?;
     let dest = cspace::dest(inv.mem, &inv.root, SlotRef::unpack(inv.args[0]))?;
@@ -120,6 +123,15 @@ pub fn cap_import(inv: &mut Invocation) -> Result<Results, SysError> {
     let result = if adopt {
         if ty != ObjType::Ram {
             return Err(SysError::WrongType);
+        }
+        // Only RAM another OSNode owns: memory this kernel's boot map says
+        // is assigned elsewhere (never a device hole, never this kernel's
+        // own share, which holds its page tables).
+        let assigned = m.memory_map.regions().iter().any(|r| {
+            r.kind() == MemoryKind::Assigned && r.range().contains(PhysRange::new(base, size))
+        });
+        if !assigned {
+            return Err(SysError::OutOfBounds);
         }
         caps::ops::adopt(inv.mem, &mut root, base, size, dest)
     } else {

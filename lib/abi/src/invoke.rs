@@ -134,7 +134,8 @@ pub const KERNEL_OSNODE: u64 = 116;
 /// overlap no capability of this OSNode.
 pub const KERNEL_CAP_IMPORT: u64 = 117;
 /// [`KERNEL_CAP_IMPORT`]'s bit for RAM handed over: the import is an
-/// original of this OSNode's (it may be retyped), not a foreign copy.
+/// original of this OSNode's (it may be retyped), not a foreign copy; the
+/// range must be memory the kernel's boot map says is assigned elsewhere.
 pub const IMPORT_ADOPT: u64 = 1 << 16;
 /// A monitor marks (`a1 = 1`) the capability at `a0` as the anchor of
 /// copies on other OSNodes, or clears the mark (`a1 = 0`) once they are

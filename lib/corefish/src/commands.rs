@@ -49,16 +49,19 @@ impl Pieces {
 
 /// Has `server` run the command `line` (written to the shared `page`);
 /// hands every piece of the answer to `piece`, in order; returns the
-/// answer's status (its `len` the last piece's).
+/// answer's status (its `len` the last piece's). A line longer than the
+/// page is refused (`BadSize`), never cut.
 pub fn run(
     server: Cap<kind::EndPoint>,
     page: &mut [u8],
     line: &[u8],
     mut piece: impl FnMut(&[u8]),
 ) -> Result<Answer, SysError> {
-    let n = line.len().min(page.len());
-    page[..n].copy_from_slice(&line[..n]);
-    let mut request = Request::Command { len: n as u64 };
+    let command = page.get_mut(..line.len()).ok_or(SysError::BadSize)?;
+    command.copy_from_slice(line);
+    let mut request = Request::Command {
+        len: line.len() as u64,
+    };
     loop {
         let reply = lmp::call(server, request.to_words())?;
         let answer = match Reply::from_words(reply.words) {

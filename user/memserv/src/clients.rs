@@ -11,8 +11,9 @@ use corefish::{SysError, slots};
 
 use corefish::ram_pool::RamPool as Pool;
 
-/// Most pieces of RAM one program holds at a time (it asks for at least a
-/// MiB at a time, so this is far more than its quota needs).
+/// Most pieces of RAM one program with a quota holds at a time (it asks
+/// for at least a MiB at a time, so this is far more than its quota
+/// needs); the system services have no such limit.
 const GRANTS_PER_CLIENT: usize = 1024;
 
 /// A piece of RAM handed out: the server's original.
@@ -104,7 +105,11 @@ impl Clients {
     ) -> Result<CPtr, SysError> {
         let client = self.client(badge)?;
         let over = client.held().saturating_add(bytes) > client.quota;
-        if over || client.grants.len() >= GRANTS_PER_CLIENT {
+        // The system services (no quota) are not held to a number of
+        // pieces: the hub holds every OSNode's chunks, which grow with
+        // the machine, and only the machine's RAM bounds them.
+        let unlimited = client.quota == u64::MAX;
+        if over || (!unlimited && client.grants.len() >= GRANTS_PER_CLIENT) {
             return Err(SysError::OverLimit);
         }
         let (cap, base) = pool.carve(bytes, limit)?;
