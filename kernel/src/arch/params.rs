@@ -9,13 +9,14 @@
 //! and the counters are atomics. The handle is made once, at entry, from
 //! the address the entry contract passes (`bootproto::params`), and kept
 //! for the acknowledgements a running kernel makes later (stopped,
-//! finished, IPIs received).
+//! finished, IPIs received). After each acknowledgement the kernel rings
+//! the doorbell: a notification to the core the starter named in the page.
 
 use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 
 use bootproto::params::{
     ACK_FINISHED, ACK_OFFSET, ACK_STOPPED, BootAck, BootParams, COUNTER_IPIS, COUNTERS_OFFSET,
-    PARAMS_PAGE,
+    DOORBELL_OFFSET, PARAMS_PAGE, doorbell_apic,
 };
 
 /// The page this kernel acknowledges in (null: none, or not yet).
@@ -101,6 +102,24 @@ impl ParamsPage {
             unsafe { self.base.add(i).write_volatile(byte) };
         }
         self.word(ACK_OFFSET).store(ack.stage, Ordering::Release);
+        self.ring_doorbell();
+    }
+
+    /// Notifies the core the starter waits on (the doorbell word), unless
+    /// it names none, this core, or a core the platform does not have.
+    fn ring_doorbell(&self) {
+        let word = self.word(DOORBELL_OFFSET).load(Ordering::Acquire);
+        let Some(apic) = doorbell_apic(word) else {
+            return;
+        };
+        if apic == super::apic::id() {
+            return;
+        }
+        let exists =
+            crate::platform::get().is_some_and(|p| p.enabled_cores().any(|c| c.apic_id == apic));
+        if exists {
+            super::apic::send_fixed(apic, super::vectors::NOTIFY as u8);
+        }
     }
 
     /// The 64-bit word at `offset` (a multiple of 8 inside the page), as
@@ -123,11 +142,13 @@ pub fn count_ipi() {
     }
 }
 
-/// Reports that this kernel stopped (its OSNodes are intact).
-pub fn ack_stopped() {
+/// Reports that this kernel stopped (its OSNodes are intact); the stop
+/// began at TSC `entered`.
+pub fn ack_stopped(entered: u64) {
     if let Some(page) = ParamsPage::this_kernels() {
         let mut ack = page.ack();
         ack.stage = ACK_STOPPED;
+        ack.tsc_stop_entered = entered;
         ack.tsc_stopped = cpu::instr::rdtsc();
         page.acknowledge(&ack);
     }

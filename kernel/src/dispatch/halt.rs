@@ -16,6 +16,7 @@ use crate::{node, time, timer};
 /// driver hears of it in the boot-parameter page; the core halts with
 /// interrupts off (only INIT wakes it).
 pub fn stop_core(mem: &mut KernelMemory, current: Option<Current>) -> ! {
+    let entered = cpu::instr::rdtsc();
     crate::arch::apic::end_of_interrupt();
     params::count_ipi();
     if let (Some(current), Some(kcb)) = (current, node::current()) {
@@ -26,19 +27,19 @@ pub fn stop_core(mem: &mut KernelMemory, current: Option<Current>) -> ! {
             current.area.resume_after_preemption(),
         );
     }
-    stop_ring(mem);
+    stop_ring(mem, entered);
     cpu::instr::halt_forever()
 }
 
 /// Stops every OSNode this core runs (its own and any parked here): no
 /// timer, no current dispatcher, marked stopped, the boot driver told in
-/// the boot-parameter page.
-fn stop_ring(mem: &mut KernelMemory) {
+/// the boot-parameter page. The stop began at TSC `entered`.
+fn stop_ring(mem: &mut KernelMemory, entered: u64) {
     timer::arm_at(None);
     let ring = node::ring(mem);
     sched::stop(mem, &ring);
     crate::arch::paging::switch_to_kernel();
-    params::ack_stopped();
+    params::ack_stopped(entered);
 }
 
 /// The caller's invocation succeeds and it is queued to continue after it
@@ -58,8 +59,9 @@ pub fn complete_and_queue(mem: &mut KernelMemory, current: Current) {
 /// `target` at the trampoline, whose kernel resumes the OSNode (the boot
 /// driver prepared all of it), and this core halts.
 pub fn handover(mem: &mut KernelMemory, current: Current, target: u32, vector: u8) -> ! {
+    let entered = cpu::instr::rdtsc();
     complete_and_queue(mem, current);
-    stop_ring(mem);
+    stop_ring(mem, entered);
     crate::arch::apic::send_init(target);
     crate::arch::apic::send_startup(target, vector);
     let until = time::now_ns() + 200_000;
@@ -75,7 +77,8 @@ pub fn handover(mem: &mut KernelMemory, current: Current, target: u32, vector: u
 /// this kernel jumps to the new one (the direct map, which the new
 /// kernel's image lies in, stays mapped until it builds its own tables).
 pub fn replace_kernel(mem: &mut KernelMemory, current: Current, next: NextKernel) -> ! {
+    let entered = cpu::instr::rdtsc();
     complete_and_queue(mem, current);
-    stop_ring(mem);
+    stop_ring(mem, entered);
     next.enter()
 }

@@ -146,6 +146,8 @@ fn send(inv: &mut Invocation) -> Result<Results, SysError> {
     } else {
         None
     };
-    lmp::send(inv.mem, &inv.target.cap, inv.args, transfer)?;
+    if lmp::send(inv.mem, &inv.target.cap, inv.args, transfer)? {
+        dispatch::woken_by_send(inv.target.cap.base);
+    }
     Ok([0; 6])
 }

@@ -96,6 +96,9 @@ pub struct Stopped {
     pub kcb: KcbId,
     /// From the request to the kernel's halt.
     pub halted_ns: u64,
+    /// On the stopped core: from the stop request's interrupt entering its
+    /// kernel to the halt.
+    pub in_kernel_ns: u64,
     /// From the request to the boot driver seeing the acknowledgement.
     pub seen_ns: u64,
     /// Cores that took part: the boot driver's, the stopped one, and any
@@ -103,7 +106,7 @@ pub struct Stopped {
     pub cores_involved: u32,
 }
 
-const STOPPED: &str = "core {} stopped: KCB {} kept, halted {} ms after the request (seen after {} ms), {} cores involved";
+const STOPPED: &str = "core {} stopped: KCB {} kept, halted {} ms after the request ({} ms in its kernel, seen after {} ms), {} cores involved";
 
 impl fmt::Display for Stopped {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -113,6 +116,7 @@ impl fmt::Display for Stopped {
                 &self.core,
                 &self.kcb,
                 &ms(self.halted_ns),
+                &ms(self.in_kernel_ns),
                 &ms(self.seen_ns),
                 &self.cores_involved,
             ],
@@ -128,8 +132,9 @@ impl Stopped {
             core: v[0].parse().ok()?,
             kcb: v[1].parse().ok()?,
             halted_ns: parse_ms(v[2])?,
-            seen_ns: parse_ms(v[3])?,
-            cores_involved: v[4].parse().ok()?,
+            in_kernel_ns: parse_ms(v[3])?,
+            seen_ns: parse_ms(v[4])?,
+            cores_involved: v[5].parse().ok()?,
         })
     }
 }

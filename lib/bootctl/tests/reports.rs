@@ -39,10 +39,14 @@ proptest! {
         core in 0u32..128, other in 0u32..128, kcb in 0u64..256, n in 2u32..64,
         kernel in kernel(), t in prop::array::uniform3(0u64..1 << 40),
     ) {
-        let stop = Stopped { core, kcb, halted_ns: t[0], seen_ns: t[1], cores_involved: n };
+        let stop = Stopped {
+            core, kcb, halted_ns: t[0], in_kernel_ns: t[2], seen_ns: t[1], cores_involved: n,
+        };
         prop_assert_eq!(
             Stopped::parse(&stop.to_string()),
-            Some(Stopped { halted_ns: us(t[0]), seen_ns: us(t[1]), ..stop })
+            Some(Stopped {
+                halted_ns: us(t[0]), in_kernel_ns: us(t[2]), seen_ns: us(t[1]), ..stop
+            })
         );
         let update = Updated { core, kernel: kernel.clone(), kcb, paused_ns: t[0], stop_ns: t[1], boot_ns: t[2] };
         prop_assert_eq!(
@@ -72,11 +76,11 @@ fn the_boot_drivers_lines_parse() {
     );
     assert_eq!(b.phases.total_ns, 76_130_000);
     assert_eq!(b.phases.monitor_ns, 32_355_000);
-    let stop = "core 3 stopped: KCB 3 kept, halted 1.077 ms after the request (seen after 1.181 ms), 2 cores involved";
+    let stop = "core 3 stopped: KCB 3 kept, halted 1.077 ms after the request (0.004 ms in its kernel, seen after 1.181 ms), 2 cores involved";
     let s = Stopped::parse(stop).expect("a stop report");
     assert_eq!(
-        (s.halted_ns, s.seen_ns, s.cores_involved),
-        (1_077_000, 1_181_000, 2)
+        (s.halted_ns, s.in_kernel_ns, s.seen_ns, s.cores_involved),
+        (1_077_000, 4_000, 1_181_000, 2)
     );
 }
 

@@ -3,7 +3,10 @@
 //! got, when, and what it is, and the counters it keeps there while it runs
 //! (at [`COUNTERS_OFFSET`]). The starter that started it reads both while
 //! the kernel runs: the stage word is published last, the counters are
-//! atomics.
+//! atomics. The starter names the core it waits on in the page's doorbell
+//! (at [`DOORBELL_OFFSET`]), and the kernel sends that core a notification
+//! after every acknowledgement, so that the starter blocks instead of
+//! polling.
 
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
@@ -32,6 +35,9 @@ pub struct BootAck {
     /// TSC when it stopped (after a stop request) or its program finished
     /// (a real-time kernel), else 0.
     pub tsc_stopped: u64,
+    /// TSC when its stop began: the stop request's interrupt entered the
+    /// kernel (or the kernel began a hand-over or a replacement), else 0.
+    pub tsc_stop_entered: u64,
     /// The exit code of the program a real-time kernel ran, once
     /// [`ACK_FINISHED`].
     pub exit_code: u64,
@@ -52,7 +58,29 @@ pub const COUNTERS_OFFSET: usize = ACK_OFFSET + 512;
 /// operation disturbed.
 pub const COUNTER_IPIS: usize = 0;
 
-const _: () = assert!(COUNTERS_OFFSET.is_multiple_of(8) && COUNTERS_OFFSET + 8 <= PARAMS_PAGE);
+/// Offset in the boot-parameter page of the doorbell word: the APIC id
+/// plus one of the core the starter waits on (0: none). The starter writes
+/// it before the start and again before a stop request (it may have moved
+/// meanwhile); the kernel reads it after each acknowledgement and sends
+/// that core a notification. Both access it atomically.
+pub const DOORBELL_OFFSET: usize = COUNTERS_OFFSET + 256;
+
+/// The doorbell word naming the core with local APIC id `apic`.
+pub const fn doorbell(apic: u32) -> u64 {
+    apic as u64 + 1
+}
+
+/// The APIC id a doorbell word names, if any.
+pub const fn doorbell_apic(word: u64) -> Option<u32> {
+    match word {
+        0 => None,
+        w if w - 1 <= u32::MAX as u64 => Some((w - 1) as u32),
+        _ => None,
+    }
+}
+
+const _: () = assert!(COUNTERS_OFFSET.is_multiple_of(8) && COUNTERS_OFFSET + 8 <= DOORBELL_OFFSET);
+const _: () = assert!(DOORBELL_OFFSET.is_multiple_of(8) && DOORBELL_OFFSET + 8 <= PARAMS_PAGE);
 const _: () = assert!(ACK_OFFSET + size_of::<BootAck>() <= COUNTERS_OFFSET);
 
 /// [`BootAck::stage`]: the kernel's main was entered.

@@ -22,7 +22,7 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 pub use crate::ack::{
     ACK_ENTERED, ACK_FINISHED, ACK_OFFSET, ACK_REFUSED, ACK_RUNNING, ACK_STOPPED, BootAck,
-    COUNTER_IPIS, COUNTERS_OFFSET,
+    COUNTER_IPIS, COUNTERS_OFFSET, DOORBELL_OFFSET, doorbell, doorbell_apic,
 };
 use crate::cmdline::Cmdline;
 use crate::memmap::{MemoryMap, MemoryRegion};
@@ -30,7 +30,7 @@ use crate::memmap::{MemoryMap, MemoryRegion};
 /// `b"CFBOOTP1"` read as a little-endian integer.
 pub const BOOT_PARAMS_MAGIC: u64 = u64::from_le_bytes(*b"CFBOOTP1");
 /// Layout version; bump on any change to [`BootParams`].
-pub const BOOT_PARAMS_VERSION: u32 = 4;
+pub const BOOT_PARAMS_VERSION: u32 = 5;
 /// Room for the command line, including its terminating NUL.
 pub const CMDLINE_CAPACITY: usize = 256;
 /// Room for the kernel image's name.
@@ -405,6 +405,7 @@ mod tests {
             tsc_initialised: 6,
             tsc_running: 7,
             tsc_stopped: 8,
+            tsc_stop_entered: 7,
             exit_code: 3,
             kcb_layout: 2,
             version: *b"cpudriver 0.1.0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0",
@@ -429,7 +430,8 @@ mod tests {
         assert_eq!(offset_of!(BootParams, memory_map_len), 576);
         assert_eq!(offset_of!(BootParams, memory_regions), 584);
         assert_eq!(size_of::<BootParams>(), 584 + 24 * MEMORY_MAP_CAPACITY);
-        assert_eq!(offset_of!(BootAck, version), 56);
+        assert_eq!(offset_of!(BootAck, tsc_stop_entered), 40);
+        assert_eq!(offset_of!(BootAck, version), 64);
     }
 
     #[test]

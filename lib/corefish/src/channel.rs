@@ -8,7 +8,10 @@
 //!
 //! Waiting is polling: a receiver that finds nothing yields, then sleeps for
 //! growing intervals (up to [`MAX_BACKOFF_NS`]), so an idle end costs its
-//! core next to nothing and a busy one answers within microseconds.
+//! core next to nothing and a busy one answers within microseconds. Where
+//! the peer notifies (the monitors' links), [`Channel::recv_notified`]
+//! blocks instead: a yield hands the core to a busy program for a whole
+//! time slice.
 
 use abi::cspace::CPtr;
 use abi::error::SysError;
@@ -26,6 +29,8 @@ pub const CHANNEL_LINES: usize = 16;
 const SPIN_POLLS: u32 = 64;
 /// Longest sleep between polls of a waiting end.
 pub const MAX_BACKOFF_NS: u64 = 2_000_000;
+/// How often [`Channel::recv_notified`] looks without being notified.
+pub const NOTIFIED_BACKSTOP_NS: u64 = 1_000_000;
 
 /// One end of a channel.
 pub struct Channel {
@@ -83,6 +88,37 @@ impl Channel {
     /// The next message, if one is there.
     pub fn try_recv(&mut self) -> Option<Payload> {
         self.end.try_recv()
+    }
+
+    /// The next message, blocking until `deadline_ns` (0: forever) for a
+    /// peer that notifies this end when it sends to it while this end
+    /// waits (the monitors' links do). A look every [`NOTIFIED_BACKSTOP_NS`]
+    /// covers a notification that did not come. Unlike [`Channel::recv`],
+    /// it never yields, so a busy program on this core does not delay it.
+    pub fn recv_notified(&mut self, deadline_ns: u64) -> Option<Payload> {
+        loop {
+            if let Some(message) = self.end.try_recv() {
+                return Some(message);
+            }
+            let now = sys::time_ns();
+            if deadline_ns != 0 && now >= deadline_ns {
+                return None;
+            }
+            let mut until = now + NOTIFIED_BACKSTOP_NS;
+            if deadline_ns != 0 {
+                until = until.min(deadline_ns);
+            }
+            self.end.prepare_to_wait();
+            // A message sent before the peer could see this end waiting.
+            let early = self.end.try_recv();
+            if early.is_none() {
+                sys::wait_rings(until, abi::dispatcher::NOTIFY_BIT);
+            }
+            self.end.stop_waiting();
+            if early.is_some() {
+                return early;
+            }
+        }
     }
 
     /// The next message, waiting until `deadline_ns` (0: forever).

@@ -98,13 +98,13 @@ fn send_until(
     if deadline_ns == 0 {
         return send(endpoint, words, cap);
     }
+    // Yields first, then sleeps: a receiver busy for long (a boot driver
+    // booting many cores before it reads its inbox) is waited for by time,
+    // not by a number of tries that a fast core uses up early.
+    let mut waiting = crate::channel::Waiting::new(deadline_ns);
     loop {
         match try_send(endpoint, words, cap) {
-            Err(SysError::EndpointFull | SysError::NoReceiveSlot)
-                if sys::time_ns() < deadline_ns =>
-            {
-                sys::yield_now()
-            }
+            Err(SysError::EndpointFull | SysError::NoReceiveSlot) if waiting.pause() => {}
             Err(SysError::EndpointFull | SysError::NoReceiveSlot) => {
                 return Err(SysError::TimedOut);
             }

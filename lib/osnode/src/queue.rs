@@ -50,6 +50,25 @@ impl RunQueue {
         self.len += 1;
     }
 
+    /// Puts `at` first, taking it from wherever it is queued.
+    pub fn push_front(&mut self, mem: &mut impl DcbMemory, at: PAddr) {
+        self.remove(mem, at);
+        let head = self.head;
+        {
+            let d = mem.dcb(at);
+            d.flags |= ON_RUN_QUEUE;
+            d.run_prev = 0;
+            d.run_next = head;
+        }
+        if head == 0 {
+            self.tail = at;
+        } else {
+            mem.dcb(head).run_prev = at;
+        }
+        self.head = at;
+        self.len += 1;
+    }
+
     /// Takes the first dispatcher.
     pub fn pop_front(&mut self, mem: &mut impl DcbMemory) -> Option<PAddr> {
         let head = self.head;

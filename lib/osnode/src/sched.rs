@@ -44,6 +44,22 @@ pub fn make_runnable(mem: &mut impl Objects, kcb: PAddr, dcb: PAddr) {
     mem.kcb(kcb).run_queue = queue;
 }
 
+/// The runnable dispatcher `dcb` of `kcb` runs next: it moves to the front
+/// of the run queue. Returns whether it was queued there (otherwise,
+/// not runnable or another KCB's, nothing changes). The kernel does this when a dispatcher that woke `dcb` with a
+/// message blocks for the answer, so that a call and its reply do not wait
+/// behind every other runnable dispatcher.
+pub fn run_next(mem: &mut impl Objects, kcb: PAddr, dcb: PAddr) -> bool {
+    let d = mem.dcb(dcb);
+    if d.flags & crate::dcb::ON_RUN_QUEUE == 0 || d.kcb != kcb {
+        return false;
+    }
+    let mut queue = mem.kcb(kcb).run_queue;
+    queue.push_front(mem, dcb);
+    mem.kcb(kcb).run_queue = queue;
+    true
+}
+
 /// The running dispatcher `dcb` stops running, to go on later (`resume`
 /// says how): it goes to the back of the run queue; `kcb` runs nobody.
 pub fn requeue(mem: &mut impl Objects, kcb: PAddr, dcb: PAddr, resume: Resume) {

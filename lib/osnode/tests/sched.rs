@@ -114,6 +114,7 @@ enum Op {
     TakeNotification(usize),
     End(usize),
     StopAndTakeOver(usize),
+    RunNext(usize, usize),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -128,6 +129,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..N).prop_map(Op::TakeNotification),
         1 => (0..N).prop_map(Op::End),
         1 => (0..2usize).prop_map(Op::StopAndTakeOver),
+        2 => (0..2usize, 0..N).prop_map(|(k, i)| Op::RunNext(k, i)),
     ]
 }
 
@@ -237,6 +239,19 @@ fn step(fake: &mut Fake, model: &mut Model, op: &Op) {
             if k.current == Some(i) {
                 k.current = None;
             }
+        }
+        Op::RunNext(k, i) => {
+            // Only a dispatcher queued on that KCB moves (to the front).
+            let queue = &mut model.kcbs[k].queue;
+            let want = match queue.iter().position(|&q| q == i) {
+                Some(at) => {
+                    queue.remove(at);
+                    queue.push_front(i);
+                    true
+                }
+                None => false,
+            };
+            assert_eq!(sched::run_next(fake, KCBS[k], dcb_at(i)), want);
         }
         Op::StopAndTakeOver(k) => {
             // A stop requeues the running dispatcher of the current KCB and

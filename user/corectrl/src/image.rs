@@ -9,14 +9,20 @@
 use core::sync::atomic::{AtomicU64, Ordering};
 
 use bootproto::layout::phys_to_virt;
-use bootproto::params::{ACK_OFFSET, BootAck, COUNTER_IPIS, COUNTERS_OFFSET, PARAMS_PAGE};
+use bootproto::params::{
+    ACK_OFFSET, BootAck, COUNTER_IPIS, COUNTERS_OFFSET, DOORBELL_OFFSET, PARAMS_PAGE, doorbell,
+};
 use bootproto::starter::CpuDriverInfo;
 use corefish::cap::{Cap, kind};
 use corefish::vspace::{self, Mapping};
-use corefish::{CPtr, ObjType, SlotRef, memserv, slots};
+use corefish::{CPtr, ObjType, SlotRef, memserv, slots, sys};
 use elfload::ElfImage;
 
 use crate::error::BootError;
+
+/// How often a boot driver waiting for an acknowledgement looks without
+/// being notified.
+const DOORBELL_BACKSTOP_NS: u64 = 1_000_000;
 
 /// Where the 32-bit page tables of the trampoline stop.
 pub const LOW_LIMIT: u64 = 1 << 32;
@@ -64,6 +70,43 @@ impl Loaded {
         }
         // Up to the counters, which the kernel keeps changing.
         Some(BootAck::decode(&self.mapping.bytes()[..COUNTERS_OFFSET]))
+    }
+
+    /// Waits until `ready` finds what it waits for in the kernel's
+    /// acknowledgement, or `deadline_ns` passes (`None`). The kernel rings
+    /// this page's doorbell after every acknowledgement, so the boot driver
+    /// blocks on a notification instead of polling (a poll every
+    /// [`DOORBELL_BACKSTOP_NS`] covers a doorbell that named another core).
+    pub fn await_ack<T>(
+        &self,
+        deadline_ns: u64,
+        mut ready: impl FnMut(BootAck) -> Option<T>,
+    ) -> Option<T> {
+        loop {
+            if let Some(found) = self.ack().and_then(&mut ready) {
+                return Some(found);
+            }
+            let now = sys::time_ns();
+            if now >= deadline_ns {
+                return None;
+            }
+            // A notification that came since the last look makes this
+            // return at once (the kernel marks the waiter).
+            sys::wait_rings(
+                (now + DOORBELL_BACKSTOP_NS).min(deadline_ns),
+                corefish::abi::dispatcher::NOTIFY_BIT,
+            );
+        }
+    }
+
+    /// Names the core with local APIC id `apic` as the one the kernel
+    /// notifies after each acknowledgement (the boot driver's).
+    pub fn set_doorbell(&self, apic: u32) {
+        let at = self.mapping.vaddr + DOORBELL_OFFSET as u64;
+        // SAFETY: the doorbell lies in this mapping (DOORBELL_OFFSET + 8 <=
+        // PARAMS_PAGE), 8-byte aligned; the kernel reads it concurrently, so
+        // it is written atomically.
+        unsafe { AtomicU64::from_ptr(at as *mut u64) }.store(doorbell(apic), Ordering::Release);
     }
 
     /// IPIs the kernel has received so far (its counter in the page).

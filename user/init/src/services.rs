@@ -19,6 +19,9 @@ use crate::procs::{Gift, Procs, Role};
 const MEMSERV_RAM: u32 = 32;
 /// Most RAM regions handed to the memory server.
 const MEMSERV_REGIONS: u32 = 64;
+/// How long the boot driver may take to boot the startup configuration's
+/// cores before init gives up on it.
+const STARTUP_PATIENCE_NS: u64 = 300_000_000_000;
 
 /// Starts the memory server, the serial driver, the hub monitor, the boot
 /// driver and the shell.
@@ -109,8 +112,11 @@ fn start_corectrl(procs: &mut Procs, modules: &Modules) -> Result<(), SysError> 
     let (page, mapping) = corefish::vspace::map_writable(4096)?;
     corefish::lmp::send(endpoint, Request::Connect.to_words(), Some(page))?;
     procs.corectrl = Some((endpoint, mapping));
-    // The cores of the startup configuration come up before the shell.
-    let ready = corefish::lmp::call(endpoint, Request::Ready.to_words())?;
+    // The cores of the startup configuration come up before the shell. The
+    // boot driver reads the request only when they have (128 cores take
+    // seconds under emulation), so the wait is bounded by time alone.
+    let deadline = corefish::sys::time_ns() + STARTUP_PATIENCE_NS;
+    let ready = corefish::lmp::call_within(endpoint, Request::Ready.to_words(), deadline)?;
     match Reply::from_words(ready.words) {
         Ok(Reply::Ready(result)) => result?,
         _ => return Err(SysError::InvalidOperation),

@@ -147,7 +147,7 @@ impl Monitor {
         let mut channel = Channel::open(frame, Side::A).map_err(HubError::Refused)?;
         let timeout_ms = timeout_ms.min(MAX_ADD_WAIT_MS);
         let deadline = sys::time_ns() + timeout_ms * 1_000_000;
-        let hello = channel.recv(deadline).ok_or(HubError::NoAnswer)?;
+        let hello = channel.recv_notified(deadline).ok_or(HubError::NoAnswer)?;
         let tsc = match Ump::from_payload(hello) {
             Ok(Ump::Hello {
                 core: c,

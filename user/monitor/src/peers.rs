@@ -4,7 +4,6 @@
 
 use alloc::vec::Vec;
 use corefish::channel::Payload;
-use corefish::channel::Waiting;
 use corefish::proto::ProtoError;
 use corefish::proto::intermon::{Found, Message as Ump, Pong, Reply, Request, Route, Text};
 use corefish::{SysError, println, sys};
@@ -18,6 +17,8 @@ const TEXTS_MAX: usize = 64;
 
 /// How long a monitor waits for another monitor's answer.
 const REMOTE_TIMEOUT_NS: u64 = 5_000_000_000;
+/// How often a monitor waiting for a reply looks without being notified.
+const PEER_BACKSTOP_NS: u64 = 1_000_000;
 
 /// A reply this monitor waits for: from whom, to which operation, which
 /// request number.
@@ -175,8 +176,13 @@ impl Monitor {
     }
 
     /// Waits for the reply `awaited`, answering other monitors meanwhile.
+    ///
+    /// It blocks rather than polls: a monitor that sends on a link notifies
+    /// the other end if that end waits, so the reply (or anything else that
+    /// comes) wakes it; a look every [`PEER_BACKSTOP_NS`] covers a peer
+    /// that did not notify.
     fn wait_for(&mut self, awaited: Awaited) -> Result<Reply, SysError> {
-        let mut waiting = Waiting::new(sys::time_ns() + REMOTE_TIMEOUT_NS);
+        let deadline = sys::time_ns() + REMOTE_TIMEOUT_NS;
         loop {
             // It may have come while a call made meanwhile waited.
             if let Some(i) = self.calls.early.iter().position(|(a, _)| *a == awaited) {
@@ -184,9 +190,30 @@ impl Monitor {
             }
             match self.pump(Some(awaited)) {
                 Some(Some(reply)) => return Ok(reply),
-                Some(None) => waiting.reset(),
-                None if waiting.pause() => {}
-                None => return Err(SysError::DispatcherNotReady),
+                Some(None) => continue,
+                None => {}
+            }
+            let now = sys::time_ns();
+            if now >= deadline {
+                return Err(SysError::DispatcherNotReady);
+            }
+            for link in &self.links {
+                link.prepare_to_wait();
+            }
+            // What came after the last look is found here; what comes later
+            // brings a notification.
+            let found = self.pump(Some(awaited));
+            if found.is_none() {
+                sys::wait_rings(
+                    (now + PEER_BACKSTOP_NS).min(deadline),
+                    corefish::abi::dispatcher::NOTIFY_BIT,
+                );
+            }
+            for link in &self.links {
+                link.stop_waiting();
+            }
+            if let Some(Some(reply)) = found {
+                return Ok(reply);
             }
         }
     }

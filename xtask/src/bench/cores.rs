@@ -37,6 +37,10 @@ struct Measured {
     boots: Vec<Phases>,
     /// Stop latencies (ms).
     stops: Vec<f64>,
+    /// The stopped core's share of them: interrupt entry to halt (ms).
+    stops_in_kernel: Vec<f64>,
+    /// Request to the boot driver seeing the halt (ms).
+    stops_seen: Vec<f64>,
     /// Cores involved in each stop.
     involved: Vec<u32>,
     /// Update downtimes (ms).
@@ -101,6 +105,18 @@ fn add(report: &mut Report, m: &Measured, key: &str, load: &str) {
         SECTION,
         &format!("core stop (request to the kernel's halt), {load}"),
         &m.stops,
+    );
+    report.ms(
+        &format!("stop.{key}.kernel"),
+        SECTION,
+        &format!("  stop on the core (stop interrupt entering its kernel to the halt), {load}"),
+        &m.stops_in_kernel,
+    );
+    report.ms(
+        &format!("stop.{key}.seen"),
+        SECTION,
+        &format!("  stop seen (request to the boot driver reading the halt), {load}"),
+        &m.stops_seen,
     );
     if let (Some(&min), Some(&max)) = (m.involved.iter().min(), m.involved.iter().max()) {
         report.add(
@@ -171,9 +187,12 @@ fn boot_latency(images: &Images, options: &BenchOptions, loaded: bool) -> Result
         times.push(boot(&mut m, core)?.phases);
     }
     let (mut stops, mut involved) = (Vec::new(), Vec::new());
+    let (mut stops_in_kernel, mut stops_seen) = (Vec::new(), Vec::new());
     for core in first..cores {
         let stop = stop(&mut m, core)?;
         stops.push(ms(stop.halted_ns));
+        stops_in_kernel.push(ms(stop.in_kernel_ns));
+        stops_seen.push(ms(stop.seen_ns));
         involved.push(stop.cores_involved);
     }
     boot_line(&mut m, first, &format!(" --kcb {first}"))?;
@@ -197,6 +216,8 @@ fn boot_latency(images: &Images, options: &BenchOptions, loaded: bool) -> Result
     Ok(Measured {
         boots: times,
         stops,
+        stops_in_kernel,
+        stops_seen,
         involved,
         updates,
         parks,

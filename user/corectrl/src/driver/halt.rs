@@ -39,17 +39,19 @@ impl Driver {
                     .ok_or(BootError::Refused(bootctl::Refused::NotRunning(core)))?
                     .block;
                 let before = ipi_counts(table);
+                // The boot driver may have moved since the start.
+                if let Some(apic) = mech.my_apic() {
+                    block.set_doorbell(apic);
+                }
                 let requested = sys::tsc();
                 invoke(mech.ipi, op::IPI_STOP, [u64::from(plan.apic), 0, 0, 0])
                     .map_err(|e| BootError::Sys("IPI", e))?;
-                let mut waiting = corefish::channel::Waiting::new(sys::time_ns() + STOP_TIMEOUT_NS);
-                let stopped_at = loop {
-                    match block.ack() {
-                        Some(ack) if ack.stage == ACK_STOPPED => break ack.tsc_stopped,
-                        _ if waiting.pause() => {}
-                        _ => return Err(BootError::NoStop(core)),
-                    }
-                };
+                let ack = block
+                    .await_ack(sys::time_ns() + STOP_TIMEOUT_NS, |ack| {
+                        (ack.stage == ACK_STOPPED).then_some(ack)
+                    })
+                    .ok_or(BootError::NoStop(core))?;
+                let stopped_at = ack.tsc_stopped;
                 let saw = sys::tsc();
                 let me = table.my_core() as usize;
                 // Cores other than this one and the stopped one whose kernels
@@ -66,6 +68,7 @@ impl Driver {
                     core,
                     kcb: plan.kcb,
                     halted_ns: mech.ns(stopped_at.saturating_sub(requested)),
+                    in_kernel_ns: mech.ns(stopped_at.saturating_sub(ack.tsc_stop_entered)),
                     seen_ns: mech.ns(saw - requested),
                     cores_involved: 2 + disturbed,
                 };

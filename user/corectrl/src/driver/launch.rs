@@ -128,23 +128,22 @@ impl Mechanism {
 
     /// The kernel's acknowledgement that it runs its KCB.
     pub fn wait_ack(&self, core: CoreId, loaded: &Loaded) -> Result<BootAck, BootError> {
-        let deadline = sys::time_ns() + ACK_TIMEOUT_NS;
-        let mut waiting = corefish::channel::Waiting::new(deadline);
-        loop {
-            match loaded.ack() {
-                // A real-time kernel's program may end before the first look.
-                Some(ack) if ack.stage == ACK_RUNNING || ack.stage == ACK_FINISHED => {
-                    return Ok(ack);
-                }
-                Some(ack) if ack.stage == ACK_REFUSED => {
-                    return Err(BootError::KernelRefused(core));
-                }
-                _ => {}
-            }
-            if !waiting.pause() {
-                return Err(BootError::NoAck(core));
-            }
+        let ack = loaded.await_ack(sys::time_ns() + ACK_TIMEOUT_NS, |ack| match ack.stage {
+            // A real-time kernel's program may end before the first look.
+            ACK_RUNNING | ACK_FINISHED | ACK_REFUSED => Some(ack),
+            _ => None,
+        });
+        match ack {
+            Some(ack) if ack.stage == ACK_REFUSED => Err(BootError::KernelRefused(core)),
+            Some(ack) => Ok(ack),
+            None => Err(BootError::NoAck(core)),
         }
+    }
+
+    /// The local APIC id of the core the boot driver runs on now.
+    pub fn my_apic(&self) -> Option<u32> {
+        let core = usize::try_from(corefish::core_id()).ok()?;
+        self.machine.cores.get(core).map(|c| c.apic)
     }
 
     /// The hub takes the channel and waits for the new monitor's hello;

@@ -137,6 +137,9 @@ impl Mechanism {
                 let page = loaded.params_page();
                 page.fill(0);
                 params.encode(page);
+                if let Some(apic) = self.my_apic() {
+                    loaded.set_doorbell(apic);
+                }
                 Ok((loaded, prepared))
             }
             Err(e) => {
