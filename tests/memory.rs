@@ -55,9 +55,12 @@ fn a_database_on_other_cores_uses_the_machines_memory() -> Result<(), HarnessErr
     }
     ended.sort_unstable();
     assert_eq!(ended, [1, 2, 3]);
-    let after = free_kib_back_to(&mut m, before, 1024)?;
+    // Beyond the workers: the block of the kernel that ran OSNode 2 before
+    // the park, which the boot driver keeps for its image's next start.
+    let slack = 1024 + KERNEL_BLOCK_KIB;
+    let after = free_kib_back_to(&mut m, before, slack)?;
     assert!(
-        after + 1024 >= before,
+        after + slack >= before,
         "free memory {before} KiB before, {after} KiB after"
     );
     Ok(())
@@ -131,6 +134,9 @@ fn a_real_time_cores_osnode_gives_back_all_it_had() -> Result<(), HarnessError> 
 
 /// Scratch RAM of a kernel that resumes a KCB (`corectrl`'s `RESUME_RAM`).
 const RESUME_KIB: u64 = 1024;
+/// A kernel's block (its image and boot-parameter page), which the boot
+/// driver keeps after the kernel retires, for the next start of its image.
+const KERNEL_BLOCK_KIB: u64 = 512;
 
 #[test]
 fn sixty_four_cores_boot_in_512_mib() -> Result<(), HarnessError> {

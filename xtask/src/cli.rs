@@ -78,6 +78,10 @@ pub enum BenchCommand {
     Report {
         /// The run's folder (target/bench/<run>) or its results.jsonl
         dir: std::path::PathBuf,
+        /// Also writes its paper table into the README (for the kept
+        /// baseline, docs/bench-baseline)
+        #[arg(long)]
+        readme: bool,
     },
 }
 
@@ -191,9 +195,10 @@ mod tests {
         .command
         {
             Some(Command::Bench(BenchArgs {
-                update: Some(BenchCommand::Report { dir }),
+                update: Some(BenchCommand::Report { dir, readme }),
                 options,
             })) => {
+                assert!(!readme);
                 assert_eq!(dir, std::path::Path::new("target/bench/new"));
                 assert_eq!(
                     options.compare.as_deref(),

@@ -1,5 +1,6 @@
-//! `cargo xtask lint`: formatting and clippy over every crate, the
-//! freestanding images included (checked one package at a time with the
+//! `cargo xtask lint`: formatting, the README's generated paper table
+//! (`bench::paper`), and clippy over every crate, the freestanding images
+//! included (checked one package at a time with the
 //! kernel flags, since feature unification across the workspace would pull
 //! `std` features into their dependencies).
 
@@ -26,6 +27,7 @@ pub fn lint() -> Result<()> {
         Command::new(&cargo).args(["fmt", "--all", "--", "--check"]),
         "cargo fmt --check",
     )?;
+    crate::bench::paper::check_readme()?;
     let mut host = Command::new(&cargo);
     host.args(["clippy", "--quiet", "--workspace", "--all-targets"]);
     for package in crate::build::freestanding() {

@@ -64,8 +64,12 @@ fn dispatch(cli: Cli) -> Result<()> {
                 }
                 bench::update(o)
             }
-            Some(BenchCommand::Report { dir }) => {
-                bench::report_from(&dir, args.options.compare.as_deref()).map(drop)
+            Some(BenchCommand::Report { dir, readme }) => {
+                let report = bench::report_from(&dir, args.options.compare.as_deref())?;
+                if readme {
+                    bench::paper::write_readme(&bench::paper::table(&report), &dir)?;
+                }
+                Ok(())
             }
             None => bench::bench(&args.options).map(drop),
         },

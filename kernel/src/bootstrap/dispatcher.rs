@@ -237,6 +237,11 @@ pub fn start_dispatcher(
         d.name[..n].copy_from_slice(&program.as_bytes()[..n]);
         d.state = abi::invoke::state::RUNNABLE;
         d.resume = Resume::Run as u32;
+        // Init and the monitors are system services (a real-time core's one
+        // program has nobody to run ahead of).
+        if matches!(program, "init" | "monitor") {
+            d.flags |= osnode::dcb::SYSTEM;
+        }
     }
     // The frame's magic, no upcalls, and the enabled area at the entry point
     // with the stack at its top.

@@ -98,6 +98,13 @@ pub fn finish_syscall(
         frame.set_results(current.area, result);
     }
     mem.dcb(current.dcb).resume = current.area.resume() as u32;
+    if super::sched::take_system_woken()
+        && let Some(kcb) = node::current()
+    {
+        // It woke a system service: that runs first.
+        osnode::sched::requeue(mem, kcb, current.dcb, current.area.resume());
+        schedule(mem);
+    }
     resume_current(mem, current.dcb)
 }
 

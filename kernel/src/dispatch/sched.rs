@@ -10,8 +10,14 @@
 //! reply so cost microseconds even on a core shared with busy programs,
 //! and stay fair: the two share one slice, and when it ends the one
 //! running goes to the back of the queue like anyone else.
+//!
+//! System services (the boot driver, the memory server, the monitors,
+//! init: `osnode::dcb::SYSTEM`) run ahead of ordinary dispatchers: they
+//! queue in front of them, and waking one (by an interrupt, or by an
+//! ordinary dispatcher's SEND) preempts the ordinary dispatcher running, so
+//! a busy program cannot stall a boot by its time slices.
 
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use osnode::PAddr;
 use osnode::sched;
@@ -30,10 +36,25 @@ static WOKEN_BY_SEND: AtomicU64 = AtomicU64::new(0);
 /// The dispatcher the rest of the current time slice was handed to, or 0.
 static DONATED_TO: AtomicU64 = AtomicU64::new(0);
 
+/// Whether the running (ordinary) dispatcher's SEND woke a system one.
+static SYSTEM_WOKEN: AtomicBool = AtomicBool::new(false);
+
 /// The running dispatcher's SEND woke `receiver`: if the sender blocks next
-/// (for the reply), the receiver gets the rest of its time slice.
-pub fn woken_by_send(receiver: PAddr) {
+/// (for the reply), the receiver gets the rest of its time slice; if the
+/// receiver is a system service and the sender is not, the sender gives
+/// up the core as soon as its SEND completes.
+pub fn woken_by_send(mem: &mut KernelMemory, receiver: PAddr) {
     WOKEN_BY_SEND.store(receiver, Ordering::Relaxed);
+    let sender = node::current().map_or(0, |kcb| mem.kcb(kcb).current);
+    if sender != 0 && sched::is_system(mem, receiver) && !sched::is_system(mem, sender) {
+        SYSTEM_WOKEN.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Whether the system call that just completed woke a system service that
+/// the (ordinary) caller must make way for; asking clears it.
+pub fn take_system_woken() -> bool {
+    SYSTEM_WOKEN.swap(false, Ordering::Relaxed)
 }
 
 /// The end of the running dispatcher's time slice.
@@ -128,6 +149,7 @@ pub fn schedule(mem: &mut KernelMemory) -> ! {
         if let Some((kcb, next)) = sched::pick(mem, &ring) {
             node::set_current(kcb);
             WOKEN_BY_SEND.store(0, Ordering::Relaxed);
+            SYSTEM_WOKEN.store(false, Ordering::Relaxed);
             // A donated slice goes on; anyone else starts a fresh one.
             let donated = DONATED_TO.swap(0, Ordering::Relaxed) == next && !slice_expired();
             if !donated {

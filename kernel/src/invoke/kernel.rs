@@ -82,6 +82,21 @@ pub fn version(inv: &mut Invocation) -> Result<Results, SysError> {
     Ok(words)
 }
 
+/// KERNEL_DISPATCHER_SYSTEM(a0 = dispatcher capability).
+pub fn dispatcher_system(inv: &mut Invocation) -> Result<Results, SysError> {
+    let cptr = CPtr(u32::try_from(inv.args[0]).map_err(|_| SysError::BadArgument)?);
+    let target = cspace::cap(inv.mem, &inv.root, cptr)?;
+    if target.cap.obj_type() != ObjType::Dispatcher {
+        return Err(SysError::WrongType);
+    }
+    let d = inv.mem.dcb(target.cap.base);
+    if d.magic != osnode::dcb::DCB_MAGIC {
+        return Err(SysError::DispatcherNotReady);
+    }
+    d.flags |= osnode::dcb::SYSTEM;
+    Ok([0; 6])
+}
+
 /// KERNEL_OSNODE.
 pub fn osnode(inv: &mut Invocation) -> Result<Results, SysError> {
     let core = crate::identity::this_core();

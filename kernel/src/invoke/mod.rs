@@ -122,6 +122,9 @@ fn run(mem: &mut KernelMemory, current: Current, regs: &Registers) -> Result<Res
         op::KERNEL_KCB_ATTACH if ty == ObjType::Kernel => kernel::kcb_attach(&mut inv),
         op::KERNEL_KCB_DETACH if ty == ObjType::Kernel => kernel::kcb_detach(&mut inv),
         op::KERNEL_REPLACE if ty == ObjType::Kernel => kernel::replace(&mut inv, current),
+        op::KERNEL_DISPATCHER_SYSTEM if ty == ObjType::Kernel => {
+            kernel::dispatcher_system(&mut inv)
+        }
         op::IPI_INIT if ty == ObjType::Ipi => ipi::ipi_init(&mut inv),
         op::IPI_STARTUP if ty == ObjType::Ipi => ipi::ipi_startup(&mut inv),
         op::IPI_NOTIFY if ty == ObjType::Ipi => ipi::ipi_notify(&mut inv),
@@ -147,7 +150,7 @@ fn send(inv: &mut Invocation) -> Result<Results, SysError> {
         None
     };
     if lmp::send(inv.mem, &inv.target.cap, inv.args, transfer)? {
-        dispatch::woken_by_send(inv.target.cap.base);
+        dispatch::woken_by_send(inv.mem, inv.target.cap.base);
     }
     Ok([0; 6])
 }

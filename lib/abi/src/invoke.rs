@@ -41,6 +41,7 @@
 //! | [`KERNEL_KCB_ATTACH`] | Kernel | a0 = KCB capability, a1 = OSNode id | |
 //! | [`KERNEL_KCB_DETACH`] | Kernel | a0 = OSNode id | |
 //! | [`KERNEL_REPLACE`] | Kernel | a0 = boot parameters (physical), a1 = entry | (under the new kernel) |
+//! | [`KERNEL_DISPATCHER_SYSTEM`] | Kernel | a0 = dispatcher cptr | |
 //! | [`IPI_INIT`] | IPI | a0 = APIC id, a1 = real-mode entry (bootstrap core) | |
 //! | [`IPI_STARTUP`] | IPI | a0 = APIC id, a1 = vector | |
 //! | [`IPI_NOTIFY`] | IPI | a0 = OSNode id | |
@@ -162,6 +163,12 @@ pub const KERNEL_KCB_DETACH: u64 = 124;
 /// driver's for this core and KCB, or (`InvalidOperation`) if other OSNodes
 /// are parked on this core.
 pub const KERNEL_REPLACE: u64 = 126;
+/// Make the dispatcher whose capability is at `a0` a system service
+/// (Kernel capability): from its next time in the run queue on, it runs
+/// ahead of every ordinary dispatcher of its OSNode, and a message that
+/// wakes it preempts an ordinary sender. For the boot driver, the memory
+/// server, the monitors and init; `WrongType` for another capability.
+pub const KERNEL_DISPATCHER_SYSTEM: u64 = 127;
 /// Send INIT to the core with APIC id `a0` (IPI capability). Any core but
 /// the bootstrap core then waits for STARTUP; the bootstrap core goes
 /// through the firmware's warm-reset path to the real-mode physical address

@@ -52,21 +52,54 @@ impl RunQueue {
 
     /// Puts `at` first, taking it from wherever it is queued.
     pub fn push_front(&mut self, mem: &mut impl DcbMemory, at: PAddr) {
+        self.insert_after(mem, 0, at);
+    }
+
+    /// Puts `at` right after the queued `after` (0: first), taking it from
+    /// wherever it is queued first.
+    pub fn insert_after(&mut self, mem: &mut impl DcbMemory, after: PAddr, at: PAddr) {
         self.remove(mem, at);
-        let head = self.head;
+        let next = if after == 0 {
+            self.head
+        } else {
+            mem.dcb(after).run_next
+        };
         {
             let d = mem.dcb(at);
             d.flags |= ON_RUN_QUEUE;
-            d.run_prev = 0;
-            d.run_next = head;
+            d.run_prev = after;
+            d.run_next = next;
         }
-        if head == 0 {
+        if after == 0 {
+            self.head = at;
+        } else {
+            mem.dcb(after).run_next = at;
+        }
+        if next == 0 {
             self.tail = at;
         } else {
-            mem.dcb(head).run_prev = at;
+            mem.dcb(next).run_prev = at;
         }
-        self.head = at;
         self.len += 1;
+    }
+
+    /// The last of the leading dispatchers for which `leading` holds (0:
+    /// none does).
+    pub fn last_leading(
+        &self,
+        mem: &mut impl DcbMemory,
+        mut leading: impl FnMut(&crate::dcb::Dcb) -> bool,
+    ) -> PAddr {
+        let mut last = 0;
+        let mut at = self.head;
+        for _ in 0..self.len {
+            if at == 0 || !leading(mem.dcb(at)) {
+                break;
+            }
+            last = at;
+            at = mem.dcb(at).run_next;
+        }
+        last
     }
 
     /// Takes the first dispatcher.

@@ -17,7 +17,7 @@ use abi::dispatcher::NOTIFY_BIT;
 use abi::invoke::state;
 use arrayvec::ArrayVec;
 
-use crate::dcb::{NOTIFIED, Resume, WAITING};
+use crate::dcb::{NOTIFIED, ON_RUN_QUEUE, Resume, SYSTEM, WAITING};
 use crate::kcb::{KCB_STOPPED, Kcb, KcbError};
 use crate::{DcbMemory, PAddr};
 
@@ -37,11 +37,26 @@ pub trait Objects: DcbMemory {
     fn set_wait_result(&mut self, dcb: PAddr, resume: Resume, timed_out: bool);
 }
 
-/// `dcb` goes to the back of `kcb`'s run queue (unless queued already).
+/// `dcb` goes to the back of its class in `kcb`'s run queue (unless
+/// queued already): a system dispatcher behind the system ones queued,
+/// ahead of every ordinary one; an ordinary one at the very back.
 pub fn make_runnable(mem: &mut impl Objects, kcb: PAddr, dcb: PAddr) {
+    if mem.dcb(dcb).flags & ON_RUN_QUEUE != 0 {
+        return;
+    }
     let mut queue = mem.kcb(kcb).run_queue;
-    queue.push_back(mem, dcb);
+    if is_system(mem, dcb) {
+        let after = queue.last_leading(mem, |d| d.flags & SYSTEM != 0);
+        queue.insert_after(mem, after, dcb);
+    } else {
+        queue.push_back(mem, dcb);
+    }
     mem.kcb(kcb).run_queue = queue;
+}
+
+/// Whether `dcb` is a system dispatcher (`dcb::SYSTEM`).
+pub fn is_system(mem: &mut impl Objects, dcb: PAddr) -> bool {
+    mem.dcb(dcb).flags & SYSTEM != 0
 }
 
 /// The runnable dispatcher `dcb` of `kcb` runs next: it moves to the front
@@ -51,7 +66,7 @@ pub fn make_runnable(mem: &mut impl Objects, kcb: PAddr, dcb: PAddr) {
 /// behind every other runnable dispatcher.
 pub fn run_next(mem: &mut impl Objects, kcb: PAddr, dcb: PAddr) -> bool {
     let d = mem.dcb(dcb);
-    if d.flags & crate::dcb::ON_RUN_QUEUE == 0 || d.kcb != kcb {
+    if d.flags & ON_RUN_QUEUE == 0 || d.kcb != kcb {
         return false;
     }
     let mut queue = mem.kcb(kcb).run_queue;

@@ -6,7 +6,7 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use osnode::dcb::{Dcb, NOTIFIED, Resume, WAITING};
+use osnode::dcb::{Dcb, NOTIFIED, Resume, SYSTEM, WAITING};
 use osnode::kcb::{KCB_STOPPED, Kcb};
 use osnode::sched::{self, Objects};
 use osnode::{DcbMemory, PAddr};
@@ -15,6 +15,22 @@ use proptest::prelude::*;
 const NOTIFY: u64 = abi::dispatcher::NOTIFY_BIT;
 /// Dispatchers, alternately of KCB 0 and KCB 1.
 const N: usize = 8;
+
+/// Dispatchers 0 (of KCB 0), 3 and 5 (of KCB 1) are system services.
+fn system(i: usize) -> bool {
+    matches!(i, 0 | 3 | 5)
+}
+
+/// Queues `i` as the kernel does: a system dispatcher behind the system
+/// ones at the front, an ordinary one at the back.
+fn enqueue(queue: &mut VecDeque<usize>, i: usize) {
+    if system(i) {
+        let at = queue.iter().take_while(|&&q| system(q)).count();
+        queue.insert(at, i);
+    } else {
+        queue.push_back(i);
+    }
+}
 const KCBS: [PAddr; 2] = [0x4000, 0x8000];
 
 fn dcb_at(i: usize) -> PAddr {
@@ -92,7 +108,7 @@ impl Model {
         };
         let k = &mut self.kcbs[owner(i)];
         k.sleepers.retain(|s| s.2 != i);
-        k.queue.push_back(i);
+        enqueue(&mut k.queue, i);
         self.returned.push((dcb_at(i), resume, timed_out));
         true
     }
@@ -152,9 +168,12 @@ fn start() -> (Fake, Model) {
         ..Model::default()
     };
     for i in 0..N {
+        if system(i) {
+            fake.dcb(dcb_at(i)).flags |= SYSTEM;
+        }
         sched::add_dispatcher(&mut fake, KCBS[owner(i)], dcb_at(i));
         sched::make_runnable(&mut fake, KCBS[owner(i)], dcb_at(i));
-        model.kcbs[owner(i)].queue.push_back(i);
+        enqueue(&mut model.kcbs[owner(i)].queue, i);
     }
     (fake, model)
 }
@@ -178,7 +197,7 @@ fn step(fake: &mut Fake, model: &mut Model, op: &Op) {
         Op::Requeue(k, r) => {
             if let Some(i) = model.kcbs[k].current.take() {
                 sched::requeue(fake, KCBS[k], dcb_at(i), resume(r));
-                model.kcbs[k].queue.push_back(i);
+                enqueue(&mut model.kcbs[k].queue, i);
                 assert_eq!(fake.dcb(dcb_at(i)).resume_mode(), resume(r));
             }
         }
@@ -260,7 +279,7 @@ fn step(fake: &mut Fake, model: &mut Model, op: &Op) {
             for (j, model_kcb) in model.kcbs.iter_mut().enumerate() {
                 if let Some(i) = model_kcb.current.take() {
                     sched::requeue(fake, KCBS[j], dcb_at(i), Resume::Run);
-                    model_kcb.queue.push_back(i);
+                    enqueue(&mut model_kcb.queue, i);
                 }
                 model_kcb.stopped = true;
             }

@@ -19,6 +19,7 @@ use corefish::{CPtr, ObjType, SlotRef, memserv, slots, sys};
 use elfload::ElfImage;
 
 use crate::error::BootError;
+use alloc::string::String;
 
 /// How often a boot driver waiting for an acknowledgement looks without
 /// being notified.
@@ -30,6 +31,8 @@ const PAGE: u64 = 4096;
 
 /// A loaded CPU driver and its boot-parameter page.
 pub struct Loaded {
+    /// The image's name in the boot archive.
+    pub name: String,
     /// The RAM the block was made from (revoking it frees everything).
     pub ram: CPtr,
     /// The block as a frame.
@@ -174,6 +177,7 @@ pub fn load(name: &str, file: &[u8]) -> Result<Loaded, BootError> {
         }
     };
     let mut loaded = Loaded {
+        name: name.into(),
         ram,
         frame,
         phys,
@@ -194,4 +198,30 @@ pub fn load(name: &str, file: &[u8]) -> Result<Loaded, BootError> {
         return Err(e);
     }
     Ok(loaded)
+}
+
+/// Loads the CPU driver image `file` (named `name`) into `block`, which held
+/// the same image for a kernel that no core runs any more (see
+/// `crate::pool`): only the pages and words that differ from a fresh load
+/// are written, so the unchanged text keeps what the emulator translated
+/// from it (and on hardware, what the caches hold). A block of another size
+/// is given back and a fresh one loaded.
+pub fn reload(mut block: Loaded, name: &str, file: &[u8]) -> Result<Loaded, BootError> {
+    let bad = |e| BootError::BadImage(name.into(), alloc::format!("{e}"));
+    let (image, info) = check(name, file)?;
+    let image_size = image.memory_size().next_multiple_of(PAGE);
+    if block.name != name || block.image_size != image_size {
+        block.free();
+        return load(name, file);
+    }
+    let bias = phys_to_virt(block.image_phys());
+    block.mapping.bytes_mut()[..PAGE as usize].fill(0);
+    let dest = &mut block.mapping.bytes_mut()[PAGE as usize..];
+    if let Err(e) = image.reload_into(dest, bias).map_err(bad) {
+        block.free();
+        return Err(e);
+    }
+    block.entry = bias + image.entry();
+    block.info = info;
+    Ok(block)
 }

@@ -19,6 +19,7 @@ mod driver;
 mod error;
 mod image;
 mod machine;
+mod pool;
 mod trampoline;
 
 use alloc::format;

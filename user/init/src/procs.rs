@@ -178,6 +178,18 @@ impl Procs {
         let _ = Cap::<kind::Any>::at(to_exit).delete();
         slots::free(to_exit);
         let child = result.map_err(|e| alloc::format!("cannot start `{name}`: {e}"))?;
+        if matches!(role, Role::Service | Role::Monitor) {
+            // Services run ahead of programs, so that a busy program does
+            // not hold up the boot driver, the memory server or the hub.
+            let dispatcher = u64::from(child.dispatcher().cptr().0);
+            if let Err(e) = corefish::sys::invoke(
+                corefish::abi::cspace::init::KERNEL,
+                corefish::abi::invoke::KERNEL_DISPATCHER_SYSTEM,
+                [dispatcher, 0, 0, 0],
+            ) {
+                println!("init: `{name}` runs as an ordinary program: {e}");
+            }
+        }
         self.next_id += 1;
         self.list.push(Proc {
             id,

@@ -1,15 +1,19 @@
 //! `cargo xtask bench` (group `boot`): what a core's life costs, on a
-//! machine whose `boot.cfg` boots nothing.
+//! machine whose `boot.cfg` boots nothing, the same machine and load as the
+//! Linux peer's (`super::peer`): 4 cores, the last one measured; idle, or
+//! with one busy loop on every other core.
 //!
 //! * core boot latency, from `corectrl boot` to the new monitor's hello,
 //!   split into the boot driver's phases (load and relocate, INIT/STARTUP
 //!   to the core's first instruction, kernel initialisation, monitor
-//!   start), over 20 boots of 20 different cores: once with the other
-//!   cores idle, once with five cores running a busy loop;
-//! * stop latency and the cores involved in a stop (the boot driver's, the
-//!   stopped one, and any other whose kernel received an IPI meanwhile, as
-//!   the boot driver reads from the kernels' counters), update downtime,
-//!   park and unpark latency.
+//!   start), and the stop that follows it, 20 times in turn on the last
+//!   core (as Linux takes its last CPU offline and online again), each boot
+//!   with a new KCB;
+//! * stop latency (request to halt, and the stopped core's own share: its
+//!   stop interrupt to the halt), the cores involved in a stop (the boot
+//!   driver's, the stopped one, and any other whose kernel received an IPI
+//!   meanwhile, as the boot driver reads from the kernels' counters),
+//!   update downtime, park and unpark latency.
 //!
 //! The boot driver reports each boot's phases itself (TSC stamps from the
 //! trampoline and the kernel); this module types the commands, reads the
@@ -25,14 +29,30 @@ use super::machine::{
 use super::options::BenchOptions;
 use super::report::{Figure, Report};
 
-/// Boots measured per scenario.
-const BOOTS: u32 = 20;
-/// Cores loaded with a busy loop in the loaded scenario (core 0 and 1-4).
-const LOADED: u32 = 5;
+/// Boot and stop rounds per scenario.
+const ROUNDS: u32 = 20;
+/// Cores of the machine (the Linux peer's CPUs).
+pub const CORES: u32 = 4;
+/// The core booted and stopped (the peer's CPU taken offline and online).
+const TARGET: u32 = CORES - 1;
+/// The core that hosts the target's OSNode for park and unpark.
+const HOST: u32 = CORES - 2;
 /// The report's section.
 const SECTION: &str = "Cores: boot, stop, update, park, unpark";
 
+/// How the loaded scenario is loaded, in the words both systems' rows use:
+/// one busy loop on every vCPU but the one measured, on this many host
+/// cores.
+pub fn load_words() -> String {
+    let host = std::thread::available_parallelism().map_or(0, usize::from);
+    format!(
+        "others busy ({} of {CORES} vCPUs run a busy loop, {host} host cores)",
+        CORES - 1
+    )
+}
+
 /// What one machine measured.
+#[derive(Default)]
 struct Measured {
     boots: Vec<Phases>,
     /// Stop latencies (ms).
@@ -61,9 +81,9 @@ pub fn measure(images: &Images, options: &BenchOptions, report: &mut Report) -> 
         });
         let m = boot_latency(images, options, loaded)?;
         let (key, load) = if loaded {
-            ("loaded", format!("{LOADED} other cores busy"))
+            ("loaded", load_words())
         } else {
-            ("idle", String::from("other cores idle"))
+            ("idle", String::from("others idle"))
         };
         add(report, &m, key, &load);
     }
@@ -156,71 +176,64 @@ fn add(report: &mut Report, m: &Measured, key: &str, load: &str) {
     }
 }
 
-/// Boots BOOTS cores one by one (after loading some, if `loaded`), then
-/// stops each of them, then updates one core's kernel BOOTS times, then
-/// parks and unparks its OSNode BOOTS times.
+/// Boots the target core and stops it again, ROUNDS times (after loading
+/// the other cores, if `loaded`); then boots it with the last KCB and
+/// updates its kernel ROUNDS times; then parks its OSNode on the host core
+/// and brings it back ROUNDS times.
 fn boot_latency(images: &Images, options: &BenchOptions, loaded: bool) -> Result<Measured> {
-    let first = if loaded { LOADED } else { 1 };
-    let boots = options.times(BOOTS);
-    let cores = first + boots;
+    let rounds = options.times(ROUNDS);
     let name = if loaded {
         "bench_boot_loaded"
     } else {
         "bench_boot_idle"
     };
-    let mut m = machine(images, options, cores, Some(quiet_archive(images)?), name)?;
+    let mut m = machine(images, options, CORES, Some(quiet_archive(images)?), name)?;
     if loaded {
-        for core in 1..LOADED {
+        for core in 1..TARGET {
             boot_line(&mut m, core, "")?;
         }
         m.send("run busy 3600 &\r")?;
-        for core in 1..LOADED {
+        for core in 1..TARGET {
             command(
                 &mut m,
                 &format!("run --core {core} busy 3600"),
                 &format!("started busy on core {core}"),
             )?;
         }
+    } else {
+        // The host for park and unpark, idle.
+        boot_line(&mut m, HOST, "")?;
     }
-    let mut times = Vec::new();
-    for core in first..cores {
-        times.push(boot(&mut m, core)?.phases);
+    let mut measured = Measured::default();
+    let mut last_kcb = 0;
+    for _ in 0..rounds {
+        measured.boots.push(boot(&mut m, TARGET)?.phases);
+        let stop = stop(&mut m, TARGET)?;
+        measured.stops.push(ms(stop.halted_ns));
+        measured.stops_in_kernel.push(ms(stop.in_kernel_ns));
+        measured.stops_seen.push(ms(stop.seen_ns));
+        measured.involved.push(stop.cores_involved);
+        last_kcb = stop.kcb;
     }
-    let (mut stops, mut involved) = (Vec::new(), Vec::new());
-    let (mut stops_in_kernel, mut stops_seen) = (Vec::new(), Vec::new());
-    for core in first..cores {
-        let stop = stop(&mut m, core)?;
-        stops.push(ms(stop.halted_ns));
-        stops_in_kernel.push(ms(stop.in_kernel_ns));
-        stops_seen.push(ms(stop.seen_ns));
-        involved.push(stop.cores_involved);
-    }
-    boot_line(&mut m, first, &format!(" --kcb {first}"))?;
-    let mut updates = Vec::new();
-    for round in 0..boots {
+    boot_line(&mut m, TARGET, &format!(" --kcb {last_kcb}"))?;
+    for round in 0..rounds {
         let kernel = if round % 2 == 0 {
             "cpudriver-v2"
         } else {
             "cpudriver"
         };
-        updates.push(ms(update(&mut m, first, kernel)?.paused_ns));
+        measured
+            .updates
+            .push(ms(update(&mut m, TARGET, kernel)?.paused_ns));
     }
-    // Park the first core's OSNode on the next core and bring it back.
-    let host = first + 1;
-    boot_line(&mut m, host, &format!(" --kcb {host}"))?;
-    let (mut parks, mut unparks) = (Vec::new(), Vec::new());
-    for _ in 0..boots {
-        parks.push(ms(park(&mut m, first, host)?.attach_ns));
-        unparks.push(ms(unpark(&mut m, first, first)?.boot_ns));
+    let kcb = u32::try_from(last_kcb)?;
+    for _ in 0..rounds {
+        measured
+            .parks
+            .push(ms(park(&mut m, TARGET, HOST)?.attach_ns));
+        measured
+            .unparks
+            .push(ms(unpark(&mut m, kcb, TARGET)?.boot_ns));
     }
-    Ok(Measured {
-        boots: times,
-        stops,
-        stops_in_kernel,
-        stops_seen,
-        involved,
-        updates,
-        parks,
-        unparks,
-    })
+    Ok(measured)
 }

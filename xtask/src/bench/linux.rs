@@ -24,8 +24,10 @@ pub fn measure(images: &Images, options: &BenchOptions, report: &mut Report) -> 
     let rounds = options.times(20);
     let samples = options.jitter_samples();
     println!(
-        "bench: Linux peer: Debian's {}, busybox initramfs, same QEMU machine (q35, 4 cores, 512 MiB)",
-        peer.package
+        "bench: Linux peer: Debian's {}, busybox initramfs, same QEMU machine (q35, {} cores, {} MiB)",
+        peer.package,
+        super::cores::CORES,
+        super::machine::MEM_MIB
     );
     for (name, isolate) in [
         ("bench_linux", ""),
@@ -34,7 +36,7 @@ pub fn measure(images: &Images, options: &BenchOptions, report: &mut Report) -> 
         let config = peer.config(
             images,
             options,
-            4,
+            super::cores::CORES,
             &format!("peer.rounds={rounds} peer.samples={samples}{isolate}"),
         );
         let lines = peer::run(&config, name, TIMEOUT)?;
@@ -56,33 +58,36 @@ pub fn measure(images: &Images, options: &BenchOptions, report: &mut Report) -> 
 
 /// Adds the CPU offline and online times of the peer's `lines`.
 fn hotplug(lines: &[String], report: &mut Report) -> Result<()> {
+    let loaded = super::cores::load_words();
     for (label, key, what) in [
         (
             "idle offline",
             "linux.offline.idle",
-            "Linux: CPU offline, other CPUs idle",
+            String::from("others idle"),
         ),
         (
             "idle online",
             "linux.online.idle",
-            "Linux: CPU online, other CPUs idle",
+            String::from("others idle"),
         ),
-        (
-            "loaded offline",
-            "linux.offline.loaded",
-            "Linux: CPU offline, every CPU busy",
-        ),
-        (
-            "loaded online",
-            "linux.online.loaded",
-            "Linux: CPU online, every CPU busy",
-        ),
+        ("loaded offline", "linux.offline.loaded", loaded.clone()),
+        ("loaded online", "linux.online.loaded", loaded.clone()),
     ] {
         let samples = peer::steps(lines, label);
         if samples.is_empty() {
             bail!("the peer reported no `{label}` steps");
         }
-        report.ms(key, "Linux peer (same emulator)", what, &samples);
+        let step = if label.ends_with("offline") {
+            "last CPU offline"
+        } else {
+            "last CPU online"
+        };
+        report.ms(
+            key,
+            "Linux peer (same emulator)",
+            &format!("Linux: {step}, {what}"),
+            &samples,
+        );
     }
     Ok(())
 }

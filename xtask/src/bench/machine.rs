@@ -18,12 +18,15 @@ pub const STEP: Duration = Duration::from_secs(120);
 /// The shell's prompt: the machine is ready.
 const READY: &str = "Corefish shell; type `help`.";
 
-/// A `cores`-core machine with 1024 MiB, the options' accelerator and
+/// Memory of every benchmark machine, Corefish's and the Linux peer's.
+pub const MEM_MIB: u32 = 1024;
+
+/// A `cores`-core machine with [`MEM_MIB`], the options' accelerator and
 /// `fatal=exit`, for a benchmark to adjust.
 pub fn config(images: &Images, options: &BenchOptions, cores: u32) -> QemuConfig {
     let mut config = QemuConfig::new(images).append("fatal=exit");
     config.cores = cores;
-    config.mem_mib = 1024;
+    config.mem_mib = MEM_MIB;
     config.accel = options.accel;
     options.guard(&mut config);
     config

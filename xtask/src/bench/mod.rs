@@ -28,6 +28,7 @@ mod jitter;
 mod linux;
 mod machine;
 mod options;
+pub mod paper;
 mod peer;
 mod plot;
 mod report;

@@ -8,9 +8,10 @@
 //!
 //! The initramfs's `/init` (busybox sh) mounts proc and sys, then, per the
 //! kernel command line (`peer.rounds=N`, `peer.samples=S`,
-//! `peer.phases=idle,loaded,jitter`): takes CPUs offline and online N
-//! times with the other CPUs idle, then again with a busy loop on every
-//! CPU, then runs the jitter loop pinned to CPU 1, and powers off.
+//! `peer.phases=idle,loaded,jitter`): takes the last CPU offline and
+//! online N times with the other CPUs idle, then again with a busy loop
+//! pinned to every other CPU (Corefish's load: one per other vCPU), then
+//! runs the jitter loop pinned to CPU 1, and powers off.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -61,9 +62,11 @@ for phase in $phases; do
     case "$phase" in
         idle) /bin/hotplug cycle idle "$rounds" ;;
         loaded)
-            for i in $(seq 1 "$(nproc)"); do
-                sh -c 'while :; do :; done' &
+            last=$(($(nproc) - 1))
+            for i in $(seq 0 $((last - 1))); do
+                taskset -c "$i" sh -c 'while :; do :; done' &
             done
+            echo "peer: loaded: a busy loop on each of CPUs 0-$((last - 1)), CPU $last measured"
             /bin/hotplug cycle loaded "$rounds"
             kill $(jobs -p) 2>/dev/null
             ;;
@@ -237,7 +240,7 @@ fn build_hotplug() -> Result<PathBuf> {
 const PEER_CMDLINE: &str = "console=ttyS0 panic=-1 cryptomgr.notests";
 
 impl Peer {
-    /// A `cores`-CPU peer with 512 MiB, the options' accelerator and
+    /// A `cores`-CPU peer with the memory of Corefish's machines, the options' accelerator and
     /// `peer_words` on its command line, for a benchmark to adjust.
     pub fn config(
         &self,
@@ -251,7 +254,7 @@ impl Peer {
         config.archive = self.initramfs.clone();
         config.cmdline = format!("{PEER_CMDLINE} {peer_words}");
         config.cores = cores;
-        config.mem_mib = 512;
+        config.mem_mib = super::machine::MEM_MIB;
         config.accel = options.accel;
         options.guard(&mut config);
         config

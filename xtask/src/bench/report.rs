@@ -265,13 +265,13 @@ impl Report {
             .collect()
     }
 
-    /// The median in ms of the row `key`.
-    pub fn median_ms(&self, key: &str) -> Option<f64> {
+    /// The spread in ms of the row `key`.
+    pub fn spread_ms(&self, key: &str) -> Option<Spread> {
         self.rows
             .iter()
             .find(|r| r.key == key)
             .and_then(|r| match r.figure {
-                Figure::Ms(s) => Some(s.median),
+                Figure::Ms(s) => Some(s),
                 _ => None,
             })
     }
@@ -300,7 +300,7 @@ impl Report {
             let _ = writeln!(md, "- {line}");
         }
         let _ = writeln!(md, "\n## Compared with the paper\n");
-        md.push_str(&self.paper_table());
+        md.push_str(&super::paper::table(self));
         let mut sections: Vec<&str> = Vec::new();
         for r in &self.rows {
             if !sections.contains(&r.section.as_str()) {
@@ -313,56 +313,6 @@ impl Report {
             md.push_str(&table(&rows));
         }
         md
-    }
-
-    /// The paper's Table (core boot and removal) with this run's figures.
-    fn paper_table(&self) -> String {
-        let cell = |key: &str| {
-            self.median_ms(key)
-                .map_or(String::from("not measured"), |v| format!("{v:.3}"))
-        };
-        let mut t = String::from(
-            "Medians in ms. The paper's figures are from real hardware (Barrelfish/DC and Linux 3.13); ours from the emulator above.\n\n\
-             | operation | Barrelfish/DC (paper) | Corefish | Linux 3.13 (paper) | Linux (same emulator) |\n|---|---|---|---|---|\n",
-        );
-        for (what, paper_dc, ours, paper_linux, linux) in [
-            (
-                "boot a core, others idle",
-                "7.5",
-                "boot.idle",
-                "14",
-                "linux.online.idle",
-            ),
-            (
-                "boot a core, others loaded",
-                "-",
-                "boot.loaded",
-                "20",
-                "linux.online.loaded",
-            ),
-            (
-                "remove a core, others idle",
-                "0.0008",
-                "stop.idle",
-                "46",
-                "linux.offline.idle",
-            ),
-            (
-                "remove a core, others loaded",
-                "-",
-                "stop.loaded",
-                "2542",
-                "linux.offline.loaded",
-            ),
-        ] {
-            let _ = writeln!(
-                t,
-                "| {what} | {paper_dc} | {} | {paper_linux} | {} |",
-                cell(ours),
-                cell(linux)
-            );
-        }
-        t
     }
 }
 
@@ -439,7 +389,9 @@ mod tests {
         );
         let md = r.markdown();
         assert!(
-            md.contains("| boot a core, others idle | 7.5 | 2.000 | 14 | not measured |"),
+            md.contains(
+                "| boot a core, others idle | 7.5 | 2.000 [1.000, 3.000] | 14 | not measured | - | 0.536 |"
+            ),
             "{md}"
         );
         assert!(

@@ -61,7 +61,7 @@ impl Driver {
                     })?
             }
         };
-        Self::retire(old);
+        self.retire(old);
         Ok(booted)
     }
 

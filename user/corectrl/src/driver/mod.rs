@@ -28,6 +28,7 @@ use corefish::{CPtr, lmp, slots, sys};
 use crate::error::BootError;
 use crate::image::{self, Loaded};
 use crate::machine::Machine;
+use crate::pool::ImagePool;
 use crate::trampoline::Trampoline;
 
 pub use boot::boot_cores;
@@ -43,9 +44,10 @@ pub struct Installed {
 }
 
 impl Installed {
-    /// Gives it all back (the core must not run this kernel any more).
-    fn free(self) {
-        self.block.free();
+    /// Gives it all back but the kernel's block, which `pool` keeps for the
+    /// next start of its image (the core must not run this kernel any more).
+    fn retire(self, pool: &mut ImagePool) {
+        pool.keep(self.block);
         if let Some(ram) = self.scratch {
             let _ = corefish::memserv::free(ram);
         }
@@ -85,6 +87,8 @@ pub struct Mechanism {
     trampoline: Trampoline,
     vector: u8,
     system: Mapping,
+    /// Blocks of kernels no core runs any more, for reuse.
+    pool: ImagePool,
 }
 
 /// What the boot driver is made from.
@@ -133,14 +137,16 @@ impl Driver {
                 trampoline: r.trampoline.0,
                 vector: r.trampoline.1,
                 system: r.system,
+                pool: ImagePool::default(),
             },
         }
     }
 
-    /// Hands back the memory of a kernel that no core runs any more.
-    fn retire(old: Option<Installed>) {
+    /// Hands back the memory of a kernel that no core runs any more (its
+    /// block goes to the pool).
+    fn retire(&mut self, old: Option<Installed>) {
         if let Some(old) = old {
-            old.free();
+            old.retire(&mut self.mech.pool);
         }
     }
 

@@ -88,7 +88,7 @@ impl Driver {
                     };
                     Ok((started, (plan.parked_here.clone(), kernel.version)))
                 })?;
-        Self::retire(old);
+        self.retire(old);
         // The OSNodes parked on the old core stopped with it.
         for id in parked_here {
             self.mech.sync_route(&self.table, id);
@@ -148,7 +148,7 @@ impl Driver {
                         (version, mech.ns(back - asked), mech.ns(back - t0)),
                     ))
                 })?;
-        Self::retire(old);
+        self.retire(old);
         Ok(Updated {
             core,
             kernel: version,

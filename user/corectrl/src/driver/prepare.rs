@@ -124,7 +124,10 @@ impl Mechanism {
     ) -> Result<(Loaded, Prepared), BootError> {
         let file =
             corefish::modules::get(kernel).ok_or_else(|| BootError::NoImage(kernel.into()))?;
-        let mut loaded = image::load(kernel, file)?;
+        let mut loaded = match self.pool.take(kernel) {
+            Some(block) => image::reload(block, kernel, file)?,
+            None => image::load(kernel, file)?,
+        };
         let prepared = match prepare(target, program.is_empty()) {
             Ok(prepared) => prepared,
             Err(e) => {
