@@ -13,6 +13,11 @@ use crate::{invoke, kill, time, usermem};
 
 /// Handles the system call whose registers were saved for `current`.
 pub fn handle(mem: &mut KernelMemory, current: Current, regs: &Registers) -> ! {
+    if regs.rax != WAIT {
+        // Only a SEND followed at once by a WAIT donates its time slice:
+        // in between, nothing can destroy the receiver.
+        dispatch::forget_woken();
+    }
     match regs.rax {
         INVOKE => invoke::invoke(mem, current, regs),
         YIELD => dispatch::yield_current(mem, current),

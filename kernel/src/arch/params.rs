@@ -15,8 +15,8 @@
 use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 
 use bootproto::params::{
-    ACK_FINISHED, ACK_OFFSET, ACK_STOPPED, BootAck, BootParams, COUNTER_IPIS, COUNTERS_OFFSET,
-    DOORBELL_OFFSET, PARAMS_PAGE, doorbell_apic,
+    ACK_BYTES, ACK_FINISHED, ACK_OFFSET, ACK_STOPPED, BootAck, BootParams, COUNTER_IPIS,
+    COUNTERS_OFFSET, DOORBELL_OFFSET, PARAMS_PAGE, doorbell_apic,
 };
 
 /// The page this kernel acknowledges in (null: none, or not yet).
@@ -58,18 +58,22 @@ impl ParamsPage {
         self.base
     }
 
-    /// A copy of the first `N` bytes (volatile: the starter may write).
+    /// A copy of the `N` bytes at `offset` (both multiples of 8), read a
+    /// 64-bit word at a time (volatile: the starter may write; an emulator
+    /// pays per access, so words rather than bytes).
     fn copy<const N: usize>(&self, offset: usize) -> [u8; N] {
         let mut out = [0u8; N];
-        for (i, byte) in out
-            .iter_mut()
-            .enumerate()
-            .take(PARAMS_PAGE - offset.min(PARAMS_PAGE))
-        {
-            // SAFETY: `offset + i` is inside the page (the loop stops at its
-            // end), which `at_entry`'s contract keeps mapped; a volatile read
-            // of a byte is defined whatever the starter writes.
-            *byte = unsafe { self.base.add(offset + i).read_volatile() };
+        for (i, chunk) in out.chunks_exact_mut(8).enumerate() {
+            let at = offset + i * 8;
+            if at + 8 > PARAMS_PAGE || !at.is_multiple_of(8) {
+                break;
+            }
+            // SAFETY: `at` is a multiple of 8 with its word inside the page
+            // (checked above), which `at_entry`'s contract keeps mapped and
+            // page-aligned; a volatile read of a u64 is defined whatever the
+            // starter writes.
+            let word = unsafe { self.base.add(at).cast::<u64>().read_volatile() };
+            chunk.copy_from_slice(&word.to_le_bytes());
         }
         out
     }
@@ -81,25 +85,28 @@ impl ParamsPage {
 
     /// The acknowledgement written last.
     fn ack(&self) -> BootAck {
-        let mut page = [0u8; COUNTERS_OFFSET];
-        page[ACK_OFFSET..]
-            .copy_from_slice(&self.copy::<{ COUNTERS_OFFSET - ACK_OFFSET }>(ACK_OFFSET));
-        BootAck::decode(&page)
+        BootAck::from_area(&self.copy::<ACK_BYTES>(ACK_OFFSET))
     }
 
     /// Reports progress to the starter: everything but the stage word
-    /// first, then the stage with a Release store, so that a starter that
-    /// sees the stage (with an Acquire load) sees the rest.
+    /// first, a word at a time, then the stage with a Release store, so
+    /// that a starter that sees the stage (with an Acquire load) sees the
+    /// rest.
     pub fn acknowledge(&self, ack: &BootAck) {
-        let mut page = [0u8; COUNTERS_OFFSET];
-        let mut rest = *ack;
-        rest.stage = 0;
-        rest.encode(&mut page);
-        for (i, &byte) in page.iter().enumerate().skip(ACK_OFFSET + 8) {
-            // SAFETY: `i` is inside the ack area of the page (below the
-            // counters), mapped by `at_entry`'s contract; the starter only
-            // reads it, after the stage word.
-            unsafe { self.base.add(i).write_volatile(byte) };
+        // The stage is the ack's first word.
+        for (i, chunk) in ack.area().chunks_exact(8).enumerate().skip(1) {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            // SAFETY: the word at `ACK_OFFSET + i * 8` lies in the ack area
+            // (ACK_BYTES, below the counters), 8-byte aligned, mapped by
+            // `at_entry`'s contract; the starter only reads it, after the
+            // stage word.
+            unsafe {
+                self.base
+                    .add(ACK_OFFSET + i * 8)
+                    .cast::<u64>()
+                    .write_volatile(u64::from_le_bytes(word));
+            }
         }
         self.word(ACK_OFFSET).store(ack.stage, Ordering::Release);
         self.ring_doorbell();

@@ -101,8 +101,8 @@ pub fn finish_syscall(
     if super::sched::take_system_woken()
         && let Some(kcb) = node::current()
     {
-        // It woke a system service: that runs first.
-        osnode::sched::requeue(mem, kcb, current.dcb, current.area.resume());
+        // It woke a system service: that runs first, then the caller.
+        osnode::sched::requeue_first(mem, kcb, current.dcb, current.area.resume());
         schedule(mem);
     }
     resume_current(mem, current.dcb)

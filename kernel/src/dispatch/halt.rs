@@ -14,7 +14,10 @@ use crate::{node, time, timer};
 /// A stop request (IPI_STOP): the running dispatcher, if any, is saved as
 /// for a preemption and queued; the KCBs are marked stopped; the boot
 /// driver hears of it in the boot-parameter page; the core halts with
-/// interrupts off (only INIT wakes it).
+/// interrupts off (only INIT wakes it, or an NMI, which finds this
+/// kernel's own page tables: the OSNode's address spaces may be freed
+/// wherever it runs next). The timer is left alone: a core halted with
+/// interrupts off takes no timer interrupt, and INIT resets its local APIC.
 pub fn stop_core(mem: &mut KernelMemory, current: Option<Current>) -> ! {
     let entered = cpu::instr::rdtsc();
     crate::arch::apic::end_of_interrupt();
@@ -27,19 +30,26 @@ pub fn stop_core(mem: &mut KernelMemory, current: Option<Current>) -> ! {
             current.area.resume_after_preemption(),
         );
     }
+    crate::arch::paging::switch_to_kernel();
     stop_ring(mem, entered);
     cpu::instr::halt_forever()
 }
 
 /// Stops every OSNode this core runs (its own and any parked here): no
-/// timer, no current dispatcher, marked stopped, the boot driver told in
-/// the boot-parameter page. The stop began at TSC `entered`.
+/// current dispatcher, marked stopped, the boot driver told in the
+/// boot-parameter page. The stop began at TSC `entered`.
 fn stop_ring(mem: &mut KernelMemory, entered: u64) {
-    timer::arm_at(None);
     let ring = node::ring(mem);
     sched::stop(mem, &ring);
-    crate::arch::paging::switch_to_kernel();
     params::ack_stopped(entered);
+}
+
+/// Before this kernel stops its OSNodes and goes on running (to start
+/// another core, or the next kernel): no timer, and its own page tables
+/// (the OSNodes' address spaces are theirs to free from now on).
+fn quiesce() {
+    timer::arm_at(None);
+    crate::arch::paging::switch_to_kernel();
 }
 
 /// The caller's invocation succeeds and it is queued to continue after it
@@ -61,6 +71,7 @@ pub fn complete_and_queue(mem: &mut KernelMemory, current: Current) {
 pub fn handover(mem: &mut KernelMemory, current: Current, target: u32, vector: u8) -> ! {
     let entered = cpu::instr::rdtsc();
     complete_and_queue(mem, current);
+    quiesce();
     stop_ring(mem, entered);
     crate::arch::apic::send_init(target);
     crate::arch::apic::send_startup(target, vector);
@@ -79,6 +90,7 @@ pub fn handover(mem: &mut KernelMemory, current: Current, target: u32, vector: u
 pub fn replace_kernel(mem: &mut KernelMemory, current: Current, next: NextKernel) -> ! {
     let entered = cpu::instr::rdtsc();
     complete_and_queue(mem, current);
+    quiesce();
     stop_ring(mem, entered);
     next.enter()
 }

@@ -14,6 +14,6 @@ mod sched;
 pub use enter::{Current, finish_syscall, resume_current, syscall, user_trap};
 pub use halt::{handover, replace_kernel, stop_core};
 pub use sched::{
-    block, schedule, slice_expired, time_slice, wake_expired_all, wake_notified_all, woken_by_send,
-    yield_current,
+    block, forget_woken, schedule, slice_expired, time_slice, wake_expired_all, wake_notified_all,
+    woken_by_send, yield_current,
 };

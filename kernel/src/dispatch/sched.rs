@@ -11,9 +11,10 @@
 //! and stay fair: the two share one slice, and when it ends the one
 //! running goes to the back of the queue like anyone else.
 //!
-//! System services (the boot driver, the memory server, the monitors,
-//! init: `osnode::dcb::SYSTEM`) run ahead of ordinary dispatchers: they
-//! queue in front of them, and waking one (by an interrupt, or by an
+//! System services (the boot driver, the memory server, the serial driver,
+//! the monitors, init: `osnode::dcb::SYSTEM`) run ahead of ordinary
+//! dispatchers: they queue in front of them (but behind everyone after a
+//! whole time slice or a yield), and waking one (by an interrupt, or by an
 //! ordinary dispatcher's SEND) preempts the ordinary dispatcher running, so
 //! a busy program cannot stall a boot by its time slices.
 
@@ -51,6 +52,13 @@ pub fn woken_by_send(mem: &mut KernelMemory, receiver: PAddr) {
     }
 }
 
+/// A system call other than WAIT begins: what the last SEND woke is
+/// forgotten (the receiver could be destroyed from now on, so it is never
+/// looked at again).
+pub fn forget_woken() {
+    WOKEN_BY_SEND.store(0, Ordering::Relaxed);
+}
+
 /// Whether the system call that just completed woke a system service that
 /// the (ordinary) caller must make way for; asking clears it.
 pub fn take_system_woken() -> bool {
@@ -75,28 +83,37 @@ pub fn charge(mem: &mut KernelMemory, dcb: PAddr) {
 }
 
 /// The running dispatcher gives up the core (time slice over, or an
-/// interrupt made someone else runnable): it goes to the back of the run
-/// queue and resumes through its `run` upcall if it was enabled.
+/// interrupt made someone else runnable): it goes to the back of its class
+/// in the run queue (of the whole queue when its slice is over) and
+/// resumes through its `run` upcall if it was enabled.
 pub fn preempt(mem: &mut KernelMemory, current: Current) -> ! {
     if let Some(kcb) = node::current() {
-        sched::requeue(
-            mem,
-            kcb,
-            current.dcb,
-            current.area.resume_after_preemption(),
-        );
+        let resume = current.area.resume_after_preemption();
+        if slice_expired() {
+            // A whole time slice used: behind everyone, even for a system
+            // service (ordinary programs get their turn between its slices).
+            sched::yield_back(mem, kcb, current.dcb, resume);
+        } else {
+            sched::requeue(mem, kcb, current.dcb, resume);
+        }
     }
     // Round robin between the OSNodes this core multiplexes, too.
     node::rotate(mem);
     schedule(mem)
 }
 
-/// The caller of YIELD: back of the queue, continuing where it called. A
+/// The caller of YIELD: the very back of the queue (behind ordinary
+/// dispatchers, for a system one too), continuing where it called. A
 /// yield gives the core to anyone else who can run: another dispatcher of
 /// its OSNode, or, if it has none, the next OSNode of this core's ring.
 pub fn yield_current(mem: &mut KernelMemory, current: Current) -> ! {
     let alone = node::current().is_some_and(|kcb| mem.kcb(kcb).run_queue.len == 0);
-    super::halt::complete_and_queue(mem, current);
+    if let Some(frame) = mem.frame_of(current.dcb) {
+        frame.set_results(current.area, Ok([0; 6]));
+    }
+    if let Some(kcb) = node::current() {
+        sched::yield_back(mem, kcb, current.dcb, current.area.resume());
+    }
     if alone {
         node::rotate(mem);
     }

@@ -89,9 +89,13 @@ pub fn dispatcher_system(inv: &mut Invocation) -> Result<Results, SysError> {
     if target.cap.obj_type() != ObjType::Dispatcher {
         return Err(SysError::WrongType);
     }
+    // Changing how it runs takes the right to change it.
+    if !target.cap.rights().contains(Rights::WRITE) {
+        return Err(SysError::InsufficientRights);
+    }
     let d = inv.mem.dcb(target.cap.base);
-    if d.magic != osnode::dcb::DCB_MAGIC {
-        return Err(SysError::DispatcherNotReady);
+    if d.magic != osnode::dcb::DCB_MAGIC || d.kcb != inv.kcb {
+        return Err(SysError::BadArgument);
     }
     d.flags |= osnode::dcb::SYSTEM;
     Ok([0; 6])

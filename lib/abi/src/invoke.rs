@@ -167,7 +167,9 @@ pub const KERNEL_REPLACE: u64 = 126;
 /// (Kernel capability): from its next time in the run queue on, it runs
 /// ahead of every ordinary dispatcher of its OSNode, and a message that
 /// wakes it preempts an ordinary sender. For the boot driver, the memory
-/// server, the monitors and init; `WrongType` for another capability.
+/// server, the serial driver, the monitors and init; `WrongType` for
+/// another capability, `InsufficientRights` without the right to write it,
+/// `BadArgument` for a dispatcher of another OSNode or not set up.
 pub const KERNEL_DISPATCHER_SYSTEM: u64 = 127;
 /// Send INIT to the core with APIC id `a0` (IPI capability). Any core but
 /// the bootstrap core then waits for STARTUP; the bootstrap core goes

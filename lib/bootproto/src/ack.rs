@@ -48,6 +48,12 @@ pub struct BootAck {
     pub version: [u8; NAME_CAPACITY],
 }
 
+/// Bytes of the ack area that [`BootAck`] takes (a whole number of
+/// 64-bit words, so that it can be read and written a word at a time).
+pub const ACK_BYTES: usize = size_of::<BootAck>();
+
+const _: () = assert!(ACK_BYTES.is_multiple_of(8) && ACK_OFFSET.is_multiple_of(8));
+
 /// Offset in the boot-parameter page of the counters a running kernel
 /// keeps there for its starter (after the ack area): 64-bit words the
 /// kernel increments atomically and the starter reads atomically; the
@@ -113,6 +119,20 @@ impl BootAck {
         let n = area.len().min(bytes.len());
         bytes[..n].copy_from_slice(&area[..n]);
         Self::read_from_bytes(&bytes).unwrap_or_default()
+    }
+
+    /// Reads the ack from its own bytes (the ack area, [`ACK_BYTES`] of
+    /// them at [`ACK_OFFSET`]; a short area as if zero-filled).
+    pub fn from_area(area: &[u8]) -> Self {
+        let mut bytes = [0u8; ACK_BYTES];
+        let n = area.len().min(ACK_BYTES);
+        bytes[..n].copy_from_slice(&area[..n]);
+        Self::read_from_bytes(&bytes).unwrap_or_default()
+    }
+
+    /// Its bytes, as the ack area holds them.
+    pub fn area(&self) -> &[u8] {
+        self.as_bytes()
     }
 
     /// The version text.

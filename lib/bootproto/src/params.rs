@@ -21,8 +21,8 @@
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 pub use crate::ack::{
-    ACK_ENTERED, ACK_FINISHED, ACK_OFFSET, ACK_REFUSED, ACK_RUNNING, ACK_STOPPED, BootAck,
-    COUNTER_IPIS, COUNTERS_OFFSET, DOORBELL_OFFSET, doorbell, doorbell_apic,
+    ACK_BYTES, ACK_ENTERED, ACK_FINISHED, ACK_OFFSET, ACK_REFUSED, ACK_RUNNING, ACK_STOPPED,
+    BootAck, COUNTER_IPIS, COUNTERS_OFFSET, DOORBELL_OFFSET, doorbell, doorbell_apic,
 };
 use crate::cmdline::Cmdline;
 use crate::memmap::{MemoryMap, MemoryRegion};

@@ -68,10 +68,11 @@ pub const WAITING: u32 = 1 << 3;
 /// waiting for one; its next WAIT for notifications returns at once (so a
 /// notification that races with the decision to wait is never lost).
 pub const NOTIFIED: u32 = 1 << 4;
-/// [`Dcb::flags`]: a system service (the boot driver, the memory server, a
-/// monitor, init): it runs ahead of every ordinary dispatcher of its
-/// OSNode whenever it is runnable (`sched::make_runnable`). Only a holder
-/// of the Kernel capability marks one (`KERNEL_DISPATCHER_SYSTEM`).
+/// [`Dcb::flags`]: a system service (the boot driver, the memory server,
+/// the serial driver, a monitor, init): it queues ahead of every ordinary
+/// dispatcher of its OSNode (`sched::make_runnable`), except after a whole
+/// time slice or a yield (`sched::yield_back`). Only a holder of the
+/// Kernel capability marks one (`KERNEL_DISPATCHER_SYSTEM`).
 pub const SYSTEM: u32 = 1 << 5;
 
 /// A dispatcher control block.

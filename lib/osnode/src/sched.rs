@@ -59,8 +59,9 @@ pub fn is_system(mem: &mut impl Objects, dcb: PAddr) -> bool {
     mem.dcb(dcb).flags & SYSTEM != 0
 }
 
-/// The runnable dispatcher `dcb` of `kcb` runs next: it moves to the front
-/// of the run queue. Returns whether it was queued there (otherwise,
+/// The runnable dispatcher `dcb` of `kcb` runs next among its class: it
+/// moves to the front of the run queue (behind the system dispatchers
+/// queued, if it is an ordinary one). Returns whether it was queued there (otherwise,
 /// not runnable or another KCB's, nothing changes). The kernel does this when a dispatcher that woke `dcb` with a
 /// message blocks for the answer, so that a call and its reply do not wait
 /// behind every other runnable dispatcher.
@@ -69,10 +70,34 @@ pub fn run_next(mem: &mut impl Objects, kcb: PAddr, dcb: PAddr) -> bool {
     if d.flags & ON_RUN_QUEUE == 0 || d.kcb != kcb {
         return false;
     }
-    let mut queue = mem.kcb(kcb).run_queue;
-    queue.push_front(mem, dcb);
-    mem.kcb(kcb).run_queue = queue;
+    first_of_class(mem, kcb, dcb);
     true
+}
+
+/// The running dispatcher `dcb` stops running, to go on later (`resume`
+/// says how), first of its class in the run queue: an ordinary one behind
+/// the system ones queued, a system one first; `kcb` runs nobody. For an
+/// ordinary dispatcher whose message woke a system service: the service
+/// runs, then the sender goes on.
+pub fn requeue_first(mem: &mut impl Objects, kcb: PAddr, dcb: PAddr, resume: Resume) {
+    mem.dcb(dcb).resume = resume as u32;
+    first_of_class(mem, kcb, dcb);
+    mem.kcb(kcb).current = 0;
+}
+
+/// Queues `dcb` first of its class (a system dispatcher first of all, an
+/// ordinary one right behind the system ones), taking it from wherever it
+/// is queued.
+fn first_of_class(mem: &mut impl Objects, kcb: PAddr, dcb: PAddr) {
+    let mut queue = mem.kcb(kcb).run_queue;
+    queue.remove(mem, dcb);
+    let after = if is_system(mem, dcb) {
+        0
+    } else {
+        queue.last_leading(mem, |d| d.flags & SYSTEM != 0)
+    };
+    queue.insert_after(mem, after, dcb);
+    mem.kcb(kcb).run_queue = queue;
 }
 
 /// The running dispatcher `dcb` stops running, to go on later (`resume`
@@ -80,6 +105,19 @@ pub fn run_next(mem: &mut impl Objects, kcb: PAddr, dcb: PAddr) -> bool {
 pub fn requeue(mem: &mut impl Objects, kcb: PAddr, dcb: PAddr, resume: Resume) {
     mem.dcb(dcb).resume = resume as u32;
     make_runnable(mem, kcb, dcb);
+    mem.kcb(kcb).current = 0;
+}
+
+/// The running dispatcher `dcb` gives up the core (YIELD), to go on later
+/// (`resume` says how): it goes to the very back of the run queue, behind
+/// ordinary dispatchers even if it is a system one (a yield lets everyone
+/// else run; a system service that polls with yields must not keep the
+/// core from programs); `kcb` runs nobody.
+pub fn yield_back(mem: &mut impl Objects, kcb: PAddr, dcb: PAddr, resume: Resume) {
+    mem.dcb(dcb).resume = resume as u32;
+    let mut queue = mem.kcb(kcb).run_queue;
+    queue.push_back(mem, dcb);
+    mem.kcb(kcb).run_queue = queue;
     mem.kcb(kcb).current = 0;
 }
 

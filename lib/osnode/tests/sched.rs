@@ -21,6 +21,17 @@ fn system(i: usize) -> bool {
     matches!(i, 0 | 3 | 5)
 }
 
+/// Puts `i` first of its class: first of all if it is a system
+/// dispatcher, right behind the system ones if not.
+fn first_of_class(queue: &mut VecDeque<usize>, i: usize) {
+    let at = if system(i) {
+        0
+    } else {
+        queue.iter().take_while(|&&q| system(q)).count()
+    };
+    queue.insert(at, i);
+}
+
 /// Queues `i` as the kernel does: a system dispatcher behind the system
 /// ones at the front, an ordinary one at the back.
 fn enqueue(queue: &mut VecDeque<usize>, i: usize) {
@@ -118,6 +129,7 @@ impl Model {
 enum Op {
     Pick(bool),
     Requeue(usize, u8),
+    Yield(usize, u8),
     Block {
         kcb: usize,
         deadline: Option<u64>,
@@ -131,12 +143,14 @@ enum Op {
     End(usize),
     StopAndTakeOver(usize),
     RunNext(usize, usize),
+    RequeueFirst(usize, u8),
 }
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         3 => any::<bool>().prop_map(Op::Pick),
         1 => (0..2usize, 0..3u8).prop_map(|(k, r)| Op::Requeue(k, r)),
+        1 => (0..2usize, 0..3u8).prop_map(|(k, r)| Op::Yield(k, r)),
         3 => (0..2usize, prop::option::of(1..40u64), any::<bool>(), 0..3u8)
             .prop_map(|(kcb, deadline, notify, resume)| Op::Block { kcb, deadline, notify, resume }),
         1 => (0..50u64).prop_map(Op::Tick),
@@ -146,6 +160,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..N).prop_map(Op::End),
         1 => (0..2usize).prop_map(Op::StopAndTakeOver),
         2 => (0..2usize, 0..N).prop_map(|(k, i)| Op::RunNext(k, i)),
+        1 => (0..2usize, 0..3u8).prop_map(|(k, r)| Op::RequeueFirst(k, r)),
     ]
 }
 
@@ -198,6 +213,13 @@ fn step(fake: &mut Fake, model: &mut Model, op: &Op) {
             if let Some(i) = model.kcbs[k].current.take() {
                 sched::requeue(fake, KCBS[k], dcb_at(i), resume(r));
                 enqueue(&mut model.kcbs[k].queue, i);
+                assert_eq!(fake.dcb(dcb_at(i)).resume_mode(), resume(r));
+            }
+        }
+        Op::Yield(k, r) => {
+            if let Some(i) = model.kcbs[k].current.take() {
+                sched::yield_back(fake, KCBS[k], dcb_at(i), resume(r));
+                model.kcbs[k].queue.push_back(i);
                 assert_eq!(fake.dcb(dcb_at(i)).resume_mode(), resume(r));
             }
         }
@@ -260,17 +282,24 @@ fn step(fake: &mut Fake, model: &mut Model, op: &Op) {
             }
         }
         Op::RunNext(k, i) => {
-            // Only a dispatcher queued on that KCB moves (to the front).
+            // Only a dispatcher queued on that KCB moves (first of its class).
             let queue = &mut model.kcbs[k].queue;
             let want = match queue.iter().position(|&q| q == i) {
                 Some(at) => {
                     queue.remove(at);
-                    queue.push_front(i);
+                    first_of_class(queue, i);
                     true
                 }
                 None => false,
             };
             assert_eq!(sched::run_next(fake, KCBS[k], dcb_at(i)), want);
+        }
+        Op::RequeueFirst(k, r) => {
+            if let Some(i) = model.kcbs[k].current.take() {
+                sched::requeue_first(fake, KCBS[k], dcb_at(i), resume(r));
+                first_of_class(&mut model.kcbs[k].queue, i);
+                assert_eq!(fake.dcb(dcb_at(i)).resume_mode(), resume(r));
+            }
         }
         Op::StopAndTakeOver(k) => {
             // A stop requeues the running dispatcher of the current KCB and

@@ -1,10 +1,12 @@
-//! Loading a CPU driver for a core: a block of fresh memory below 4 GiB
-//! (the trampoline's page tables map only that) holding the boot-parameter
-//! page and then the image, loaded and relocated to run at the block's
-//! direct-map address, exactly as the PVH loader does for the first core.
+//! Loading a CPU driver for a core: a block of memory below 4 GiB (the
+//! trampoline's page tables map only that) holding the boot-parameter page
+//! and then the image, loaded and relocated to run at the block's
+//! direct-map address, exactly as the PVH loader does for the first core:
+//! fresh memory, or the block of a kernel of the same image that no core
+//! runs any more, reloaded in place ([`reload`], `crate::pool`).
 //!
-//! Every core gets its own copy: a running kernel writes its data, and
-//! kernels share nothing (docs/design.md, rule 1).
+//! Every running kernel has its own block: it writes its data, and kernels
+//! share nothing (docs/design.md, rule 1).
 
 use core::sync::atomic::{AtomicU64, Ordering};
 
@@ -208,7 +210,13 @@ pub fn load(name: &str, file: &[u8]) -> Result<Loaded, BootError> {
 /// is given back and a fresh one loaded.
 pub fn reload(mut block: Loaded, name: &str, file: &[u8]) -> Result<Loaded, BootError> {
     let bad = |e| BootError::BadImage(name.into(), alloc::format!("{e}"));
-    let (image, info) = check(name, file)?;
+    let (image, info) = match check(name, file) {
+        Ok(checked) => checked,
+        Err(e) => {
+            block.free();
+            return Err(e);
+        }
+    };
     let image_size = image.memory_size().next_multiple_of(PAGE);
     if block.name != name || block.image_size != image_size {
         block.free();

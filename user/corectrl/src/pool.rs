@@ -10,7 +10,8 @@
 //! kernel otherwise runs cold code, and writing over memory that held
 //! translated code costs the emulator more still); on hardware, the copy is
 //! saved. At most [`KEPT`] blocks are kept, one per image: a few MiB at
-//! most, held by the boot driver.
+//! most, held by the boot driver, and given back when a start finds no
+//! memory for a fresh block.
 
 use alloc::vec::Vec;
 
@@ -37,6 +38,15 @@ impl ImagePool {
             self.kept.remove(0).free();
         }
         self.kept.push(block);
+    }
+
+    /// Gives every kept block back (memory is short).
+    pub fn release(&mut self) -> bool {
+        let any = !self.kept.is_empty();
+        for block in self.kept.drain(..) {
+            block.free();
+        }
+        any
     }
 
     /// The kept block of image `name`, if there is one.

@@ -116,10 +116,16 @@ fn start_corectrl(procs: &mut Procs, modules: &Modules) -> Result<(), SysError> 
     // boot driver reads the request only when they have (128 cores take
     // seconds under emulation), so the wait is bounded by time alone.
     let deadline = corefish::sys::time_ns() + STARTUP_PATIENCE_NS;
-    let ready = corefish::lmp::call_within(endpoint, Request::Ready.to_words(), deadline)?;
-    match Reply::from_words(ready.words) {
-        Ok(Reply::Ready(result)) => result?,
-        _ => return Err(SysError::InvalidOperation),
+    let ready = corefish::lmp::call_within(endpoint, Request::Ready.to_words(), deadline).and_then(
+        |ready| match Reply::from_words(ready.words) {
+            Ok(Reply::Ready(result)) => result,
+            _ => Err(SysError::InvalidOperation),
+        },
+    );
+    if let Err(e) = ready {
+        // It runs (and answers commands once it is done): only the wait
+        // for its startup configuration is given up.
+        println!("init: the boot driver has not finished its startup configuration: {e}");
     }
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! What a start needs besides the running core: the image loaded and
-//! relocated into fresh memory below 4 GiB ([`crate::image`]), RAM of the
+//! relocated below 4 GiB (into fresh memory, or a kept block of the same
+//! image: [`crate::image`], [`crate::pool`]), RAM of the
 //! kernel's own ([`KERNEL_RAM`] with a new KCB for a monitor, [`PROGRAM_KERNEL_RAM`] for a
 //! real-time program, [`RESUME_RAM`] to resume
 //! one), a new KCB with a channel frame for its monitor, retyped from the
@@ -126,7 +127,11 @@ impl Mechanism {
             corefish::modules::get(kernel).ok_or_else(|| BootError::NoImage(kernel.into()))?;
         let mut loaded = match self.pool.take(kernel) {
             Some(block) => image::reload(block, kernel, file)?,
-            None => image::load(kernel, file)?,
+            None => match image::load(kernel, file) {
+                // The kept blocks of other images go back, and it is tried again.
+                Err(BootError::NoMemory(_)) if self.pool.release() => image::load(kernel, file)?,
+                other => other?,
+            },
         };
         let prepared = match prepare(target, program.is_empty()) {
             Ok(prepared) => prepared,
