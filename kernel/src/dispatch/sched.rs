@@ -14,7 +14,7 @@
 //! System services (the boot driver, the memory server, the serial driver,
 //! the monitors, init: `osnode::dcb::SYSTEM`) run ahead of ordinary
 //! dispatchers: they queue in front of them (but behind everyone after a
-//! whole time slice or a yield), and waking one (by an interrupt, or by an
+//! whole time slice of their own), and waking one (by an interrupt, or by an
 //! ordinary dispatcher's SEND) preempts the ordinary dispatcher running, so
 //! a busy program cannot stall a boot by its time slices.
 
@@ -34,6 +34,9 @@ static DISPATCHED_AT: AtomicU64 = AtomicU64::new(0);
 /// The dispatcher (of the running one's KCB) that the running one's last
 /// SEND woke, or 0.
 static WOKEN_BY_SEND: AtomicU64 = AtomicU64::new(0);
+/// The dispatcher the current time slice was started for (not one it was
+/// donated to).
+static SLICE_OWNER: AtomicU64 = AtomicU64::new(0);
 /// The dispatcher the rest of the current time slice was handed to, or 0.
 static DONATED_TO: AtomicU64 = AtomicU64::new(0);
 
@@ -89,9 +92,10 @@ pub fn charge(mem: &mut KernelMemory, dcb: PAddr) {
 pub fn preempt(mem: &mut KernelMemory, current: Current) -> ! {
     if let Some(kcb) = node::current() {
         let resume = current.area.resume_after_preemption();
-        if slice_expired() {
-            // A whole time slice used: behind everyone, even for a system
-            // service (ordinary programs get their turn between its slices).
+        if slice_expired() && SLICE_OWNER.load(Ordering::Relaxed) == current.dcb {
+            // A whole time slice of its own used (not the rest of a donated
+            // one): behind everyone, even for a system service (ordinary
+            // programs get their turn between its slices).
             sched::yield_back(mem, kcb, current.dcb, resume);
         } else {
             sched::requeue(mem, kcb, current.dcb, resume);
@@ -102,8 +106,9 @@ pub fn preempt(mem: &mut KernelMemory, current: Current) -> ! {
     schedule(mem)
 }
 
-/// The caller of YIELD: the very back of the queue (behind ordinary
-/// dispatchers, for a system one too), continuing where it called. A
+/// The caller of YIELD: the back of its class in the queue, continuing
+/// where it called (a system service that yields stays ahead of programs:
+/// the services poll with a few yields before they sleep). A
 /// yield gives the core to anyone else who can run: another dispatcher of
 /// its OSNode, or, if it has none, the next OSNode of this core's ring.
 pub fn yield_current(mem: &mut KernelMemory, current: Current) -> ! {
@@ -112,7 +117,7 @@ pub fn yield_current(mem: &mut KernelMemory, current: Current) -> ! {
         frame.set_results(current.area, Ok([0; 6]));
     }
     if let Some(kcb) = node::current() {
-        sched::yield_back(mem, kcb, current.dcb, current.area.resume());
+        sched::requeue(mem, kcb, current.dcb, current.area.resume());
     }
     if alone {
         node::rotate(mem);
@@ -172,6 +177,7 @@ pub fn schedule(mem: &mut KernelMemory) -> ! {
             if !donated {
                 let quantum = mem.kcb(kcb).quantum_ns;
                 SLICE_END.store(time::now_ns() + time_slice(quantum), Ordering::Relaxed);
+                SLICE_OWNER.store(next, Ordering::Relaxed);
             }
             resume_current(mem, next);
         }

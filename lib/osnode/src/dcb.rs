@@ -71,7 +71,7 @@ pub const NOTIFIED: u32 = 1 << 4;
 /// [`Dcb::flags`]: a system service (the boot driver, the memory server,
 /// the serial driver, a monitor, init): it queues ahead of every ordinary
 /// dispatcher of its OSNode (`sched::make_runnable`), except after a whole
-/// time slice or a yield (`sched::yield_back`). Only a holder of the
+/// time slice of its own (`sched::yield_back`). Only a holder of the
 /// Kernel capability marks one (`KERNEL_DISPATCHER_SYSTEM`).
 pub const SYSTEM: u32 = 1 << 5;
 

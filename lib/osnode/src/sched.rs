@@ -108,11 +108,10 @@ pub fn requeue(mem: &mut impl Objects, kcb: PAddr, dcb: PAddr, resume: Resume) {
     mem.kcb(kcb).current = 0;
 }
 
-/// The running dispatcher `dcb` gives up the core (YIELD), to go on later
+/// The running dispatcher `dcb` used up a whole time slice, to go on later
 /// (`resume` says how): it goes to the very back of the run queue, behind
-/// ordinary dispatchers even if it is a system one (a yield lets everyone
-/// else run; a system service that polls with yields must not keep the
-/// core from programs); `kcb` runs nobody.
+/// ordinary dispatchers even if it is a system one (programs get a turn
+/// between a busy service's slices); `kcb` runs nobody.
 pub fn yield_back(mem: &mut impl Objects, kcb: PAddr, dcb: PAddr, resume: Resume) {
     mem.dcb(dcb).resume = resume as u32;
     let mut queue = mem.kcb(kcb).run_queue;
