@@ -68,10 +68,8 @@ impl ParamsPage {
             if at + 8 > PARAMS_PAGE || !at.is_multiple_of(8) {
                 break;
             }
-            // SAFETY: `at` is a multiple of 8 with its word inside the page
-            // (checked above), which `at_entry`'s contract keeps mapped and
-            // page-aligned; a volatile read of a u64 is defined whatever the
-            // starter writes.
+            // The page is mapped and page-aligned by `at_entry`'s contract.
+            // SAFETY: `at` is 8-aligned with its word inside the page (checked above).
             let word = unsafe { self.base.add(at).cast::<u64>().read_volatile() };
             chunk.copy_from_slice(&word.to_le_bytes());
         }
@@ -97,10 +95,8 @@ impl ParamsPage {
         for (i, chunk) in ack.area().chunks_exact(8).enumerate().skip(1) {
             let mut word = [0u8; 8];
             word.copy_from_slice(chunk);
-            // SAFETY: the word at `ACK_OFFSET + i * 8` lies in the ack area
-            // (ACK_BYTES, below the counters), 8-byte aligned, mapped by
-            // `at_entry`'s contract; the starter only reads it, after the
-            // stage word.
+            // The starter only reads this word, after the stage word.
+            // SAFETY: `ACK_OFFSET + i * 8` is an 8-aligned word of the mapped ack area (ACK_BYTES).
             unsafe {
                 self.base
                     .add(ACK_OFFSET + i * 8)

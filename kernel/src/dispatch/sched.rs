@@ -113,12 +113,7 @@ pub fn preempt(mem: &mut KernelMemory, current: Current) -> ! {
 /// its OSNode, or, if it has none, the next OSNode of this core's ring.
 pub fn yield_current(mem: &mut KernelMemory, current: Current) -> ! {
     let alone = node::current().is_some_and(|kcb| mem.kcb(kcb).run_queue.len == 0);
-    if let Some(frame) = mem.frame_of(current.dcb) {
-        frame.set_results(current.area, Ok([0; 6]));
-    }
-    if let Some(kcb) = node::current() {
-        sched::requeue(mem, kcb, current.dcb, current.area.resume());
-    }
+    super::halt::complete_and_queue(mem, current);
     if alone {
         node::rotate(mem);
     }

@@ -17,10 +17,10 @@ const BLOCK: usize = 64;
 /// `src` must be readable and `dst` writable for `n` bytes; if the ranges
 /// overlap, `dst` must not lie above `src`.
 pub unsafe fn copy_forward(dst: *mut u8, src: *const u8, n: usize) {
-    // SAFETY: the caller guarantees both ranges for `n` bytes. The loop
-    // copies `n / 64` blocks (each read before it is written, so a
-    // destination below the source is copied correctly) and leaves RSI/RDI
-    // after them; `rep movsq` and `rep movsb` copy the rest forwards.
+    // The loop copies `n / 64` blocks (each read before it is written, so
+    // a destination below the source is copied correctly) and leaves
+    // RSI/RDI after them; `rep movsq` and `rep movsb` copy the rest forwards.
+    // SAFETY: the caller guarantees both ranges for `n` bytes; no byte outside them is touched.
     unsafe {
         asm!(
             "test rcx, rcx",
@@ -75,10 +75,9 @@ pub unsafe fn copy_backward(dst: *mut u8, src: *const u8, n: usize) {
         return;
     }
     // The last `n % 8` bytes one at a time, then the quadwords below them.
-    // SAFETY: `n > 0`, so the last-byte pointers stay in the caller's
-    // ranges. After the bytes, RSI/RDI point at the byte below them; 7
-    // lower is the last quadword's start (only used if there are
-    // quadwords). DF is restored.
+    // After the bytes, RSI/RDI point at the byte below them; 7 lower is
+    // the last quadword's start (only used if there are quadwords).
+    // SAFETY: `n > 0`, so the last-byte pointers stay in the caller's ranges; DF is restored.
     unsafe {
         asm!(
             "std",
@@ -104,9 +103,9 @@ pub unsafe fn copy_backward(dst: *mut u8, src: *const u8, n: usize) {
 pub unsafe fn fill(dst: *mut u8, byte: u8, n: usize) {
     // The byte in every byte of a quadword.
     let pattern = u64::from(byte) * 0x0101_0101_0101_0101;
-    // SAFETY: the caller guarantees `dst` is writable for `n` bytes; the
-    // loop fills `n / 64` blocks and leaves RDI after them, where `rep
+    // The loop fills `n / 64` blocks and leaves RDI after them, where `rep
     // stosq` and `rep stosb` (AL is the pattern's low byte) fill the rest.
+    // SAFETY: the caller guarantees `dst` is writable for `n` bytes; no byte outside is written.
     unsafe {
         asm!(
             "test rcx, rcx",
@@ -146,9 +145,9 @@ pub unsafe fn fill(dst: *mut u8, byte: u8, n: usize) {
 pub unsafe fn first_difference(a: *const u8, b: *const u8, n: usize) -> usize {
     let blocks = n / BLOCK;
     let left: usize;
-    // SAFETY: the caller guarantees both ranges for `n` bytes; the loop
-    // reads `blocks` 64-byte blocks of each and stops at the first block
-    // with a difference, with RCX counting it and the blocks after it.
+    // The loop reads `blocks` 64-byte blocks of each and stops at the
+    // first block with a difference, with RCX counting it and those after.
+    // SAFETY: the caller guarantees both ranges for `n` bytes; only those are read.
     unsafe {
         asm!(
             "test rcx, rcx",

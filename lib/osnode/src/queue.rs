@@ -50,11 +50,6 @@ impl RunQueue {
         self.len += 1;
     }
 
-    /// Puts `at` first, taking it from wherever it is queued.
-    pub fn push_front(&mut self, mem: &mut impl DcbMemory, at: PAddr) {
-        self.insert_after(mem, 0, at);
-    }
-
     /// Puts `at` right after the queued `after` (0: first), taking it from
     /// wherever it is queued first.
     pub fn insert_after(&mut self, mem: &mut impl DcbMemory, after: PAddr, at: PAddr) {

@@ -108,9 +108,8 @@ impl Loaded {
     /// notifies after each acknowledgement (the boot driver's).
     pub fn set_doorbell(&self, apic: u32) {
         let at = self.mapping.vaddr + DOORBELL_OFFSET as u64;
-        // SAFETY: the doorbell lies in this mapping (DOORBELL_OFFSET + 8 <=
-        // PARAMS_PAGE), 8-byte aligned; the kernel reads it concurrently, so
-        // it is written atomically.
+        // The kernel reads it concurrently, so it is written atomically.
+        // SAFETY: DOORBELL_OFFSET + 8 <= PARAMS_PAGE: an 8-aligned word of this mapping.
         unsafe { AtomicU64::from_ptr(at as *mut u64) }.store(doorbell(apic), Ordering::Release);
     }
 
