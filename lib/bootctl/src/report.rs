@@ -87,6 +87,41 @@ impl Booted {
     }
 }
 
+/// A `boot all` finished: how many of the cores that were off booted, and
+/// the whole time, from the request to the last core's report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BootedAll {
+    /// Cores that booted.
+    pub booted: u32,
+    /// Cores that were off (and were tried).
+    pub tried: u32,
+    /// The whole time.
+    pub total_ns: u64,
+}
+
+const BOOTED_ALL: &str = "boot all: {} of {} cores booted in {} ms";
+
+impl fmt::Display for BootedAll {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&render(
+            BOOTED_ALL,
+            &[&self.booted, &self.tried, &ms(self.total_ns)],
+        ))
+    }
+}
+
+impl BootedAll {
+    /// Reads a `boot all` summary out of `line`.
+    pub fn parse(line: &str) -> Option<Self> {
+        let v = fields(BOOTED_ALL, line)?;
+        Some(Self {
+            booted: v[0].parse().ok()?,
+            tried: v[1].parse().ok()?,
+            total_ns: parse_ms(v[2])?,
+        })
+    }
+}
+
 /// A core stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stopped {

@@ -1,7 +1,7 @@
 //! The report lines read back what they say (to the microsecond), from
 //! lines with or without a prefix, and refuse lines of another shape.
 
-use bootctl::report::{Booted, Parked, Phases, Stopped, Unparked, Updated};
+use bootctl::report::{Booted, BootedAll, Parked, Phases, Stopped, Unparked, Updated};
 use proptest::prelude::*;
 
 /// Nanoseconds as a report prints them (to the microsecond).
@@ -57,6 +57,11 @@ proptest! {
         prop_assert_eq!(
             Parked::parse(&park.to_string()),
             Some(Parked { stop_ns: us(t[0]), attach_ns: us(t[1]), ..park })
+        );
+        let all = BootedAll { booted: n - 1, tried: n, total_ns: t[1] };
+        prop_assert_eq!(
+            BootedAll::parse(&format!("corectrl: {all}")),
+            Some(BootedAll { total_ns: us(t[1]), ..all })
         );
         let unpark = Unparked { kcb, core, kernel, boot_ns: t[2] };
         prop_assert_eq!(

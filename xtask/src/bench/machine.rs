@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow};
-use bootctl::report::{Booted, Parked, Stopped, Unparked, Updated};
+use bootctl::report::{Booted, BootedAll, Parked, Stopped, Unparked, Updated};
 use harness::{Images, Machine, QemuConfig};
 
 use super::options::BenchOptions;
@@ -134,6 +134,12 @@ pub fn boot_line(m: &mut Machine, core: u32, extra: &str) -> Result<String> {
 /// `corectrl boot CORE`; its report.
 pub fn boot(m: &mut Machine, core: u32) -> Result<Booted> {
     read(&boot_line(m, core, "")?, Booted::parse)
+}
+
+/// `corectrl boot all` (every core that is off, one after another); its
+/// summary.
+pub fn boot_all(m: &mut Machine) -> Result<BootedAll> {
+    corectrl(m, "boot all", "boot all: ", BootedAll::parse)
 }
 
 /// `corectrl stop CORE`; its report.

@@ -31,7 +31,7 @@ struct Line {
 
 /// The paper gives one Barrelfish/DC figure per operation (its point is
 /// that they do not depend on load); its ratios under load use it.
-const LINES: [Line; 5] = [
+const LINES: [Line; 6] = [
     Line {
         what: "boot a core, others idle",
         paper_dc: Some(7.5),
@@ -59,6 +59,13 @@ const LINES: [Line; 5] = [
         ours: "stop.loaded",
         paper_linux: Some(2542.0),
         linux: Some("linux.offline.loaded"),
+    },
+    Line {
+        what: "bring up the 63 other cores of a 64-core machine, one after another",
+        paper_dc: None,
+        ours: "scaling.all.corefish.64",
+        paper_linux: None,
+        linux: Some("scaling.all.linux.64"),
     },
     Line {
         what: "remove a core: on the core itself (stop interrupt to halt), others idle",

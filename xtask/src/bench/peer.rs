@@ -1,6 +1,6 @@
 //! The Linux peer that `cargo xtask bench` measures beside Corefish (groups
 //! `linux` and `scaling`): Debian's kernel image package and a busybox
-//! initramfs with the static measuring program `peer/hotplug`, booted in
+//! initramfs with the static measuring program `peer/measure`, booted in
 //! the same QEMU machine type, core count, memory and accelerator as
 //! Corefish; and the reading of its `peer: ...` lines. The packages are
 //! fetched with `apt-get download` (Debian's archive) and kept, with what
@@ -8,10 +8,12 @@
 //!
 //! The initramfs's `/init` (busybox sh) mounts proc and sys, then, per the
 //! kernel command line (`peer.rounds=N`, `peer.samples=S`,
-//! `peer.phases=idle,loaded,jitter`): takes the last CPU offline and
-//! online N times with the other CPUs idle, then again with a busy loop
-//! pinned to every other CPU (Corefish's load: one per other vCPU), then
-//! runs the jitter loop pinned to CPU 1, and powers off.
+//! `peer.phases=idle,loaded,jitter,all,tpch`, `peer.tpch=SF,SECONDS,MS`):
+//! takes the last CPU offline and online N times with the other CPUs idle,
+//! then again with a busy loop pinned to every other CPU (Corefish's load:
+//! one per other vCPU), runs the jitter loop pinned to CPU 1, brings every
+//! CPU that is offline online (`all`, booted with `maxcpus=1`), runs
+//! `tpchq`'s engine with a worker per CPU (`tpch`), and powers off.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -45,10 +47,12 @@ mount -t proc proc /proc
 mount -t sysfs sys /sys
 rounds=20
 samples=100000
+tpch="100 10 250"
 for word in $(cat /proc/cmdline); do
     case "$word" in
         peer.rounds=*) rounds="${word#peer.rounds=}" ;;
         peer.samples=*) samples="${word#peer.samples=}" ;;
+        peer.tpch=*) tpch="$(echo "${word#peer.tpch=}" | tr , ' ')" ;;
     esac
 done
 phases="idle loaded jitter"
@@ -60,21 +64,23 @@ done
 echo "peer: $(uname -r), $(nproc) CPUs online"
 for phase in $phases; do
     case "$phase" in
-        idle) /bin/hotplug cycle idle "$rounds" ;;
+        idle) /bin/measure cycle idle "$rounds" ;;
         loaded)
             last=$(($(nproc) - 1))
             for i in $(seq 0 $((last - 1))); do
                 taskset -c "$i" sh -c 'while :; do :; done' &
             done
             echo "peer: loaded: a busy loop on each of CPUs 0-$((last - 1)), CPU $last measured"
-            /bin/hotplug cycle loaded "$rounds"
+            /bin/measure cycle loaded "$rounds"
             kill $(jobs -p) 2>/dev/null
             ;;
         jitter)
             label=normal
             grep -q nohz_full /proc/cmdline && label=isolated
-            taskset -c 1 /bin/hotplug jitter "$label" "$samples"
+            taskset -c 1 /bin/measure jitter "$label" "$samples"
             ;;
+        all) /bin/measure online-all ;;
+        tpch) /bin/measure tpch $tpch ;;
     esac
 done
 echo "peer: done"
@@ -90,13 +96,13 @@ pub fn prepare() -> Result<Peer> {
     let kernel = find_vmlinuz(&kernel_root.join("boot"))?;
     let busybox_root = extract(&dir, BUSYBOX)?;
     let busybox = std::fs::read(busybox_root.join("bin").join("busybox")).context("busybox")?;
-    let hotplug = std::fs::read(build_hotplug()?).context("hotplug")?;
+    let measure = std::fs::read(build_measure()?).context("measure")?;
     let mut cpio = Cpio::new();
     for d in ["bin", "dev", "proc", "sys", "tmp"] {
         cpio.dir(d, 0o755);
     }
     cpio.file("bin/busybox", 0o755, &busybox);
-    cpio.file("bin/hotplug", 0o755, &hotplug);
+    cpio.file("bin/measure", 0o755, &measure);
     cpio.file("init", 0o755, INIT.as_bytes());
     let initramfs = dir.join("initramfs.cpio");
     std::fs::write(&initramfs, cpio.finish()).with_context(|| initramfs.display().to_string())?;
@@ -198,8 +204,8 @@ fn find_vmlinuz(boot: &Path) -> Result<PathBuf> {
         .ok_or_else(|| anyhow!("no vmlinuz in {}", boot.display()))
 }
 
-/// Builds `peer/hotplug` as a static executable; returns its path.
-fn build_hotplug() -> Result<PathBuf> {
+/// Builds `peer/measure` as a static executable; returns its path.
+fn build_measure() -> Result<PathBuf> {
     let target = harness::workspace_root().join("target").join("peer");
     let status = Command::new(crate::build::cargo())
         .args([
@@ -207,7 +213,7 @@ fn build_hotplug() -> Result<PathBuf> {
             "--quiet",
             "--release",
             "--package",
-            "hotplug",
+            "measure",
             "--target",
             crate::build::TARGET,
         ])
@@ -218,12 +224,12 @@ fn build_hotplug() -> Result<PathBuf> {
         .status()
         .context("cannot run cargo")?;
     if !status.success() {
-        bail!("building peer/hotplug failed");
+        bail!("building peer/measure failed");
     }
     Ok(target
         .join(crate::build::TARGET)
         .join("release")
-        .join("hotplug"))
+        .join("measure"))
 }
 
 /// The peer kernel's command line, every word needed:

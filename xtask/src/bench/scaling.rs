@@ -5,15 +5,22 @@
 //! online/offline with the other CPUs idle); plotted as latency against
 //! cores in `target/bench/scaling.png`. Every Corefish stop must involve
 //! two cores, whatever the machine's size.
+//!
+//! On the largest machine both systems also bring up every other core, one
+//! after another: Corefish with `corectrl boot all` (after its rounds, all
+//! the cores that are off, first starts of the image on most of them), Linux
+//! booted with `maxcpus=1` and then every other CPU brought online through
+//! sysfs (rows `scaling.all.corefish.N` and `scaling.all.linux.N`; one
+//! sample each: the Linux side takes tens of seconds at 64 CPUs).
 
 use std::path::Path;
 use std::time::Duration;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use harness::Images;
 use plotters::prelude::*;
 
-use super::machine::{STEP, boot, config, ms, quiet_archive, start, stop};
+use super::machine::{STEP, boot, boot_all, config, ms, quiet_archive, start, stop};
 use super::options::BenchOptions;
 use super::peer::{self, Peer};
 use super::plot::{canvas, legend};
@@ -46,15 +53,42 @@ pub fn measure(images: &Images, options: &BenchOptions, report: &mut Report) -> 
     // Each machine size of each system is booted at most twice; one that
     // fails twice gets a failure row and the others are measured all the
     // same.
+    let largest = sizes.last().copied();
     for &cores in sizes {
-        let measured = twice(|| corefish(images, options, cores, boots));
+        let all = Some(cores) == largest;
+        let measured = twice(|| corefish(images, options, cores, boots, all));
         let machine = format!("{cores}-core machine");
         match measured {
-            Ok((boot, stop)) => {
+            Ok((boot, stop, every)) => {
                 add(report, SERIES[0], "boot", cores, &machine, &boot);
                 add(report, SERIES[1], "stop", cores, &machine, &stop);
+                if let Some(every) = every {
+                    report.ms(
+                        &format!("scaling.all.corefish.{cores}"),
+                        "Scaling",
+                        &format!(
+                            "Corefish: boot the {} other cores of a {machine} one after another (`corectrl boot all`)",
+                            cores - 1
+                        ),
+                        &[every],
+                    );
+                }
             }
             Err(why) => report.fail(&format!("scaling.corefish.{cores}"), &why),
+        }
+        if all && let Some(peer) = &peer {
+            match twice(|| linux_all(images, options, peer, cores)) {
+                Ok(every) => report.ms(
+                    &format!("scaling.all.linux.{cores}"),
+                    "Scaling",
+                    &format!(
+                        "Linux: bring the {} other CPUs of a {cores}-CPU machine online one after another (booted with maxcpus=1)",
+                        cores - 1
+                    ),
+                    &[every],
+                ),
+                Err(why) => report.fail(&format!("scaling.all.linux.{cores}"), &why),
+            }
         }
         if let Some(peer) = &peer {
             let measured = twice(|| linux(images, options, peer, cores, boots));
@@ -144,13 +178,15 @@ pub fn plot_rows(report: &Report, path: &Path, footer: &str) -> Result<()> {
 }
 
 /// Boots cores 1..=boots of a `cores`-core Corefish machine and stops them;
-/// returns the boot and the stop times (ms).
+/// returns the boot and the stop times (ms), and with `all`, the time
+/// `corectrl boot all` took then (ms).
 fn corefish(
     images: &Images,
     options: &BenchOptions,
     cores: u32,
     boots: u32,
-) -> Result<(Vec<f64>, Vec<f64>)> {
+    all: bool,
+) -> Result<(Vec<f64>, Vec<f64>, Option<f64>)> {
     let mut config = config(images, options, cores);
     config.mem_mib = mem_mib(cores);
     config.archive = quiet_archive(images)?;
@@ -166,7 +202,40 @@ fn corefish(
             bail!("a stop on {cores} cores involved more than 2: `{stopped}`");
         }
     }
-    Ok((boots_ms, stops_ms))
+    let every = if all {
+        let booted = boot_all(&mut m)?;
+        if booted.booted != cores - 1 || booted.tried != cores - 1 {
+            bail!("`boot all` on {cores} cores: `{booted}`");
+        }
+        Some(ms(booted.total_ns))
+    } else {
+        None
+    };
+    Ok((boots_ms, stops_ms, every))
+}
+
+/// Boots a `cores`-CPU Linux peer with one CPU online and brings the others
+/// online one after another; returns the whole time (ms).
+fn linux_all(images: &Images, options: &BenchOptions, peer: &Peer, cores: u32) -> Result<f64> {
+    let mut config = peer.config(images, options, cores, "peer.phases=all maxcpus=1");
+    config.mem_mib = mem_mib(cores);
+    let lines = peer::run(
+        &config,
+        &format!("bench_scaling_linux_all_{cores}"),
+        PEER_TIMEOUT,
+    )?;
+    let expected = format!("peer: all online {} cpus ", cores - 1);
+    lines
+        .iter()
+        .find_map(|l| {
+            l.split_once(&expected)?
+                .1
+                .split_whitespace()
+                .next()?
+                .parse()
+                .ok()
+        })
+        .with_context(|| format!("the peer on {cores} CPUs did not report `{expected}...`"))
 }
 
 /// Takes CPUs of a `cores`-CPU Linux machine offline and online `rounds`

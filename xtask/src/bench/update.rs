@@ -8,6 +8,11 @@
 //! OSNode (same clock). Writes `target/bench/update.png` (throughput over
 //! time, updates marked) and prints each update's downtime (how long the
 //! OSNode's dispatchers did not run, as the boot driver measures it).
+//!
+//! The Linux peer then runs the same engine (`lib/tpch` in the peer's
+//! `measure tpch`: a worker thread pinned to each of its 4 CPUs, the main
+//! thread coordinating) at the same scale and interval, without updates
+//! (row `workload.linux.rate`); both must compute the same answers.
 
 use std::path::Path;
 
@@ -77,6 +82,7 @@ pub fn measure(images: &Images, options: &BenchOptions, report: &mut Report) -> 
     }
     let done = command(&mut m, &format!("run {stop}"), "tpch: done: ")?;
     let lines = m.lines();
+    drop(m);
     // When each update resumed its OSNode, from the new kernels' lines (in
     // order, one per update).
     let mut resumed = lines.iter().filter_map(|l| resume_time(l));
@@ -145,6 +151,24 @@ pub fn measure(images: &Images, options: &BenchOptions, report: &mut Report) -> 
         "bench: {}",
         done.split_once("tpch: ").map_or(done.as_str(), |(_, t)| t)
     );
+    if options.linux() {
+        let linux = on_linux(images, options)?;
+        if answers(&linux.lines) != answers(&lines) {
+            bail!(
+                "Corefish's and Linux's answers differ: {:?} and {:?}",
+                answers(&lines),
+                answers(&linux.lines)
+            );
+        }
+        report.rate(
+            "workload.linux.rate",
+            section,
+            &format!(
+                "Linux: the same engine, a worker thread on each of 4 CPUs, scale {scale}, rounds per second, every interval (no updates)"
+            ),
+            &linux.rates,
+        );
+    }
     let dir = options.out_dir();
     std::fs::create_dir_all(&dir).with_context(|| dir.display().to_string())?;
     let path = dir.join("update.png");
@@ -160,6 +184,51 @@ pub fn measure(images: &Images, options: &BenchOptions, report: &mut Report) -> 
         Err(e) => println!("bench: plot not drawn: {e:#}"),
     }
     Ok(())
+}
+
+/// What the Linux peer's run of the engine gave.
+struct OnLinux {
+    lines: Vec<String>,
+    /// Rounds per second of every interval.
+    rates: Vec<f64>,
+}
+
+/// How long the peer runs the engine (s).
+const LINUX_SECONDS: u32 = 10;
+
+/// Runs the engine on a 4-CPU Linux peer.
+fn on_linux(images: &Images, options: &BenchOptions) -> Result<OnLinux> {
+    let peer = super::peer::prepare()?;
+    let config = peer.config(
+        images,
+        options,
+        4,
+        &format!("peer.phases=tpch peer.tpch={SCALE_MILLI},{LINUX_SECONDS},{INTERVAL_MS}"),
+    );
+    let lines = super::peer::run(&config, "bench_update_linux", STEP * 5)?;
+    if let Some(failed) = lines.iter().find(|l| l.contains("peer: failed: ")) {
+        bail!("the peer's engine: {failed}");
+    }
+    let rates: Vec<f64> = lines
+        .iter()
+        .filter_map(|l| interval(l))
+        .map(|(_, rounds)| rounds as f64 * 1000.0 / INTERVAL_MS as f64)
+        .collect();
+    if rates.is_empty() {
+        bail!("the peer's engine reported no intervals");
+    }
+    Ok(OnLinux { lines, rates })
+}
+
+/// The answers a run printed: the text after `tpch: Q1 digest ` and after
+/// `tpch: Q6 revenue ` (the same words on both systems).
+fn answers(lines: &[String]) -> Option<(String, String)> {
+    let after = |what: &str| {
+        lines
+            .iter()
+            .find_map(|l| Some(l.split_once(what)?.1.trim().to_owned()))
+    };
+    Some((after("tpch: Q1 digest ")?, after("tpch: Q6 revenue ")?))
 }
 
 /// `(core, guest seconds)` of a kernel line `[   t cN] INFO  core N (APIC

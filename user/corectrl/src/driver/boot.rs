@@ -167,8 +167,9 @@ pub fn started(
     )
 }
 
-/// Runs a `boot` command: one line of text per core, and whether every
-/// boot succeeded.
+/// Runs a `boot` command: one line of text per core (for `boot all`, then
+/// a [`BootedAll`](bootctl::report::BootedAll) summary with the whole
+/// time), and whether every boot succeeded.
 pub fn boot_cores(driver: &mut Driver, boot: &bootcmd::Boot<'_>) -> (String, bool) {
     use core::fmt::Write;
     let cores: alloc::vec::Vec<CoreId> = match boot.core {
@@ -180,18 +181,29 @@ pub fn boot_cores(driver: &mut Driver, boot: &bootcmd::Boot<'_>) -> (String, boo
     if cores.is_empty() {
         return (String::from("every core is running already\n"), true);
     }
+    let t0 = sys::tsc();
     let mut text = String::new();
-    let mut all_ok = true;
+    let tried = cores.len() as u32;
+    let mut booted = 0;
     for core in cores {
         match driver.boot(core, boot.kernel, boot.kcb) {
-            Ok(booted) => {
-                let _ = writeln!(text, "{booted}");
+            Ok(report) => {
+                booted += 1;
+                let _ = writeln!(text, "{report}");
             }
             Err(e) => {
-                all_ok = false;
                 let _ = writeln!(text, "boot {core}: {e}");
             }
         }
     }
-    (text, all_ok)
+    if boot.core == bootcmd::CoreSpec::All {
+        let total_ns = driver.mech.ns(sys::tsc() - t0);
+        let all = bootctl::report::BootedAll {
+            booted,
+            tried,
+            total_ns,
+        };
+        let _ = writeln!(text, "{all}");
+    }
+    (text, booted == tried)
 }
