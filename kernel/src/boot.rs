@@ -115,13 +115,42 @@ fn direct_map(params: &BootParams) -> u64 {
         kprintln!("cpudriver: memory map unusable: {e}");
         fatal::stop_core("bad memory map");
     }
-    match arch::paging::init(&params.memory_map(), params.phys_top) {
+    let moved = match own_data(params) {
+        Ok(moved) => moved,
+        Err(why) => {
+            kprintln!("cpudriver: {why}");
+            fatal::stop_core("bad boot parameters");
+        }
+    };
+    match arch::paging::init(&params.memory_map(), params.phys_top, moved) {
         Ok((_, top)) => top,
         Err(e) => {
             kprintln!("cpudriver: cannot build the direct map: {e:?}");
             fatal::stop_core("no page tables");
         }
     }
+}
+
+/// This kernel's own copy of its image's writable part, if the boot
+/// parameters say it has one: it must stand for exactly that part of this
+/// image (the starter read the same ELF file).
+fn own_data(params: &BootParams) -> Result<Option<cpu::direct::Moved>, &'static str> {
+    let Some((window, to)) = params
+        .data_range()
+        .map_err(|_| "the writable part is misplaced")?
+    else {
+        return Ok(None);
+    };
+    let data = arch::data_range();
+    let base = bootproto::layout::DIRECT_MAP_BASE;
+    if window.base + base != data.start || window.base + window.size + base != data.end {
+        return Err("the boot parameters' writable part is not this image's");
+    }
+    Ok(Some(cpu::direct::Moved {
+        from: window.base,
+        size: window.size,
+        to,
+    }))
 }
 
 /// The TSC and APIC timer rates: measured by the first core (the PIT is one

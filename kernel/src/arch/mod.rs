@@ -66,12 +66,19 @@ unsafe extern "C" {
     static __image_start: u8;
     /// One past its last byte.
     static __image_end: u8;
+    /// First byte of its writable part (page-aligned; it ends with the image).
+    static __data_start: u8;
 }
 
 /// The virtual range of this image (it runs in the direct map, its link
 /// address 0 at the start).
 pub fn image_range() -> core::ops::Range<u64> {
     (&raw const __image_start) as u64..(&raw const __image_end) as u64
+}
+
+/// The virtual range of this image's writable part (data and bss).
+pub fn data_range() -> core::ops::Range<u64> {
+    (&raw const __data_start) as u64..(&raw const __image_end) as u64
 }
 
 /// An address the kernel never maps (lower half, which belongs to user

@@ -1,6 +1,8 @@
 //! This core's kernel page tables: the direct map of physical memory in
 //! the higher half (see `bootproto::layout`), built at boot from frames of
-//! this kernel's own memory and loaded into CR3.
+//! this kernel's own memory and loaded into CR3. When the image's text is
+//! shared with other cores, the image's writable part shows this kernel's
+//! own copy ([`cpu::direct`], `BootParams::data_range`).
 //!
 //! Memory-backed chunks are mapped write-back; chunks without any memory
 //! (device registers such as the local APIC and IOAPIC, the PCI hole) are
@@ -9,6 +11,7 @@
 
 use bootproto::layout::{DIRECT_MAP_BASE, DIRECT_MAP_MAX_TOP, DIRECT_MAP_MIN_TOP, phys_to_virt};
 use bootproto::memmap::{MemoryKind, MemoryMap};
+use cpu::direct::{Moved, map_direct};
 use cpu::paging::{
     CACHE_DISABLE, GLOBAL, HUGE_PAGE_SIZE, LARGE_PAGE_SIZE, MapError, TableMemory, WRITABLE,
     WRITE_THROUGH,
@@ -46,9 +49,22 @@ impl TableMemory for KernelTables {
     }
 }
 
-/// Builds the direct map of `[0, top)` and switches to it. Returns the PML4's
-/// physical address and the covered top.
-pub fn init<const N: usize>(map: &MemoryMap<N>, phys_top: u64) -> Result<(u64, u64), MapError> {
+/// Where this kernel's writable part is, if it is a copy of its own (the
+/// physical range the image's direct-map addresses stand for, and the copy).
+static MOVED: spin::Once<Moved> = spin::Once::new();
+
+/// This kernel's own copy of the image's writable part, if it has one.
+pub fn moved() -> Option<Moved> {
+    MOVED.get().copied()
+}
+
+/// Builds the direct map of `[0, top)` (with `moved` shown elsewhere) and
+/// switches to it. Returns the PML4's physical address and the covered top.
+pub fn init<const N: usize>(
+    map: &MemoryMap<N>,
+    phys_top: u64,
+    moved: Option<Moved>,
+) -> Result<(u64, u64), MapError> {
     let chunk = if cpu::cpuid::has_1g_pages() {
         HUGE_PAGE_SIZE
     } else {
@@ -59,35 +75,49 @@ pub fn init<const N: usize>(map: &MemoryMap<N>, phys_top: u64) -> Result<(u64, u
         .next_multiple_of(chunk);
     let mut tables = KernelTables;
     let pml4 = tables.alloc_table().ok_or(MapError::OutOfMemory)?;
-    let mut base = 0;
-    while base < top {
-        let backed = map.regions().iter().any(|r| {
-            r.kind() != MemoryKind::Reserved
-                && r.range().overlaps(bootproto::PhysRange::new(base, chunk))
-        });
-        let cache = if backed {
-            0
-        } else {
-            CACHE_DISABLE | WRITE_THROUGH
-        };
-        cpu::paging::map(
-            &mut tables,
-            pml4,
-            DIRECT_MAP_BASE + base,
-            base,
-            chunk,
-            chunk,
-            WRITABLE | GLOBAL | cache,
-        )?;
-        base += chunk;
-    }
+    map_direct(
+        &mut tables,
+        pml4,
+        DIRECT_MAP_BASE,
+        top,
+        chunk,
+        moved,
+        |base| {
+            let backed = map.regions().iter().any(|r| {
+                r.kind() != MemoryKind::Reserved
+                    && r.range().overlaps(bootproto::PhysRange::new(base, chunk))
+            });
+            let cache = if backed {
+                0
+            } else {
+                CACHE_DISABLE | WRITE_THROUGH
+            };
+            WRITABLE | GLOBAL | cache
+        },
+    )?;
     // SAFETY: the new tables map the whole direct map, which holds this
-    // kernel's image, stack, boot parameters and every frame in use; nothing
-    // in use lives at the identity mapping the starter also provided.
+    // kernel's image (its writable part where the starter's tables showed
+    // it), stack, boot parameters and every frame in use; nothing in use
+    // lives at the identity mapping the starter also provided.
     unsafe { cpu::regs::set_cr3(pml4) };
+    // A kernel that took over this core in place may have left global
+    // translations of its own writable part: drop them all.
+    let cr4 = cpu::regs::cr4();
+    // SAFETY: clearing and setting CR4.PGE again only flushes the TLB,
+    // global entries included; every other bit is written back as it was.
+    unsafe {
+        cpu::regs::set_cr4(cr4 & !CR4_PGE);
+        cpu::regs::set_cr4(cr4);
+    }
     KERNEL_PML4.store(pml4, core::sync::atomic::Ordering::Relaxed);
+    if let Some(m) = moved {
+        MOVED.call_once(|| m);
+    }
     Ok((pml4, top))
 }
+
+/// CR4's page-global-enable bit.
+const CR4_PGE: u64 = 1 << 7;
 
 /// Where the kernel half of a top-level table begins.
 pub const KERNEL_HALF: usize = 256;

@@ -267,6 +267,9 @@ impl NextKernel {
             || params.apic_id != me.apic_id
             || params.core_id != me.core_id
             || params.params_phys != params_phys
+            // A kernel that takes over in place runs its image's own
+            // writable part (nothing would show it a copy).
+            || params.data_phys != 0
         {
             return Err(bad);
         }
@@ -276,7 +279,10 @@ impl NextKernel {
             .iter()
             .any(|r| r.kind().is_memory() && r.range().contains(image));
         let own = crate::identity::image_phys_range();
-        let overlaps_own = image.base < own.end && own.start < image.base + image.size;
+        let own_data = super::paging::moved().map_or(0..0, |m| m.to..m.to + m.size);
+        let overlaps =
+            |r: core::ops::Range<u64>| r.start < image.base + image.size && image.base < r.end;
+        let overlaps_own = overlaps(own) || overlaps(own_data);
         if image.base != params_phys + 4096
             || image.size > MAX_KERNEL_IMAGE
             || !in_one_region

@@ -30,7 +30,7 @@ use crate::memmap::{MemoryMap, MemoryRegion};
 /// `b"CFBOOTP1"` read as a little-endian integer.
 pub const BOOT_PARAMS_MAGIC: u64 = u64::from_le_bytes(*b"CFBOOTP1");
 /// Layout version; bump on any change to [`BootParams`].
-pub const BOOT_PARAMS_VERSION: u32 = 5;
+pub const BOOT_PARAMS_VERSION: u32 = 6;
 /// Room for the command line, including its terminating NUL.
 pub const CMDLINE_CAPACITY: usize = 256;
 /// Room for the kernel image's name.
@@ -100,6 +100,15 @@ pub struct BootParams {
     pub channel_phys: u64,
     /// Length of that frame.
     pub channel_size: u64,
+    /// Offset in the image of its writable part (data and bss), when that
+    /// part is not in the image's block but at [`data_phys`](Self::data_phys):
+    /// the image's text is shared by every core that runs it, and the
+    /// starter's page tables show this kernel's own copy of the writable
+    /// part at the image's direct-map addresses (`cpu::direct`). 0 with
+    /// `data_phys` 0: the whole image is this kernel's.
+    pub data_offset: u64,
+    /// Physical address of this kernel's copy of the writable part, or 0.
+    pub data_phys: u64,
     /// Name of the kernel image (NUL-padded UTF-8).
     pub kernel_name: [u8; NAME_CAPACITY],
     /// Kernel command line (NUL-terminated UTF-8).
@@ -137,6 +146,9 @@ pub enum ParamsError {
     TooLong,
     /// The kernel image does not lie inside the direct-mapped range.
     BadImageRange,
+    /// The writable part's offset or copy is not page-aligned, not inside
+    /// the image, or overlaps it.
+    BadDataRange,
 }
 
 impl core::fmt::Display for ParamsError {
@@ -150,6 +162,7 @@ impl core::fmt::Display for ParamsError {
             Self::BadText => f.write_str("text field is not NUL-terminated UTF-8"),
             Self::TooLong => f.write_str("text longer than its field"),
             Self::BadImageRange => f.write_str("kernel image outside the direct-mapped range"),
+            Self::BadDataRange => f.write_str("the image's writable part is misplaced"),
         }
     }
 }
@@ -180,6 +193,8 @@ impl BootParams {
             system_phys: 0,
             channel_phys: 0,
             channel_size: 0,
+            data_offset: 0,
+            data_phys: 0,
             kernel_name: [0; NAME_CAPACITY],
             cmdline: [0; CMDLINE_CAPACITY],
             program: [0; PROGRAM_CAPACITY],
@@ -226,7 +241,33 @@ impl BootParams {
         {
             return Err(ParamsError::BadImageRange);
         }
+        self.data_range()?;
         Ok(())
+    }
+
+    /// Where this kernel's own copy of the image's writable part is: the
+    /// image range it stands for, and the copy's address; `None` when the
+    /// whole image is the kernel's.
+    pub fn data_range(&self) -> Result<Option<(crate::PhysRange, u64)>, ParamsError> {
+        if self.data_offset == 0 && self.data_phys == 0 {
+            return Ok(None);
+        }
+        let page = PARAMS_PAGE as u64;
+        let size = self.kernel_size.saturating_sub(self.data_offset);
+        let window = crate::PhysRange::new(self.kernel_phys + self.data_offset, size);
+        let copy = crate::PhysRange::new(self.data_phys, size);
+        if !self.data_offset.is_multiple_of(page)
+            || !self.kernel_phys.is_multiple_of(page)
+            || !self.kernel_size.is_multiple_of(page)
+            || !self.data_phys.is_multiple_of(page)
+            || self.data_offset == 0
+            || size == 0
+            || self.data_phys.checked_add(size).is_none()
+            || copy.overlaps(crate::PhysRange::new(self.kernel_phys, self.kernel_size))
+        {
+            return Err(ParamsError::BadDataRange);
+        }
+        Ok(Some((window, self.data_phys)))
     }
 
     /// The kernel image's name.
@@ -356,6 +397,37 @@ mod tests {
         let mut p = sample();
         p.kernel_size = 0;
         assert_eq!(p.validate(), Err(ParamsError::BadImageRange));
+        for (offset, phys) in [
+            (0x8_0000, 0x20_1000),  // the copy overlaps the image
+            (0x8_0001, 0x40_0000),  // the offset is not page-aligned
+            (0x8_0000, 0x40_0800),  // nor the copy
+            (0x10_0000, 0x40_0000), // nothing writable left
+            (0x20_0000, 0x40_0000), // beyond the image
+            (0, 0x40_0000),         // a copy of nothing
+        ] {
+            let mut p = sample();
+            (p.data_offset, p.data_phys) = (offset, phys);
+            assert_eq!(
+                p.validate(),
+                Err(ParamsError::BadDataRange),
+                "{offset:#x} {phys:#x}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_moved_writable_part_is_found() {
+        let mut p = sample();
+        assert_eq!(p.data_range(), Ok(None));
+        (p.data_offset, p.data_phys) = (0x8_0000, 0x40_0000);
+        assert_eq!(p.validate(), Ok(()));
+        assert_eq!(
+            p.data_range(),
+            Ok(Some((
+                crate::PhysRange::new(0x28_0000, 0x8_0000),
+                0x40_0000
+            )))
+        );
     }
 
     #[test]
@@ -425,11 +497,13 @@ mod tests {
         assert_eq!(offset_of!(BootParams, kernel_phys), 24);
         assert_eq!(offset_of!(BootParams, kcb_phys), 120);
         assert_eq!(offset_of!(BootParams, channel_size), 152);
-        assert_eq!(offset_of!(BootParams, kernel_name), 160);
-        assert_eq!(offset_of!(BootParams, program), 448);
-        assert_eq!(offset_of!(BootParams, memory_map_len), 576);
-        assert_eq!(offset_of!(BootParams, memory_regions), 584);
-        assert_eq!(size_of::<BootParams>(), 584 + 24 * MEMORY_MAP_CAPACITY);
+        assert_eq!(offset_of!(BootParams, data_offset), 160);
+        assert_eq!(offset_of!(BootParams, data_phys), 168);
+        assert_eq!(offset_of!(BootParams, kernel_name), 176);
+        assert_eq!(offset_of!(BootParams, program), 464);
+        assert_eq!(offset_of!(BootParams, memory_map_len), 592);
+        assert_eq!(offset_of!(BootParams, memory_regions), 600);
+        assert_eq!(size_of::<BootParams>(), 600 + 24 * MEMORY_MAP_CAPACITY);
         assert_eq!(offset_of!(BootAck, tsc_stop_entered), 40);
         assert_eq!(offset_of!(BootAck, version), 64);
     }
@@ -441,7 +515,8 @@ mod tests {
         p.encode(&mut page);
         // Two overlapping regions, out of order, as a foreign writer might.
         let regions = offset_of_regions();
-        page[576..580].copy_from_slice(&2u32.to_le_bytes());
+        let len = core::mem::offset_of!(BootParams, memory_map_len);
+        page[len..len + 4].copy_from_slice(&2u32.to_le_bytes());
         for (i, (base, size, kind)) in [(0x3000u64, 0x2000u64, 1u32), (0x1000, 0x3000, 2)]
             .into_iter()
             .enumerate()

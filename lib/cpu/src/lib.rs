@@ -12,6 +12,7 @@
 
 pub mod cpuid;
 pub mod debug_exit;
+pub mod direct;
 pub mod instr;
 pub mod msr;
 pub mod paging;

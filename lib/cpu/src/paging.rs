@@ -173,7 +173,7 @@ pub fn translate(mem: &mut impl TableMemory, pml4: u64, virt: u64) -> Option<(u6
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     extern crate std;
     use super::*;
     use proptest::prelude::*;
@@ -181,14 +181,14 @@ mod tests {
     use std::collections::HashMap;
 
     /// Page-table memory as a hash map from fake physical addresses.
-    struct FakeMemory {
-        tables: HashMap<u64, Box<[u64; 512]>>,
+    pub(crate) struct FakeMemory {
+        pub(crate) tables: HashMap<u64, Box<[u64; 512]>>,
         next: u64,
         limit: usize,
     }
 
     impl FakeMemory {
-        fn new(limit: usize) -> (Self, u64) {
+        pub(crate) fn new(limit: usize) -> (Self, u64) {
             let mut mem = Self {
                 tables: HashMap::new(),
                 next: 0x1000_0000,

@@ -6,7 +6,10 @@
 //! runs any more, reloaded in place ([`reload`], `crate::pool`).
 //!
 //! Every running kernel has its own block: it writes its data, and kernels
-//! share nothing (docs/design.md, rule 1).
+//! share nothing writable (docs/design.md, rule 1). A kernel started on
+//! shared text (`crate::text`) has a block of its own with the parameter
+//! page, its copy of the image's writable part and its first page tables;
+//! the image itself is the text's home block, shared read-only.
 
 use core::sync::atomic::{AtomicU64, Ordering};
 
@@ -21,6 +24,8 @@ use corefish::{CPtr, ObjType, SlotRef, memserv, slots, sys};
 use elfload::ElfImage;
 
 use crate::error::BootError;
+use crate::text::Home;
+use alloc::rc::Rc;
 use alloc::string::String;
 
 /// How often a boot driver waiting for an acknowledgement looks without
@@ -49,13 +54,31 @@ pub struct Loaded {
     pub entry: u64,
     /// What its entry preamble says (the KCB layouts it runs).
     pub info: CpuDriverInfo,
-    mapping: Mapping,
+    pub(crate) mapping: Mapping,
+    /// For a kernel on shared text: the image's home block; this block
+    /// then holds the parameter page, the copy of the writable part and,
+    /// at `tables_phys`, the page tables the core starts with.
+    pub text: Option<Rc<Home>>,
+    /// Physical address of the page tables the core starts with (0: the
+    /// trampoline's own).
+    pub tables_phys: u64,
 }
 
 impl Loaded {
     /// Physical address of the image.
     pub fn image_phys(&self) -> u64 {
-        self.phys + PAGE
+        match &self.text {
+            Some(home) => home.block.image_phys(),
+            None => self.phys + PAGE,
+        }
+    }
+
+    /// For a kernel on shared text: the offset of the image's writable part
+    /// and where this kernel's copy of it is.
+    pub fn data(&self) -> Option<(u64, u64)> {
+        self.text
+            .as_ref()
+            .map(|home| (home.data_offset, self.phys + PAGE))
     }
 
     /// The boot-parameter page, to fill in.
@@ -158,7 +181,21 @@ pub fn load(name: &str, file: &[u8]) -> Result<Loaded, BootError> {
     let bad = |e| BootError::BadImage(name.into(), alloc::format!("{e}"));
     let (image, info) = check(name, file)?;
     let image_size = image.memory_size().next_multiple_of(PAGE);
-    let size = PAGE + image_size;
+    let mut loaded = block(name, PAGE + image_size, info)?;
+    loaded.image_size = image_size;
+    loaded.entry = phys_to_virt(loaded.phys + PAGE) + image.entry();
+    let bias = phys_to_virt(loaded.image_phys());
+    let dest = &mut loaded.mapping.bytes_mut()[PAGE as usize..];
+    if let Err(e) = image.load_into(dest, bias).map_err(bad) {
+        loaded.free();
+        return Err(e);
+    }
+    Ok(loaded)
+}
+
+/// A zeroed block of `size` bytes below [`LOW_LIMIT`], mapped, for image
+/// `name` described by `info` (its entry and image size to be filled in).
+pub fn block(name: &str, size: u64, info: CpuDriverInfo) -> Result<Loaded, BootError> {
     let ram = memserv::request_below(size, LOW_LIMIT).map_err(BootError::NoMemory)?;
     let frame = slots::alloc().map_err(BootError::NoMemory)?;
     let made = Cap::<kind::Ram>::at(ram)
@@ -177,28 +214,20 @@ pub fn load(name: &str, file: &[u8]) -> Result<Loaded, BootError> {
             return Err(BootError::NoMemory(e));
         }
     };
-    let mut loaded = Loaded {
+    mapping.bytes_mut().fill(0);
+    Ok(Loaded {
         name: name.into(),
         ram,
         frame,
         phys,
         size,
-        image_size,
-        entry: phys_to_virt(phys + PAGE) + image.entry(),
+        image_size: 0,
+        entry: 0,
         info,
-        mapping: {
-            let bytes = mapping.bytes_mut();
-            bytes.fill(0);
-            mapping
-        },
-    };
-    let bias = phys_to_virt(loaded.image_phys());
-    let dest = &mut loaded.mapping.bytes_mut()[PAGE as usize..];
-    if let Err(e) = image.load_into(dest, bias).map_err(bad) {
-        loaded.free();
-        return Err(e);
-    }
-    Ok(loaded)
+        mapping,
+        text: None,
+        tables_phys: 0,
+    })
 }
 
 /// Loads the CPU driver image `file` (named `name`) into `block`, which held
@@ -217,7 +246,7 @@ pub fn reload(mut block: Loaded, name: &str, file: &[u8]) -> Result<Loaded, Boot
         }
     };
     let image_size = image.memory_size().next_multiple_of(PAGE);
-    if block.name != name || block.image_size != image_size {
+    if block.name != name || block.image_size != image_size || block.text.is_some() {
         block.free();
         return load(name, file);
     }

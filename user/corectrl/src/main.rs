@@ -20,6 +20,7 @@ mod error;
 mod image;
 mod machine;
 mod pool;
+mod text;
 mod trampoline;
 
 use alloc::format;

@@ -1,11 +1,13 @@
 //! Kernel blocks kept for the next start of the same image.
 //!
-//! When a core boots again, the block of the kernel it ran before (image,
-//! boot-parameter page) is no longer used. Rather than give it back, the
-//! boot driver keeps the last one of each image, and the next start of
-//! that image reloads it in place (`image::reload`): the block is already
-//! relocated for where it lies, so only the parameter page and the pages
-//! the old kernel wrote (its data) are written again. The text stays as it
+//! When a core boots again, the block of the kernel it ran before (its
+//! parameter page and its copy of the image's writable part on shared text,
+//! `crate::text`; or a whole image of its own) is no longer used. Rather
+//! than give it back, the boot driver keeps the last one of each image and
+//! placement, and the next start of that image reloads it in place
+//! (`text::load`, `image::reload`): the block is already relocated for
+//! where it lies, so only the parameter page and the pages the old kernel
+//! wrote (its data) are written again. The text stays as it
 //! was, and with it the emulator's translation of it (every fresh copy of a
 //! kernel otherwise runs cold code, and writing over memory that held
 //! translated code costs the emulator more still); on hardware, the copy is
@@ -16,6 +18,7 @@
 use alloc::vec::Vec;
 
 use crate::image::Loaded;
+use crate::text::Text;
 
 /// Most blocks kept.
 const KEPT: usize = 4;
@@ -31,7 +34,8 @@ impl ImagePool {
     /// older one of the same image; the oldest goes back when too many
     /// are kept.
     pub fn keep(&mut self, block: Loaded) {
-        if let Some(i) = self.kept.iter().position(|b| b.name == block.name) {
+        let same = |b: &Loaded| b.name == block.name && b.text.is_some() == block.text.is_some();
+        if let Some(i) = self.kept.iter().position(same) {
             self.kept.remove(i).free();
         }
         if self.kept.len() >= KEPT {
@@ -49,9 +53,14 @@ impl ImagePool {
         any
     }
 
-    /// The kept block of image `name`, if there is one.
-    pub fn take(&mut self, name: &str) -> Option<Loaded> {
-        let i = self.kept.iter().position(|b| b.name == name)?;
+    /// The kept block of image `name` placed as `text` says, if there is
+    /// one.
+    pub fn take(&mut self, name: &str, text: Text) -> Option<Loaded> {
+        let shared = text == Text::Shared;
+        let i = self
+            .kept
+            .iter()
+            .position(|b| b.name == name && b.text.is_some() == shared)?;
         Some(self.kept.remove(i))
     }
 }

@@ -23,10 +23,13 @@
 
 use core::sync::atomic::{AtomicU64, Ordering};
 
+use bootproto::layout::phys_to_virt;
 use corefish::abi::error::SysError;
 use corefish::cap::{Cap, kind};
 use corefish::vspace::Mapping;
 use corefish::{CPtr, ObjType, SlotRef, slots, vspace};
+
+use crate::image::Loaded;
 
 /// Physical address of the trampoline page.
 pub const PAGE: u64 = 0x8000;
@@ -223,16 +226,21 @@ impl Trampoline {
         unsafe { core::slice::from_raw_parts(self.page.vaddr as *const AtomicU64, 512) }
     }
 
-    /// Writes the trampoline for a core that is to enter `entry` with the
-    /// boot parameters at `params` (both direct-map addresses).
-    pub fn prepare(&mut self, entry: u64, params: u64) {
+    /// Writes the trampoline for a core that is to start the kernel
+    /// `loaded`: its entry, its boot parameters, and its own page tables if
+    /// it runs on shared text (else the trampoline's).
+    pub fn prepare(&mut self, loaded: &Loaded) {
         let code = image();
         self.page.bytes_mut()[..code.len()].copy_from_slice(code);
         let words = self.words();
         let field = |i: usize| &words[i];
-        field(DATA_TABLES).store(self.tables_phys, Ordering::Relaxed);
-        field(DATA_PARAMS).store(params, Ordering::Relaxed);
-        field(DATA_ENTRY).store(entry, Ordering::Relaxed);
+        let tables = match loaded.tables_phys {
+            0 => self.tables_phys,
+            own => own,
+        };
+        field(DATA_TABLES).store(tables, Ordering::Relaxed);
+        field(DATA_PARAMS).store(phys_to_virt(loaded.phys), Ordering::Relaxed);
+        field(DATA_ENTRY).store(loaded.entry, Ordering::Relaxed);
         field(DATA_TSC).store(0, Ordering::Relaxed);
         field(DATA_ARRIVED).store(0, Ordering::Release);
     }

@@ -14,7 +14,6 @@
 //! was) and gives everything back ([`Mechanism::undo`]).
 
 use bootctl::{CoreId, KcbId, Table};
-use bootproto::layout::phys_to_virt;
 use bootproto::params::{ACK_FINISHED, ACK_REFUSED, ACK_RUNNING, BootAck};
 use corefish::abi::invoke as op;
 use corefish::proto::hub;
@@ -25,6 +24,7 @@ use super::prepare::{Prepared, Target};
 use super::{Installed, Mechanism, OsNodeMemory};
 use crate::error::BootError;
 use crate::image::Loaded;
+use crate::text::Text;
 use crate::trampoline;
 /// When a core that has not arrived in the trampoline gets a second STARTUP.
 pub const SECOND_STARTUP_AFTER_NS: u64 = 10_000_000;
@@ -64,7 +64,8 @@ impl Mechanism {
         kernel: &str,
         target: Target,
     ) -> Result<Launched, BootError> {
-        let (loaded, prepared) = self.load_and_prepare(core, apic, kernel, target, "")?;
+        let (loaded, prepared) =
+            self.load_and_prepare(core, apic, (kernel, Text::Shared), target, "")?;
         self.set_route(prepared.osnode, Some(apic));
         let loaded_tsc = sys::tsc();
         let started = self
@@ -98,8 +99,7 @@ impl Mechanism {
     }
     /// INIT, STARTUP (twice if needed); returns the TSC at arrival.
     pub fn start(&mut self, apic: u32, loaded: &Loaded) -> Result<u64, BootError> {
-        self.trampoline
-            .prepare(loaded.entry, phys_to_virt(loaded.phys));
+        self.trampoline.prepare(loaded);
         let apic_word = u64::from(apic);
         let ipi = |operation, arg| {
             invoke(self.ipi, operation, [apic_word, arg, 0, 0])

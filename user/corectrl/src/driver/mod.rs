@@ -89,6 +89,8 @@ pub struct Mechanism {
     system: Mapping,
     /// Blocks of kernels no core runs any more, for reuse.
     pool: ImagePool,
+    /// The shared text of every image started so far.
+    homes: crate::text::Homes,
 }
 
 /// What the boot driver is made from.
@@ -138,6 +140,7 @@ impl Driver {
                 vector: r.trampoline.1,
                 system: r.system,
                 pool: ImagePool::default(),
+                homes: crate::text::Homes::default(),
             },
         }
     }

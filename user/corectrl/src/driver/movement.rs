@@ -9,7 +9,6 @@ use alloc::string::String;
 
 use bootctl::report::{Moved, Updated};
 use bootctl::{CoreId, Kernel, Started};
-use bootproto::layout::phys_to_virt;
 use corefish::abi::invoke as op;
 use corefish::sys::{self, invoke};
 
@@ -17,6 +16,7 @@ use super::Driver;
 use super::prepare::Target;
 use crate::error::BootError;
 use crate::image::Loaded;
+use crate::text::Text;
 
 impl Driver {
     /// Moves the OSNode running on core `from` to core `to` (which must be
@@ -55,11 +55,15 @@ impl Driver {
                         osnode: 0,
                         phys: plan.phys,
                     };
-                    let (loaded, prepared) =
-                        mech.load_and_prepare(to, plan.to_apic, &plan.image, target, "")?;
+                    let (loaded, prepared) = mech.load_and_prepare(
+                        to,
+                        plan.to_apic,
+                        (&plan.image, Text::Shared),
+                        target,
+                        "",
+                    )?;
                     mech.set_route(0, Some(plan.to_apic));
-                    mech.trampoline
-                        .prepare(loaded.entry, phys_to_virt(loaded.phys));
+                    mech.trampoline.prepare(&loaded);
                     // This returns on core `to`, under its new kernel.
                     let handed = invoke(
                         mech.ipi,
@@ -118,7 +122,7 @@ impl Driver {
                         phys: plan.phys,
                     };
                     let (loaded, prepared) =
-                        mech.load_and_prepare(core, apic, kernel, target, "")?;
+                        mech.load_and_prepare(core, apic, (kernel, Text::Own), target, "")?;
                     let asked = sys::tsc();
                     let replaced = invoke(
                         mech.kernel,

@@ -19,6 +19,7 @@ use corefish::{CPtr, ObjType, SysError, memserv, ram};
 use super::{Installed, Mechanism, OsNodeMemory, discard};
 use crate::error::BootError;
 use crate::image::{self, Loaded};
+use crate::text::{self, Homes, Text};
 
 /// RAM each new kernel gets for itself and its OSNode: its page tables,
 /// the monitor's boot region (CSpace, image, stack) and the monitor's own
@@ -112,26 +113,41 @@ impl Prepared {
 }
 
 impl Mechanism {
-    /// Loads `kernel` and prepares everything else a start of `core` with
-    /// it needs (`program`: a new OSNode's first program and its arguments;
-    /// empty for the monitor); nothing is left behind if this fails.
+    /// Gives back the kept blocks and the homes no kernel runs (memory is
+    /// short); whether there were any.
+    fn release_kept(&mut self) -> bool {
+        // Kept blocks hold their homes: they go first.
+        let blocks = self.pool.release();
+        self.homes.release_unused() || blocks
+    }
+
+    /// Loads `kernel` (placed as `text` says) and prepares everything else
+    /// a start of `core` with it needs (`program`: a new OSNode's first
+    /// program and its arguments; empty for the monitor); nothing is left
+    /// behind if this fails.
     pub fn load_and_prepare(
         &mut self,
         core: CoreId,
         apic: u32,
-        kernel: &str,
+        (kernel, text): (&str, Text),
         target: Target,
         program: &str,
     ) -> Result<(Loaded, Prepared), BootError> {
         let file =
             corefish::modules::get(kernel).ok_or_else(|| BootError::NoImage(kernel.into()))?;
-        let mut loaded = match self.pool.take(kernel) {
-            Some(block) => image::reload(block, kernel, file)?,
-            None => match image::load(kernel, file) {
-                // The kept blocks of other images go back, and it is tried again.
-                Err(BootError::NoMemory(_)) if self.pool.release() => image::load(kernel, file)?,
-                other => other?,
+        let kept = self.pool.take(kernel, text);
+        let load = |homes: &mut Homes, kept| match text {
+            Text::Shared => text::load(homes, kept, kernel, file),
+            Text::Own => match kept {
+                Some(block) => image::reload(block, kernel, file),
+                None => image::load(kernel, file),
             },
+        };
+        let mut loaded = match load(&mut self.homes, kept) {
+            // The kept blocks and the unused homes go back, and it is tried
+            // again.
+            Err(BootError::NoMemory(_)) if self.release_kept() => load(&mut self.homes, None)?,
+            other => other?,
         };
         let prepared = match prepare(target, program.is_empty()) {
             Ok(prepared) => prepared,
@@ -182,6 +198,10 @@ impl Mechanism {
         p.apic_id = apic;
         p.kernel_phys = loaded.image_phys();
         p.kernel_size = loaded.image_size;
+        if let Some((offset, phys)) = loaded.data() {
+            p.data_offset = offset;
+            p.data_phys = phys;
+        }
         p.params_phys = loaded.phys;
         p.archive_phys = archive.base;
         p.archive_size = archive.size;
