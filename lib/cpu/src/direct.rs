@@ -71,8 +71,9 @@ pub fn map_direct(
     Ok(())
 }
 
-/// Maps the page `[start, start + page)`, or its smaller pages where it
-/// holds moved ones.
+/// Maps the page `[start, start + page)`: as one page if it holds no
+/// moved page, else as smaller pages, in as few runs as possible (the
+/// pages before and after the moved ones in one call each).
 fn span(
     mem: &mut impl TableMemory,
     pml4: u64,
@@ -82,23 +83,40 @@ fn span(
     moved: Option<Moved>,
     flags: u64,
 ) -> Result<(), MapError> {
-    match moved {
-        Some(m) if page > PAGE_SIZE && m.overlaps(start, page) => {
-            let smaller = if page > LARGE_PAGE_SIZE {
-                LARGE_PAGE_SIZE
-            } else {
-                PAGE_SIZE
-            };
-            let mut at = start;
-            while at < start + page {
-                span(mem, pml4, base, at, smaller, moved, flags)?;
-                at += smaller;
-            }
-            Ok(())
-        }
-        Some(m) => map(mem, pml4, base + start, m.target(start), page, page, flags),
-        None => map(mem, pml4, base + start, start, page, page, flags),
+    let end = start + page;
+    let m = match moved {
+        Some(m) if m.overlaps(start, page) => m,
+        _ => return map(mem, pml4, base + start, start, page, page, flags),
+    };
+    // The moved pages within this one.
+    let (first, past) = (m.from.max(start), (m.from + m.size).min(end));
+    if page <= LARGE_PAGE_SIZE {
+        // 4 KiB pages: before, the moved run, after.
+        let small = PAGE_SIZE;
+        map(mem, pml4, base + start, start, first - start, small, flags)?;
+        map(
+            mem,
+            pml4,
+            base + first,
+            m.target(first),
+            past - first,
+            small,
+            flags,
+        )?;
+        return map(mem, pml4, base + past, past, end - past, small, flags);
     }
+    // A huge page: 2 MiB pages before and after the ones that hold moved
+    // pages, which are split further.
+    let large = LARGE_PAGE_SIZE;
+    let lo = first & !(large - 1);
+    let hi = past.next_multiple_of(large);
+    map(mem, pml4, base + start, start, lo - start, large, flags)?;
+    let mut at = lo;
+    while at < hi {
+        span(mem, pml4, base, at, large, moved, flags)?;
+        at += large;
+    }
+    map(mem, pml4, base + hi, hi, end - hi, large, flags)
 }
 
 #[cfg(test)]

@@ -114,22 +114,35 @@ pub fn map(
         return Err(MapError::Misaligned);
     }
     let leaf_bits = flags | PRESENT | if leaf > 1 { PAGE_SIZE_BIT } else { 0 };
+    // One walk per leaf table, then every entry of the range in it.
     let mut offset = 0;
     while offset < size {
-        map_one(mem, pml4, virt + offset, phys + offset, leaf, leaf_bits)?;
-        offset += page_size;
+        let at = virt + offset;
+        let table = leaf_table(mem, pml4, at, leaf)?;
+        let first = table_index(at, leaf);
+        let count = (512 - first).min(((size - offset) / page_size) as usize);
+        let entries = mem.table(table);
+        for i in 0..count {
+            let slot = &mut entries[first + i];
+            let page = offset + i as u64 * page_size;
+            if *slot & PRESENT != 0 {
+                return Err(MapError::AlreadyMapped { virt: virt + page });
+            }
+            *slot = (phys + page) | leaf_bits;
+        }
+        offset += count as u64 * page_size;
     }
     Ok(())
 }
 
-fn map_one(
+/// The table at level `leaf` that maps `virt`, with the tables above it
+/// created as needed.
+fn leaf_table(
     mem: &mut impl TableMemory,
     pml4: u64,
     virt: u64,
-    phys: u64,
     leaf: u32,
-    leaf_bits: u64,
-) -> Result<(), MapError> {
+) -> Result<u64, MapError> {
     let mut table = pml4;
     for level in (leaf + 1..=4).rev() {
         let index = table_index(virt, level);
@@ -144,12 +157,7 @@ fn map_one(
             entry & ADDR_MASK
         };
     }
-    let slot = &mut mem.table(table)[table_index(virt, leaf)];
-    if *slot & PRESENT != 0 {
-        return Err(MapError::AlreadyMapped { virt });
-    }
-    *slot = phys | leaf_bits;
-    Ok(())
+    Ok(table)
 }
 
 /// Translates `virt` through the tables rooted at `pml4`: the physical
