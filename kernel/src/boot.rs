@@ -146,6 +146,14 @@ fn own_data(params: &BootParams) -> Result<Option<cpu::direct::Moved>, &'static 
     if window.base + base != data.start || window.base + window.size + base != data.end {
         return Err("the boot parameters' writable part is not this image's");
     }
+    // The copy is the kernel's own memory, never RAM it would hand out.
+    let copy = bootproto::PhysRange::new(to, window.size);
+    let own = params.memory_map().regions().iter().any(|r| {
+        r.kind() == bootproto::memmap::MemoryKind::KernelImage && r.range().contains(copy)
+    });
+    if !own {
+        return Err("the copy of the writable part is not in the kernel's own block");
+    }
     Ok(Some(cpu::direct::Moved {
         from: window.base,
         size: window.size,

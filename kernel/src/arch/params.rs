@@ -269,7 +269,7 @@ impl NextKernel {
             || params.params_phys != params_phys
             // A kernel that takes over in place runs its image's own
             // writable part (nothing would show it a copy).
-            || params.data_phys != 0
+            || params.data_range() != Ok(None)
         {
             return Err(bad);
         }

@@ -253,19 +253,25 @@ impl BootParams {
             return Ok(None);
         }
         let page = PARAMS_PAGE as u64;
-        let size = self.kernel_size.saturating_sub(self.data_offset);
-        let window = crate::PhysRange::new(self.kernel_phys + self.data_offset, size);
-        let copy = crate::PhysRange::new(self.data_phys, size);
-        if !self.data_offset.is_multiple_of(page)
+        let bad = ParamsError::BadDataRange;
+        // Both or neither: a copy at 0 or of nothing is no copy.
+        if self.data_offset == 0
+            || self.data_phys == 0
+            || self.data_offset >= self.kernel_size
+            || !self.data_offset.is_multiple_of(page)
             || !self.kernel_phys.is_multiple_of(page)
             || !self.kernel_size.is_multiple_of(page)
             || !self.data_phys.is_multiple_of(page)
-            || self.data_offset == 0
-            || size == 0
-            || self.data_phys.checked_add(size).is_none()
-            || copy.overlaps(crate::PhysRange::new(self.kernel_phys, self.kernel_size))
         {
-            return Err(ParamsError::BadDataRange);
+            return Err(bad);
+        }
+        let size = self.kernel_size - self.data_offset;
+        let base = self.kernel_phys.checked_add(self.data_offset).ok_or(bad)?;
+        self.data_phys.checked_add(size).ok_or(bad)?;
+        let window = crate::PhysRange::new(base, size);
+        let copy = crate::PhysRange::new(self.data_phys, size);
+        if copy.overlaps(crate::PhysRange::new(self.kernel_phys, self.kernel_size)) {
+            return Err(bad);
         }
         Ok(Some((window, self.data_phys)))
     }
@@ -404,6 +410,8 @@ mod tests {
             (0x10_0000, 0x40_0000), // nothing writable left
             (0x20_0000, 0x40_0000), // beyond the image
             (0, 0x40_0000),         // a copy of nothing
+            (0x8_0000, 0),          // a copy at 0
+            (!0xfff, 0x40_0000),    // an offset that overflows
         ] {
             let mut p = sample();
             (p.data_offset, p.data_phys) = (offset, phys);
