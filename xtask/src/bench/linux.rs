@@ -24,7 +24,7 @@ pub fn measure(images: &Images, options: &BenchOptions, report: &mut Report) -> 
     let rounds = options.times(20);
     let samples = options.jitter_samples();
     println!(
-        "bench: Linux peer: Debian's {}, busybox initramfs, same QEMU machine (q35, {} cores, {} MiB)",
+        "bench: Linux peer: Debian's {}, busybox initramfs, same QEMU machine (q35, {} cores, {} MiB preallocated)",
         peer.package,
         super::cores::CORES,
         super::machine::MEM_MIB

@@ -21,12 +21,14 @@ const READY: &str = "Corefish shell; type `help`.";
 /// Memory of every benchmark machine, Corefish's and the Linux peer's.
 pub const MEM_MIB: u32 = 1024;
 
-/// A `cores`-core machine with [`MEM_MIB`], the options' accelerator and
-/// `fatal=exit`, for a benchmark to adjust.
+/// A `cores`-core machine with [`MEM_MIB`] backed by the host before it
+/// starts (`-mem-prealloc`, as the Linux peer's), the options' accelerator
+/// and `fatal=exit`, for a benchmark to adjust.
 pub fn config(images: &Images, options: &BenchOptions, cores: u32) -> QemuConfig {
     let mut config = QemuConfig::new(images).append("fatal=exit");
     config.cores = cores;
     config.mem_mib = MEM_MIB;
+    config.prealloc = true;
     config.accel = options.accel;
     options.guard(&mut config);
     config

@@ -246,7 +246,7 @@ fn build_measure() -> Result<PathBuf> {
 const PEER_CMDLINE: &str = "console=ttyS0 panic=-1 cryptomgr.notests";
 
 impl Peer {
-    /// A `cores`-CPU peer with the memory of Corefish's machines, the options' accelerator and
+    /// A `cores`-CPU peer with the memory of Corefish's machines (preallocated as theirs), the options' accelerator and
     /// `peer_words` on its command line, for a benchmark to adjust.
     pub fn config(
         &self,
@@ -261,6 +261,7 @@ impl Peer {
         config.cmdline = format!("{PEER_CMDLINE} {peer_words}");
         config.cores = cores;
         config.mem_mib = super::machine::MEM_MIB;
+        config.prealloc = true;
         config.accel = options.accel;
         options.guard(&mut config);
         config
