@@ -7,7 +7,7 @@ use abi::dispatcher::{FpuState, Registers};
 use abi::layout::{ARGS_BASE, DISPATCHER_BASE, PROGRAM_BASE, STACK_SIZE, STACK_TOP};
 use bootproto::params::BootParams;
 use caps::{Capability, ObjType, Rights};
-use elfload::ElfImage;
+use elfload::{Backing, ElfImage, InPlace};
 use frames::FRAME_SIZE;
 use osnode::dcb::Resume;
 
@@ -33,6 +33,17 @@ pub struct Program {
     pt_stack: Capability,
     /// The frame the image is loaded into.
     pub image_frame: Capability,
+}
+
+/// Where the program's shared pages come from: its file in the boot
+/// archive.
+pub struct FromArchive {
+    /// The image's pages mapped from the file.
+    pub shared: InPlace,
+    /// The archive's capability in the new CSpace.
+    pub archive: caps::CteAddr,
+    /// The file's first page within the capability.
+    pub first_page: u64,
 }
 
 /// The dispatcher, its frame, its page tables, its arguments (written
@@ -88,13 +99,15 @@ pub fn make_program(
 }
 
 /// The page tables (PML4 -> PDPT -> PD -> three PTs) and in them the
-/// image's segments, the dispatcher frame, the arguments and the stack,
-/// each with its mapping record in the page CNode.
+/// image's segments (the shared ones from the archive, the rest from the
+/// image frame), the dispatcher frame, the arguments and the stack, each
+/// with its mapping record in the page CNode.
 pub fn map_program(
     b: &mut Builder<'_>,
     cspace: &CSpace,
     p: &Program,
     image: &ElfImage<'_>,
+    from: &FromArchive,
 ) -> Result<(), BootstrapError> {
     let (p4, p3, p2_image, p1_image) = indices(PROGRAM_BASE);
     let (_, _, p2_frame, p1_frame) = indices(DISPATCHER_BASE);
@@ -138,7 +151,10 @@ pub fn map_program(
             flags |= abi::invoke::MAP_EXECUTE;
         }
         let at = p1_image + first / FRAME_SIZE;
-        let (child, offset) = (cspace.page(5), first / FRAME_SIZE);
+        let (child, offset) = match from.shared.backing(image, &segment) {
+            Backing::File { page } => (from.archive, from.first_page + page),
+            Backing::Copy { page } => (cspace.page(5), page),
+        };
         b.map(
             p.pt_image,
             child,

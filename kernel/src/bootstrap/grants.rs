@@ -15,15 +15,36 @@ use super::builder::{Builder, slot};
 use super::{BootstrapError, Role};
 use crate::memory;
 
-/// Gives the first program its resources. Init: Kernel, IRQ table, I/O
-/// ports, IPI, the boot archive (read-only), the system page, every free
-/// RAM region and the device memory. A monitor: Kernel, IRQ table, IPI, the
-/// archive, its channel to the first OSNode and the rest of its core's RAM.
-#[allow(clippy::too_many_arguments)]
-pub fn grant_resources(
+/// The boot archive, read-only (and executable: a program's code is mapped
+/// from it), in the first program's resources CNode at `res_base`; returns
+/// the range the capability covers (the archive, out to whole pages).
+pub fn grant_archive(
     b: &mut Builder<'_>,
     params: &BootParams,
     archive: &bootarchive::Archive<'_>,
+    res_base: u64,
+) -> Result<PhysRange, BootstrapError> {
+    let range = PhysRange::new(params.archive_phys, archive.total_len() as u64)
+        .align_out(FRAME_SIZE)
+        .unwrap_or(PhysRange::new(params.archive_phys, FRAME_SIZE));
+    b.frame_cap(
+        range,
+        Rights::READ | Rights::EXECUTE,
+        slot(res_base, init::ARCHIVE.l2()),
+        res_base,
+        "boot archive",
+    )?;
+    Ok(range)
+}
+
+/// Gives the first program the rest of its resources ([`grant_archive`]
+/// gave the archive). Init: Kernel, IRQ table, I/O ports, IPI, the system
+/// page, every free RAM region and the device memory. A monitor: Kernel,
+/// IRQ table, IPI, its channel to the first OSNode and the rest of its
+/// core's RAM.
+pub fn grant_resources(
+    b: &mut Builder<'_>,
+    params: &BootParams,
     role: Role,
     res_base: u64,
     ram_base: u64,
@@ -72,17 +93,7 @@ pub fn grant_resources(
         )?;
     }
 
-    // The archive (read-only) and, per role, the system page or the channel.
-    let archive_range = PhysRange::new(params.archive_phys, archive.total_len() as u64)
-        .align_out(FRAME_SIZE)
-        .unwrap_or(PhysRange::new(params.archive_phys, FRAME_SIZE));
-    b.frame_cap(
-        archive_range,
-        Rights::READ,
-        slot(res_base, init::ARCHIVE.l2()),
-        res_base,
-        "boot archive",
-    )?;
+    // Per role, the system page or the channel (the archive is there already).
     match role {
         Role::First { system_phys } if system_phys != 0 => {
             let page = PhysRange::new(system_phys, FRAME_SIZE);

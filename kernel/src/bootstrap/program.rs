@@ -3,18 +3,22 @@
 //! straight to their final slots), the dispatcher, its frame, page tables,
 //! image and stack retyped and mapped, the program loaded, its resources
 //! granted, and its dispatcher queued to run.
+//!
+//! The program's code and read-only data are mapped from the boot archive
+//! itself (`elfload::InPlace`): every OSNode's monitor runs the same pages,
+//! and only the writable part is copied into the boot region.
 
 use abi::cspace::{INIT_RESOURCES, init, root, task};
 use abi::layout::{PROGRAM_BASE, STACK_SIZE};
 use bootproto::params::BootParams;
 use caps::ObjType;
-use elfload::ElfImage;
+use elfload::{ElfImage, InPlace};
 use frames::FRAME_SIZE;
 use osnode::PAddr;
 
 use super::builder::{Builder, slot};
 use super::cspace::{CNODE_BYTES, CSPACE_BYTES, CSpace, L2_ORDER};
-use super::dispatcher::{make_program, map_program, start_dispatcher};
+use super::dispatcher::{FromArchive, make_program, map_program, start_dispatcher};
 use super::{BootstrapError, Role, grants};
 use crate::arch::objects::KernelMemory;
 use crate::{memory, vspace};
@@ -89,7 +93,16 @@ pub fn build(
     if !image.is_relocatable() || image.memory_size() > abi::layout::PROGRAM_MAX {
         return Err(BootstrapError::BadImage(elfload::ElfError::ImageTooLarge));
     }
-    let image_size = image.memory_size().next_multiple_of(FRAME_SIZE);
+    // The file's pages can be mapped only if it starts on a page in memory.
+    let shared = if (params.archive_phys + module.offset).is_multiple_of(FRAME_SIZE) {
+        image.in_place()
+    } else {
+        InPlace::NONE
+    };
+    let image_size = shared
+        .copied_bytes(&image)
+        .next_multiple_of(FRAME_SIZE)
+        .max(FRAME_SIZE);
     let total = region_bytes(image_size);
     let base = memory::alloc_region(total, CNODE_BYTES).ok_or(BootstrapError::NoMemory)?;
     mem.zero(base, total);
@@ -100,12 +113,19 @@ pub fn build(
 
     make_kcb(&mut b, params, role, &cspace)?;
     make_cspace(&mut b, &cspace)?;
+    let res_base = cspace.l2(INIT_RESOURCES);
+    let archive_range = grants::grant_archive(&mut b, params, archive, res_base)?;
     let p = make_program(&mut b, &cspace, args, image_size)?;
     let dest = b.mem.bytes_mut(p.image_frame.base, image_size);
     image
-        .load_into(dest, PROGRAM_BASE)
+        .load_tail_into(dest, PROGRAM_BASE, shared)
         .map_err(BootstrapError::BadImage)?;
-    map_program(&mut b, &cspace, &p, &image)?;
+    let from_archive = FromArchive {
+        shared,
+        archive: slot(res_base, init::ARCHIVE.l2()),
+        first_page: (params.archive_phys + module.offset - archive_range.base) / FRAME_SIZE,
+    };
+    map_program(&mut b, &cspace, &p, &image, &from_archive)?;
 
     // The boot region's RAM capability is not needed any more.
     caps::ops::delete(b.mem, &mut b.root, b.ram)
@@ -128,9 +148,8 @@ pub fn build(
     grants::grant_resources(
         &mut b,
         params,
-        archive,
         role,
-        cspace.l2(INIT_RESOURCES),
+        res_base,
         cspace.l2(init::RAM_CNODE),
         cspace.l2(init::DEVICE_CNODE),
     )?;

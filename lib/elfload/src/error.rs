@@ -52,8 +52,14 @@ pub enum ElfError {
         /// Its target virtual address.
         offset: u64,
     },
-    /// The destination buffer is smaller than the image.
+    /// The destination buffer is smaller than the image (or the part of
+    /// it to load).
     DestinationTooSmall,
+    /// A relocation would write into a page mapped from the file.
+    RelocationInSharedPage {
+        /// Its target virtual address.
+        offset: u64,
+    },
     /// A fixed-address image was asked to load with a non-zero bias, or a
     /// bias is not page-aligned.
     BadBias,
@@ -81,6 +87,12 @@ impl core::fmt::Display for ElfError {
                 write!(f, "relocation at {offset:#x} outside the image")
             }
             Self::DestinationTooSmall => f.write_str("destination smaller than the image"),
+            Self::RelocationInSharedPage { offset } => {
+                write!(
+                    f,
+                    "relocation at {offset:#x} in a page shared with the file"
+                )
+            }
             Self::BadBias => {
                 f.write_str("load bias not page-aligned or not allowed for this image")
             }

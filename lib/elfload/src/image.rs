@@ -158,26 +158,58 @@ impl<'a> ElfImage<'a> {
     /// `bias + vaddr_range().0`), zeroes the rest, and applies every
     /// relocation for that bias.
     pub fn load_into(&self, dest: &mut [u8], bias: u64) -> Result<(), ElfError> {
-        let size = self.memory_size() as usize;
+        self.load_from_page(dest, bias, 0)
+    }
+
+    /// [`ElfImage::load_into`] for the image from page `from` on: `dest`
+    /// holds it from there (the pages before are mapped from the file, and
+    /// no relocation may write into them).
+    pub(crate) fn load_from_page(
+        &self,
+        dest: &mut [u8],
+        bias: u64,
+        from: u64,
+    ) -> Result<(), ElfError> {
+        let skip = from
+            .checked_mul(PAGE_SIZE)
+            .filter(|&skip| skip <= self.memory_size())
+            .ok_or(ElfError::DestinationTooSmall)?;
+        let size = (self.memory_size() - skip) as usize;
         if dest.len() < size {
             return Err(ElfError::DestinationTooSmall);
         }
         if !bias.is_multiple_of(PAGE_SIZE) || (!self.is_relocatable() && bias != 0) {
             return Err(ElfError::BadBias);
         }
+        let first = self.vaddr_start + skip;
+        let relocations = || self.relocations().filter(|r| r.kind == R_X86_64_RELATIVE);
+        if let Some(r) = relocations().find(|r| r.offset < first) {
+            return Err(ElfError::RelocationInSharedPage { offset: r.offset });
+        }
         let dest = &mut dest[..size];
         dest.fill(0);
         for s in self.segments() {
-            let at = (s.vaddr - self.vaddr_start) as usize;
-            let from = s.offset as usize;
-            dest[at..at + s.filesz as usize]
-                .copy_from_slice(&self.file[from..from + s.filesz as usize]);
+            // The part of the segment's file bytes at or after `first`.
+            let from = s.vaddr.max(first);
+            let to = s.vaddr + s.filesz;
+            if from >= to {
+                continue;
+            }
+            let at = (from - first) as usize;
+            let file = (s.offset + (from - s.vaddr)) as usize;
+            let len = (to - from) as usize;
+            dest[at..at + len].copy_from_slice(&self.file[file..file + len]);
         }
-        for r in self.relocations().filter(|r| r.kind == R_X86_64_RELATIVE) {
-            let at = (r.offset - self.vaddr_start) as usize;
+        for r in relocations() {
+            let at = (r.offset - first) as usize;
             dest[at..at + 8].copy_from_slice(&bias.wrapping_add(r.addend as u64).to_le_bytes());
         }
         Ok(())
+    }
+
+    /// Bytes in the file.
+    pub(crate) fn file_len(&self) -> usize {
+        self.file.len()
     }
 
     /// What [`ElfImage::load_into`] does, writing only what differs: the

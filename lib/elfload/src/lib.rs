@@ -21,10 +21,12 @@
 mod error;
 mod header;
 mod image;
+mod inplace;
 mod reloc;
 
 pub use error::ElfError;
 pub use image::{ElfImage, Segment};
+pub use inplace::{Backing, InPlace};
 pub use reloc::Relocation;
 
 /// `e_machine` of x86_64.

@@ -1,7 +1,7 @@
 //! Loading and relocating synthetic static-PIE images, and refusing every
 //! kind of malformed image.
 
-use elfload::{ElfError, ElfImage, Relocation};
+use elfload::{Backing, ElfError, ElfImage, Relocation};
 use proptest::prelude::*;
 
 const TEXT: u64 = 0;
@@ -320,5 +320,110 @@ proptest! {
         let written = image.reload_into(&mut moved, bias).unwrap();
         prop_assert_eq!(&moved, &loaded);
         prop_assert!(written <= 0x1000 + 16, "{} bytes written", written);
+    }
+}
+
+#[test]
+fn code_and_read_only_data_are_shared_from_the_file() {
+    let f = build(&[(DATA + 0x100, 8, 0x40)], &[]);
+    let img = ElfImage::parse(&f).unwrap();
+    let shared = img.in_place();
+    assert_eq!(shared.pages(), 1);
+    assert_eq!(shared.copied_bytes(&img), BSS_END - DATA);
+    let backings: Vec<Backing> = img.segments().map(|s| shared.backing(&img, &s)).collect();
+    assert_eq!(
+        backings,
+        [Backing::File { page: 0 }, Backing::Copy { page: 0 }]
+    );
+    // What is not shared is loaded as a whole load leaves it.
+    let mut whole = vec![0u8; BSS_END as usize];
+    img.load_into(&mut whole, 0x40_0000).unwrap();
+    let mut tail = vec![0xccu8; (BSS_END - DATA) as usize];
+    img.load_tail_into(&mut tail, 0x40_0000, shared).unwrap();
+    assert_eq!(tail, whole[DATA as usize..]);
+    let mut short = vec![0u8; (BSS_END - DATA) as usize - 1];
+    assert_eq!(
+        img.load_tail_into(&mut short, 0, shared),
+        Err(ElfError::DestinationTooSmall)
+    );
+}
+
+#[test]
+fn nothing_is_shared_that_a_copy_would_change() {
+    let share = |f: &[u8]| ElfImage::parse(f).unwrap().in_place().pages();
+    // A relocated word in the code page.
+    assert_eq!(share(&build(&[(ENTRY, 8, 1)], &[])), 0);
+    // Writable code.
+    let mut f = build(&[], &[]);
+    put32(&mut f, 64 + 4, 7);
+    assert_eq!(share(&f), 0);
+    // Code with a zeroed tail.
+    let mut f = build(&[], &[]);
+    put64(&mut f, 64 + 32, 0x800);
+    assert_eq!(share(&f), 0);
+    // Code at a file offset out of step with its address: the image starts
+    // at its first page, the file's bytes would land in the wrong place.
+    let mut f = build(&[], &[]);
+    put64(&mut f, 64 + 16, 0x10);
+    put64(&mut f, 64 + 32, 0xff0);
+    put64(&mut f, 64 + 40, 0xff0);
+    assert_eq!(share(&f), 0);
+}
+
+proptest! {
+    /// Whatever the relocations and bias, the copied part is what a whole
+    /// load leaves there, and the shared pages are the file's bytes.
+    #[test]
+    fn a_tail_load_is_the_end_of_a_whole_load(
+        slots in proptest::collection::btree_set(0u64..0x5e0, 0..32),
+        addends in proptest::collection::vec(any::<i64>(), 32),
+        bias_pages in 0u64..(1 << 30),
+    ) {
+        let relocs: Vec<(u64, u32, i64)> = slots.iter().zip(&addends).map(|(&s, &a)| (0x1100 + s * 8, 8, a)).collect();
+        let f = build(&relocs, &[]);
+        let img = ElfImage::parse(&f).unwrap();
+        let shared = img.in_place();
+        let skip = (shared.pages() * 4096) as usize;
+        let mut whole = vec![0u8; BSS_END as usize];
+        img.load_into(&mut whole, bias_pages * 4096).unwrap();
+        prop_assert_eq!(&whole[..skip], &f[..skip]);
+        let mut tail = vec![0x5au8; BSS_END as usize - skip];
+        img.load_tail_into(&mut tail, bias_pages * 4096, shared).unwrap();
+        prop_assert_eq!(&tail[..], &whole[skip..]);
+    }
+
+    /// Over corrupted headers, every segment an accepted image has is
+    /// shared whole (read-only, file-backed, inside the file) or copied
+    /// whole, and the copy loads.
+    #[test]
+    fn sharing_never_cuts_a_segment(flips in proptest::collection::vec((0usize..0x240, any::<u8>()), 1..6)) {
+        let mut f = build(&[(0x1100, 8, 1)], &[]);
+        for (at, v) in flips {
+            f[at] = v;
+        }
+        if let Ok(img) = ElfImage::parse(&f)
+            && img.memory_size() <= 1 << 20 {
+                let shared = img.in_place();
+                let start = img.vaddr_range().0;
+                for s in img.segments().filter(|s| s.memsz > 0) {
+                    let first = (s.vaddr - start) / 4096;
+                    let end = (s.vaddr + s.memsz - start).div_ceil(4096);
+                    match shared.backing(&img, &s) {
+                        Backing::File { page } => {
+                            prop_assert!(end <= shared.pages());
+                            prop_assert!(!s.writable && s.filesz == s.memsz);
+                            prop_assert_eq!(page * 4096 + s.vaddr % 4096, s.offset);
+                            prop_assert!((page + end - first) * 4096 <= (f.len() as u64).next_multiple_of(4096));
+                        }
+                        Backing::Copy { page } => {
+                            prop_assert!(first >= shared.pages());
+                            prop_assert_eq!(page, first - shared.pages());
+                        }
+                    }
+                }
+                let mut tail = vec![0; shared.copied_bytes(&img) as usize];
+                let bias = if img.is_relocatable() { 0x20_0000 } else { 0 };
+                prop_assert_eq!(img.load_tail_into(&mut tail, bias, shared), Ok(()));
+            }
     }
 }
