@@ -142,6 +142,44 @@ impl Machine {
         )
     }
 
+    /// Waits until every one of `texts` has been on a serial line after the
+    /// cursor, in any order; returns those lines in `texts`' order. The
+    /// cursor ends after the last of them. For output of several cores,
+    /// whose order is not fixed: each kernel writes its report lines when
+    /// its core is next idle, so they may follow another core's answer.
+    pub fn expect_each(
+        &mut self,
+        texts: &[&str],
+        timeout: Duration,
+    ) -> Result<Vec<String>, HarnessError> {
+        let mut found: Vec<Option<String>> = vec![None; texts.len()];
+        while let Some(missing) = found.iter().position(Option::is_none) {
+            let what = format!("a serial line containing {:?} (any order)", texts[missing]);
+            let line = self.expect_line(&what, timeout, |line| {
+                texts
+                    .iter()
+                    .zip(&found)
+                    .any(|(text, seen)| seen.is_none() && line.contains(text))
+            })?;
+            for (text, seen) in texts.iter().zip(found.iter_mut()) {
+                if seen.is_none() && line.contains(text) {
+                    *seen = Some(line.clone());
+                    break;
+                }
+            }
+        }
+        Ok(found.into_iter().flatten().collect())
+    }
+
+    /// Waits until some serial line, before the cursor or after it,
+    /// contains `text`; returns it and leaves the cursor where it was.
+    pub fn expect_seen(&mut self, text: &str, timeout: Duration) -> Result<String, HarnessError> {
+        let cursor = std::mem::replace(&mut self.cursor, 0);
+        let found = self.expect(text, timeout);
+        self.cursor = cursor;
+        found
+    }
+
     /// Waits until a serial line satisfies `matches`; returns it.
     pub fn expect_line(
         &mut self,

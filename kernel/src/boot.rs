@@ -287,6 +287,7 @@ fn run_osnode(
         }
     }
     loop {
+        crate::console::flush();
         arch::wait_for_interrupt(mem);
     }
 }

@@ -37,6 +37,8 @@ pub fn handle(mem: &mut KernelMemory, vector: u64) -> bool {
         vectors::APIC_TIMER => {
             apic::end_of_interrupt();
             timer::tick();
+            // Deferred lines wait at most until the end of a time slice.
+            crate::console::flush();
             dispatch::wake_expired_all(mem, time::now_ns())
         }
         v if (u64::from(FIRST_IRQ_VECTOR)..u64::from(FIRST_IRQ_VECTOR) + IRQ_VECTORS as u64)

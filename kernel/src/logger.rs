@@ -1,5 +1,6 @@
 //! `log` output on the console, each line stamped with the time since
-//! machine reset (from the TSC) and the logical core id:
+//! machine reset (from the TSC) and the logical core id; warnings and
+//! errors are written at once, the rest deferred (`console`):
 //!
 //! ```text
 //! [    0.153201 c0] INFO  memory: 511 MiB usable
@@ -28,13 +29,19 @@ impl Log for ConsoleLogger {
             Level::Debug => "DEBUG",
             Level::Trace => "TRACE",
         };
-        crate::kprintln!(
-            "[{:5}.{:06} c{}] {level} {}",
+        let line = format_args!(
+            "[{:5}.{:06} c{}] {level} {}\n",
             ns / 1_000_000_000,
             ns % 1_000_000_000 / 1000,
             crate::identity::this_core().core_id,
             record.args()
         );
+        // Reports wait for a quiet moment; trouble is written at once.
+        if record.level() <= Level::Warn {
+            crate::console::write_fmt(line);
+        } else {
+            crate::console::defer_fmt(line);
+        }
     }
 
     fn flush(&self) {}

@@ -47,6 +47,7 @@ pub fn finish(mem: &mut KernelMemory, kcb: Option<PAddr>) -> ! {
             }
         }
     };
+    crate::console::flush();
     crate::arch::params::ack_finished(code);
     if let Some(apic_id) = crate::system::core_of(0) {
         apic::send_fixed(apic_id, vectors::NOTIFY as u8);

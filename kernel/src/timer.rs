@@ -40,6 +40,7 @@ pub fn one_shot_check(mem: &mut KernelMemory, millis: u64) -> u64 {
     let start = time::now_ns();
     arm_at(Some(start + millis * 1_000_000));
     while ticks() == before {
+        crate::console::flush();
         crate::arch::wait_for_interrupt(mem);
     }
     time::now_ns() - start

@@ -41,6 +41,9 @@ pub fn stop_core(mem: &mut KernelMemory, current: Option<Current>) -> ! {
 fn stop_ring(mem: &mut KernelMemory, entered: u64) {
     let ring = node::ring(mem);
     sched::stop(mem, &ring);
+    // Before the acknowledgement: the boot driver may INIT this core as
+    // soon as it sees it, which would leave the console lock taken.
+    crate::console::flush();
     params::ack_stopped(entered);
 }
 

@@ -196,6 +196,7 @@ pub fn schedule(mem: &mut KernelMemory) -> ! {
         // freed by now. No object reference is held while waiting (an
         // interrupt handler reaches the objects with its own handle).
         crate::arch::paging::switch_to_kernel();
+        crate::console::flush();
         crate::arch::wait_for_interrupt(mem);
     }
 }

@@ -151,14 +151,6 @@ impl Monitor {
         let _ = Cap::<kind::Any>::at(init::ARCHIVE).copy_to(task::BOOT_ARCHIVE);
         let channel = Channel::open(init::CHANNEL, Side::B)?;
         let mut hub = Link::new(0, 0, channel, self.ipi);
-        // Said before the hello, so that it is on the console before the
-        // boot driver reports the core booted.
-        println!(
-            "monitor: core {} up (OSNode {}), {} KiB of RAM in {regions} regions",
-            self.core,
-            self.me,
-            ram::available() >> 10
-        );
         let hello = Ump::Hello {
             core: self.core,
             osnode: self.me,
@@ -166,6 +158,15 @@ impl Monitor {
         };
         // The first message on an empty channel: it goes.
         let _ = hub.send(hello.to_payload());
+        // Said after the hello: the boot driver, which waits for it, goes on
+        // while this line (and the kernel's deferred ones) reach the
+        // console, so it may come after the boot driver's report.
+        println!(
+            "monitor: core {} up (OSNode {}), {} KiB of RAM in {regions} regions",
+            self.core,
+            self.me,
+            ram::available() >> 10
+        );
         self.links.push(hub);
         Ok(())
     }
