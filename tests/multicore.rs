@@ -210,8 +210,9 @@ fn bad_boots_are_refused_and_another_kernel_boots() -> Result<(), HarnessError> 
 
     // The other kernel build boots on the free core and says so.
     type_line(&mut m, "corectrl boot 3 --kernel cpudriver-v2")?;
-    m.expect("monitor: core 3 up", BOOT_TIMEOUT)?;
-    let booted = m.expect("core 3 booted: ", BOOT_TIMEOUT)?;
+    // The monitor says it is up after its hello, which the report awaits.
+    let booted =
+        m.expect_each(&["monitor: core 3 up", "core 3 booted: "], BOOT_TIMEOUT)?[1].clone();
     assert!(
         booted.contains("cpudriver-v2 0.1.0-v2, KCB 3 (new)"),
         "{booted}"

@@ -282,6 +282,7 @@ fn run_osnode(
             // and leave the console lock taken.
             log::error!("core {}: cannot run an OSNode: {e}", params.core_id);
             info!("core {} idle", params.core_id);
+            crate::console::flush();
             ack.stage = ACK_REFUSED;
             page.acknowledge(&ack);
         }

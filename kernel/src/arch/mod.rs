@@ -29,6 +29,7 @@ pub mod idt;
 pub mod ioapic;
 pub mod irq;
 pub mod mmio;
+pub mod next_kernel;
 pub mod objects;
 pub mod paging;
 pub mod params;

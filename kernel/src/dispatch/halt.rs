@@ -7,8 +7,9 @@
 use osnode::sched;
 
 use super::enter::Current;
+use crate::arch::next_kernel::NextKernel;
 use crate::arch::objects::KernelMemory;
-use crate::arch::params::{self, NextKernel};
+use crate::arch::params;
 use crate::{node, time, timer};
 
 /// A stop request (IPI_STOP): the running dispatcher, if any, is saved as

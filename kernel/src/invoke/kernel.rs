@@ -11,7 +11,7 @@ use frames::PhysRange;
 
 use super::{Invocation, Results};
 use crate::arch::apic;
-use crate::arch::params::NextKernel;
+use crate::arch::next_kernel::NextKernel;
 use crate::{cspace, machine, platform, system};
 
 /// KERNEL_INFO.
@@ -237,9 +237,11 @@ pub fn kcb_detach(inv: &mut Invocation) -> Result<Results, SysError> {
     Ok([0; 6])
 }
 
-/// KERNEL_REPLACE(a0 = boot parameters' physical address, a1 = entry):
-/// replaces this core's kernel with the one they describe (checked by
-/// `NextKernel::check`), which resumes the caller's OSNode; does not return
+/// KERNEL_REPLACE(a0 = boot parameters' physical address, a1 = entry,
+/// a2 = the starting tables of a kernel on shared text, or 0 for a whole
+/// image of its own): replaces this core's kernel with the one they
+/// describe (checked by `NextKernel::check`), which resumes the caller's
+/// OSNode; does not return
 /// to the caller on this kernel. Refused while other OSNodes are parked
 /// here.
 pub fn replace(
@@ -247,13 +249,14 @@ pub fn replace(
     current: crate::dispatch::Current,
 ) -> Result<Results, SysError> {
     let m = machine::get().ok_or(SysError::DispatcherNotReady)?;
-    let (params_phys, entry) = (inv.args[0], inv.args[1]);
+    let [params_phys, entry, tables, ..] = inv.args;
     let next = NextKernel::check(
         inv.mem,
         &m.memory_map,
         m.phys_top,
         params_phys,
         entry,
+        tables,
         inv.kcb,
     )?;
     if crate::node::ring(inv.mem).len() > 1 {

@@ -229,35 +229,3 @@ pub fn block(name: &str, size: u64, info: CpuDriverInfo) -> Result<Loaded, BootE
         tables_phys: 0,
     })
 }
-
-/// Loads the CPU driver image `file` (named `name`) into `block`, which held
-/// the same image for a kernel that no core runs any more (see
-/// `crate::pool`): only the pages and words that differ from a fresh load
-/// are written, so the unchanged text keeps what the emulator translated
-/// from it (and on hardware, what the caches hold). A block of another size
-/// is given back and a fresh one loaded.
-pub fn reload(mut block: Loaded, name: &str, file: &[u8]) -> Result<Loaded, BootError> {
-    let bad = |e| BootError::BadImage(name.into(), alloc::format!("{e}"));
-    let (image, info) = match check(name, file) {
-        Ok(checked) => checked,
-        Err(e) => {
-            block.free();
-            return Err(e);
-        }
-    };
-    let image_size = image.memory_size().next_multiple_of(PAGE);
-    if block.name != name || block.image_size != image_size || block.text.is_some() {
-        block.free();
-        return load(name, file);
-    }
-    let bias = phys_to_virt(block.image_phys());
-    block.mapping.bytes_mut()[..PAGE as usize].fill(0);
-    let dest = &mut block.mapping.bytes_mut()[PAGE as usize..];
-    if let Err(e) = image.reload_into(dest, bias).map_err(bad) {
-        block.free();
-        return Err(e);
-    }
-    block.entry = bias + image.entry();
-    block.info = info;
-    Ok(block)
-}

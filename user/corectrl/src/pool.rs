@@ -2,10 +2,9 @@
 //!
 //! When a core boots again, the block of the kernel it ran before (its
 //! parameter page and its copy of the image's writable part on shared text,
-//! `crate::text`; or a whole image of its own) is no longer used. Rather
-//! than give it back, the boot driver keeps the last one of each image and
-//! placement, and the next start of that image reloads it in place
-//! (`text::load`, `image::reload`): the block is already relocated for
+//! `crate::text`) is no longer used. Rather than give it back, the boot
+//! driver keeps the last one of each image, and the next start of that
+//! image reloads it in place (`text::load`): the block is already relocated for
 //! where it lies, so only the parameter page and the pages the old kernel
 //! wrote (its data) are written again. The text stays as it
 //! was, and with it the emulator's translation of it (every fresh copy of a
@@ -18,7 +17,6 @@
 use alloc::vec::Vec;
 
 use crate::image::Loaded;
-use crate::text::Text;
 
 /// Most blocks kept.
 const KEPT: usize = 4;
@@ -34,7 +32,7 @@ impl ImagePool {
     /// older one of the same image; the oldest goes back when too many
     /// are kept.
     pub fn keep(&mut self, block: Loaded) {
-        let same = |b: &Loaded| b.name == block.name && b.text.is_some() == block.text.is_some();
+        let same = |b: &Loaded| b.name == block.name;
         if let Some(i) = self.kept.iter().position(same) {
             self.kept.remove(i).free();
         }
@@ -53,14 +51,9 @@ impl ImagePool {
         any
     }
 
-    /// The kept block of image `name` placed as `text` says, if there is
-    /// one.
-    pub fn take(&mut self, name: &str, text: Text) -> Option<Loaded> {
-        let shared = text == Text::Shared;
-        let i = self
-            .kept
-            .iter()
-            .position(|b| b.name == name && b.text.is_some() == shared)?;
+    /// The kept block of image `name`, if there is one.
+    pub fn take(&mut self, name: &str) -> Option<Loaded> {
+        let i = self.kept.iter().position(|b| b.name == name)?;
         Some(self.kept.remove(i))
     }
 }

@@ -18,8 +18,8 @@
 //! (`crate::pool`) and only its data pages that changed are written again.
 //! A home stays while any kernel runs it; homes no kernel runs go back
 //! when memory is short. The in-place update of the boot driver's own core
-//! (KERNEL_REPLACE) cannot switch page tables under the old kernel, so it
-//! loads a whole image of its own ([`Text::Own`]).
+//! (KERNEL_REPLACE) starts the new kernel the same way: the old kernel
+//! switches to the new one's starting tables as it jumps to it.
 
 use alloc::rc::Rc;
 use alloc::vec;
@@ -38,15 +38,6 @@ const PAGE: u64 = 4096;
 /// touches: a PML4, and a PDPT and four page directories for each of the
 /// identity and the direct map of the low 4 GiB.
 const FIXED_TABLES: u64 = 11;
-
-/// How a kernel's image is placed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Text {
-    /// On the image's shared text, with a copy of its writable part.
-    Shared,
-    /// A whole image of its own.
-    Own,
-}
 
 /// One image loaded for every core that runs it.
 pub struct Home {

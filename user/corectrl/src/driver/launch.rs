@@ -24,7 +24,6 @@ use super::prepare::{Prepared, Target};
 use super::{Installed, Mechanism, OsNodeMemory};
 use crate::error::BootError;
 use crate::image::Loaded;
-use crate::text::Text;
 use crate::trampoline;
 /// When a core that has not arrived in the trampoline gets a second STARTUP.
 pub const SECOND_STARTUP_AFTER_NS: u64 = 10_000_000;
@@ -64,8 +63,7 @@ impl Mechanism {
         kernel: &str,
         target: Target,
     ) -> Result<Launched, BootError> {
-        let (loaded, prepared) =
-            self.load_and_prepare(core, apic, (kernel, Text::Shared), target, "")?;
+        let (loaded, prepared) = self.load_and_prepare(core, apic, kernel, target, "")?;
         self.set_route(prepared.osnode, Some(apic));
         let loaded_tsc = sys::tsc();
         let started = self

@@ -16,7 +16,6 @@ use super::Driver;
 use super::prepare::Target;
 use crate::error::BootError;
 use crate::image::Loaded;
-use crate::text::Text;
 
 impl Driver {
     /// Moves the OSNode running on core `from` to core `to` (which must be
@@ -55,13 +54,8 @@ impl Driver {
                         osnode: 0,
                         phys: plan.phys,
                     };
-                    let (loaded, prepared) = mech.load_and_prepare(
-                        to,
-                        plan.to_apic,
-                        (&plan.image, Text::Shared),
-                        target,
-                        "",
-                    )?;
+                    let (loaded, prepared) =
+                        mech.load_and_prepare(to, plan.to_apic, &plan.image, target, "")?;
                     mech.set_route(0, Some(plan.to_apic));
                     mech.trampoline.prepare(&loaded);
                     // This returns on core `to`, under its new kernel.
@@ -107,9 +101,11 @@ impl Driver {
     }
 
     /// Updates the kernel of the boot driver's own core in place: the new
-    /// kernel is loaded and its parameters written here, then the old one
-    /// stops the KCB and jumps to it, and this continues under the new
-    /// kernel. The pause is that of the invocation.
+    /// kernel is prepared on its image's shared text (its parameters, its
+    /// copy of the writable part and its starting tables) here, then the
+    /// old one stops the KCB, switches to those tables and jumps to it,
+    /// and this continues under the new kernel. The pause is that of the
+    /// invocation.
     pub fn update_self(&mut self, core: CoreId, kernel: &str) -> Result<Updated, BootError> {
         let t0 = sys::tsc();
         let mech = &mut self.mech;
@@ -122,12 +118,14 @@ impl Driver {
                         phys: plan.phys,
                     };
                     let (loaded, prepared) =
-                        mech.load_and_prepare(core, apic, (kernel, Text::Own), target, "")?;
+                        mech.load_and_prepare(core, apic, kernel, target, "")?;
                     let asked = sys::tsc();
+                    // The old kernel switches to the new one's starting
+                    // tables as it jumps (its code stays where it is).
                     let replaced = invoke(
                         mech.kernel,
                         op::KERNEL_REPLACE,
-                        [loaded.phys, loaded.entry, 0, 0],
+                        [loaded.phys, loaded.entry, loaded.tables_phys, 0],
                     );
                     if let Err(e) = replaced {
                         loaded.free();

@@ -18,8 +18,8 @@ use corefish::{CPtr, ObjType, SysError, memserv, ram};
 
 use super::{Installed, Mechanism, OsNodeMemory, discard};
 use crate::error::BootError;
-use crate::image::{self, Loaded};
-use crate::text::{self, Homes, Text};
+use crate::image::Loaded;
+use crate::text::{self, Homes};
 
 /// RAM each new kernel gets for itself and its OSNode: its page tables,
 /// the monitor's boot region (CSpace, image, stack) and the monitor's own
@@ -121,7 +121,7 @@ impl Mechanism {
         self.homes.release_unused() || blocks
     }
 
-    /// Loads `kernel` (placed as `text` says) and prepares everything else
+    /// Loads `kernel` (on its shared text) and prepares everything else
     /// a start of `core` with it needs (`program`: a new OSNode's first
     /// program and its arguments; empty for the monitor); nothing is left
     /// behind if this fails.
@@ -129,20 +129,14 @@ impl Mechanism {
         &mut self,
         core: CoreId,
         apic: u32,
-        (kernel, text): (&str, Text),
+        kernel: &str,
         target: Target,
         program: &str,
     ) -> Result<(Loaded, Prepared), BootError> {
         let file =
             corefish::modules::get(kernel).ok_or_else(|| BootError::NoImage(kernel.into()))?;
-        let kept = self.pool.take(kernel, text);
-        let load = |homes: &mut Homes, kept| match text {
-            Text::Shared => text::load(homes, kept, kernel, file),
-            Text::Own => match kept {
-                Some(block) => image::reload(block, kernel, file),
-                None => image::load(kernel, file),
-            },
-        };
+        let kept = self.pool.take(kernel);
+        let load = |homes: &mut Homes, kept| text::load(homes, kept, kernel, file);
         let mut loaded = match load(&mut self.homes, kept) {
             // The kept blocks and the unused homes go back, and it is tried
             // again.

@@ -24,7 +24,6 @@ use super::Driver;
 use super::prepare::Target;
 use crate::error::BootError;
 use crate::image;
-use crate::text::Text;
 
 /// The real-time kernel's image.
 pub const RT_KERNEL: &str = "cpudriver-rt";
@@ -86,8 +85,7 @@ impl Driver {
             osnode: self.table.unused_id(),
         };
         let mech = &mut self.mech;
-        let (loaded, prepared) =
-            mech.load_and_prepare(core, apic, (RT_KERNEL, Text::Shared), target, line)?;
+        let (loaded, prepared) = mech.load_and_prepare(core, apic, RT_KERNEL, target, line)?;
         let ack = match mech
             .start(apic, &loaded)
             .and_then(|_| mech.wait_ack(core, &loaded))
