@@ -106,9 +106,11 @@ fn a_stopped_core_keeps_its_kcb_and_resumes_it() -> Result<(), HarnessError> {
     let mut m = four_cores("decoupled_stop")?;
     type_line(&mut m, "corectrl stop 2")?;
     let stopped = m.expect("core 2 stopped: ", BOOT_TIMEOUT)?;
-    assert!(stopped.contains("KCB 2 kept, halted "), "{stopped}");
-    // The boot driver's core and core 2: no other kernel got an IPI.
-    assert!(stopped.ends_with(", 2 cores involved"), "{stopped}");
+    // Core 2 idles: the boot driver takes it without an interrupt, and no
+    // other kernel got an IPI.
+    assert!(stopped.contains("KCB 2 kept, taken idle "), "{stopped}");
+    assert!(stopped.contains("(no interrupt, seen after "), "{stopped}");
+    assert!(stopped.ends_with("cores involved: 1"), "{stopped}");
     let line = core_line(&mut m, 2)?;
     assert!(line.contains("  off        -  -"), "{line}");
     m.expect("   2  stopped", BOOT_TIMEOUT)?;
@@ -161,6 +163,25 @@ fn a_stopped_core_keeps_its_kcb_and_resumes_it() -> Result<(), HarnessError> {
     assert!(line.contains(" running    2  up ("), "{line}");
     type_line(&mut m, "run --core 2 hello again")?;
     m.expect("hello (id 1) on core 2 exited with code 1", BOOT_TIMEOUT)?;
+
+    // A core that runs a program is interrupted: its kernel saves the
+    // program and halts; the program goes on where the KCB resumes.
+    type_line(&mut m, "run --core 2 busy 600")?;
+    m.expect("started busy on core 2", BOOT_TIMEOUT)?;
+    type_line(&mut m, "corectrl stop 2")?;
+    let stopped = m.expect("core 2 stopped: ", BOOT_TIMEOUT)?;
+    assert!(stopped.contains("KCB 2 kept, halted "), "{stopped}");
+    assert!(
+        stopped.contains(" ms in its kernel, seen after "),
+        "{stopped}"
+    );
+    // The boot driver's core and core 2: no other kernel got an IPI.
+    assert!(stopped.ends_with(", 2 cores involved"), "{stopped}");
+    type_line(&mut m, "corectrl boot 2 --kcb 2")?;
+    let booted = m.expect("core 2 booted: ", BOOT_TIMEOUT)?;
+    assert!(booted.contains("KCB 2 (resumed)"), "{booted}");
+    let line = core_line(&mut m, 2)?;
+    assert!(line.contains(" running    2  up ("), "{line}");
     Ok(())
 }
 

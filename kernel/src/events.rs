@@ -44,10 +44,13 @@ pub fn user_trap(mut mem: KernelMemory, trap: Trap, regs: &Registers, fpu: &FpuS
 
 /// An interrupt while the core idled.
 pub fn kernel_interrupt(mut mem: KernelMemory, vector: u64) {
+    // First of all: the boot driver may have taken the idle core.
+    crate::dispatch::idle::reclaim(&mut mem);
     crate::interrupt::handle(&mut mem, vector);
 }
 
 /// A stop request while the core idled: nothing runs, nothing to save.
 pub fn stop_request(mut mem: KernelMemory) -> ! {
+    crate::dispatch::idle::reclaim(&mut mem);
     crate::dispatch::stop_core(&mut mem, None)
 }

@@ -16,7 +16,8 @@ use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 
 use bootproto::params::{
     ACK_BYTES, ACK_FINISHED, ACK_OFFSET, ACK_STOPPED, BootAck, BootParams, COUNTER_IPIS,
-    COUNTERS_OFFSET, DOORBELL_OFFSET, PARAMS_PAGE, doorbell_apic,
+    COUNTERS_OFFSET, DOORBELL_OFFSET, IDLE_BUSY, IDLE_OFFERED, IDLE_OFFSET, IDLE_TAKEN,
+    PARAMS_PAGE, doorbell_apic,
 };
 
 /// The page this kernel acknowledges in (null: none, or not yet).
@@ -142,6 +143,46 @@ pub fn count_ipi() {
     if let Some(page) = ParamsPage::this_kernels() {
         page.word(COUNTERS_OFFSET + COUNTER_IPIS * 8)
             .fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Offers this idle core to its starter (`bootproto::ack::IDLE_OFFSET`),
+/// if it has one, once `leave_stopped` has left its OSNodes as a stop
+/// leaves them.
+pub fn offer_idle(leave_stopped: impl FnOnce()) {
+    if let Some(page) = ParamsPage::this_kernels() {
+        leave_stopped();
+        page.word(IDLE_OFFSET)
+            .store(IDLE_OFFERED, Ordering::Release);
+    }
+}
+
+/// What became of an idle core's offer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reclaim {
+    /// It was taken back: the OSNodes are this kernel's again.
+    Offered,
+    /// There was none.
+    NotOffered,
+    /// The starter took the core: this kernel must not touch an OSNode
+    /// again.
+    Taken,
+}
+
+/// Takes back the offer [`offer_idle`] made, if there is one.
+pub fn reclaim_idle() -> Reclaim {
+    let Some(page) = ParamsPage::this_kernels() else {
+        return Reclaim::NotOffered;
+    };
+    match page.word(IDLE_OFFSET).compare_exchange(
+        IDLE_OFFERED,
+        IDLE_BUSY,
+        Ordering::AcqRel,
+        Ordering::Acquire,
+    ) {
+        Ok(_) => Reclaim::Offered,
+        Err(IDLE_TAKEN) => Reclaim::Taken,
+        Err(_) => Reclaim::NotOffered,
     }
 }
 

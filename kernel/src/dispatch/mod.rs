@@ -1,7 +1,8 @@
 //! Running dispatchers: entering the kernel from user space and leaving
 //! it again ([`enter`]), choosing what runs next ([`sched`]), and stopping
 //! this core's OSNodes: a stop request, a handover of the core's OSNode to
-//! another core, a kernel replaced in place ([`halt`]).
+//! another core, a kernel replaced in place ([`halt`]); idling, during
+//! which the boot driver may stop the core without an interrupt ([`idle`]).
 //!
 //! Every entry from user space starts at the top of the kernel stack and
 //! ends in [`schedule`] or [`resume_current`], which never return: the CPU
@@ -9,6 +10,7 @@
 
 mod enter;
 mod halt;
+pub mod idle;
 mod sched;
 
 pub use enter::{Current, finish_syscall, resume_current, syscall, user_trap};

@@ -192,12 +192,7 @@ pub fn schedule(mem: &mut KernelMemory) -> ! {
         if !ring.is_empty() {
             timer::arm_at(sched::next_deadline(mem, &ring));
         }
-        // Idle on this kernel's own tables: the last address space may be
-        // freed by now. No object reference is held while waiting (an
-        // interrupt handler reaches the objects with its own handle).
-        crate::arch::paging::switch_to_kernel();
-        crate::console::flush();
-        crate::arch::wait_for_interrupt(mem);
+        super::idle::wait(mem, &ring);
     }
 }
 

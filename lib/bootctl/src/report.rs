@@ -129,11 +129,13 @@ pub struct Stopped {
     pub core: CoreId,
     /// The KCB it ran (now stopped).
     pub kcb: KcbId,
-    /// From the request to the kernel's halt.
+    /// From the request to the kernel's halt (for a core taken while it
+    /// idled: to the boot driver's taking it).
     pub halted_ns: u64,
     /// On the stopped core: from the stop request's interrupt entering its
-    /// kernel to the halt.
-    pub in_kernel_ns: u64,
+    /// kernel to the halt; none for a core taken while it idled (nothing
+    /// ran on it).
+    pub in_kernel_ns: Option<u64>,
     /// From the request to the boot driver seeing the acknowledgement.
     pub seen_ns: u64,
     /// Cores that took part: the boot driver's, the stopped one, and any
@@ -142,34 +144,53 @@ pub struct Stopped {
 }
 
 const STOPPED: &str = "core {} stopped: KCB {} kept, halted {} ms after the request ({} ms in its kernel, seen after {} ms), {} cores involved";
+const STOPPED_IDLE: &str = "core {} stopped: KCB {} kept, taken idle {} ms after the request (no interrupt, seen after {} ms), cores involved: {}";
 
 impl fmt::Display for Stopped {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&render(
-            STOPPED,
-            &[
-                &self.core,
-                &self.kcb,
-                &ms(self.halted_ns),
-                &ms(self.in_kernel_ns),
-                &ms(self.seen_ns),
-                &self.cores_involved,
-            ],
-        ))
+        let (core, kcb, halted, seen) = (
+            &self.core,
+            &self.kcb,
+            &ms(self.halted_ns),
+            &ms(self.seen_ns),
+        );
+        f.write_str(&match self.in_kernel_ns {
+            Some(in_kernel) => render(
+                STOPPED,
+                &[
+                    core,
+                    kcb,
+                    halted,
+                    &ms(in_kernel),
+                    seen,
+                    &self.cores_involved,
+                ],
+            ),
+            None => render(
+                STOPPED_IDLE,
+                &[core, kcb, halted, seen, &self.cores_involved],
+            ),
+        })
     }
 }
 
 impl Stopped {
     /// Reads a stop report out of `line`.
     pub fn parse(line: &str) -> Option<Self> {
-        let v = fields(STOPPED, line)?;
+        let (v, in_kernel_ns) = match fields(STOPPED, line) {
+            Some(mut v) => {
+                let in_kernel = parse_ms(v.remove(3))?;
+                (v, Some(in_kernel))
+            }
+            None => (fields(STOPPED_IDLE, line)?, None),
+        };
         Some(Self {
             core: v[0].parse().ok()?,
             kcb: v[1].parse().ok()?,
             halted_ns: parse_ms(v[2])?,
-            in_kernel_ns: parse_ms(v[3])?,
-            seen_ns: parse_ms(v[4])?,
-            cores_involved: v[5].parse().ok()?,
+            in_kernel_ns,
+            seen_ns: parse_ms(v[3])?,
+            cores_involved: v[4].parse().ok()?,
         })
     }
 }

@@ -57,13 +57,32 @@ fn match_from<'l>(rest: &[&str], mut text: &'l str) -> Option<Vec<&'l str>> {
     Some(values)
 }
 
-/// Nanoseconds as milliseconds with three decimals (`12.345`).
+/// Below this many nanoseconds, [`ms`] writes them all.
+pub const FINE_BELOW_NS: u64 = 10_000;
+
+/// Nanoseconds as milliseconds with three decimals (`12.345`), or six
+/// below [`FINE_BELOW_NS`] (`0.000312`: a stop that takes an idle core is
+/// well under a microsecond).
 pub fn ms(ns: u64) -> String {
-    alloc::format!("{}.{:03}", ns / 1_000_000, ns / 1000 % 1000)
+    if ns < FINE_BELOW_NS {
+        alloc::format!("0.{ns:06}")
+    } else {
+        alloc::format!("{}.{:03}", ns / 1_000_000, ns / 1000 % 1000)
+    }
 }
 
-/// Milliseconds with up to three decimals back to nanoseconds (what
-/// [`ms`] wrote, to the microsecond).
+/// What [`ms`] keeps of `ns`: every nanosecond below [`FINE_BELOW_NS`],
+/// else the microseconds.
+pub fn shown_ns(ns: u64) -> u64 {
+    if ns < FINE_BELOW_NS {
+        ns
+    } else {
+        ns / 1000 * 1000
+    }
+}
+
+/// Milliseconds with up to six decimals back to nanoseconds (what [`ms`]
+/// wrote: [`shown_ns`]).
 pub fn parse_ms(text: &str) -> Option<u64> {
     let text = text.trim();
     let (whole, fraction) = match text.split_once('.') {
@@ -72,19 +91,19 @@ pub fn parse_ms(text: &str) -> Option<u64> {
         None => (text, ""),
     };
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    if !digits(whole) || fraction.len() > 3 || !(fraction.is_empty() || digits(fraction)) {
+    if !digits(whole) || fraction.len() > 6 || !(fraction.is_empty() || digits(fraction)) {
         return None;
     }
     let whole: u64 = whole.parse().ok()?;
-    let mut micros: u64 = 0;
-    for i in 0..3 {
+    let mut nanos: u64 = 0;
+    for i in 0..6 {
         let digit = fraction
             .as_bytes()
             .get(i)
             .map_or(0, |b| u64::from(b - b'0'));
-        micros = micros * 10 + digit;
+        nanos = nanos * 10 + digit;
     }
-    whole.checked_mul(1_000_000)?.checked_add(micros * 1000)
+    whole.checked_mul(1_000_000)?.checked_add(nanos)
 }
 
 #[cfg(test)]
@@ -111,13 +130,26 @@ mod tests {
 
     #[test]
     fn milliseconds_round_trip_to_the_microsecond() {
-        for ns in [0, 999, 1000, 1_234_567, 987_654_321_000] {
-            assert_eq!(parse_ms(&ms(ns)), Some(ns / 1000 * 1000));
+        for ns in [
+            0,
+            312,
+            999,
+            1000,
+            9_999,
+            10_000,
+            10_999,
+            1_234_567,
+            987_654_321_000,
+        ] {
+            assert_eq!(parse_ms(&ms(ns)), Some(shown_ns(ns)));
         }
+        assert_eq!(ms(312), "0.000312");
+        assert_eq!(ms(10_999), "0.010");
         assert_eq!(parse_ms("12"), Some(12_000_000));
         assert_eq!(parse_ms("1.5"), Some(1_500_000));
         assert_eq!(parse_ms("x"), None);
-        assert_eq!(parse_ms("1.2345"), None);
+        assert_eq!(parse_ms("1.2345"), Some(1_234_500));
+        assert_eq!(parse_ms("1.2345678"), None);
         assert_eq!(parse_ms("+1"), None);
         assert_eq!(parse_ms("1."), None);
         assert_eq!(parse_ms(".5"), None);

@@ -6,7 +6,7 @@ use proptest::prelude::*;
 
 /// Nanoseconds as a report prints them (to the microsecond).
 fn us(ns: u64) -> u64 {
-    ns / 1000 * 1000
+    bootctl::template::shown_ns(ns)
 }
 
 fn kernel() -> impl Strategy<Value = String> {
@@ -37,15 +37,16 @@ proptest! {
     #[test]
     fn stop_update_park_unpark_reports_round_trip(
         core in 0u32..128, other in 0u32..128, kcb in 0u64..256, n in 2u32..64,
-        kernel in kernel(), t in prop::array::uniform3(0u64..1 << 40),
+        kernel in kernel(), t in prop::array::uniform3(0u64..1 << 40), idle in any::<bool>(),
     ) {
+        let in_kernel_ns = (!idle).then_some(t[2]);
         let stop = Stopped {
-            core, kcb, halted_ns: t[0], in_kernel_ns: t[2], seen_ns: t[1], cores_involved: n,
+            core, kcb, halted_ns: t[0], in_kernel_ns, seen_ns: t[1], cores_involved: n,
         };
         prop_assert_eq!(
             Stopped::parse(&stop.to_string()),
             Some(Stopped {
-                halted_ns: us(t[0]), in_kernel_ns: us(t[2]), seen_ns: us(t[1]), ..stop
+                halted_ns: us(t[0]), in_kernel_ns: in_kernel_ns.map(us), seen_ns: us(t[1]), ..stop
             })
         );
         let update = Updated { core, kernel: kernel.clone(), kcb, paused_ns: t[0], stop_ns: t[1], boot_ns: t[2] };
@@ -85,7 +86,13 @@ fn the_boot_drivers_lines_parse() {
     let s = Stopped::parse(stop).expect("a stop report");
     assert_eq!(
         (s.halted_ns, s.in_kernel_ns, s.seen_ns, s.cores_involved),
-        (1_077_000, 4_000, 1_181_000, 2)
+        (1_077_000, Some(4_000), 1_181_000, 2)
+    );
+    let idle = "core 3 stopped: KCB 3 kept, taken idle 0.004 ms after the request (no interrupt, seen after 0.005 ms), cores involved: 1";
+    let s = Stopped::parse(idle).expect("a stop report");
+    assert_eq!(
+        (s.halted_ns, s.in_kernel_ns, s.seen_ns, s.cores_involved),
+        (4_000, None, 5_000, 1)
     );
 }
 

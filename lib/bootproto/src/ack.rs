@@ -85,7 +85,27 @@ pub const fn doorbell_apic(word: u64) -> Option<u32> {
     }
 }
 
+/// Offset in the boot-parameter page of the idle word, by which a starter
+/// stops a kernel that idles without interrupting it. The kernel writes
+/// [`IDLE_OFFERED`] as it halts in its idle loop, its OSNodes left as a
+/// stop leaves them (marked stopped, no dispatcher current), and takes the
+/// word back to [`IDLE_BUSY`] (compare and swap) first thing when an
+/// interrupt wakes it. The starter stops the core by swapping
+/// [`IDLE_OFFERED`] for [`IDLE_TAKEN`]: if that succeeds, the kernel never
+/// touches its OSNodes again (its swap back fails, and it halts for good
+/// with interrupts off, waiting for INIT); if not, the starter interrupts
+/// it as usual. Both access the word atomically; the starter zeroes the
+/// page before the start.
+pub const IDLE_OFFSET: usize = DOORBELL_OFFSET + 8;
+/// The idle word: the kernel runs (or offers nothing).
+pub const IDLE_BUSY: u64 = 0;
+/// The idle word: the kernel idles and may be stopped without an interrupt.
+pub const IDLE_OFFERED: u64 = 1;
+/// The idle word: the starter took the idle kernel's core; it is stopped.
+pub const IDLE_TAKEN: u64 = 2;
+
 const _: () = assert!(COUNTERS_OFFSET.is_multiple_of(8) && COUNTERS_OFFSET + 8 <= DOORBELL_OFFSET);
+const _: () = assert!(IDLE_OFFSET.is_multiple_of(8) && IDLE_OFFSET + 8 <= PARAMS_PAGE);
 const _: () = assert!(DOORBELL_OFFSET.is_multiple_of(8) && DOORBELL_OFFSET + 8 <= PARAMS_PAGE);
 const _: () = assert!(ACK_OFFSET + size_of::<BootAck>() <= COUNTERS_OFFSET);
 

@@ -22,7 +22,8 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 pub use crate::ack::{
     ACK_BYTES, ACK_ENTERED, ACK_FINISHED, ACK_OFFSET, ACK_REFUSED, ACK_RUNNING, ACK_STOPPED,
-    BootAck, COUNTER_IPIS, COUNTERS_OFFSET, DOORBELL_OFFSET, doorbell, doorbell_apic,
+    BootAck, COUNTER_IPIS, COUNTERS_OFFSET, DOORBELL_OFFSET, IDLE_BUSY, IDLE_OFFERED, IDLE_OFFSET,
+    IDLE_TAKEN, doorbell, doorbell_apic,
 };
 use crate::cmdline::Cmdline;
 use crate::memmap::{MemoryMap, MemoryRegion};

@@ -15,7 +15,8 @@ use core::sync::atomic::{AtomicU64, Ordering};
 
 use bootproto::layout::phys_to_virt;
 use bootproto::params::{
-    ACK_OFFSET, BootAck, COUNTER_IPIS, COUNTERS_OFFSET, DOORBELL_OFFSET, PARAMS_PAGE, doorbell,
+    ACK_OFFSET, BootAck, COUNTER_IPIS, COUNTERS_OFFSET, DOORBELL_OFFSET, IDLE_OFFERED, IDLE_OFFSET,
+    IDLE_TAKEN, PARAMS_PAGE, doorbell,
 };
 use bootproto::starter::CpuDriverInfo;
 use corefish::cap::{Cap, kind};
@@ -143,6 +144,23 @@ impl Loaded {
         // PARAMS_PAGE), 8-byte aligned; the running kernel increments it
         // concurrently, so it is read atomically.
         unsafe { AtomicU64::from_ptr(at as *mut u64) }.load(Ordering::Relaxed)
+    }
+
+    /// Takes the core while its kernel idles (`bootproto::ack::IDLE_OFFSET`):
+    /// if this succeeds, the kernel has left its OSNodes stopped and will
+    /// never touch them again; the core is stopped.
+    pub fn take_idle(&self) -> bool {
+        let at = self.mapping.vaddr + IDLE_OFFSET as u64;
+        // SAFETY: IDLE_OFFSET + 8 <= PARAMS_PAGE: an 8-aligned word of this
+        // mapping, which the kernel swaps concurrently.
+        let word = unsafe { AtomicU64::from_ptr(at as *mut u64) };
+        word.compare_exchange(
+            IDLE_OFFERED,
+            IDLE_TAKEN,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        )
+        .is_ok()
     }
 
     /// Gives the memory back to the memory server (the core must not run

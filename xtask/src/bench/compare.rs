@@ -71,7 +71,7 @@ fn median_of(row: &Row) -> Option<f64> {
 
 fn spread_text(row: &Row) -> String {
     match &row.figure {
-        Figure::Ms(s) => format!("{:.3} [{:.3}, {:.3}] ms", s.median, s.min, s.max),
+        Figure::Ms(s) => format!("{} ms", s.ms_text()),
         Figure::Rate(s) => format!("{:.1} [{:.1}, {:.1}] per s", s.median, s.min, s.max),
         Figure::Ns {
             median, p10, p90, ..

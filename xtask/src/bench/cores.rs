@@ -9,11 +9,14 @@
 //!   start), and the stop that follows it, 20 times in turn on the last
 //!   core (as Linux takes its last CPU offline and online again), each boot
 //!   with a new KCB;
-//! * stop latency (request to halt, and the stopped core's own share: its
-//!   stop interrupt to the halt), the cores involved in a stop (the boot
-//!   driver's, the stopped one, and any other whose kernel received an IPI
-//!   meanwhile, as the boot driver reads from the kernels' counters),
-//!   update downtime, park and unpark latency.
+//! * stop latency (request to halt: an idle core is taken without an
+//!   interrupt), the cores involved in a stop (the boot driver's, the
+//!   stopped one if it was interrupted, and any other whose kernel received
+//!   an IPI meanwhile, as the boot driver reads from the kernels'
+//!   counters), update downtime, park and unpark latency;
+//! * the stop of a core that runs a program (`busy`), 20 times: request to
+//!   halt, and the stopped core's own share (its stop interrupt to the
+//!   halt).
 //!
 //! The boot driver reports each boot's phases itself (TSC stamps from the
 //! trampoline and the kernel); this module types the commands, reads the
@@ -57,7 +60,10 @@ struct Measured {
     boots: Vec<Phases>,
     /// Stop latencies (ms).
     stops: Vec<f64>,
-    /// The stopped core's share of them: interrupt entry to halt (ms).
+    /// Stop latencies of a core that runs a program (ms): it cannot be
+    /// taken idle, its kernel is interrupted.
+    busy_stops: Vec<f64>,
+    /// The stopped core's share of those: interrupt entry to halt (ms).
     stops_in_kernel: Vec<f64>,
     /// Request to the boot driver seeing the halt (ms).
     stops_seen: Vec<f64>,
@@ -127,9 +133,17 @@ fn add(report: &mut Report, m: &Measured, key: &str, load: &str) {
         &m.stops,
     );
     report.ms(
+        &format!("stop.{key}.busy"),
+        SECTION,
+        &format!("core stop, the core running a program (request to the kernel's halt), {load}"),
+        &m.busy_stops,
+    );
+    report.ms(
         &format!("stop.{key}.kernel"),
         SECTION,
-        &format!("  stop on the core (stop interrupt entering its kernel to the halt), {load}"),
+        &format!(
+            "  stop on the core running a program (stop interrupt entering its kernel to the halt), {load}"
+        ),
         &m.stops_in_kernel,
     );
     report.ms(
@@ -210,7 +224,6 @@ fn boot_latency(images: &Images, options: &BenchOptions, loaded: bool) -> Result
         measured.boots.push(boot(&mut m, TARGET)?.phases);
         let stop = stop(&mut m, TARGET)?;
         measured.stops.push(ms(stop.halted_ns));
-        measured.stops_in_kernel.push(ms(stop.in_kernel_ns));
         measured.stops_seen.push(ms(stop.seen_ns));
         measured.involved.push(stop.cores_involved);
         last_kcb = stop.kcb;
@@ -234,6 +247,19 @@ fn boot_latency(images: &Images, options: &BenchOptions, loaded: bool) -> Result
         measured
             .unparks
             .push(ms(unpark(&mut m, kcb, TARGET)?.boot_ns));
+    }
+    // A core that runs a program is not idle: its kernel is interrupted.
+    stop(&mut m, TARGET)?;
+    for _ in 0..rounds {
+        boot(&mut m, TARGET)?;
+        command(
+            &mut m,
+            &format!("run --core {TARGET} busy 3600"),
+            &format!("started busy on core {TARGET}"),
+        )?;
+        let stop = stop(&mut m, TARGET)?;
+        measured.busy_stops.push(ms(stop.halted_ns));
+        measured.stops_in_kernel.extend(stop.in_kernel_ns.map(ms));
     }
     Ok(measured)
 }

@@ -31,7 +31,7 @@ struct Line {
 
 /// The paper gives one Barrelfish/DC figure per operation (its point is
 /// that they do not depend on load); its ratios under load use it.
-const LINES: [Line; 6] = [
+const LINES: [Line; 7] = [
     Line {
         what: "boot a core, others idle",
         paper_dc: Some(7.5),
@@ -68,7 +68,14 @@ const LINES: [Line; 6] = [
         linux: Some("scaling.all.linux.64"),
     },
     Line {
-        what: "remove a core: on the core itself (stop interrupt to halt), others idle",
+        what: "remove a core running a program (its kernel interrupted), others idle",
+        paper_dc: None,
+        ours: "stop.idle.busy",
+        paper_linux: None,
+        linux: None,
+    },
+    Line {
+        what: "remove a core running a program: on the core itself (stop interrupt to halt)",
         paper_dc: None,
         ours: "stop.idle.kernel",
         paper_linux: None,
@@ -78,9 +85,7 @@ const LINES: [Line; 6] = [
 
 /// A median with its spread, or `not measured`.
 fn cell(spread: Option<Spread>) -> String {
-    spread.map_or(String::from("not measured"), |s| {
-        format!("{:.3} [{:.3}, {:.3}]", s.median, s.min, s.max)
-    })
+    spread.map_or(String::from("not measured"), |s| s.ms_text())
 }
 
 /// `a / b` (three decimals, or in scientific notation below 0.01), or `-`.

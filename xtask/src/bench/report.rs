@@ -37,7 +37,27 @@ pub struct Spread {
     pub n: usize,
 }
 
+/// Milliseconds as the report writes them: three decimals, or six below
+/// 0.01 ms (a stop that takes an idle core is well under a microsecond).
+pub fn ms_text(ms: f64) -> String {
+    if ms != 0.0 && ms.abs() < 0.01 {
+        format!("{ms:.6}")
+    } else {
+        format!("{ms:.3}")
+    }
+}
+
 impl Spread {
+    /// `median [min, max]` in milliseconds ([`ms_text`]).
+    pub fn ms_text(&self) -> String {
+        format!(
+            "{} [{}, {}]",
+            ms_text(self.median),
+            ms_text(self.min),
+            ms_text(self.max)
+        )
+    }
+
     /// The spread of `samples` (`None` if there are none).
     pub fn of(samples: &[f64]) -> Option<Self> {
         let mut v = samples.to_vec();
@@ -130,10 +150,7 @@ impl Figure {
 
     fn text(&self) -> String {
         match self {
-            Self::Ms(s) => format!(
-                "median {:.3} [{:.3}, {:.3}] ms over {}",
-                s.median, s.min, s.max, s.n
-            ),
+            Self::Ms(s) => format!("median {} ms over {}", s.ms_text(), s.n),
             Self::Ns {
                 median,
                 p10,

@@ -3,8 +3,9 @@
 //! Corefish (the boot driver boots cores 1 to k of a machine whose
 //! `boot.cfg` boots nothing, then stops them) and for the Linux peer (CPU
 //! online/offline with the other CPUs idle); plotted as latency against
-//! cores in `target/bench/scaling.png`. Every Corefish stop must involve
-//! two cores, whatever the machine's size.
+//! cores in `target/bench/scaling.png`. No Corefish stop may involve more
+//! than two cores (the boot driver's, and the stopped one if it was
+//! interrupted), whatever the machine's size.
 //!
 //! On the largest machine both systems also bring up every other core, one
 //! after another: Corefish with `corectrl boot all` (after its rounds, all
@@ -198,7 +199,8 @@ fn corefish(
     for core in 1..=boots.min(cores - 1) {
         let stopped = stop(&mut m, core)?;
         stops_ms.push(ms(stopped.halted_ns));
-        if stopped.cores_involved != 2 {
+        // The boot driver's core, and the stopped one if it was interrupted.
+        if stopped.cores_involved > 2 {
             bail!("a stop on {cores} cores involved more than 2: `{stopped}`");
         }
     }

@@ -24,10 +24,12 @@ pub struct Halt {
 }
 
 impl Driver {
-    /// Stops core `core`: an IPI makes its kernel save the running
-    /// dispatcher and halt; the KCB stays as it is, stopped (and so do the
-    /// KCBs parked on the core). Times the request to the kernel's last
-    /// instruction (TSC stamps) and counts the cores it disturbed.
+    /// Stops core `core`: a core whose kernel idles is taken as it is (its
+    /// OSNodes are left stopped, `bootproto::ack::IDLE_OFFSET`); otherwise
+    /// an IPI makes its kernel save the running dispatcher and halt. The
+    /// KCB stays as it is, stopped (and so do the KCBs parked on the core).
+    /// Times the request to the kernel's last instruction (TSC stamps), or
+    /// to the taking, and counts the cores it disturbed.
     pub fn stop(&mut self, core: CoreId) -> Result<Halt, BootError> {
         let mech = &mut self.mech;
         let (halt, parked_here) = self
@@ -44,14 +46,20 @@ impl Driver {
                     block.set_doorbell(apic);
                 }
                 let requested = sys::tsc();
-                invoke(mech.ipi, op::IPI_STOP, [u64::from(plan.apic), 0, 0, 0])
-                    .map_err(|e| BootError::Sys("IPI", e))?;
-                let ack = block
-                    .await_ack(sys::time_ns() + STOP_TIMEOUT_NS, |ack| {
-                        (ack.stage == ACK_STOPPED).then_some(ack)
-                    })
-                    .ok_or(BootError::NoStop(core))?;
-                let stopped_at = ack.tsc_stopped;
+                // An idle kernel is taken as it is; a busy one is asked.
+                let (stopped_at, in_kernel) = if block.take_idle() {
+                    (sys::tsc(), None)
+                } else {
+                    invoke(mech.ipi, op::IPI_STOP, [u64::from(plan.apic), 0, 0, 0])
+                        .map_err(|e| BootError::Sys("IPI", e))?;
+                    let ack = block
+                        .await_ack(sys::time_ns() + STOP_TIMEOUT_NS, |ack| {
+                            (ack.stage == ACK_STOPPED).then_some(ack)
+                        })
+                        .ok_or(BootError::NoStop(core))?;
+                    let in_kernel = ack.tsc_stopped.saturating_sub(ack.tsc_stop_entered);
+                    (ack.tsc_stopped, Some(mech.ns(in_kernel)))
+                };
                 let saw = sys::tsc();
                 let me = table.my_core() as usize;
                 // Cores other than this one and the stopped one whose kernels
@@ -68,9 +76,11 @@ impl Driver {
                     core,
                     kcb: plan.kcb,
                     halted_ns: mech.ns(stopped_at.saturating_sub(requested)),
-                    in_kernel_ns: mech.ns(stopped_at.saturating_sub(ack.tsc_stop_entered)),
+                    in_kernel_ns: in_kernel,
                     seen_ns: mech.ns(saw - requested),
-                    cores_involved: 2 + disturbed,
+                    // The boot driver's core, and the stopped one if it was
+                    // interrupted.
+                    cores_involved: 1 + u32::from(in_kernel.is_some()) + disturbed,
                 };
                 Ok((
                     Halt {
