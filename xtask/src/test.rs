@@ -55,6 +55,8 @@ const SMOKE_ROWS: &[&str] = &[
     "boot.idle.kernel",
     "stop.idle",
     "stop.loaded",
+    "stop.idle.busy",
+    "stop.loaded.busy",
     "involved.idle",
     "involved.loaded",
     "update.idle",

@@ -15,14 +15,19 @@
 //! this kernel's live writable part, the entry carries a CPU driver's
 //! preamble for this KCB layout, and the starting tables map the entry,
 //! the parameters, the copy of the writable part and this kernel's own code
-//! where the jump needs them.
+//! where the jump needs them (reading only tables that lie in memory).
+//!
+//! One window is left open: between the switch and the next kernel's own
+//! IDT, an NMI would find an IDT that is not there (for the same home, the
+//! next kernel's fresh copy of it). Corefish raises no NMIs; a core starting
+//! through the trampoline has the same window.
 
 use bootproto::PhysRange;
 use bootproto::layout::{DIRECT_MAP_BASE, phys_to_virt};
 use bootproto::memmap::MemoryMap;
 use bootproto::params::{BootParams, MEMORY_MAP_CAPACITY, PARAMS_PAGE};
 use bootproto::starter::{ENTRY_PREAMBLE, check_entry};
-use cpu::paging::{TableMemory, translate};
+use cpu::paging::{TableMemory, translate_through};
 
 use super::objects::KernelMemory;
 
@@ -97,9 +102,14 @@ impl NextKernel {
         // copy of its writable part, if it has one.
         let own = crate::identity::image_phys_range();
         let own_data = super::paging::moved().map_or(0..0, |m| m.to..m.to + m.size);
-        let overlaps =
-            |r: &core::ops::Range<u64>, x: PhysRange| r.start < x.base + x.size && x.base < r.end;
+        let overlaps = |r: &core::ops::Range<u64>, x: PhysRange| {
+            r.start < x.base.saturating_add(x.size) && x.base < r.end
+        };
         let live = |x: PhysRange| overlaps(&own, x) || overlaps(&own_data, x);
+        let virt = phys_to_virt(image.base)..phys_to_virt(image.base + image.size);
+        if !virt.contains(&entry) || entry + ENTRY_PREAMBLE as u64 > virt.end {
+            return Err(BAD);
+        }
         let data = params.data_range().map_err(|_| BAD)?;
         let tables = match (tables, data) {
             // A whole image of its own, right after its parameters.
@@ -118,25 +128,28 @@ impl NextKernel {
                 let same_home = !own_data.is_empty()
                     && own.start == image.base
                     && own.end == image.base + image.size;
-                if overlaps(&own_data, image)
+                if !low_memory(copy)
+                    || !low_memory(table)
+                    || overlaps(&own_data, image)
                     || (overlaps(&own, image) && !same_home)
                     || live(copy)
                     || live(params_page)
                     || live(table)
-                    || !low_memory(copy)
-                    || !low_memory(table)
                 {
                     return Err(BAD);
                 }
-                starts_where_needed(mem, tables, entry, image, params_phys, (window.base, to))?;
+                let start = Start {
+                    tables,
+                    entry,
+                    image,
+                    params_phys,
+                    copy: (window.base, to),
+                };
+                start.check(mem, |phys| low_memory(PhysRange::new(phys, 4096)))?;
                 Some(tables)
             }
             _ => return Err(BAD),
         };
-        let virt = phys_to_virt(image.base)..phys_to_virt(image.base + image.size);
-        if !virt.contains(&entry) || entry + ENTRY_PREAMBLE as u64 > virt.end {
-            return Err(BAD);
-        }
         let mut code = [0u8; ENTRY_PREAMBLE];
         mem.read_bytes(entry - DIRECT_MAP_BASE, &mut code);
         let info = check_entry(&code).map_err(|_| BAD)?;
@@ -199,33 +212,46 @@ impl NextKernel {
     }
 }
 
-/// Checks that the starting tables at `tables` translate the entry into
-/// `image`, the parameters' direct-map address to `params_phys`, the
-/// writable part's first page to
-/// its copy `to` (`from` is where the image's home has it), and every page
-/// of this kernel's code to where it is now.
-fn starts_where_needed(
-    mem: &mut KernelMemory,
+/// Where a kernel on shared text starts: its tables, entry, image (the
+/// home), parameters and the copy of its writable part (the home's
+/// physical address of that part, and the copy's).
+struct Start {
     tables: u64,
     entry: u64,
     image: PhysRange,
     params_phys: u64,
-    (from, to): (u64, u64),
-) -> Result<(), abi::error::SysError> {
-    let mut walk = Walk(mem);
-    let mut at = |virt: u64| translate(&mut walk, tables, virt).map(|(phys, _)| phys);
-    let text = super::image_range().start..super::data_range().start;
-    let code_in_place = text
-        .step_by(4096)
-        .all(|virt| at(virt) == Some(virt - DIRECT_MAP_BASE));
-    if at(entry) != Some(entry - phys_to_virt(image.base) + image.base)
-        || at(phys_to_virt(params_phys)) != Some(params_phys)
-        || at(phys_to_virt(from)) != Some(to)
-        || !code_in_place
-    {
-        return Err(BAD);
+    copy: (u64, u64),
+}
+
+impl Start {
+    /// Checks that the starting tables translate the entry into the image,
+    /// the parameters' direct-map address to the parameters, the writable
+    /// part's first page to its copy, and every page of this kernel's code
+    /// to where it is now; reading only tables `readable` accepts.
+    fn check(
+        &self,
+        mem: &mut KernelMemory,
+        readable: impl Fn(u64) -> bool + Copy,
+    ) -> Result<(), abi::error::SysError> {
+        let mut walk = Walk(mem);
+        let mut at = |virt: u64| {
+            translate_through(&mut walk, self.tables, virt, readable).map(|(phys, _)| phys)
+        };
+        let text = super::image_range().start..super::data_range().start;
+        let code_in_place = text
+            .step_by(4096)
+            .all(|virt| at(virt) == Some(virt - DIRECT_MAP_BASE));
+        let (from, to) = self.copy;
+        let entry_phys = self.entry - phys_to_virt(self.image.base) + self.image.base;
+        if at(self.entry) != Some(entry_phys)
+            || at(phys_to_virt(self.params_phys)) != Some(self.params_phys)
+            || at(phys_to_virt(from)) != Some(to)
+            || !code_in_place
+        {
+            return Err(BAD);
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 /// Page tables read through the direct map, for a walk (nothing is made).

@@ -64,7 +64,7 @@ pub const FINE_BELOW_NS: u64 = 10_000;
 /// below [`FINE_BELOW_NS`] (`0.000312`: a stop that takes an idle core is
 /// well under a microsecond).
 pub fn ms(ns: u64) -> String {
-    if ns < FINE_BELOW_NS {
+    if ns != 0 && ns < FINE_BELOW_NS {
         alloc::format!("0.{ns:06}")
     } else {
         alloc::format!("{}.{:03}", ns / 1_000_000, ns / 1000 % 1000)
@@ -144,6 +144,7 @@ mod tests {
             assert_eq!(parse_ms(&ms(ns)), Some(shown_ns(ns)));
         }
         assert_eq!(ms(312), "0.000312");
+        assert_eq!(ms(0), "0.000");
         assert_eq!(ms(10_999), "0.010");
         assert_eq!(parse_ms("12"), Some(12_000_000));
         assert_eq!(parse_ms("1.5"), Some(1_500_000));

@@ -163,8 +163,23 @@ fn leaf_table(
 /// Translates `virt` through the tables rooted at `pml4`: the physical
 /// address and the leaf entry's bits, or `None` when unmapped.
 pub fn translate(mem: &mut impl TableMemory, pml4: u64, virt: u64) -> Option<(u64, u64)> {
+    translate_through(mem, pml4, virt, |_| true)
+}
+
+/// [`translate`], reading only tables whose physical address `readable`
+/// accepts (`None` at the first it refuses): for tables someone else
+/// built, which may point anywhere.
+pub fn translate_through(
+    mem: &mut impl TableMemory,
+    pml4: u64,
+    virt: u64,
+    readable: impl Fn(u64) -> bool,
+) -> Option<(u64, u64)> {
     let mut table = pml4;
     for level in (1..=4).rev() {
+        if !readable(table) {
+            return None;
+        }
         let entry = mem.table(table)[table_index(virt, level)];
         if entry & PRESENT == 0 {
             return None;
@@ -266,6 +281,28 @@ pub(crate) mod tests {
         );
         assert_eq!(translate(&mut mem, root, 0x2000), None);
         assert_eq!(translate(&mut mem, root, HIGH + 2 * HUGE_PAGE_SIZE), None);
+        // A walk reads only the tables it is allowed to: the root, or the
+        // page table under the 4 KiB page, refused.
+        assert_eq!(
+            translate_through(&mut mem, root, 0x1fff, |t| t != root),
+            None
+        );
+        let leaf_table = {
+            let seen = std::cell::RefCell::new(std::vec::Vec::new());
+            translate_through(&mut mem, root, 0x1fff, |t| {
+                seen.borrow_mut().push(t);
+                true
+            });
+            seen.borrow()[3]
+        };
+        assert_eq!(
+            translate_through(&mut mem, root, 0x1fff, |t| t != leaf_table),
+            None
+        );
+        assert_eq!(
+            translate_through(&mut mem, root, 0x40_0123, |t| t != leaf_table).map(|t| t.0),
+            Some(0x20_0123)
+        );
     }
 
     #[test]

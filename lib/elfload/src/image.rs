@@ -212,56 +212,6 @@ impl<'a> ElfImage<'a> {
         self.file.len()
     }
 
-    /// What [`ElfImage::load_into`] does, writing only what differs: the
-    /// pages of `dest` that do not already hold the image's file bytes
-    /// (zero beyond them), then the relocated words that do not already
-    /// hold their values. Returns the bytes written. Memory that holds this
-    /// image already (a kernel's block reused for the same image) keeps its
-    /// unchanged pages untouched (all but those with relocated words, which
-    /// are data), so an emulator keeps the code it translated from them.
-    pub fn reload_into(&self, dest: &mut [u8], bias: u64) -> Result<usize, ElfError> {
-        let size = self.memory_size() as usize;
-        if dest.len() < size {
-            return Err(ElfError::DestinationTooSmall);
-        }
-        if !bias.is_multiple_of(PAGE_SIZE) || (!self.is_relocatable() && bias != 0) {
-            return Err(ElfError::BadBias);
-        }
-        let page_size = PAGE_SIZE as usize;
-        let mut want = [0u8; PAGE_SIZE as usize];
-        let mut written = 0;
-        for (index, page) in dest[..size].chunks_mut(page_size).enumerate() {
-            let start = index * page_size;
-            let want = &mut want[..page.len()];
-            want.fill(0);
-            for s in self.segments() {
-                let at = (s.vaddr - self.vaddr_start) as usize;
-                let (from, to) = (
-                    start.max(at),
-                    (start + page.len()).min(at + s.filesz as usize),
-                );
-                if from < to {
-                    let file = s.offset as usize + (from - at);
-                    want[from - start..to - start]
-                        .copy_from_slice(&self.file[file..file + (to - from)]);
-                }
-            }
-            if page != want {
-                page.copy_from_slice(want);
-                written += page.len();
-            }
-        }
-        for r in self.relocations().filter(|r| r.kind == R_X86_64_RELATIVE) {
-            let at = (r.offset - self.vaddr_start) as usize;
-            let value = bias.wrapping_add(r.addend as u64).to_le_bytes();
-            if dest[at..at + 8] != value {
-                dest[at..at + 8].copy_from_slice(&value);
-                written += 8;
-            }
-        }
-        Ok(written)
-    }
-
     fn program_headers(&self) -> impl Iterator<Item = ProgramHeader> + '_ {
         let base = self.header.phoff as usize;
         // The table was bounds-checked in `parse`.

@@ -294,35 +294,6 @@ fn load_refuses_bad_destinations() {
     assert_eq!(img.load_into(&mut dest, 0), Ok(()));
 }
 
-proptest! {
-    /// Reloading over any contents leaves what a load leaves; reloading
-    /// over a load of the same image, at the same bias or another, writes
-    /// only the page that holds relocated words (and those words).
-    #[test]
-    fn a_reload_writes_only_what_differs(
-        garbage in prop::collection::vec(any::<u8>(), 0x4000),
-        page in 0u64..0x1000,
-        other in 0u64..0x1000,
-    ) {
-        let file = build(&[(DATA + 0x100, 8, 0x40), (DATA + 0x108, 8, 0x80)], &[]);
-        let image = ElfImage::parse(&file).unwrap();
-        let bias = page * 0x1000;
-        let mut loaded = vec![0u8; 0x4000];
-        image.load_into(&mut loaded, bias).unwrap();
-        let mut reloaded = garbage.clone();
-        image.reload_into(&mut reloaded, bias).unwrap();
-        prop_assert_eq!(&reloaded, &loaded);
-        let again = image.reload_into(&mut reloaded, bias).unwrap();
-        prop_assert!(again <= 0x1000 + 16, "{} bytes written", again);
-        prop_assert_eq!(&reloaded, &loaded);
-        let mut moved = vec![0u8; 0x4000];
-        image.load_into(&mut moved, other * 0x1000).unwrap();
-        let written = image.reload_into(&mut moved, bias).unwrap();
-        prop_assert_eq!(&moved, &loaded);
-        prop_assert!(written <= 0x1000 + 16, "{} bytes written", written);
-    }
-}
-
 #[test]
 fn code_and_read_only_data_are_shared_from_the_file() {
     let f = build(&[(DATA + 0x100, 8, 0x40)], &[]);

@@ -3,7 +3,7 @@
 //! and then the image, loaded and relocated to run at the block's
 //! direct-map address, exactly as the PVH loader does for the first core:
 //! fresh memory, or the block of a kernel of the same image that no core
-//! runs any more, reloaded in place ([`reload`], `crate::pool`).
+//! runs any more (`crate::pool`).
 //!
 //! Every running kernel has its own block: it writes its data, and kernels
 //! share nothing writable (docs/design.md, rule 1). A kernel started on

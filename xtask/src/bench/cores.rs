@@ -139,7 +139,7 @@ fn add(report: &mut Report, m: &Measured, key: &str, load: &str) {
         &m.busy_stops,
     );
     report.ms(
-        &format!("stop.{key}.kernel"),
+        &format!("stop.{key}.busy.kernel"),
         SECTION,
         &format!(
             "  stop on the core running a program (stop interrupt entering its kernel to the halt), {load}"

@@ -77,7 +77,7 @@ const LINES: [Line; 7] = [
     Line {
         what: "remove a core running a program: on the core itself (stop interrupt to halt)",
         paper_dc: None,
-        ours: "stop.idle.kernel",
+        ours: "stop.idle.busy.kernel",
         paper_linux: None,
         linux: None,
     },

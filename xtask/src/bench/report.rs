@@ -37,11 +37,13 @@ pub struct Spread {
     pub n: usize,
 }
 
-/// Milliseconds as the report writes them: three decimals, or six below
-/// 0.01 ms (a stop that takes an idle core is well under a microsecond).
+/// Milliseconds as the report writes them: three decimals, or three
+/// significant digits below 0.01 ms (a stop that takes an idle core is
+/// well under a microsecond).
 pub fn ms_text(ms: f64) -> String {
-    if ms != 0.0 && ms.abs() < 0.01 {
-        format!("{ms:.6}")
+    if ms > 0.0 && ms < 0.01 {
+        let decimals = (2 - ms.log10().floor() as i32).clamp(3, 9) as usize;
+        format!("{ms:.decimals$}")
     } else {
         format!("{ms:.3}")
     }
