@@ -15,9 +15,12 @@ use crate::{node, time, timer};
 /// A stop request (IPI_STOP): the running dispatcher, if any, is saved as
 /// for a preemption and queued; the KCBs are marked stopped; the boot
 /// driver hears of it in the boot-parameter page; the core halts with
-/// interrupts off (only INIT wakes it, or an NMI, which finds this
-/// kernel's own page tables: the OSNode's address spaces may be freed
-/// wherever it runs next). The timer is left alone: a core halted with
+/// interrupts off. It halts on the page tables it was interrupted on (a
+/// switch to this kernel's own would cost the emulator its whole TLB, half
+/// of the stop): the boot driver sends INIT as soon as it has seen the
+/// acknowledgement, before the OSNode can run anywhere else and free that
+/// address space, so only an NMI in between could find them, and they are
+/// intact until then. The timer is left alone: a core halted with
 /// interrupts off takes no timer interrupt, and INIT resets its local APIC.
 pub fn stop_core(mem: &mut KernelMemory, current: Option<Current>) -> ! {
     let entered = cpu::instr::rdtsc();
@@ -31,7 +34,6 @@ pub fn stop_core(mem: &mut KernelMemory, current: Option<Current>) -> ! {
             current.area.resume_after_preemption(),
         );
     }
-    crate::arch::paging::switch_to_kernel();
     stop_ring(mem, entered);
     cpu::instr::halt_forever()
 }
