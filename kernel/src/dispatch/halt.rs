@@ -20,7 +20,9 @@ use crate::{node, time, timer};
 /// of the stop): the boot driver sends INIT as soon as it has seen the
 /// acknowledgement, before the OSNode can run anywhere else and free that
 /// address space, so only an NMI in between could find them, and they are
-/// intact until then. The timer is left alone: a core halted with
+/// intact until then. The bootstrap core is the exception: INIT would send
+/// it through the firmware, so it gets none and switches to this kernel's
+/// own tables first. The timer is left alone: a core halted with
 /// interrupts off takes no timer interrupt, and INIT resets its local APIC.
 pub fn stop_core(mem: &mut KernelMemory, current: Option<Current>) -> ! {
     let entered = cpu::instr::rdtsc();
@@ -33,6 +35,9 @@ pub fn stop_core(mem: &mut KernelMemory, current: Option<Current>) -> ! {
             current.dcb,
             current.area.resume_after_preemption(),
         );
+    }
+    if crate::arch::apic::is_bootstrap() {
+        crate::arch::paging::switch_to_kernel();
     }
     stop_ring(mem, entered);
     cpu::instr::halt_forever()

@@ -185,7 +185,10 @@ pub const IPI_STARTUP: u64 = 121;
 pub const IPI_NOTIFY: u64 = 122;
 /// Ask the core with APIC id `a0` (not the caller's) to stop (IPI
 /// capability): its kernel saves its OSNode's running dispatcher, marks the
-/// KCB stopped, reports `ACK_STOPPED` in its boot-parameter page and halts.
+/// KCB stopped, reports `ACK_STOPPED` in its boot-parameter page and halts,
+/// on the page tables it interrupted (its own on the bootstrap core): the
+/// caller sends the core INIT (`IPI_INIT`, a1 = 0) once it has seen the
+/// acknowledgement, before the OSNode runs anywhere else.
 pub const IPI_STOP: u64 = 123;
 /// Hand this core's OSNode(s) over to the core with APIC id `a0` (IPI
 /// capability), for a boot driver that moves its own OSNode: the caller's

@@ -14,9 +14,10 @@
 //! opaque values the boot driver chooses: for each core the memory of the
 //! kernel last started there (`I`), for each KCB the memory its OSNode was
 //! made from (`M`). A stopped core keeps its kernel's memory: the halted
-//! core still executes that kernel's code (`hlt`) until the INIT of its
-//! next boot, so the memory is only handed back when another kernel is
-//! installed on the core (the transitions return it).
+//! core may still execute that kernel's code (`hlt`, or its interrupt
+//! entry, for a core taken while idle) until an INIT, so the memory is
+//! only handed back when another kernel is installed on the core (the
+//! transitions return it).
 
 use alloc::string::String;
 use alloc::vec::Vec;

@@ -11,7 +11,6 @@ use corefish::sys::{self, invoke};
 
 use super::{Driver, OsNodeMemory, image_runs, ipi_counts};
 use crate::error::BootError;
-use crate::trampoline;
 
 /// How long a core may take to stop.
 const STOP_TIMEOUT_NS: u64 = 2_000_000_000;
@@ -64,15 +63,11 @@ impl Driver {
                 let saw = sys::tsc();
                 if in_kernel.is_some() {
                     // The kernel halted on the OSNode's page tables: INIT
-                    // before the OSNode can run anywhere else (the bootstrap
-                    // core halts in the trampoline page). The core is
-                    // stopped either way; INIT is refused only for a
-                    // bootstrap core without a halt address, which this is.
-                    let _ = invoke(
-                        mech.ipi,
-                        op::IPI_INIT,
-                        [u64::from(plan.apic), trampoline::HALT, 0, 0],
-                    );
+                    // before the OSNode can run anywhere else. With no
+                    // real-mode address, the kernel refuses it for the
+                    // bootstrap core (the firmware would take it), whose
+                    // kernel halted on its own tables instead.
+                    let _ = invoke(mech.ipi, op::IPI_INIT, [u64::from(plan.apic), 0, 0, 0]);
                 }
                 let me = table.my_core() as usize;
                 // Cores other than this one and the stopped one whose kernels
