@@ -40,7 +40,7 @@
 //! | [`KERNEL_CAP_EXPORT`] | Kernel | a0 = capability address, a1 = 1 (mark) or 0 (clear) | |
 //! | [`KERNEL_KCB_ATTACH`] | Kernel | a0 = KCB capability, a1 = OSNode id | |
 //! | [`KERNEL_KCB_DETACH`] | Kernel | a0 = OSNode id | |
-//! | [`KERNEL_REPLACE`] | Kernel | a0 = boot parameters (physical), a1 = entry | (under the new kernel) |
+//! | [`KERNEL_REPLACE`] | Kernel | a0 = boot parameters (physical), a1 = entry, a2 = starting tables (0: none) | (under the new kernel) |
 //! | [`KERNEL_DISPATCHER_SYSTEM`] | Kernel | a0 = dispatcher cptr | |
 //! | [`IPI_INIT`] | IPI | a0 = APIC id, a1 = real-mode entry (bootstrap core) | |
 //! | [`IPI_STARTUP`] | IPI | a0 = APIC id, a1 = vector | |
@@ -156,9 +156,13 @@ pub const KERNEL_KCB_DETACH: u64 = 124;
 /// driver that updates the kernel of its own core: `a0` is the physical
 /// address of the boot-parameter page of a loaded CPU driver (naming this
 /// core and the caller's KCB), `a1` that driver's entry point (its
-/// direct-map address, inside the image the parameters name). The caller's
-/// invocation completes and it continues under the new kernel; the KCB is
-/// stopped as by IPI_STOP and the old kernel jumps to the new one.
+/// direct-map address, inside the image the parameters name), `a2` the page
+/// tables it starts on when it runs an image's shared text (its parameters
+/// then name its copy of the writable part; 0 for a whole image of its own
+/// right after its parameter page). The caller's invocation completes and
+/// it continues under the new kernel; the KCB is stopped as by IPI_STOP and
+/// the old kernel switches to those tables, if any, and jumps to the new
+/// one.
 /// Refused (`BadArgument`) if the parameters or the entry are not a CPU
 /// driver's for this core and KCB, or (`InvalidOperation`) if other OSNodes
 /// are parked on this core.
