@@ -234,5 +234,17 @@ mod tests {
         assert_eq!(fuzz(&["--calls", "1000000"]), (1_000_000, None));
         assert_eq!(fuzz(&["--calls", "5", "--messages", "7"]), (5, Some(7)));
         assert!(parse(&["fuzz", "--calls", "many"]).is_err());
+        let host = |args: &[&str]| {
+            let args: Vec<&str> = ["fuzz"].iter().chain(args).copied().collect();
+            match parse(&args).unwrap().command {
+                Some(Command::Fuzz(o)) => (o.host, o.cases, o.seed),
+                other => panic!("not `fuzz`: {other:?}"),
+            }
+        };
+        assert_eq!(host(&[]), (false, 1_000_000, 1));
+        assert_eq!(
+            host(&["--host", "--cases", "500", "--seed", "9"]),
+            (true, 500, 9)
+        );
     }
 }

@@ -16,6 +16,15 @@ use harness::{Machine, QemuConfig};
 /// Options of `cargo xtask fuzz`.
 #[derive(Debug, Args)]
 pub struct FuzzOptions {
+    /// Fuzz the parsers on the host instead (`crate::hostfuzz`)
+    #[arg(long)]
+    pub host: bool,
+    /// Inputs per parser, with --host
+    #[arg(long, default_value_t = 1_000_000)]
+    pub cases: u64,
+    /// Seed of the inputs, with --host
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
     /// System calls to make
     #[arg(long, default_value_t = 100_000)]
     pub calls: u64,
@@ -29,6 +38,9 @@ const SERVICES: [&str; 5] = ["memserv", "serial", "monitor", "corectrl", "shell"
 
 /// Runs the fuzzer (see the module documentation).
 pub fn fuzz(options: &FuzzOptions) -> Result<()> {
+    if options.host {
+        return crate::hostfuzz::fuzz(options.cases, options.seed).map(|_| ());
+    }
     crate::qemu::ensure_installed()?;
     let images = crate::build::build_all()?;
     let mut config = QemuConfig::new(&images).append("fatal=exit checks");

@@ -9,6 +9,7 @@
 //! cargo xtask bench [update] [...]  the benchmarks (see `cargo xtask bench --help`)
 //! cargo xtask bench report DIR      a run's report rebuilt from its results file
 //! cargo xtask fuzz [--calls N]      the fuzzer on a booted machine (calls, then messages)
+//! cargo xtask fuzz --host [--cases N] [--seed S]  the parsers of outside input, fuzzed on the host
 //! ```
 //!
 //! `run` options: `--cores N` (4), `--mem MiB` (512), `--accel tcg|kvm`
@@ -24,6 +25,7 @@ mod bench;
 mod build;
 mod cli;
 mod fuzz;
+mod hostfuzz;
 mod initramfs;
 mod lint;
 mod progress;

@@ -38,6 +38,8 @@ pub fn test(extra: &[String]) -> Result<()> {
     cargo_test(&host, &images)?;
     // The KCB code as the previous layout's kernel (`cpudriver-kcb1`) has it.
     cargo_test(&["--package", "osnode", "--features", "layout1"], &images)?;
+    // The parsers of outside input, a short run (`cargo xtask fuzz --host`).
+    crate::hostfuzz::fuzz(HOST_FUZZ_CASES, 1)?;
     smoke_bench()?;
     hung_guest_bench()?;
     let mut qemu = vec!["--package", QEMU_TESTS];
@@ -47,6 +49,9 @@ pub fn test(extra: &[String]) -> Result<()> {
     }
     cargo_test(&qemu, &images)
 }
+
+/// Inputs per parser of the host fuzzer's run in the suite.
+const HOST_FUZZ_CASES: u64 = 20_000;
 
 /// Every row a Corefish-only `bench --quick` must fill.
 const SMOKE_ROWS: &[&str] = &[

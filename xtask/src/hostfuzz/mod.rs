@@ -1,0 +1,216 @@
+//! `cargo xtask fuzz --host [--cases N] [--seed S]`: the parsers that take
+//! outside input, fuzzed on the host (stable Rust has no libFuzzer here:
+//! this is a seeded, structure-aware mutation fuzzer on valid inputs).
+//!
+//! For each target (`targets`: ELF images, the boot archive, the boot
+//! driver's commands and `boot.cfg`, boot-parameter pages) it makes `N`
+//! inputs by mutating valid seeds taken from the built boot archive
+//! (`mutate`), runs the parser on each under `catch_unwind`, and counts the
+//! inputs accepted and refused and the distinct reasons given. Any panic
+//! fails the run, and so does a refusal whose message is empty; the
+//! offending input is written to `target/fuzz-host/<target>-<case>.bin`.
+//! The same seed (`--seed`, 1 by default) makes the same inputs.
+
+mod mutate;
+mod targets;
+
+use std::collections::BTreeMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use rand::rngs::SmallRng;
+use rand::{RngExt, SeedableRng};
+
+use mutate::Mutator;
+use targets::{Outcome, Target};
+
+/// Crashing inputs kept per target.
+const KEPT_CRASHES: usize = 5;
+
+/// What a target's run found.
+pub struct Findings {
+    /// The target.
+    pub name: &'static str,
+    /// Inputs run.
+    pub cases: u64,
+    /// Inputs accepted.
+    pub accepted: u64,
+    /// Refusals, by message (its first words).
+    pub reasons: BTreeMap<String, u64>,
+    /// Panics (the input's file and the panic's message).
+    pub panics: Vec<(PathBuf, String)>,
+    /// Refusals with an empty message.
+    pub silent: u64,
+    /// Seconds taken.
+    pub seconds: f64,
+}
+
+/// Runs every target `cases` times from `seed`; prints and returns the
+/// findings, failing if any target panicked or refused without a reason.
+pub fn fuzz(cases: u64, seed: u64) -> Result<Vec<Findings>> {
+    let images = crate::build::build_all()?;
+    let archive = std::fs::read(images.archive())
+        .with_context(|| format!("cannot read {}", images.archive().display()))?;
+    let out = harness::workspace_root().join("target/fuzz-host");
+    std::fs::create_dir_all(&out)?;
+    // Panics are expected to be caught here; their messages are kept, not printed.
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let found: Vec<Findings> = targets::all(&archive)?
+        .into_iter()
+        .map(|t| run_target(&t, cases, seed, &out))
+        .collect::<Result<_>>()?;
+    std::panic::set_hook(hook);
+    let mut failed = Vec::new();
+    for f in &found {
+        print(f);
+        if !f.panics.is_empty() || f.silent > 0 {
+            failed.push(f.name);
+        }
+    }
+    if !failed.is_empty() {
+        bail!(
+            "host fuzzing found panics or silent refusals in {failed:?} (inputs in {})",
+            out.display()
+        );
+    }
+    Ok(found)
+}
+
+fn run_target(target: &Target, cases: u64, seed: u64, out: &std::path::Path) -> Result<Findings> {
+    if target.seeds.is_empty() {
+        bail!("target {} has no seed", target.name);
+    }
+    let mut rng = SmallRng::seed_from_u64(seed);
+    let mut mutators: Vec<Mutator> = target.seeds.iter().cloned().map(Mutator::new).collect();
+    let mut found = Findings {
+        name: target.name,
+        cases,
+        accepted: 0,
+        reasons: BTreeMap::new(),
+        panics: Vec::new(),
+        silent: 0,
+        seconds: 0.0,
+    };
+    let started = Instant::now();
+    for case in 0..cases {
+        let pick = rng.random_range(0..mutators.len());
+        let deep = case % 16 == 0;
+        let input = mutators[pick].next(&mut rng);
+        match catch_unwind(AssertUnwindSafe(|| (target.run)(input, deep))) {
+            Ok(Outcome::Accepted) => found.accepted += 1,
+            Ok(Outcome::Refused(why)) if why.trim().is_empty() => found.silent += 1,
+            Ok(Outcome::Refused(why)) => *found.reasons.entry(reason(&why)).or_default() += 1,
+            Err(payload) => {
+                let message = payload
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_else(|| "panic".into());
+                if found.panics.len() < KEPT_CRASHES {
+                    let file = out.join(format!("{}-{case}.bin", target.name));
+                    std::fs::write(&file, input)?;
+                    found.panics.push((file, message));
+                }
+            }
+        }
+    }
+    found.seconds = started.elapsed().as_secs_f64();
+    Ok(found)
+}
+
+/// A refusal's kind: its message with every number written `N` and every
+/// quoted text `…` (they name the value that was wrong, not the reason).
+fn reason(why: &str) -> String {
+    let mut kind = String::new();
+    let mut chars = why.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() {
+            while chars.peek().is_some_and(|c| c.is_ascii_alphanumeric()) {
+                chars.next();
+            }
+            kind.push('N');
+        } else if c == '`' || c == '"' {
+            for d in chars.by_ref() {
+                if d == c {
+                    break;
+                }
+            }
+            kind.push_str("`…`");
+        } else {
+            kind.push(c);
+        }
+    }
+    kind
+}
+
+fn print(f: &Findings) {
+    let refused: u64 = f.reasons.values().sum();
+    println!(
+        "fuzz --host: {}: {} cases in {:.1} s: {} accepted, {} refused for {} reasons, {} panics, {} silent",
+        f.name,
+        f.cases,
+        f.seconds,
+        f.accepted,
+        refused,
+        f.reasons.len(),
+        f.panics.len(),
+        f.silent
+    );
+    let mut top: Vec<_> = f.reasons.iter().collect();
+    top.sort_by(|a, b| b.1.cmp(a.1));
+    for (why, n) in top.iter().take(6) {
+        println!("fuzz --host:   {n:>8}  {why}");
+    }
+    for (file, message) in &f.panics {
+        println!("fuzz --host:   PANIC {message} ({})", file.display());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_drop_the_values() {
+        assert_eq!(
+            reason("program header 3 is malformed"),
+            "program header N is malformed"
+        );
+        assert_eq!(reason("unknown command `frob`"), "unknown command `…`");
+        assert_eq!(
+            reason("relocation at 0x1f00 outside"),
+            "relocation at N outside"
+        );
+        assert_eq!(reason("not a 64-bit ELF file"), "not a N-bit ELF file");
+    }
+
+    #[test]
+    fn panics_and_silent_refusals_are_caught_and_kept() {
+        let target = Target {
+            name: "test-target",
+            seeds: vec![vec![0; 64]],
+            run: |input, _| match input.first() {
+                Some(&0xff) => panic!("boom"),
+                Some(&0x01) => Outcome::Refused(String::new()),
+                Some(_) => Outcome::Refused("refused 3 times".into()),
+                None => Outcome::Accepted,
+            },
+        };
+        let out = std::env::temp_dir().join("corefish-hostfuzz-test");
+        std::fs::create_dir_all(&out).unwrap();
+        let found = run_target(&target, 20_000, 1, &out).unwrap();
+        assert!(!found.panics.is_empty(), "no panic caught");
+        assert!(found.panics.len() <= KEPT_CRASHES);
+        assert!(
+            found
+                .panics
+                .iter()
+                .all(|(file, message)| file.exists() && message == "boom")
+        );
+        assert!(found.silent > 0);
+        assert!(found.reasons.get("refused N times").is_some_and(|&n| n > 0));
+    }
+}
