@@ -7,10 +7,12 @@
 //!   every ELF module of the built boot archive (kernels and programs).
 //! * `archive`: `bootarchive::Archive::parse` and every module of an
 //!   accepted one. Seed: the built boot archive.
-//! * `command`: `bootcmd::parse` on each line and `bootcmd::config` on the
-//!   whole text (the boot driver's commands and `boot.cfg`). Seeds: one of
-//!   each command, and the archive's `boot.cfg`.
-//! * `params`: `bootproto::params::BootParams::decode` of a parameter page,
+//! * `command`: `bootcmd::parse` of one command line. Seeds: one of each
+//!   command.
+//! * `config`: `bootcmd::config` of a whole startup configuration. Seed:
+//!   the archive's `boot.cfg`.
+//! * `params`: `bootproto::params::BootParams::decode` of a parameter page
+//!   (its parameters' bytes; a shorter page reads as zero-filled),
 //!   `validate`, and every accessor a kernel uses (writable part, memory
 //!   map, names, command line and its words). Seed: a page as the boot
 //!   driver writes one.
@@ -52,8 +54,7 @@ pub fn all(archive: &[u8]) -> anyhow::Result<Vec<Target>> {
         || bootcmd::DEFAULT_CONFIG.as_bytes().to_vec(),
         |m| m.data.to_vec(),
     );
-    let mut commands: Vec<Vec<u8>> = COMMANDS.iter().map(|c| c.as_bytes().to_vec()).collect();
-    commands.push(config);
+    let commands: Vec<Vec<u8>> = COMMANDS.iter().map(|c| c.as_bytes().to_vec()).collect();
     Ok(vec![
         Target {
             name: "elf",
@@ -69,6 +70,11 @@ pub fn all(archive: &[u8]) -> anyhow::Result<Vec<Target>> {
             name: "command",
             seeds: commands,
             run: command,
+        },
+        Target {
+            name: "config",
+            seeds: vec![config],
+            run: config_target,
         },
         Target {
             name: "params",
@@ -141,13 +147,15 @@ fn archive_target(input: &[u8], _: bool) -> Outcome {
 }
 
 fn command(input: &[u8], _: bool) -> Outcome {
+    match bootcmd::parse(String::from_utf8_lossy(input).trim()) {
+        Ok(_) => Outcome::Accepted,
+        Err(e) => refused(e),
+    }
+}
+
+fn config_target(input: &[u8], _: bool) -> Outcome {
     let text = String::from_utf8_lossy(input);
     let mut outcome = Outcome::Accepted;
-    for line in text.lines() {
-        if let Err(e) = bootcmd::parse(line.trim()) {
-            outcome = refused(e);
-        }
-    }
     for (_, parsed) in bootcmd::config(&text) {
         if let Err(e) = parsed {
             outcome = refused(e);
@@ -190,6 +198,9 @@ fn params_seed() -> Vec<u8> {
     let _ = p.set_program("");
     let mut page = vec![0u8; PARAMS_PAGE];
     p.encode(&mut page);
+    // Only the parameters themselves: the rest of a page is not read (a
+    // shorter page decodes as if zero-filled, which cutting it tries).
+    page.truncate(size_of::<BootParams>());
     page
 }
 
