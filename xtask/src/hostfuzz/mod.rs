@@ -3,7 +3,8 @@
 //! this is a seeded, structure-aware mutation fuzzer on valid inputs).
 //!
 //! For each target (`targets`: ELF images, the boot archive, the boot
-//! driver's commands, `boot.cfg`, boot-parameter pages) it makes `N` inputs
+//! driver's commands, `boot.cfg`, boot-parameter pages, protocol messages)
+//! it makes `N` inputs
 //! by mutating valid seeds (`mutate`; the built archive's ELF modules and
 //! the archive itself, one of each command, the archive's `boot.cfg`, a
 //! parameter page as the boot driver writes one), runs the parser on each
@@ -14,6 +15,7 @@
 //! default) makes the same inputs from the same built archive. Aborts,
 //! stack overflows and hangs are not caught: they end the run.
 
+mod messages;
 mod mutate;
 mod targets;
 

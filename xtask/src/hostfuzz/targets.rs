@@ -16,6 +16,9 @@
 //!   `validate`, and every accessor a kernel uses (writable part, memory
 //!   map, names, command line and its words). Seed: a page as the boot
 //!   driver writes one.
+//! * `messages`: every typed protocol message decoded from the same words,
+//!   and what is accepted encoded and decoded again (`super::messages`).
+//!   Seeds: each small opcode with small arguments.
 
 use bootarchive::Archive;
 use bootproto::PhysRange;
@@ -80,6 +83,11 @@ pub fn all(archive: &[u8]) -> anyhow::Result<Vec<Target>> {
             name: "params",
             seeds: vec![params_seed()],
             run: params,
+        },
+        Target {
+            name: "messages",
+            seeds: super::messages::seeds(),
+            run: super::messages::run,
         },
     ])
 }
