@@ -7,66 +7,16 @@ use proto::{Words, hub, intermon, kernel, memserv, monitor, procmgr, serial};
 
 use super::targets::Outcome;
 
-/// Every protocol's operation codes (a message's first word).
-const OPERATIONS: [u64; 51] = [
-    serial::WRITE,
-    serial::LISTEN,
-    serial::INPUT,
-    memserv::ALLOC,
-    memserv::STATS,
-    memserv::FREE,
-    memserv::RELEASE,
-    memserv::QUOTA,
-    memserv::ADMIT,
-    monitor::TEXT,
-    monitor::CAP,
-    monitor::EXPORT,
-    monitor::CONNECT,
-    monitor::SEND_CAP,
-    monitor::REVOKE,
-    monitor::SPAWN,
-    monitor::ENDED,
-    monitor::STATUS,
-    monitor::BOUND,
-    monitor::CAP_ARRIVED,
-    hub::FRAME,
-    hub::ADD,
-    hub::STATUS,
-    hub::MOVED,
-    hub::PARK,
-    hub::UNPARK,
-    hub::KCB,
-    kernel::MISSED,
-    procmgr::CONNECT,
-    procmgr::COMMAND,
-    procmgr::MORE,
-    procmgr::READY,
-    intermon::HELLO,
-    intermon::PING,
-    intermon::TEXT,
-    intermon::REGISTER,
-    intermon::LOOKUP,
-    intermon::BIND,
-    intermon::DELIVER,
-    intermon::UNIMPORT,
-    intermon::SPAWN,
-    intermon::ATTACH,
-    intermon::DETACH,
-    intermon::UNREGISTER,
-    intermon::GRANT,
-    intermon::RETURN,
-    intermon::STATUS,
-    // Replies and kernel notices lead with a status or a value.
-    0,
-    1,
-    2,
-    u64::MAX,
-];
+/// First words of replies and kernel notices (a status or a value).
+const OTHER_FIRST_WORDS: [u64; 4] = [0, 1, 2, u64::MAX];
 
-/// Seeds: each operation code with no, one, two and six small arguments.
+/// Seeds: each protocol operation (`proto::LMP_OPERATIONS`, the monitors'
+/// `intermon::OPERATIONS`) with no, one, two and six small arguments.
 pub fn seeds() -> Vec<Vec<u8>> {
-    OPERATIONS
+    proto::LMP_OPERATIONS
         .iter()
+        .chain(&intermon::OPERATIONS)
+        .chain(&OTHER_FIRST_WORDS)
         .flat_map(|&op| {
             [
                 [op, 0, 0, 0, 0, 0, 0],
