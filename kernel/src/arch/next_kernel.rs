@@ -169,45 +169,50 @@ impl NextKernel {
     /// is used afterwards.
     pub fn enter(self) -> ! {
         match self.tables {
-            // SAFETY: `check` found a CPU driver's preamble at `entry`,
-            // inside its image in one region of memory this kernel's direct
-            // map maps, not this kernel's own, with valid parameters for
-            // this core right before it; interrupts go off first and this
-            // kernel is not needed again.
-            None => unsafe {
-                core::arch::asm!(
-                    "cli",
-                    "jmp {entry}",
-                    entry = in(reg) self.entry,
-                    in("rdi") self.params,
-                    options(noreturn)
-                )
-            },
-            // SAFETY: as above, and `check` walked the tables: they map the
-            // entry, the parameters and the next kernel's writable part, and
-            // this kernel's code exactly where it runs now, so the
-            // instructions after the switch are still there. They touch no
-            // memory (registers only); clearing CR4.PGE and setting it again
-            // drops the global translations of this kernel's writable part
-            // before the next kernel's first access to its own.
-            Some(tables) => unsafe {
-                // `rax` carries the tables, then CR4 (nothing returns, so
-                // the input may be overwritten).
-                core::arch::asm!(
-                    "cli",
-                    "mov cr3, rax",
-                    "mov rax, cr4",
-                    "btr rax, 7",
-                    "mov cr4, rax",
-                    "bts rax, 7",
-                    "mov cr4, rax",
-                    "jmp {entry}",
-                    in("rax") tables,
-                    entry = in(reg) self.entry,
-                    in("rdi") self.params,
-                    options(noreturn)
-                )
-            },
+            None => {
+                // SAFETY: `check` found a CPU driver's preamble at `entry`,
+                // inside its image in one region of memory this kernel's
+                // direct map maps, not this kernel's own, with valid
+                // parameters for this core right before it; interrupts go
+                // off first and this kernel is not needed again.
+                unsafe {
+                    core::arch::asm!(
+                        "cli",
+                        "jmp {entry}",
+                        entry = in(reg) self.entry,
+                        in("rdi") self.params,
+                        options(noreturn)
+                    )
+                }
+            }
+            Some(tables) => {
+                // `rax` carries the tables, then CR4 (nothing returns, so the
+                // input may be overwritten).
+                // SAFETY: as above, and `check` walked the tables: they map
+                // the entry, the parameters and the next kernel's writable
+                // part, and this kernel's code exactly where it runs now, so
+                // the instructions after the switch are still there. They
+                // touch no memory (registers only); clearing CR4.PGE and
+                // setting it again drops the global translations of this
+                // kernel's writable part before the next kernel's first
+                // access to its own.
+                unsafe {
+                    core::arch::asm!(
+                        "cli",
+                        "mov cr3, rax",
+                        "mov rax, cr4",
+                        "btr rax, 7",
+                        "mov cr4, rax",
+                        "bts rax, 7",
+                        "mov cr4, rax",
+                        "jmp {entry}",
+                        in("rax") tables,
+                        entry = in(reg) self.entry,
+                        in("rdi") self.params,
+                        options(noreturn)
+                    )
+                }
+            }
         }
     }
 }
