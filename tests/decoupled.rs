@@ -2,73 +2,10 @@
 //! its KCB stays intact, and the OSNode resumes on a newly booted kernel
 //! (the same image or another: an update) with its programs carrying on.
 
-use qemu_tests::{BOOT_TIMEOUT, HarnessError, Machine, config, core_line, type_line};
-
-/// Boots 4 cores and waits for the shell.
-fn four_cores(name: &str) -> Result<Machine, HarnessError> {
-    let mut m = Machine::start(&config(4, 512)?, name)?;
-    m.expect("Corefish shell; type `help`.", BOOT_TIMEOUT)?;
-    Ok(m)
-}
-
-/// The count of a `counter: report N of M on core C: COUNT` line.
-fn count_of(line: &str) -> (u64, u64) {
-    let report = line
-        .split("report ")
-        .nth(1)
-        .and_then(|r| r.split(' ').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no report number in {line:?}"));
-    let count = line
-        .rsplit(": ")
-        .next()
-        .and_then(|n| n.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no count in {line:?}"));
-    (report, count)
-}
-
-/// Every counter report in the serial log so far, in order: (report
-/// number, count, line). Checks that they are 1, 2, 3... with no report
-/// lost or repeated and the count never going down.
-fn reports_in_log(m: &Machine) -> Vec<(u64, u64, String)> {
-    let reports: Vec<(u64, u64, String)> = m
-        .lines()
-        .into_iter()
-        .filter(|l| l.contains("counter: report "))
-        .map(|l| {
-            let (n, count) = count_of(&l);
-            (n, count, l)
-        })
-        .collect();
-    for (i, r) in reports.iter().enumerate() {
-        assert_eq!(
-            r.0,
-            i as u64 + 1,
-            "report {} lost or repeated: {}",
-            i + 1,
-            r.2
-        );
-    }
-    for pair in reports.windows(2) {
-        assert!(
-            pair[1].1 >= pair[0].1,
-            "the count went down: {} / {}",
-            pair[0].2,
-            pair[1].2
-        );
-    }
-    reports
-}
-
-/// Waits for the counter's end (`counter: done`).
-fn wait_counter_done(m: &mut Machine, reports: u64) -> Result<(), HarnessError> {
-    let done = m.expect("counter: done", BOOT_TIMEOUT)?;
-    assert!(
-        done.contains(&format!("counter: done, {reports} reports, ")),
-        "{done}"
-    );
-    Ok(())
-}
+use qemu_tests::{
+    BOOT_TIMEOUT, HarnessError, core_line, count_of, four_cores, reports_in_log, type_line,
+    wait_counter_done,
+};
 
 #[test]
 fn a_program_keeps_counting_across_a_kernel_update() -> Result<(), HarnessError> {

@@ -248,6 +248,15 @@ fn run_osnode(
     let version = banner::version_text(params);
     let n = version.len().min(ack.version.len() - 1);
     ack.version[..n].copy_from_slice(&version.as_bytes()[..n]);
+    // The deliberately hanging kernel stops here, before its KCB.
+    selftest::before_osnode();
+    if !crate::watch::claim_start(params.params_phys) {
+        // The rescue watch gave up on this kernel: the fallback kernel is
+        // on its way to this core and resumes the KCB.
+        crate::console::flush();
+        cpu::instr::halt_forever();
+    }
+    dispatch::recover::changing();
     let started = match archive {
         Some(archive) if first => bootstrap::first_osnode(mem, params, &archive, system_phys),
         Some(archive) => bootstrap::run_osnode(mem, params, &archive),

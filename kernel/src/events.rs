@@ -46,6 +46,7 @@ pub fn user_trap(mut mem: KernelMemory, trap: Trap, regs: &Registers, fpu: &FpuS
 pub fn kernel_interrupt(mut mem: KernelMemory, vector: u64) {
     // First of all: the boot driver may have taken the idle core.
     crate::dispatch::idle::reclaim(&mut mem);
+    crate::dispatch::recover::interrupted(None);
     crate::interrupt::handle(&mut mem, vector);
 }
 

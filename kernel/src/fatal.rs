@@ -2,16 +2,25 @@
 //! unusable boot parameters).
 //!
 //! docs/design.md, rule 4: a fatal error stops *this core only*: it prints its
-//! report and halts with interrupts off; other cores carry on. The kernel
-//! command line's `fatal=exit` additionally switches the machine off with a
-//! failure status through QEMU's `isa-debug-exit` device (exit status 35),
-//! which is what automated tests want.
+//! report, leaves its OSNodes stopped and intact where the error allows
+//! (`dispatch::recover`), tells its starter in the boot-parameter page
+//! (`ACK_FAULTED`, with what struck), and halts with interrupts off; other
+//! cores carry on, and the boot driver resumes the OSNodes under another
+//! kernel. A kernel whose parameters name a fallback kernel goes back to it
+//! instead of halting. The kernel command line's `fatal=exit` additionally
+//! switches the machine off with a failure status through QEMU's
+//! `isa-debug-exit` device (exit status 35), which is what automated tests
+//! want.
 
 use core::fmt::Write;
 use core::sync::atomic::{AtomicBool, Ordering};
 
 use bootproto::cmdline::Cmdline;
+use bootproto::params::{FAULT_FATAL, FAULT_OSNODES_INTACT, FAULT_PANIC, FaultReport};
 use cpu::debug_exit::{ExitCode, exit_qemu};
+
+use crate::arch::objects::KernelMemory;
+use crate::dispatch::recover;
 
 static EXIT_ON_FATAL: AtomicBool = AtomicBool::new(false);
 static REPORTING: AtomicBool = AtomicBool::new(false);
@@ -40,12 +49,55 @@ pub fn configure(cmdline: Cmdline<'_>) {
     }
 }
 
-/// Stops this core for good after a fatal error has been reported.
+/// Stops this core for good after a fatal error (no CPU exception) has
+/// been reported.
 pub fn stop_core(reason: &str) -> ! {
-    let core = crate::identity::this_core();
+    let fault = FaultReport {
+        vector: FAULT_FATAL,
+        ..FaultReport::default()
+    };
+    crate::arch::exception::stop(reason, fault)
+}
+
+/// The end of every fatal error, with the handle of the fatal path (the
+/// arch layer's): the OSNodes left as [`recover::leave`] can, the starter
+/// told, then the fallback kernel or the `fatal=` policy.
+pub fn leave_and_stop(mem: &mut KernelMemory, reason: &str, mut fault: FaultReport) -> ! {
+    let core = crate::identity::this_core().core_id;
+    let intact = recover::leave(mem);
+    if intact {
+        fault.flags |= FAULT_OSNODES_INTACT;
+    }
+    let back = if intact { recover::fallback(mem) } else { None };
     let mut out = crate::console::emergency();
-    let _ = writeln!(out, "!!! core {} halted ({reason})", core.core_id);
+    let left = if intact {
+        "its OSNodes are left stopped and intact"
+    } else {
+        "its OSNodes are left as the fault found them"
+    };
+    let _ = writeln!(out, "!!! core {core} halted ({reason}); {left}");
+    match &back {
+        Some(Ok(_)) => {
+            let _ = writeln!(
+                out,
+                "!!! core {core} goes back to the kernel it was updated from"
+            );
+        }
+        Some(Err(e)) => {
+            let _ = writeln!(
+                out,
+                "!!! core {core}: the fallback kernel is unusable ({e})"
+            );
+        }
+        None => {}
+    }
     drop(out);
+    crate::arch::params::ack_faulted(fault);
+    if let Some(Ok(next)) = back
+        && !EXIT_ON_FATAL.load(Ordering::Relaxed)
+    {
+        crate::dispatch::fall_back(next)
+    }
     finish()
 }
 
@@ -76,5 +128,9 @@ fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
     );
     crate::arch::backtrace::write_here(&mut out);
     drop(out);
-    stop_core("panic")
+    let fault = FaultReport {
+        vector: FAULT_PANIC,
+        ..FaultReport::default()
+    };
+    crate::arch::exception::stop("panic", fault)
 }

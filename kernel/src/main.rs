@@ -21,7 +21,9 @@
 //! * [`syscall`], [`invoke`], [`lmp`], [`kill`], [`interrupt`]: what
 //!   dispatchers ask of the kernel and what happens to them;
 //! * [`cspace`], [`vspace`], [`objects`], [`usermem`]: capabilities, page
-//!   tables, kernel objects and user memory, through `caps` and `osnode`.
+//!   tables, kernel objects and user memory, through `caps` and `osnode`;
+//! * [`watch`]: the rescue watch over the boot driver's own core while its
+//!   kernel is updated in place.
 
 #![no_std]
 #![no_main]
@@ -61,16 +63,22 @@ mod time;
 mod timer;
 mod usermem;
 mod vspace;
+mod watch;
 
 /// This kernel's version (the `v2` build differs visibly: its scheduling
 /// quantum is shorter; the `kcb1` build is the previous release's KCB
-/// layout; the `rt` build is the real-time kernel).
+/// layout; the `rt` build is the real-time kernel; `faulty` and `hang` are
+/// the update tests' bad kernels).
 pub const VERSION: &str = if cfg!(feature = "v2") {
     concat!(env!("CARGO_PKG_VERSION"), "-v2")
 } else if cfg!(feature = "kcb1") {
     concat!(env!("CARGO_PKG_VERSION"), "-kcb1")
 } else if cfg!(feature = "rt") {
     concat!(env!("CARGO_PKG_VERSION"), "-rt")
+} else if cfg!(feature = "faulty") {
+    concat!(env!("CARGO_PKG_VERSION"), "-faulty")
+} else if cfg!(feature = "hang") {
+    concat!(env!("CARGO_PKG_VERSION"), "-hang")
 } else {
     env!("CARGO_PKG_VERSION")
 };

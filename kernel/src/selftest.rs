@@ -1,6 +1,11 @@
-//! Faults provoked on purpose, selected by the kernel command line
-//! (`selftest=pagefault` or `selftest=invalid-opcode`), so tests can check
-//! the fatal-exception path end to end.
+//! Faults provoked on purpose, so tests can check the fatal-exception path
+//! and the recovery from it end to end: selected by the kernel command line
+//! (`selftest=pagefault` or `selftest=invalid-opcode`), or built into the
+//! deliberately bad kernels the boot archive carries for the update tests:
+//! `cpudriver-faulty` (feature `faulty`) takes a page fault in ring 0 at
+//! the first interrupt once it runs an OSNode; `cpudriver-hang` (feature
+//! `hang`) stops with interrupts off before it touches its KCB, so it never
+//! acknowledges.
 
 use bootproto::cmdline::Cmdline;
 
@@ -41,5 +46,25 @@ impl core::fmt::Display for Fault {
             Self::PageFault => write!(f, "a page fault at {:#x}", crate::arch::UNMAPPED_ADDRESS),
             Self::InvalidOpcode => f.write_str("an invalid opcode"),
         }
+    }
+}
+
+/// Called first thing by every interrupt's handler: the `faulty` kernel
+/// faults here once it runs an OSNode (before the handler changes
+/// anything, so its OSNodes are left intact).
+pub fn on_interrupt(vector: u64) {
+    if cfg!(feature = "faulty") && crate::node::current().is_some() {
+        log::warn!("cpudriver-faulty: a page fault on purpose at interrupt {vector:#x}");
+        Fault::PageFault.provoke();
+    }
+}
+
+/// Called before the kernel takes its KCB: the `hang` kernel stops here
+/// for good, with interrupts off, and never acknowledges.
+pub fn before_osnode() {
+    if cfg!(feature = "hang") {
+        log::warn!("cpudriver-hang: hanging on purpose before running the OSNode");
+        crate::console::flush();
+        cpu::instr::halt_forever()
     }
 }

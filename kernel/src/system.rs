@@ -29,7 +29,9 @@ pub fn phys() -> u64 {
     PAGE.get().map_or(0, SystemPage::phys)
 }
 
-fn word(offset: usize) -> Option<&'static AtomicU32> {
+/// A word of the system page (`bootproto::system` fixes the offsets), once
+/// it is set.
+pub fn word(offset: usize) -> Option<&'static AtomicU32> {
     PAGE.get()?.word(offset)
 }
 

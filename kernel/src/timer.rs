@@ -14,6 +14,12 @@ static TICKS: AtomicU64 = AtomicU64::new(0);
 /// Called on every timer interrupt.
 pub fn tick() {
     TICKS.fetch_add(1, Ordering::Relaxed);
+    crate::watch::look();
+}
+
+/// Stops the timer, whatever this kernel waits for (it is about to stop).
+pub fn stop() {
+    apic::stop_timer();
 }
 
 /// Timer interrupts taken so far.
@@ -21,9 +27,15 @@ pub fn ticks() -> u64 {
     TICKS.load(Ordering::Relaxed)
 }
 
-/// Arms a one-shot interrupt at `deadline_ns` (system clock), or stops the
-/// timer for `None`. A deadline already past fires at once.
+/// Arms a one-shot interrupt at `deadline_ns` (system clock), or at the
+/// rescue watch's deadline if this kernel watches one and it comes first
+/// (`crate::watch`); stops the timer if there is neither. A deadline
+/// already past fires at once.
 pub fn arm_at(deadline_ns: Option<u64>) {
+    let deadline_ns = match (deadline_ns, crate::watch::deadline_ns()) {
+        (Some(mine), Some(watch)) => Some(mine.min(watch)),
+        (mine, watch) => mine.or(watch),
+    };
     let Some(deadline) = deadline_ns else {
         apic::stop_timer();
         return;

@@ -104,6 +104,17 @@ pub const KERNELS: &[KernelVariant] = &[
         name: "cpudriver-rt",
         features: &["rt"],
     },
+    // Deliberately bad kernels, for the updates that roll back: one faults
+    // in ring 0 at its first interrupt once it runs an OSNode, one hangs
+    // before it takes its KCB.
+    KernelVariant {
+        name: "cpudriver-faulty",
+        features: &["faulty"],
+    },
+    KernelVariant {
+        name: "cpudriver-hang",
+        features: &["hang"],
+    },
 ];
 
 /// The cargo that runs xtask.

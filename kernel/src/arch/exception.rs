@@ -9,6 +9,10 @@
 
 use core::fmt::Write;
 
+use bootproto::params::FaultReport;
+
+use super::objects::KernelMemory;
+
 use super::frame::TrapFrame;
 use super::vectors::{PageFaultCode, name};
 
@@ -18,11 +22,15 @@ pub fn fatal(frame: &TrapFrame) -> ! {
     let mut out = crate::console::emergency();
     let (mnemonic, what) = name(frame.vector);
     let core = crate::identity::this_core();
-    let _ = writeln!(
+    let _ = write!(
         out,
-        "\n!!! FATAL: CPU exception on core {} (APIC {}), KCB none",
+        "\n!!! FATAL: CPU exception on core {} (APIC {}), ",
         core.core_id, core.apic_id
     );
+    let _ = match crate::node::current() {
+        Some(kcb) => writeln!(out, "KCB at {kcb:#x}"),
+        None => writeln!(out, "no KCB"),
+    };
     let _ = write!(
         out,
         "!!! {mnemonic} {what} (vector {}), error code {:#x}",
@@ -72,5 +80,27 @@ pub fn fatal(frame: &TrapFrame) -> ! {
     }
     super::backtrace::write(&mut out, frame.rbp);
     drop(out);
-    crate::fatal::stop_core("CPU exception")
+    let fault = FaultReport {
+        vector: frame.vector,
+        error_code: frame.error_code,
+        rip: frame.rip,
+        address: if frame.vector == 14 {
+            cpu::regs::cr2()
+        } else {
+            0
+        },
+        flags: 0,
+    };
+    stop("CPU exception", fault)
+}
+
+/// Stops this core after the fatal error `fault` (reported already):
+/// [`crate::fatal::leave_and_stop`] with the fatal path's object-memory
+/// handle.
+pub fn stop(reason: &str, fault: FaultReport) -> ! {
+    // SAFETY: this is the end of a fatal error on this core, which never
+    // returns: whatever the error interrupted (and the handle it held, if
+    // any) never runs again, so this is the one handle in use from here on.
+    let mut mem = unsafe { KernelMemory::new() };
+    crate::fatal::leave_and_stop(&mut mem, reason, fault)
 }

@@ -15,9 +15,9 @@
 use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 
 use bootproto::params::{
-    ACK_BYTES, ACK_FINISHED, ACK_OFFSET, ACK_STOPPED, BootAck, BootParams, COUNTER_IPIS,
-    COUNTERS_OFFSET, DOORBELL_OFFSET, IDLE_BUSY, IDLE_OFFERED, IDLE_OFFSET, IDLE_TAKEN,
-    PARAMS_PAGE, doorbell_apic,
+    ACK_BYTES, ACK_FAULTED, ACK_FINISHED, ACK_OFFSET, ACK_STOPPED, BootAck, BootParams,
+    COUNTER_INTERRUPTS, COUNTER_IPIS, COUNTERS_OFFSET, DOORBELL_OFFSET, FaultReport, IDLE_BUSY,
+    IDLE_OFFERED, IDLE_OFFSET, IDLE_TAKEN, PARAMS_PAGE, doorbell_apic,
 };
 
 /// The page this kernel acknowledges in (null: none, or not yet).
@@ -146,6 +146,14 @@ pub fn count_ipi() {
     }
 }
 
+/// Counts an interrupt handled, in this kernel's page (if it has one).
+pub fn count_interrupt() {
+    if let Some(page) = ParamsPage::this_kernels() {
+        page.word(COUNTERS_OFFSET + COUNTER_INTERRUPTS * 8)
+            .fetch_add(1, Ordering::Relaxed);
+    }
+}
+
 /// Offers this idle core to its starter (`bootproto::ack::IDLE_OFFSET`),
 /// if it has one, once `leave_stopped` has left its OSNodes as a stop
 /// leaves them.
@@ -205,6 +213,20 @@ pub fn ack_finished(code: u64) {
         ack.stage = ACK_FINISHED;
         ack.tsc_stopped = cpu::instr::rdtsc();
         ack.exit_code = code;
+        page.acknowledge(&ack);
+    }
+}
+
+/// Reports that this kernel took the fatal fault `fault` (whose flags say
+/// whether it left its OSNodes intact). Also for a kernel that goes back to
+/// a fallback kernel on this core: the doorbell then names this core, and
+/// nothing is sent.
+pub fn ack_faulted(fault: FaultReport) {
+    if let Some(page) = ParamsPage::this_kernels() {
+        let mut ack = page.ack();
+        ack.stage = ACK_FAULTED;
+        ack.tsc_stopped = cpu::instr::rdtsc();
+        ack.fault = fault;
         page.acknowledge(&ack);
     }
 }

@@ -51,6 +51,7 @@ pub fn user_trap(mem: &mut KernelMemory, trap: Trap, regs: &Registers, fpu: &Fpu
         (0..=31, None) => schedule(mem),
         _ => {}
     }
+    super::recover::interrupted(current);
     let woke_someone = crate::interrupt::handle(mem, trap.vector);
     match current {
         Some(current) if woke_someone || super::slice_expired() => preempt(mem, current),

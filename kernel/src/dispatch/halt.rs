@@ -59,7 +59,7 @@ fn stop_ring(mem: &mut KernelMemory, entered: u64) {
 /// another core, or the next kernel): no timer, and its own page tables
 /// (the OSNodes' address spaces are theirs to free from now on).
 fn quiesce() {
-    timer::arm_at(None);
+    timer::stop();
     crate::arch::paging::switch_to_kernel();
 }
 
@@ -103,5 +103,13 @@ pub fn replace_kernel(mem: &mut KernelMemory, current: Current, next: NextKernel
     complete_and_queue(mem, current);
     quiesce();
     stop_ring(mem, entered);
+    next.enter()
+}
+
+/// After a fatal error that left this core's OSNodes intact
+/// (`super::recover`): goes back to the fallback kernel the boot
+/// parameters name, which resumes them on this core.
+pub fn fall_back(next: NextKernel) -> ! {
+    quiesce();
     next.enter()
 }

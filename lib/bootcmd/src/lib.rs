@@ -5,7 +5,7 @@
 //! ```text
 //! boot <core>|all [--kernel <image>] [--kcb new|<kcb-id>]
 //! stop <core>
-//! update <core> <image>
+//! update <core> <image> [--check-ms <ms>]
 //! give <kcb-id> <core>
 //! move <core> <to-core>
 //! rt <core> <program> [args...]
@@ -20,7 +20,9 @@
 //! existing one that is not running (its OSNode resumes as it was). `stop`
 //! halts a core; its KCB stays intact, stopped, ready to run again.
 //! `update` stops a core and boots it again with another image and the same
-//! KCB: its programs carry on under the new kernel. `give` boots a core with
+//! KCB: its programs carry on under the new kernel, which must pass a
+//! check within `--check-ms` (default [`CHECK_MS`]) or the core goes back
+//! to the kernel it ran before. `give` boots a core with
 //! a stopped KCB (the image that ran it last): the OSNode moves there.
 //! `park` stops a core and adds its KCB to another running core, which then
 //! multiplexes both OSNodes; `unpark` takes a parked KCB off its host and
@@ -81,8 +83,8 @@ pub enum Command<'a> {
     Boot(Boot<'a>),
     /// Stop a core (its KCB stays, stopped).
     Stop(u32),
-    /// Stop a core and boot it again with this image and the same KCB.
-    Update(u32, &'a str),
+    /// Stop a core and boot it again with another image and the same KCB.
+    Update(Update<'a>),
     /// Boot a core with a stopped KCB (KCB id, core).
     Give(u64, u32),
     /// Move the OSNode of a core to another core that is off (core, to).
@@ -98,6 +100,25 @@ pub enum Command<'a> {
     /// Show the commands.
     Help,
 }
+
+/// `update <core> <image> [--check-ms <ms>]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Update<'a> {
+    /// The core.
+    pub core: u32,
+    /// The CPU driver image it changes to.
+    pub kernel: &'a str,
+    /// How long the new kernel has to acknowledge, resume the OSNode and
+    /// have its monitor answer, before the core goes back to the kernel it
+    /// ran before.
+    pub check_ms: u64,
+}
+
+/// How long an updated kernel has to pass its check unless `--check-ms`
+/// says otherwise.
+pub const CHECK_MS: u64 = 2000;
+/// The longest `--check-ms` may allow.
+pub const CHECK_MAX_MS: u64 = 60_000;
 
 /// `rt <core> [--limit <seconds>] <program> [args]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -177,8 +198,11 @@ corectrl boot <core>|all [--kernel <image>] [--kcb new|<kcb-id>]
                   start a core with a CPU driver image and a new or a stopped KCB
 corectrl stop <core>
                   halt a core; its KCB stays intact (stopped) and can run again
-corectrl update <core> <image>
-                  stop a core and boot it with another kernel image and the same KCB
+corectrl update <core> <image> [--check-ms <ms>]
+                  stop a core and boot it with another kernel image and the same KCB;
+                  unless the new kernel runs the KCB and its monitor answers within
+                  the check (2000 ms; at most 60000), the core goes back to the
+                  kernel it ran before
 corectrl give <kcb-id> <core>
                   move a stopped KCB to a core that is off: boot it there
 corectrl move <core> <to-core>
@@ -205,10 +229,7 @@ pub fn parse(line: &str) -> Result<Command<'_>, ParseError<'_>> {
     let command = match words.next().ok_or(ParseError::Empty)? {
         "boot" => Command::Boot(parse_boot(&mut words)?),
         "stop" => Command::Stop(core_number(words.next())?),
-        "update" => {
-            let core = core_number(words.next())?;
-            Command::Update(core, words.next().ok_or(ParseError::MissingImage)?)
-        }
+        "update" => Command::Update(parse_update(&mut words)?),
         "give" => {
             let kcb = number(words.next().ok_or(ParseError::MissingKcb)?)?;
             Command::Give(kcb, core_number(words.next())?)
@@ -265,6 +286,38 @@ fn core_number(word: Option<&str>) -> Result<u32, ParseError<'_>> {
         Some(w) if w.starts_with("--") => Err(ParseError::MissingCore),
         Some(w) => number(w),
     }
+}
+
+fn parse_update<'a>(
+    words: &mut core::str::SplitWhitespace<'a>,
+) -> Result<Update<'a>, ParseError<'a>> {
+    let core = core_number(words.next())?;
+    let kernel = match words.next().ok_or(ParseError::MissingImage)? {
+        option if option.starts_with('-') => return Err(ParseError::MissingImage),
+        kernel => kernel,
+    };
+    let mut check_ms = None;
+    while let Some(word) = words.next() {
+        match word {
+            "--check-ms" => {
+                let value = words.next().ok_or(ParseError::MissingValue("--check-ms"))?;
+                let ms = number(value)?;
+                if ms == 0 || ms > CHECK_MAX_MS {
+                    return Err(ParseError::BadNumber(value));
+                }
+                if check_ms.replace(ms).is_some() {
+                    return Err(ParseError::Repeated("--check-ms"));
+                }
+            }
+            option if option.starts_with('-') => return Err(ParseError::UnknownOption(option)),
+            other => return Err(ParseError::Unexpected(other)),
+        }
+    }
+    Ok(Update {
+        core,
+        kernel,
+        check_ms: check_ms.unwrap_or(CHECK_MS),
+    })
 }
 
 fn parse_boot<'a>(words: &mut core::str::SplitWhitespace<'a>) -> Result<Boot<'a>, ParseError<'a>> {

@@ -51,9 +51,48 @@ fn commands_parse() {
     assert_eq!(parse("unpark x 2"), Err(ParseError::BadNumber("x")));
     assert_eq!(parse("give"), Err(ParseError::MissingKcb));
     assert_eq!(parse("give 2"), Err(ParseError::MissingCore));
+    let update = |core, kernel, check_ms| {
+        Ok(Command::Update(Update {
+            core,
+            kernel,
+            check_ms,
+        }))
+    };
     assert_eq!(
         parse("update 3 cpudriver-v2"),
-        Ok(Command::Update(3, "cpudriver-v2"))
+        update(3, "cpudriver-v2", CHECK_MS)
+    );
+    assert_eq!(
+        parse("update 0 cpudriver-faulty --check-ms 500"),
+        update(0, "cpudriver-faulty", 500)
+    );
+    assert_eq!(
+        parse("update 1 k --check-ms 0"),
+        Err(ParseError::BadNumber("0"))
+    );
+    assert_eq!(
+        parse("update 1 k --check-ms 60001"),
+        Err(ParseError::BadNumber("60001"))
+    );
+    assert_eq!(
+        parse("update 1 k --check-ms"),
+        Err(ParseError::MissingValue("--check-ms"))
+    );
+    assert_eq!(
+        parse("update 1 k --check-ms 5 --check-ms 6"),
+        Err(ParseError::Repeated("--check-ms"))
+    );
+    assert_eq!(
+        parse("update 1 --check-ms 5"),
+        Err(ParseError::MissingImage)
+    );
+    assert_eq!(
+        parse("update 1 k --fast"),
+        Err(ParseError::UnknownOption("--fast"))
+    );
+    assert_eq!(
+        parse("update 1 k extra"),
+        Err(ParseError::Unexpected("extra"))
     );
     assert_eq!(parse("  help "), Ok(Command::Help));
     assert_eq!(

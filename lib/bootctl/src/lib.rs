@@ -11,7 +11,8 @@
 //!   (moving the boot driver's own OSNode): each checks, lets the boot
 //!   driver act on the machine, and commits only if that worked;
 //! * [`report`]: the one-line reports of each command, written and parsed
-//!   from one template; [`list`]: `corectrl list`.
+//!   from one template, and [`recovery`], those of a kernel that failed
+//!   (an update rolled back); [`list`]: `corectrl list`.
 //!
 //! The boot driver (`user/corectrl`) keeps the mechanism: loading images,
 //! INIT/STARTUP, acknowledgements, the hub, undoing a failed start. Its
@@ -26,6 +27,7 @@
 extern crate alloc;
 
 pub mod list;
+pub mod recovery;
 mod refused;
 pub mod report;
 pub mod table;

@@ -1,6 +1,7 @@
 //! The report lines read back what they say (to the microsecond), from
 //! lines with or without a prefix, and refuse lines of another shape.
 
+use bootctl::recovery::RolledBack;
 use bootctl::report::{Booted, BootedAll, Parked, Phases, Stopped, Unparked, Updated};
 use proptest::prelude::*;
 
@@ -69,6 +70,21 @@ proptest! {
             Unparked::parse(&unpark.to_string()),
             Some(Unparked { boot_ns: us(t[2]), ..unpark })
         );
+    }
+}
+
+proptest! {
+    #[test]
+    fn rollback_reports_round_trip(
+        core in 0u32..128, kcb in 0u64..256, t in 0u64..1 << 40,
+        why in "[a-z0-9 ()x,]{1,60}", prefix in "(corectrl: )?",
+    ) {
+        let report = RolledBack {
+            core, kcb, image: "cpudriver-faulty".into(), why,
+            previous: "cpudriver".into(), rollback_ns: t,
+        };
+        let back = RolledBack::parse(&format!("{prefix}{report}"));
+        prop_assert_eq!(back, Some(RolledBack { rollback_ns: us(t), ..report }));
     }
 }
 

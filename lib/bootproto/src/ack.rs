@@ -24,7 +24,7 @@ pub const ACK_OFFSET: usize = 3072;
 #[repr(C)]
 pub struct BootAck {
     /// [`ACK_ENTERED`], [`ACK_RUNNING`], [`ACK_REFUSED`], [`ACK_STOPPED`],
-    /// [`ACK_FINISHED`] or 0.
+    /// [`ACK_FINISHED`], [`ACK_FAULTED`] or 0.
     pub stage: u64,
     /// TSC when the kernel's main was entered.
     pub tsc_entered: u64,
@@ -46,6 +46,79 @@ pub struct BootAck {
     pub kcb_layout: u64,
     /// `name version` of the kernel (NUL-padded).
     pub version: [u8; NAME_CAPACITY],
+    /// What stopped a kernel that took a fatal fault (once
+    /// [`ACK_FAULTED`]).
+    pub fault: FaultReport,
+}
+
+/// The fatal fault a kernel reports with [`ACK_FAULTED`].
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, FromBytes, IntoBytes, Immutable, KnownLayout,
+)]
+#[repr(C)]
+pub struct FaultReport {
+    /// The CPU exception's vector, or [`FAULT_PANIC`].
+    pub vector: u64,
+    /// Its error code (0 for exceptions without one).
+    pub error_code: u64,
+    /// The faulting instruction's address (0 for a panic).
+    pub rip: u64,
+    /// The faulting address of a page fault, else 0.
+    pub address: u64,
+    /// [`FAULT_OSNODES_INTACT`] or 0.
+    pub flags: u64,
+}
+
+/// [`FaultReport::vector`] of a kernel panic (no CPU exception).
+pub const FAULT_PANIC: u64 = 256;
+/// [`FaultReport::vector`] of another fatal error (unusable boot
+/// parameters, memory map or ACPI tables: the kernel's console says which).
+pub const FAULT_FATAL: u64 = 257;
+/// [`FaultReport::flags`]: the fault struck where this kernel's OSNodes
+/// were consistent (between an entry's save of the running dispatcher
+/// and any change to an object, or before the kernel touched its KCB), and
+/// the kernel left them stopped as a stop does: another kernel can resume
+/// them. Without it, the KCB is as the fault left it.
+pub const FAULT_OSNODES_INTACT: u64 = 1 << 0;
+
+impl FaultReport {
+    /// Whether the kernel left its OSNodes stopped and intact.
+    pub fn osnodes_intact(&self) -> bool {
+        self.flags & FAULT_OSNODES_INTACT != 0
+    }
+}
+
+impl core::fmt::Display for FaultReport {
+    /// `page fault at RIP 0x.. (address 0x.., error 0x..)`, `panic`.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let name = match self.vector {
+            FAULT_PANIC => return f.write_str("kernel panic"),
+            FAULT_FATAL => return f.write_str("fatal error at start"),
+            0 => "divide error",
+            1 => "debug exception",
+            3 => "breakpoint",
+            4 => "overflow",
+            5 => "bound range exceeded",
+            6 => "invalid opcode",
+            7 => "device not available",
+            8 => "double fault",
+            10 => "invalid TSS",
+            11 => "segment not present",
+            12 => "stack fault",
+            13 => "general protection fault",
+            14 => "page fault",
+            16 => "x87 floating-point error",
+            17 => "alignment check",
+            18 => "machine check",
+            19 => "SIMD floating-point error",
+            _ => "CPU exception",
+        };
+        write!(f, "{name} (vector {}) at RIP {:#x}", self.vector, self.rip)?;
+        if self.vector == 14 {
+            write!(f, ", address {:#x}", self.address)?;
+        }
+        Ok(())
+    }
 }
 
 /// Bytes of the ack area that [`BootAck`] takes (a whole number of
@@ -63,6 +136,9 @@ pub const COUNTERS_OFFSET: usize = ACK_OFFSET + 512;
 /// A boot driver compares them across cores to see which cores an
 /// operation disturbed.
 pub const COUNTER_IPIS: usize = 0;
+/// Counter word: interrupts the kernel handled, of any kind (an updated
+/// kernel's check wants to see it take one).
+pub const COUNTER_INTERRUPTS: usize = 1;
 
 /// Offset in the boot-parameter page of the doorbell word: the APIC id
 /// plus one of the core the starter waits on (0: none). The starter writes
@@ -104,7 +180,7 @@ pub const IDLE_OFFERED: u64 = 1;
 /// The idle word: the starter took the idle kernel's core; it is stopped.
 pub const IDLE_TAKEN: u64 = 2;
 
-const _: () = assert!(COUNTERS_OFFSET.is_multiple_of(8) && COUNTERS_OFFSET + 8 <= DOORBELL_OFFSET);
+const _: () = assert!(COUNTERS_OFFSET.is_multiple_of(8) && COUNTERS_OFFSET + 16 <= DOORBELL_OFFSET);
 const _: () = assert!(IDLE_OFFSET.is_multiple_of(8) && IDLE_OFFSET + 8 <= PARAMS_PAGE);
 const _: () = assert!(DOORBELL_OFFSET.is_multiple_of(8) && DOORBELL_OFFSET + 8 <= PARAMS_PAGE);
 const _: () = assert!(ACK_OFFSET + size_of::<BootAck>() <= COUNTERS_OFFSET);
@@ -121,6 +197,11 @@ pub const ACK_STOPPED: u64 = 4;
 /// [`BootAck::stage`]: a real-time kernel's one program ended
 /// ([`BootAck::exit_code`]); the kernel halted and the core waits for INIT.
 pub const ACK_FINISHED: u64 = 5;
+/// [`BootAck::stage`]: the kernel took a fatal fault ([`BootAck::fault`]
+/// says which, and whether it left its OSNodes intact); it halted (or
+/// went back to the fallback kernel its parameters named) and the core
+/// waits for INIT.
+pub const ACK_FAULTED: u64 = 6;
 
 impl BootAck {
     /// Encodes into the ack area of a boot-parameter page (which must

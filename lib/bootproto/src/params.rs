@@ -21,9 +21,10 @@
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 pub use crate::ack::{
-    ACK_BYTES, ACK_ENTERED, ACK_FINISHED, ACK_OFFSET, ACK_REFUSED, ACK_RUNNING, ACK_STOPPED,
-    BootAck, COUNTER_IPIS, COUNTERS_OFFSET, DOORBELL_OFFSET, IDLE_BUSY, IDLE_OFFERED, IDLE_OFFSET,
-    IDLE_TAKEN, doorbell, doorbell_apic,
+    ACK_BYTES, ACK_ENTERED, ACK_FAULTED, ACK_FINISHED, ACK_OFFSET, ACK_REFUSED, ACK_RUNNING,
+    ACK_STOPPED, BootAck, COUNTER_INTERRUPTS, COUNTER_IPIS, COUNTERS_OFFSET, DOORBELL_OFFSET,
+    FAULT_FATAL, FAULT_OSNODES_INTACT, FAULT_PANIC, FaultReport, IDLE_BUSY, IDLE_OFFERED,
+    IDLE_OFFSET, IDLE_TAKEN, doorbell, doorbell_apic,
 };
 use crate::cmdline::Cmdline;
 use crate::memmap::{MemoryMap, MemoryRegion};
@@ -31,7 +32,7 @@ use crate::memmap::{MemoryMap, MemoryRegion};
 /// `b"CFBOOTP1"` read as a little-endian integer.
 pub const BOOT_PARAMS_MAGIC: u64 = u64::from_le_bytes(*b"CFBOOTP1");
 /// Layout version; bump on any change to [`BootParams`].
-pub const BOOT_PARAMS_VERSION: u32 = 6;
+pub const BOOT_PARAMS_VERSION: u32 = 7;
 /// Room for the command line, including its terminating NUL.
 pub const CMDLINE_CAPACITY: usize = 256;
 /// Room for the kernel image's name.
@@ -110,6 +111,17 @@ pub struct BootParams {
     pub data_offset: u64,
     /// Physical address of this kernel's copy of the writable part, or 0.
     pub data_phys: u64,
+    /// The kernel this core goes back to if this one takes a fatal fault
+    /// with its OSNode left intact: the physical address of that kernel's
+    /// boot parameters (prepared to resume the same KCB on this core), 0
+    /// for none. Only an in-place update of the boot driver's own core
+    /// sets it (`docs/design.md`, *Updates that roll back*): there, no
+    /// other core is left to roll the update back.
+    pub fallback_params: u64,
+    /// The fallback kernel's entry point (its direct-map address).
+    pub fallback_entry: u64,
+    /// Physical address of the page tables the fallback kernel starts on.
+    pub fallback_tables: u64,
     /// Name of the kernel image (NUL-padded UTF-8).
     pub kernel_name: [u8; NAME_CAPACITY],
     /// Kernel command line (NUL-terminated UTF-8).
@@ -196,6 +208,9 @@ impl BootParams {
             channel_size: 0,
             data_offset: 0,
             data_phys: 0,
+            fallback_params: 0,
+            fallback_entry: 0,
+            fallback_tables: 0,
             kernel_name: [0; NAME_CAPACITY],
             cmdline: [0; CMDLINE_CAPACITY],
             program: [0; PROGRAM_CAPACITY],

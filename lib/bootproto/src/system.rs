@@ -14,7 +14,11 @@
 //!   other OSNode's to route (device arbitration, like the console lock);
 //! * the bootstrap core's APIC id (plus one), written by the kernel running
 //!   on it: INIT sends that core through the firmware, not to
-//!   wait-for-STARTUP, so the kernel sending it must know.
+//!   wait-for-STARTUP, so the kernel sending it must know;
+//! * the rescue watch ([`WATCH`]): the boot driver's request that another
+//!   core's kernel start a fallback kernel on the boot driver's own core if
+//!   the kernel it updates that core to never takes its KCB (no kernel
+//!   state either: a request with a deadline, claimed by exactly one side).
 //!
 //! All are words accessed atomically; their offsets are fixed here.
 
@@ -32,7 +36,54 @@ pub const BOOTSTRAP_APIC: usize = OSNODE_TABLE + OSNODES * 4;
 pub const IRQ_CLAIMS: usize = BOOTSTRAP_APIC + 4;
 /// Interrupt lines (GSIs) that can be claimed.
 pub const IRQ_LINES: usize = 256;
+/// Offset of the rescue watch: [`WATCH_WORDS`] 32-bit words, alone in
+/// their cache line.
+///
+/// The boot driver fills it in before it updates the kernel of its own
+/// core in place (KERNEL_REPLACE), with the state word last:
+/// [`WATCH_TARGET`] the APIC id (plus one) of that core, [`WATCH_WATCHER`]
+/// that of another running core whose kernel watches, [`WATCH_DEADLINE_LO`]
+/// and [`WATCH_DEADLINE_HI`] a time of the system clock (ns since reset,
+/// the same on every core), [`WATCH_KERNEL`] the physical address of the
+/// new kernel's boot parameters (below 4 GiB), [`WATCH_ENTRY`] the
+/// physical address of the trampoline that starts the fallback kernel
+/// (prepared to resume the same KCB on that core), and [`WATCH_STATE`] =
+/// [`WATCH_ARMED`]; then it notifies the watcher. Exactly one of two
+/// compare-and-swaps from [`WATCH_ARMED`] succeeds:
+/// * the new kernel's (the one whose parameters [`WATCH_KERNEL`] names),
+///   to [`WATCH_IDLE`], before it touches its KCB: it runs (a kernel whose
+///   swap fails halts at once, touching nothing);
+/// * the watcher's, to [`WATCH_FIRED`], once the deadline has passed: it
+///   sends the target INIT (through the warm-reset vector, for the
+///   bootstrap core) and STARTUP at the entry, and the fallback kernel
+///   resumes the KCB.
+pub const WATCH: usize = 2176;
+/// Words of the rescue watch.
+pub const WATCH_WORDS: usize = 7;
+/// Rescue watch word: the state.
+pub const WATCH_STATE: usize = WATCH;
+/// Rescue watch word: the watched core's APIC id plus one.
+pub const WATCH_TARGET: usize = WATCH + 4;
+/// Rescue watch word: the watching core's APIC id plus one.
+pub const WATCH_WATCHER: usize = WATCH + 8;
+/// Rescue watch word: the deadline (ns), low half.
+pub const WATCH_DEADLINE_LO: usize = WATCH + 12;
+/// Rescue watch word: the deadline (ns), high half.
+pub const WATCH_DEADLINE_HI: usize = WATCH + 16;
+/// Rescue watch word: the fallback's real-mode entry (trampoline page).
+pub const WATCH_ENTRY: usize = WATCH + 20;
+/// Rescue watch word: the new kernel's boot parameters (physical address).
+pub const WATCH_KERNEL: usize = WATCH + 24;
+/// Rescue watch state: nothing is watched.
+pub const WATCH_IDLE: u32 = 0;
+/// Rescue watch state: the target's new kernel has until the deadline to
+/// claim its start.
+pub const WATCH_ARMED: u32 = 1;
+/// Rescue watch state: the watcher started the fallback.
+pub const WATCH_FIRED: u32 = 2;
 /// Bytes used (the page is 4 KiB).
-pub const USED: usize = IRQ_CLAIMS + IRQ_LINES * 4;
+pub const USED: usize = WATCH + WATCH_WORDS * 4;
+
+const _: () = assert!(WATCH >= IRQ_CLAIMS + IRQ_LINES * 4 && WATCH.is_multiple_of(64));
 
 const _: () = assert!(USED <= 4096);

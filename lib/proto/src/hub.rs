@@ -44,10 +44,13 @@ pub enum Request {
         /// How long to wait for the hello.
         timeout_ms: u64,
     },
-    /// `[STATUS, core, 0, 0]`.
+    /// `[STATUS, core, within ms, 0]`.
     Status {
         /// The core.
         core: u64,
+        /// How long the hub waits for the monitor's answer (0: its
+        /// default, as for any call to another monitor).
+        within_ms: u64,
     },
     /// `[MOVED, OSNode, core or NOWHERE, 0]`: where the OSNode runs now
     /// (the hub routes by core).
@@ -89,7 +92,7 @@ impl Request {
                 osnode,
                 timeout_ms,
             } => [ADD, core, osnode, timeout_ms],
-            Self::Status { core } => [STATUS, core, 0, 0],
+            Self::Status { core, within_ms } => [STATUS, core, within_ms, 0],
             Self::Moved { osnode, core } => [MOVED, osnode, core.unwrap_or(NOWHERE), 0],
             Self::Kcb { osnode } => [KCB, osnode, 0, 0],
             Self::Park { host, osnode } => [PARK, host, osnode, 0],
@@ -106,7 +109,10 @@ impl Request {
                 osnode: w[2],
                 timeout_ms: w[3],
             }),
-            STATUS => unused(STATUS, &w[2..]).map(|()| Self::Status { core: w[1] }),
+            STATUS => unused(STATUS, &w[3..]).map(|()| Self::Status {
+                core: w[1],
+                within_ms: w[2],
+            }),
             MOVED => unused(MOVED, &w[3..]).map(|()| Self::Moved {
                 osnode: w[1],
                 core: (w[2] != NOWHERE).then_some(w[2]),

@@ -108,7 +108,10 @@ pub fn park() -> Verdict {
     );
     for request in [
         Request::Unpark { host: 2, osnode: 2 },
-        Request::Status { core: 2 },
+        Request::Status {
+            core: 2,
+            within_ms: 0,
+        },
     ] {
         match ask(request) {
             Ok(Some(Reply::Unpark(Err(SysError::NotAllowed))))

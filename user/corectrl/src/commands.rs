@@ -8,6 +8,7 @@ use alloc::string::String;
 use bootcmd::Command;
 
 use crate::driver::{Driver, boot_cores};
+use crate::error::BootError;
 
 /// Runs `line`; returns whether it succeeded, and the answer.
 pub fn run(driver: &mut Driver, line: &str) -> (bool, String) {
@@ -19,9 +20,11 @@ pub fn run(driver: &mut Driver, line: &str) -> (bool, String) {
         Ok(Command::Stop(core)) => answer(driver.stop(core).map(|h| h.report), || {
             format!("stop {core}")
         }),
-        Ok(Command::Update(core, kernel)) => {
-            answer(driver.update(core, kernel), || format!("update {core}"))
-        }
+        Ok(Command::Update(u)) => match driver.update(u.core, u.kernel, u.check_ms) {
+            // The report names the update itself.
+            Err(BootError::RolledBack(report)) => (false, format!("{report}\n")),
+            other => answer(other, || format!("update {}", u.core)),
+        },
         Ok(Command::Give(kcb, core)) => answer(driver.give(kcb, core), || format!("give {kcb}")),
         Ok(Command::Park(core, host)) => answer(driver.park(core, host), || format!("park {core}")),
         Ok(Command::Unpark(kcb, core)) => {

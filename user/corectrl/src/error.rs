@@ -35,6 +35,8 @@ pub enum BootError {
     NoAck(u32),
     /// The kernel refused the KCB (it says why on the console).
     KernelRefused(u32),
+    /// The kernel took a fatal fault before it ran the KCB.
+    KernelFault(u32, bootproto::params::FaultReport),
     /// The kernel runs but the OSNode's monitor did not say hello.
     MonitorSilent(u32),
     /// The core did not acknowledge a stop in time.
@@ -43,6 +45,23 @@ pub enum BootError {
     RtTimeout(u32, u64),
     /// A move stopped the OSNode (KCB id) but could not start it elsewhere.
     MoveFailed(u64, Box<BootError>),
+    /// An update's new kernel failed its check; the core runs the KCB
+    /// under the kernel it ran before again (the report says all).
+    RolledBack(bootctl::recovery::RolledBack),
+    /// An update's new kernel failed its check, and the KCB was not
+    /// resumed under the kernel before: the core is off, the KCB stopped.
+    NotRolledBack {
+        /// The core.
+        core: u32,
+        /// The image that failed.
+        image: String,
+        /// Why it failed.
+        why: String,
+        /// The KCB.
+        kcb: u64,
+        /// Why the KCB was not resumed.
+        outcome: String,
+    },
 }
 
 impl From<Refused> for BootError {
@@ -92,6 +111,20 @@ impl core::fmt::Display for BootError {
             Self::MoveFailed(kcb, why) => {
                 write!(f, "{why}; KCB {kcb} is stopped (give it to a core)")
             }
+            Self::KernelFault(core, fault) => {
+                write!(f, "core {core}'s kernel took a fatal fault: {fault}")
+            }
+            Self::RolledBack(report) => write!(f, "{report}"),
+            Self::NotRolledBack {
+                core,
+                image,
+                why,
+                kcb,
+                outcome,
+            } => write!(
+                f,
+                "{image} failed its check ({why}); core {core} is off and KCB {kcb} stopped: {outcome}"
+            ),
         }
     }
 }

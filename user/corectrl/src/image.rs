@@ -15,8 +15,8 @@ use core::sync::atomic::{AtomicU64, Ordering};
 
 use bootproto::layout::phys_to_virt;
 use bootproto::params::{
-    ACK_OFFSET, BootAck, COUNTER_IPIS, COUNTERS_OFFSET, DOORBELL_OFFSET, IDLE_OFFERED, IDLE_OFFSET,
-    IDLE_TAKEN, PARAMS_PAGE, doorbell,
+    ACK_OFFSET, BootAck, BootParams, COUNTER_INTERRUPTS, COUNTER_IPIS, COUNTERS_OFFSET,
+    DOORBELL_OFFSET, IDLE_OFFERED, IDLE_OFFSET, IDLE_TAKEN, PARAMS_PAGE, doorbell,
 };
 use bootproto::starter::CpuDriverInfo;
 use corefish::cap::{Cap, kind};
@@ -146,6 +146,15 @@ impl Loaded {
         unsafe { AtomicU64::from_ptr(at as *mut u64) }.load(Ordering::Relaxed)
     }
 
+    /// Interrupts the kernel has handled so far (its counter in the page).
+    pub fn interrupts_handled(&self) -> u64 {
+        let at = self.mapping.vaddr + (COUNTERS_OFFSET + COUNTER_INTERRUPTS * 8) as u64;
+        // SAFETY: the counter lies in this mapping (COUNTERS_OFFSET + 16 <=
+        // PARAMS_PAGE), 8-byte aligned; the running kernel increments it
+        // concurrently, so it is read atomically.
+        unsafe { AtomicU64::from_ptr(at as *mut u64) }.load(Ordering::Relaxed)
+    }
+
     /// Takes the core while its kernel idles (`bootproto::ack::IDLE_OFFSET`):
     /// if this succeeds, the kernel has left its OSNodes stopped and will
     /// never touch them again; the core is stopped.
@@ -161,6 +170,29 @@ impl Loaded {
             Ordering::Acquire,
         )
         .is_ok()
+    }
+
+    /// Names `fallback`, a kernel prepared to resume the same KCB on the
+    /// same core, as the one this kernel goes back to if it takes a fatal
+    /// fault (`BootParams::fallback_params`). Written before the start.
+    pub fn set_fallback(&mut self, fallback: &Loaded) {
+        let page = self.params_page();
+        let mut params = BootParams::decode(page);
+        params.fallback_params = fallback.phys;
+        params.fallback_entry = fallback.entry;
+        params.fallback_tables = fallback.tables_phys;
+        params.encode(page);
+    }
+
+    /// Takes the fallback back, before its memory goes: the running kernel
+    /// reads the word when it takes a fatal fault.
+    pub fn clear_fallback(&self) {
+        let at = self.mapping.vaddr + core::mem::offset_of!(BootParams, fallback_params) as u64;
+        // SAFETY: the word lies in the parameters at the start of this
+        // mapping, 8-byte aligned (the page format's test fixes its
+        // offset); the kernel may read it concurrently, so it is written
+        // atomically.
+        unsafe { AtomicU64::from_ptr(at as *mut u64) }.store(0, Ordering::Release);
     }
 
     /// Gives the memory back to the memory server (the core must not run

@@ -124,7 +124,7 @@ impl Monitor {
                 osnode,
                 timeout_ms,
             } => Reply::Add(self.add(core, osnode, timeout_ms)),
-            Request::Status { core } => Reply::Status(self.status(core)),
+            Request::Status { core, within_ms } => Reply::Status(self.status(core, within_ms)),
             Request::Park { host, osnode } => {
                 Reply::Park(match take_ahead(&mut self.hub_state.kcbs, osnode) {
                     Some(kcb) => self.park(host, osnode, kcb),
@@ -166,7 +166,7 @@ impl Monitor {
     }
 
     /// STATUS: whether core `core`'s monitor answers, and how fast.
-    fn status(&mut self, core: u64) -> Result<Alive, HubError> {
+    fn status(&mut self, core: u64, within_ms: u64) -> Result<Alive, HubError> {
         let osnode = self
             .links
             .iter()
@@ -174,7 +174,12 @@ impl Monitor {
             .map(|l| l.osnode)
             .ok_or(HubError::NoAnswer)?;
         let sent = sys::time_ns();
-        match self.call_remote(osnode, intermon::Request::Ping, &[]) {
+        let ping = intermon::Request::Ping;
+        let answer = match within_ms {
+            0 => self.call_remote(osnode, ping, &[]),
+            ms => self.call_remote_within(osnode, ping, &[], ms.saturating_mul(1_000_000)),
+        };
+        match answer {
             Ok(intermon::Reply::Ping(Ok(pong))) => Ok(Alive {
                 rtt_ns: sys::time_ns() - sent,
                 woken: pong.woken,

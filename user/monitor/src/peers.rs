@@ -148,6 +148,18 @@ impl Monitor {
         request: Request,
         text: &[u8],
     ) -> Result<Reply, SysError> {
+        self.call_remote_within(dst, request, text, REMOTE_TIMEOUT_NS)
+    }
+
+    /// [`call_remote`](Self::call_remote), waiting at most `timeout_ns`
+    /// for the reply.
+    pub fn call_remote_within(
+        &mut self,
+        dst: u64,
+        request: Request,
+        text: &[u8],
+        timeout_ns: u64,
+    ) -> Result<Reply, SysError> {
         let req = self.next_request;
         self.next_request += 1;
         let route = Route { src: self.me, dst };
@@ -170,7 +182,7 @@ impl Monitor {
             req,
         };
         self.calls.waiting.push(awaited);
-        let result = self.wait_for(awaited);
+        let result = self.wait_for(awaited, timeout_ns);
         self.calls.waiting.retain(|a| *a != awaited);
         result
     }
@@ -181,8 +193,8 @@ impl Monitor {
     /// the other end if that end waits, so the reply (or anything else that
     /// comes) wakes it; a look every [`PEER_BACKSTOP_NS`] covers a peer
     /// that did not notify.
-    fn wait_for(&mut self, awaited: Awaited) -> Result<Reply, SysError> {
-        let deadline = sys::time_ns() + REMOTE_TIMEOUT_NS;
+    fn wait_for(&mut self, awaited: Awaited, timeout_ns: u64) -> Result<Reply, SysError> {
+        let deadline = sys::time_ns().saturating_add(timeout_ns);
         loop {
             // It may have come while a call made meanwhile waited.
             if let Some(i) = self.calls.early.iter().position(|(a, _)| *a == awaited) {

@@ -29,8 +29,13 @@ fn each_defect_is_named() {
     p.magic ^= 1;
     assert_eq!(p.validate(), Err(ParamsError::BadMagic));
     let mut p = sample();
-    p.version = 7;
-    assert_eq!(p.validate(), Err(ParamsError::BadVersion { found: 7 }));
+    p.version = BOOT_PARAMS_VERSION - 1;
+    assert_eq!(
+        p.validate(),
+        Err(ParamsError::BadVersion {
+            found: BOOT_PARAMS_VERSION - 1
+        })
+    );
     let mut p = sample();
     p.size -= 8;
     assert_eq!(p.validate(), Err(ParamsError::BadSize));
@@ -132,6 +137,13 @@ fn encoding_round_trips() {
         exit_code: 3,
         kcb_layout: 2,
         version: *b"cpudriver 0.1.0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0",
+        fault: FaultReport {
+            vector: 14,
+            error_code: 2,
+            rip: 0xffff_8000_0010_0000,
+            address: 0xdead_b000,
+            flags: FAULT_OSNODES_INTACT,
+        },
     };
     ack.encode(&mut page);
     assert_eq!(BootAck::decode(&page), ack);
@@ -150,13 +162,17 @@ fn the_page_format_is_fixed() {
     assert_eq!(offset_of!(BootParams, channel_size), 152);
     assert_eq!(offset_of!(BootParams, data_offset), 160);
     assert_eq!(offset_of!(BootParams, data_phys), 168);
-    assert_eq!(offset_of!(BootParams, kernel_name), 176);
-    assert_eq!(offset_of!(BootParams, program), 464);
-    assert_eq!(offset_of!(BootParams, memory_map_len), 592);
-    assert_eq!(offset_of!(BootParams, memory_regions), 600);
-    assert_eq!(size_of::<BootParams>(), 600 + 24 * MEMORY_MAP_CAPACITY);
+    assert_eq!(offset_of!(BootParams, fallback_params), 176);
+    assert_eq!(offset_of!(BootParams, fallback_tables), 192);
+    assert_eq!(offset_of!(BootParams, kernel_name), 200);
+    assert_eq!(offset_of!(BootParams, program), 488);
+    assert_eq!(offset_of!(BootParams, memory_map_len), 616);
+    assert_eq!(offset_of!(BootParams, memory_regions), 624);
+    assert_eq!(size_of::<BootParams>(), 624 + 24 * MEMORY_MAP_CAPACITY);
     assert_eq!(offset_of!(BootAck, tsc_stop_entered), 40);
     assert_eq!(offset_of!(BootAck, version), 64);
+    assert_eq!(offset_of!(BootAck, fault), 96);
+    assert_eq!(size_of::<BootAck>(), 136);
 }
 
 #[test]

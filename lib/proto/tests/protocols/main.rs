@@ -30,7 +30,7 @@ proptest! {
         for h in [
             hub::Request::Frame { core },
             hub::Request::Add { core, osnode, timeout_ms: value },
-            hub::Request::Status { core },
+            hub::Request::Status { core, within_ms: value },
             hub::Request::Moved { osnode, core: (core != u64::MAX).then_some(core) },
             hub::Request::Kcb { osnode },
             hub::Request::Park { host: core, osnode },

@@ -202,7 +202,7 @@ pub fn lmp_words() -> impl Strategy<Value = [u64; 4]> {
         ]
         .prop_map(|m| m.to_words()),
         prop_oneof![
-            n().prop_map(|core| hub::Request::Status { core }),
+            (n(), n()).prop_map(|(core, within_ms)| hub::Request::Status { core, within_ms }),
             (n(), n()).prop_map(|(osnode, core)| hub::Request::Moved {
                 osnode,
                 core: Some(core >> 1)

@@ -1,14 +1,14 @@
-//! `boot`, `give` and `update`: starting a core with a new KCB or a
-//! stopped one.
+//! `boot` and `give`: starting a core with a new KCB or a stopped one
+//! (what `update` does after the stop, `crate::driver::update`).
 
 use alloc::string::String;
 
 use bootcmd::KcbChoice;
-use bootctl::report::{Booted, Given, Phases, Updated};
+use bootctl::report::{Booted, Given, Phases};
 use bootctl::{CoreId, KcbId, KcbState, Kernel, Made, Started};
 use corefish::sys;
 
-use super::launch::Launched;
+use super::launch::{ACK_TIMEOUT_NS, Launched};
 use super::prepare::Target;
 use super::{Driver, kernel_image};
 use crate::error::BootError;
@@ -21,6 +21,18 @@ impl Driver {
         kernel: &str,
         choice: KcbChoice,
     ) -> Result<Booted, BootError> {
+        self.boot_within(core, kernel, choice, ACK_TIMEOUT_NS)
+    }
+
+    /// [`boot`](Self::boot), with `ack_within_ns` for the kernel to
+    /// acknowledge.
+    pub fn boot_within(
+        &mut self,
+        core: CoreId,
+        kernel: &str,
+        choice: KcbChoice,
+        ack_within_ns: u64,
+    ) -> Result<Booted, BootError> {
         let t0 = sys::tsc();
         let mech = &mut self.mech;
         let (old, booted) = match choice {
@@ -29,7 +41,8 @@ impl Driver {
                 .boot_new(core, |table, plan| -> Result<_, BootError> {
                     kernel_image(kernel)?;
                     let target = Target::New { osnode: plan.kcb };
-                    let launched = mech.launch(table, core, plan.apic, kernel, target)?;
+                    let launched =
+                        mech.launch(table, core, plan.apic, kernel, target, ack_within_ns)?;
                     if launched.prepared.channel().is_none() {
                         // A new target always makes a KCB; should it not have,
                         // the core is stopped rather than left running with
@@ -54,7 +67,8 @@ impl Driver {
                             osnode: kcb,
                             phys: plan.phys,
                         };
-                        let launched = mech.launch(table, core, plan.apic, kernel, target)?;
+                        let launched =
+                            mech.launch(table, core, plan.apic, kernel, target, ack_within_ns)?;
                         let booted = mech.booted(core, kcb, false, t0, &launched);
                         mech.tell_hub(kcb, Some(core));
                         Ok((started(kernel, launched).0, booted))
@@ -82,36 +96,6 @@ impl Driver {
             kcb,
             core,
             kernel: booted.kernel,
-            boot_ns: booted.phases.total_ns,
-        })
-    }
-
-    /// Stops core `core` and boots it again with `kernel` and the same KCB
-    /// (in place, for the boot driver's own core). The image is checked
-    /// first: a bad one changes nothing.
-    pub fn update(&mut self, core: CoreId, kernel: &str) -> Result<Updated, BootError> {
-        let info = kernel_image(kernel)?;
-        if let Some(kcb) = self.table.cores().get(core as usize).and_then(|c| c.kcb()) {
-            self.table.kcb(kcb)?.runs_under(kernel, info)?;
-        }
-        if core == self.table.my_core() {
-            return self.update_self(core, kernel);
-        }
-        let halt = self.stop(core)?;
-        let booted = self.boot(core, kernel, KcbChoice::Existing(halt.report.kcb))?;
-        // Downtime: from the old kernel's halt to the new one running the KCB.
-        let running = self
-            .table
-            .core(core)?
-            .installed()
-            .and_then(|i| i.block.ack())
-            .map_or(0, |a| a.tsc_running);
-        Ok(Updated {
-            core,
-            kernel: booted.kernel,
-            kcb: halt.report.kcb,
-            paused_ns: self.mech.ns(running.saturating_sub(halt.tsc)),
-            stop_ns: halt.report.halted_ns,
             boot_ns: booted.phases.total_ns,
         })
     }

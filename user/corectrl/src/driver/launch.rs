@@ -14,7 +14,7 @@
 //! was) and gives everything back ([`Mechanism::undo`]).
 
 use bootctl::{CoreId, KcbId, Table};
-use bootproto::params::{ACK_FINISHED, ACK_REFUSED, ACK_RUNNING, BootAck};
+use bootproto::params::{ACK_FAULTED, ACK_FINISHED, ACK_REFUSED, ACK_RUNNING, BootAck};
 use corefish::abi::invoke as op;
 use corefish::proto::hub;
 use corefish::sys::{self, invoke};
@@ -29,8 +29,9 @@ use crate::trampoline;
 pub const SECOND_STARTUP_AFTER_NS: u64 = 10_000_000;
 /// How long a core may take to arrive in the trampoline.
 const ARRIVAL_TIMEOUT_NS: u64 = 500_000_000;
-/// How long a kernel may take from the trampoline to running its OSNode.
-const ACK_TIMEOUT_NS: u64 = 5_000_000_000;
+/// How long a kernel may take from the trampoline to running its OSNode
+/// (an update's check may allow less).
+pub const ACK_TIMEOUT_NS: u64 = 5_000_000_000;
 /// How long a new monitor may take to say hello.
 const MONITOR_TIMEOUT_MS: u64 = 5_000;
 
@@ -53,8 +54,9 @@ pub struct Launched {
 
 impl Mechanism {
     /// Starts core `core` (APIC `apic`) with the CPU driver image `kernel`
-    /// for `target`, up to its monitor's hello for a new KCB. On failure
-    /// the core is stopped again and everything given back.
+    /// for `target`, up to its monitor's hello for a new KCB; the kernel
+    /// has `ack_within_ns` from its start to acknowledge. On failure the
+    /// core is stopped again and everything given back.
     pub fn launch(
         &mut self,
         table: &Table<Installed, OsNodeMemory>,
@@ -62,13 +64,14 @@ impl Mechanism {
         apic: u32,
         kernel: &str,
         target: Target,
+        ack_within_ns: u64,
     ) -> Result<Launched, BootError> {
         let (loaded, prepared) = self.load_and_prepare(core, apic, kernel, target, "")?;
         self.set_route(prepared.osnode, Some(apic));
         let loaded_tsc = sys::tsc();
         let started = self
             .start(apic, &loaded)
-            .and_then(|arrived| Ok((arrived, self.wait_ack(core, &loaded)?)));
+            .and_then(|arrived| Ok((arrived, self.wait_ack(core, &loaded, ack_within_ns)?)));
         let (arrived_tsc, ack) = match started {
             Ok(done) => done,
             Err(e) => {
@@ -124,15 +127,23 @@ impl Mechanism {
         }
     }
 
-    /// The kernel's acknowledgement that it runs its KCB.
-    pub fn wait_ack(&self, core: CoreId, loaded: &Loaded) -> Result<BootAck, BootError> {
-        let ack = loaded.await_ack(sys::time_ns() + ACK_TIMEOUT_NS, |ack| match ack.stage {
+    /// The kernel's acknowledgement that it runs its KCB, within
+    /// `within_ns`.
+    pub fn wait_ack(
+        &self,
+        core: CoreId,
+        loaded: &Loaded,
+        within_ns: u64,
+    ) -> Result<BootAck, BootError> {
+        let deadline = sys::time_ns().saturating_add(within_ns);
+        let ack = loaded.await_ack(deadline, |ack| match ack.stage {
             // A real-time kernel's program may end before the first look.
-            ACK_RUNNING | ACK_FINISHED | ACK_REFUSED => Some(ack),
+            ACK_RUNNING | ACK_FINISHED | ACK_REFUSED | ACK_FAULTED => Some(ack),
             _ => None,
         });
         match ack {
             Some(ack) if ack.stage == ACK_REFUSED => Err(BootError::KernelRefused(core)),
+            Some(ack) if ack.stage == ACK_FAULTED => Err(BootError::KernelFault(core, ack.fault)),
             Some(ack) => Ok(ack),
             None => Err(BootError::NoAck(core)),
         }

@@ -1,9 +1,10 @@
 //! The boot driver: the table of cores and KCBs (`bootctl`, where every
 //! check and state change is) and the mechanism that acts on the machine
 //! ([`prepare`], [`launch`]). Each command reads "check in the table, do the work on
-//! the machine, commit the transition": [`boot`] (boot, give, update),
-//! [`halt`] (stop, park, unpark), [`movement`] (move, the in-place update
-//! of the boot driver's own core), [`realtime`] (rt).
+//! the machine, commit the transition": [`boot`] (boot, give),
+//! [`update`] (update, checked and rolled back, on another core and in
+//! place on the boot driver's own), [`halt`] (stop, park, unpark),
+//! [`movement`] (move), [`realtime`] (rt).
 
 mod boot;
 mod halt;
@@ -11,6 +12,7 @@ mod launch;
 mod movement;
 mod prepare;
 mod realtime;
+mod update;
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -214,6 +216,17 @@ impl Mechanism {
         (u128::from(ticks) * 1_000_000_000 / u128::from(self.machine.tsc_hz.max(1))) as u64
     }
 
+    /// The 32-bit word at `offset` of the system page (an offset that
+    /// `bootproto::system` fixes, inside the page): kernels read and write
+    /// it concurrently, so it is accessed atomically.
+    fn system_word(&self, offset: usize) -> &AtomicU32 {
+        assert!(offset.is_multiple_of(4) && offset + 4 <= bootproto::system::USED);
+        let at = self.system.vaddr + offset as u64;
+        // SAFETY: the word lies in the mapped system page (checked above),
+        // 4-byte aligned, and every side accesses it atomically.
+        unsafe { AtomicU32::from_ptr(at as *mut u32) }
+    }
+
     /// Points OSNode `id`'s entry of the system page's OSNode table at the
     /// core with APIC id `apic` (or at none): where notifications for it go,
     /// and what a kernel asked to run it checks.
@@ -221,12 +234,8 @@ impl Mechanism {
         let Some(index) = usize::try_from(id).ok().filter(|&i| i < OSNODES) else {
             return;
         };
-        let at = self.system.vaddr + (OSNODE_TABLE + index * 4) as u64;
-        // SAFETY: the entry lies in the mapped system page (OSNODE_TABLE +
-        // OSNODES * 4 <= 4096), 4-byte aligned; kernels read it concurrently,
-        // so it is written atomically.
-        let entry = unsafe { AtomicU32::from_ptr(at as *mut u32) };
-        entry.store(apic.map_or(0, |a| a + 1), Ordering::Release);
+        self.system_word(OSNODE_TABLE + index * 4)
+            .store(apic.map_or(0, |a| a + 1), Ordering::Release);
     }
 
     /// Makes OSNode `id`'s entry say what the table says (after a
@@ -273,6 +282,7 @@ impl Mechanism {
     pub fn monitor_status(&self, core: CoreId) -> Option<(u64, u64)> {
         match self.ask_hub(hub::Request::Status {
             core: u64::from(core),
+            within_ms: 0,
         }) {
             Ok(hub::Reply::Status(Ok(alive))) => Some((alive.rtt_ns, alive.woken)),
             _ => None,

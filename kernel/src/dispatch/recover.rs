@@ -1,0 +1,121 @@
+//! What a fatal error leaves of this core's OSNodes.
+//!
+//! A fatal error (a CPU exception in ring 0, a panic) stops this kernel,
+//! never the OSNodes: they live in capability memory, not in the kernel
+//! (docs/design.md, rule 2). Whether another kernel can resume them depends
+//! on where the error struck. This module keeps one word that says so,
+//! written at the few points where it changes:
+//!
+//! * *untouched*: the kernel has not touched a KCB yet (it was still
+//!   starting);
+//! * *interrupted*: an interrupt entered the kernel and nothing has changed
+//!   since: the running dispatcher, if any, is saved in its frame, the
+//!   scheduler queues are as they were;
+//! * *changing*: anything else (a system call, the scheduler, an interrupt
+//!   handler past its first change to an object).
+//!
+//! In the first two cases the dying kernel leaves its OSNodes as a stop
+//! does ([`leave`]): the saved dispatcher queued again, each KCB marked
+//! stopped with no dispatcher current. It says so in its fault report
+//! (`bootproto::ack::FAULT_OSNODES_INTACT`), and the boot driver resumes
+//! them under another kernel. In the third it says nothing of the sort:
+//! the KCB is left as the fault found it, and the boot driver reports the
+//! OSNode as not recovered rather than resume something half changed.
+//!
+//! A kernel whose boot parameters name a fallback (an in-place update of
+//! the boot driver's own core, which no other core can roll back) goes
+//! back to that kernel with its OSNodes intact ([`fallback`]).
+
+use core::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+
+use osnode::sched;
+
+use super::enter::Current;
+use crate::arch::next_kernel::NextKernel;
+use crate::arch::objects::{Area, KernelMemory};
+use crate::arch::params::ParamsPage;
+use crate::node;
+
+const UNTOUCHED: u8 = 0;
+const INTERRUPTED: u8 = 1;
+const CHANGING: u8 = 2;
+
+/// Where this kernel is, for a fatal error (one of the consts above).
+static STATE: AtomicU8 = AtomicU8::new(UNTOUCHED);
+/// The dispatcher an interrupt found running (0: none).
+static SAVED_DCB: AtomicU64 = AtomicU64::new(0);
+/// The area its registers were saved in ([`Area`] as a number).
+static SAVED_AREA: AtomicU8 = AtomicU8::new(0);
+
+/// An interrupt entered the kernel; `current` (if any) is saved in its
+/// frame. Nothing has changed yet.
+pub fn interrupted(current: Option<Current>) {
+    let (dcb, area) = current.map_or((0, 0), |c| (c.dcb, area_number(c.area)));
+    SAVED_DCB.store(dcb, Ordering::Relaxed);
+    SAVED_AREA.store(area, Ordering::Relaxed);
+    STATE.store(INTERRUPTED, Ordering::Relaxed);
+}
+
+/// The kernel is about to change objects (or to take a KCB over).
+pub fn changing() {
+    STATE.store(CHANGING, Ordering::Relaxed);
+}
+
+fn area_number(area: Area) -> u8 {
+    match area {
+        Area::Enabled => 0,
+        Area::Disabled => 1,
+        Area::Trap => 2,
+    }
+}
+
+fn area_of(number: u8) -> Area {
+    match number {
+        0 => Area::Enabled,
+        1 => Area::Disabled,
+        _ => Area::Trap,
+    }
+}
+
+/// After a fatal error: leaves this core's OSNodes stopped as a stop does,
+/// if the error struck where they are consistent; returns whether it did
+/// (they are intact). An interrupt that was being handled is ended, so that
+/// a fallback kernel on this core gets interrupts again.
+pub fn leave(mem: &mut KernelMemory) -> bool {
+    match STATE.load(Ordering::Relaxed) {
+        UNTOUCHED => true,
+        INTERRUPTED => {
+            crate::arch::apic::end_of_interrupt();
+            let dcb = SAVED_DCB.load(Ordering::Relaxed);
+            if let (Some(kcb), true) = (node::current(), dcb != 0) {
+                let area = area_of(SAVED_AREA.load(Ordering::Relaxed));
+                sched::requeue(mem, kcb, dcb, area.resume_after_preemption());
+            }
+            let ring = node::ring(mem);
+            sched::stop(mem, &ring);
+            true
+        }
+        _ => false,
+    }
+}
+
+/// The fallback kernel this kernel's boot parameters name, if any, as
+/// KERNEL_REPLACE checks the next kernel (for this core and its KCB).
+pub fn fallback(mem: &mut KernelMemory) -> Option<Result<NextKernel, abi::error::SysError>> {
+    let params = ParamsPage::this_kernels()?.read();
+    if params.fallback_params == 0 {
+        return None;
+    }
+    let (Some(kcb), Some(m)) = (node::current(), crate::machine::get()) else {
+        return Some(Err(abi::error::SysError::DispatcherNotReady));
+    };
+    Some(NextKernel::check(
+        mem,
+        &m.memory_map,
+        m.phys_top,
+        params.fallback_params,
+        params.fallback_entry,
+        params.fallback_tables,
+        kcb,
+    ))
+}
