@@ -5,7 +5,9 @@
 //! `cpudriver-faulty` (feature `faulty`) takes a page fault in ring 0 at
 //! the first interrupt once it runs an OSNode; `cpudriver-hang` (feature
 //! `hang`) stops with interrupts off before it touches its KCB, so it never
-//! acknowledges.
+//! acknowledges; or asked for by the boot driver (IPI_FAULT, `corectrl
+//! fault`): a page fault in ring 0 as the request's interrupt is handled, or
+//! a halt there with interrupts off (the kernel stops answering).
 
 use bootproto::cmdline::Cmdline;
 
@@ -49,10 +51,20 @@ impl core::fmt::Display for Fault {
     }
 }
 
-/// Called first thing by every interrupt's handler: the `faulty` kernel
-/// faults here once it runs an OSNode (before the handler changes
-/// anything, so its OSNodes are left intact).
+/// Called first thing by every interrupt's handler: every kernel faults
+/// here on a fault request (IPI_FAULT), and the `faulty` kernel at its
+/// first interrupt once it runs an OSNode (before the handler changes
+/// anything, so the OSNodes are left intact).
 pub fn on_interrupt(vector: u64) {
+    if vector == crate::arch::vectors::FAULT_REQUEST {
+        log::warn!("a page fault on purpose, as the boot driver asked (IPI_FAULT)");
+        Fault::PageFault.provoke();
+    }
+    if vector == crate::arch::vectors::HANG_REQUEST {
+        log::warn!("no longer answering on purpose, as the boot driver asked (IPI_FAULT)");
+        crate::console::flush();
+        cpu::instr::halt_forever();
+    }
     if cfg!(feature = "faulty") && crate::node::current().is_some() {
         log::warn!("cpudriver-faulty: a page fault on purpose at interrupt {vector:#x}");
         Fault::PageFault.provoke();

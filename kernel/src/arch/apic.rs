@@ -110,6 +110,7 @@ const ICR_HIGH: usize = 0x310;
 const ICR_PENDING: u32 = 1 << 12;
 const ICR_INIT: u32 = 0b101 << 8 | 1 << 14;
 const ICR_STARTUP: u32 = 0b110 << 8 | 1 << 14;
+const ICR_NMI: u32 = 0b100 << 8 | 1 << 14;
 
 /// Sends an inter-processor interrupt command to `apic_id` and waits until
 /// the APIC has accepted it.
@@ -130,6 +131,11 @@ pub fn send_fixed(apic_id: u32, vector: u8) {
 /// INIT to another core (it resets and waits for STARTUP).
 pub fn send_init(apic_id: u32) {
     send_ipi(apic_id, ICR_INIT);
+}
+
+/// A non-maskable interrupt to another core.
+pub fn send_nmi(apic_id: u32) {
+    send_ipi(apic_id, ICR_NMI);
 }
 
 /// STARTUP to another core: it starts in real mode at `vector << 12`.

@@ -94,6 +94,34 @@ pub fn fatal(frame: &TrapFrame) -> ! {
     stop("CPU exception", fault)
 }
 
+/// Stops this core on the starter's NMI (it found the kernel no longer
+/// answering): reports where the kernel was, then stops as after a fault.
+pub fn stopped_by_nmi(frame: &TrapFrame) -> ! {
+    crate::fatal::begin_report();
+    let mut out = crate::console::emergency();
+    let core = crate::identity::this_core();
+    let _ = writeln!(
+        out,
+        "\n!!! core {} (APIC {}) stopped answering; stopped by its starter's NMI",
+        core.core_id, core.apic_id
+    );
+    let _ = writeln!(
+        out,
+        "!!! it was at RIP {:#018x} (image +{:#x}), RFLAGS {:#x}",
+        frame.rip,
+        frame.rip.wrapping_sub(crate::identity::image_base()),
+        frame.rflags
+    );
+    super::backtrace::write(&mut out, frame.rbp);
+    drop(out);
+    let fault = FaultReport {
+        vector: frame.vector,
+        rip: frame.rip,
+        ..FaultReport::default()
+    };
+    stop("stopped answering", fault)
+}
+
 /// Stops this core after the fatal error `fault` (reported already):
 /// [`crate::fatal::leave_and_stop`] with the fatal path's object-memory
 /// handle.

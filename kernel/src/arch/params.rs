@@ -17,7 +17,7 @@ use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 use bootproto::params::{
     ACK_BYTES, ACK_FAULTED, ACK_FINISHED, ACK_OFFSET, ACK_STOPPED, BootAck, BootParams,
     COUNTER_INTERRUPTS, COUNTER_IPIS, COUNTERS_OFFSET, DOORBELL_OFFSET, FaultReport, IDLE_BUSY,
-    IDLE_OFFERED, IDLE_OFFSET, IDLE_TAKEN, PARAMS_PAGE, doorbell_apic,
+    IDLE_OFFERED, IDLE_OFFSET, IDLE_TAKEN, NMI_OFFSET, NMI_STOP, PARAMS_PAGE, doorbell_apic,
 };
 
 /// The page this kernel acknowledges in (null: none, or not yet).
@@ -152,6 +152,13 @@ pub fn count_interrupt() {
         page.word(COUNTERS_OFFSET + COUNTER_INTERRUPTS * 8)
             .fetch_add(1, Ordering::Relaxed);
     }
+}
+
+/// Whether the starter asked this kernel to stop at its next NMI
+/// (`bootproto::ack::NMI_OFFSET`): it had stopped answering.
+pub fn nmi_stop_requested() -> bool {
+    ParamsPage::this_kernels()
+        .is_some_and(|page| page.word(NMI_OFFSET).load(Ordering::Acquire) == NMI_STOP)
 }
 
 /// Offers this idle core to its starter (`bootproto::ack::IDLE_OFFSET`),

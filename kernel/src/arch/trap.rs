@@ -20,10 +20,14 @@ pub extern "C" fn trap_dispatch(frame: &mut TrapFrame, fpu: &FpuState) {
     match frame.vector {
         // The hardware's, wherever it came: this core stops.
         MACHINE_CHECK => exception::fatal(frame),
-        // Nobody's doing here (only LINT1 or the emulator raises one): what
-        // it interrupted, a dispatcher or the kernel, carries on (the common
-        // path returns to it), and nothing of the kernel runs on the NMI's
-        // stack.
+        // The starter's, when this kernel stopped answering and it asked
+        // for a stop (`bootproto::ack::NMI_OFFSET`): this core stops as
+        // after a fatal fault, on the NMI's stack.
+        NMI if super::params::nmi_stop_requested() => exception::stopped_by_nmi(frame),
+        // Nobody's doing otherwise (only LINT1 or the emulator raises one):
+        // what it interrupted, a dispatcher or the kernel, carries on (the
+        // common path returns to it), and nothing of the kernel runs on the
+        // NMI's stack.
         NMI => {}
         // In ring 0 every exception is a kernel bug.
         0..=31 if !from_user => exception::fatal(frame),

@@ -6,6 +6,8 @@
 //! | 0x30 | local APIC timer |
 //! | 0x31 | notification from another core (IPI_NOTIFY) |
 //! | 0x32 | stop request from the boot driver (IPI_STOP) |
+//! | 0x33 | fault request from the boot driver (IPI_FAULT): a page fault in ring 0, for tests of the recovery |
+//! | 0x34 | hang request from the boot driver (IPI_FAULT, a1 = 1): halt with interrupts off, for tests of the watchdog |
 //! | 0xe0-0xef | the legacy 8259 PIC, remapped here and masked (only its spurious IRQ 7/15 can arrive) |
 //! | 0xff | local APIC spurious interrupt |
 //!
@@ -23,6 +25,10 @@ pub const APIC_TIMER: u64 = 0x30;
 pub const NOTIFY: u64 = 0x31;
 /// A stop request: save the running dispatcher and halt.
 pub const STOP: u64 = 0x32;
+/// A fault request: take a page fault in ring 0 (`crate::selftest`).
+pub const FAULT_REQUEST: u64 = 0x33;
+/// A hang request: halt with interrupts off (`crate::selftest`).
+pub const HANG_REQUEST: u64 = 0x34;
 /// First vector of the remapped legacy PIC.
 pub const LEGACY_PIC_FIRST: u64 = 0xe0;
 /// Last vector of the remapped legacy PIC.

@@ -1,6 +1,6 @@
 //! Invocations of the IPI capability, for the boot driver and the
-//! monitors: stopping, starting and handing over other cores, and
-//! notifications to OSNodes.
+//! monitors: stopping, starting and handing over other cores, notifications
+//! to OSNodes, and faults on request (for the tests of the recovery).
 
 use abi::error::SysError;
 
@@ -11,6 +11,27 @@ use crate::{platform, system};
 /// IPI_STOP(a0 = APIC id).
 pub fn ipi_stop(inv: &mut Invocation) -> Result<Results, SysError> {
     apic::send_fixed(other_core(inv.args[0])?, crate::arch::vectors::STOP as u8);
+    Ok([0; 6])
+}
+
+/// IPI_FAULT(a0 = APIC id, a1 = 0 or 1): that core's kernel takes a page
+/// fault in ring 0 on purpose, or (1) halts with interrupts off
+/// (`crate::selftest::on_interrupt`).
+pub fn ipi_fault(inv: &mut Invocation) -> Result<Results, SysError> {
+    use crate::arch::vectors::{FAULT_REQUEST, HANG_REQUEST};
+    let target = other_core(inv.args[0])?;
+    let vector = match inv.args[1] {
+        0 => FAULT_REQUEST,
+        1 => HANG_REQUEST,
+        _ => return Err(SysError::BadArgument),
+    };
+    apic::send_fixed(target, vector as u8);
+    Ok([0; 6])
+}
+
+/// IPI_NMI(a0 = APIC id).
+pub fn ipi_nmi(inv: &mut Invocation) -> Result<Results, SysError> {
+    apic::send_nmi(other_core(inv.args[0])?);
     Ok([0; 6])
 }
 

@@ -130,6 +130,8 @@ fn run(mem: &mut KernelMemory, current: Current, regs: &Registers) -> Result<Res
         op::IPI_NOTIFY if ty == ObjType::Ipi => ipi::ipi_notify(&mut inv),
         op::IPI_STOP if ty == ObjType::Ipi => ipi::ipi_stop(&mut inv),
         op::IPI_HANDOVER if ty == ObjType::Ipi => ipi::ipi_handover(&mut inv, current),
+        op::IPI_FAULT if ty == ObjType::Ipi => ipi::ipi_fault(&mut inv),
+        op::IPI_NMI if ty == ObjType::Ipi => ipi::ipi_nmi(&mut inv),
         _ => Err(SysError::InvalidOperation),
     }
 }

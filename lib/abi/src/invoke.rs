@@ -47,6 +47,8 @@
 //! | [`IPI_NOTIFY`] | IPI | a0 = OSNode id | |
 //! | [`IPI_STOP`] | IPI | a0 = APIC id | |
 //! | [`IPI_HANDOVER`] | IPI | a0 = APIC id, a1 = STARTUP vector | (after the move) |
+//! | [`IPI_FAULT`] | IPI | a0 = APIC id, a1 = 0 (fault) or 1 (hang) | |
+//! | [`IPI_NMI`] | IPI | a0 = APIC id | |
 
 /// Describe a capability.
 pub const IDENTIFY: u64 = 1;
@@ -200,6 +202,16 @@ pub const IPI_STOP: u64 = 123;
 /// KCBs are stopped as by IPI_STOP, then this kernel sends INIT and STARTUP
 /// with vector `a1` (the prepared trampoline) to that core and halts.
 pub const IPI_HANDOVER: u64 = 125;
+/// Make the kernel of the core with APIC id `a0` (not the caller's) take a
+/// page fault in ring 0 as it handles the request (`a1` = 0), where it can
+/// leave its OSNodes intact, or stop answering there (`a1` = 1: halted with
+/// interrupts off) (IPI capability): what the boot driver's `corectrl
+/// fault` does to test the recovery of a core whose kernel failed.
+pub const IPI_FAULT: u64 = 126;
+/// Send a non-maskable interrupt to the core with APIC id `a0` (not the
+/// caller's) (IPI capability): a kernel whose starter wrote `NMI_STOP` in
+/// its boot-parameter page stops as after a fatal fault.
+pub const IPI_NMI: u64 = 127;
 
 /// Operation-word flag: a capability travels with the message.
 pub const SEND_WITH_CAP: u64 = 1 << 16;

@@ -9,6 +9,7 @@
 //! give <kcb-id> <core>
 //! move <core> <to-core>
 //! rt <core> <program> [args...]
+//! fault <core> [--hang]
 //! park <core> <host-core>
 //! unpark <kcb-id> <core>
 //! list
@@ -26,7 +27,10 @@
 //! a stopped KCB (the image that ran it last): the OSNode moves there.
 //! `park` stops a core and adds its KCB to another running core, which then
 //! multiplexes both OSNodes; `unpark` takes a parked KCB off its host and
-//! boots a core with it. `list` shows the cores and the KCBs.
+//! boots a core with it. `fault` makes a core's kernel take a page fault in
+//! ring 0, or with `--hang` stop answering (a test of the recovery: the boot
+//! driver resumes the OSNode under a fresh kernel). `list` shows the cores
+//! and the KCBs.
 //!
 //! # Startup configuration
 //! The boot archive's module [`CONFIG_MODULE`] (Barrelfish's `menu.lst`
@@ -95,10 +99,21 @@ pub enum Command<'a> {
     Unpark(u64, u32),
     /// Lend a core to the real-time kernel for one program.
     Rt(Rt<'a>),
+    /// Make a core's kernel take a fault (or hang), and recover its OSNode.
+    Fault(Fault),
     /// Show the cores and KCBs.
     List,
     /// Show the commands.
     Help,
+}
+
+/// `fault <core> [--hang]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fault {
+    /// The core.
+    pub core: u32,
+    /// Stop answering (halted with interrupts off) rather than fault.
+    pub hang: bool,
 }
 
 /// `update <core> <image> [--check-ms <ms>]`.
@@ -215,6 +230,10 @@ corectrl rt <core> [--limit <seconds>] <program> [args]
                   lend a core to the real-time kernel for one program: its OSNode is
                   parked meanwhile and comes back when the program ends, or when
                   it has run the limit (60 s; at most 3600)
+corectrl fault <core> [--hang]
+                  make a core's kernel take a page fault in ring 0 (or stop answering:
+                  halted with interrupts off, for the watchdog to find); its OSNode is
+                  then recovered under a fresh kernel (a test of the recovery)
 corectrl list     the cores (APIC id, state, kernel, KCB) and the KCBs
 corectrl help     this list
 ";
@@ -268,6 +287,18 @@ pub fn parse(line: &str) -> Result<Command<'_>, ParseError<'_>> {
                 program,
                 args: line[end..].trim(),
             }));
+        }
+        "fault" => {
+            let core = core_number(words.next())?;
+            let hang = match words.next() {
+                None => false,
+                Some("--hang") => true,
+                Some(option) if option.starts_with('-') => {
+                    return Err(ParseError::UnknownOption(option));
+                }
+                Some(other) => return Err(ParseError::Unexpected(other)),
+            };
+            Command::Fault(Fault { core, hang })
         }
         "list" => Command::List,
         "help" => Command::Help,

@@ -95,6 +95,16 @@ fn commands_parse() {
         Err(ParseError::Unexpected("extra"))
     );
     assert_eq!(parse("  help "), Ok(Command::Help));
+    let fault = |core, hang| Ok(Command::Fault(Fault { core, hang }));
+    assert_eq!(parse("fault 2"), fault(2, false));
+    assert_eq!(parse("fault 3 --hang"), fault(3, true));
+    assert_eq!(parse("fault"), Err(ParseError::MissingCore));
+    assert_eq!(parse("fault 2 3"), Err(ParseError::Unexpected("3")));
+    assert_eq!(
+        parse("fault 2 --slow"),
+        Err(ParseError::UnknownOption("--slow"))
+    );
+    assert_eq!(parse("fault 2 --hang x"), Err(ParseError::Unexpected("x")));
     assert_eq!(
         parse("boot 3"),
         Ok(boot(CoreSpec::One(3), DEFAULT_KERNEL, KcbChoice::New))

@@ -1,6 +1,8 @@
 //! The reports of what the boot driver did when a kernel failed: an update
 //! that did not pass its check and went back to the kernel before
-//! ([`RolledBack`]). Written and read through one template each, like
+//! ([`RolledBack`]); a kernel that faulted or stopped answering, whose
+//! OSNode was resumed under a fresh kernel ([`Recovered`]) or could not be
+//! ([`NotRecovered`]). Written and read through one template each, like
 //! [`crate::report`].
 
 use alloc::string::String;
@@ -57,6 +59,95 @@ impl RolledBack {
             previous: v[3].into(),
             rollback_ns: parse_ms(v[4])?,
             kcb: v[5].parse().ok()?,
+        })
+    }
+}
+
+/// A kernel failed on its own (a fault, or no answer): its OSNode runs
+/// again under a fresh kernel of the image that ran it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recovered {
+    /// The core whose kernel failed.
+    pub core: CoreId,
+    /// What happened (one line, without `; OSNode `).
+    pub cause: String,
+    /// The OSNode (its KCB's id).
+    pub kcb: KcbId,
+    /// The core it runs on now (the same, or another if that failed again).
+    pub on: CoreId,
+    /// The image of the fresh kernel.
+    pub image: String,
+    /// From the boot driver seeing the failure to the OSNode running again.
+    pub recovery_ns: u64,
+}
+
+const RECOVERED: &str = "core {}: {}; OSNode {} recovered on core {} under {} in {} ms";
+
+impl fmt::Display for Recovered {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&render(
+            RECOVERED,
+            &[
+                &self.core,
+                &self.cause,
+                &self.kcb,
+                &self.on,
+                &self.image,
+                &ms(self.recovery_ns),
+            ],
+        ))
+    }
+}
+
+impl Recovered {
+    /// Reads a recovery report out of `line`.
+    pub fn parse(line: &str) -> Option<Self> {
+        let v = fields(RECOVERED, line)?;
+        Some(Self {
+            core: v[0].parse().ok()?,
+            cause: v[1].into(),
+            kcb: v[2].parse().ok()?,
+            on: v[3].parse().ok()?,
+            image: v[4].into(),
+            recovery_ns: parse_ms(v[5])?,
+        })
+    }
+}
+
+/// A kernel failed on its own, and its OSNode could not be resumed: the
+/// core is off, the KCB stopped (the rest of the machine carries on).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotRecovered {
+    /// The core whose kernel failed.
+    pub core: CoreId,
+    /// What happened.
+    pub cause: String,
+    /// The OSNode.
+    pub kcb: KcbId,
+    /// Why it was not resumed.
+    pub why: String,
+}
+
+const NOT_RECOVERED: &str = "core {}: {}; OSNode {} not recovered: {}";
+
+impl fmt::Display for NotRecovered {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&render(
+            NOT_RECOVERED,
+            &[&self.core, &self.cause, &self.kcb, &self.why],
+        ))
+    }
+}
+
+impl NotRecovered {
+    /// Reads the report out of `line`.
+    pub fn parse(line: &str) -> Option<Self> {
+        let v = fields(NOT_RECOVERED, line)?;
+        Some(Self {
+            core: v[0].parse().ok()?,
+            cause: v[1].into(),
+            kcb: v[2].parse().ok()?,
+            why: v[3].into(),
         })
     }
 }

@@ -1,7 +1,7 @@
 //! The report lines read back what they say (to the microsecond), from
 //! lines with or without a prefix, and refuse lines of another shape.
 
-use bootctl::recovery::RolledBack;
+use bootctl::recovery::{NotRecovered, Recovered, RolledBack};
 use bootctl::report::{Booted, BootedAll, Parked, Phases, Stopped, Unparked, Updated};
 use proptest::prelude::*;
 
@@ -85,6 +85,20 @@ proptest! {
         };
         let back = RolledBack::parse(&format!("{prefix}{report}"));
         prop_assert_eq!(back, Some(RolledBack { rollback_ns: us(t), ..report }));
+    }
+
+    #[test]
+    fn recovery_reports_round_trip(
+        core in 0u32..128, on in 0u32..128, kcb in 0u64..256, t in 0u64..1 << 40,
+        cause in "[a-z0-9 ()x,]{1,60}", why in "[a-z0-9 ()x,;]{0,59}[a-z)]", prefix in "(corectrl: )?",
+    ) {
+        let report = Recovered {
+            core, cause: cause.clone(), kcb, on, image: "cpudriver".into(), recovery_ns: t,
+        };
+        let back = Recovered::parse(&format!("{prefix}{report}"));
+        prop_assert_eq!(back, Some(Recovered { recovery_ns: us(t), ..report }));
+        let not = NotRecovered { core, cause, kcb, why };
+        prop_assert_eq!(NotRecovered::parse(&format!("{prefix}{not}")), Some(not));
     }
 }
 

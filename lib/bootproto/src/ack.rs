@@ -96,6 +96,7 @@ impl core::fmt::Display for FaultReport {
             FAULT_FATAL => return f.write_str("fatal error at start"),
             0 => "divide error",
             1 => "debug exception",
+            2 => "NMI from the starter, the kernel having stopped answering",
             3 => "breakpoint",
             4 => "overflow",
             5 => "bound range exceeded",
@@ -180,6 +181,17 @@ pub const IDLE_OFFERED: u64 = 1;
 /// The idle word: the starter took the idle kernel's core; it is stopped.
 pub const IDLE_TAKEN: u64 = 2;
 
+/// Offset in the boot-parameter page of the NMI word: the starter writes
+/// [`NMI_STOP`] there before it sends the kernel a non-maskable interrupt
+/// because the kernel stopped answering; the kernel's NMI handler then
+/// stops the core as after a fatal fault (reporting where it was, leaving
+/// its OSNodes intact where it can, `ACK_FAULTED` with vector 2). An NMI
+/// without it returns to what it interrupted.
+pub const NMI_OFFSET: usize = IDLE_OFFSET + 8;
+/// The NMI word: stop at the next NMI.
+pub const NMI_STOP: u64 = 1;
+
+const _: () = assert!(NMI_OFFSET.is_multiple_of(8) && NMI_OFFSET + 8 <= PARAMS_PAGE);
 const _: () = assert!(COUNTERS_OFFSET.is_multiple_of(8) && COUNTERS_OFFSET + 16 <= DOORBELL_OFFSET);
 const _: () = assert!(IDLE_OFFSET.is_multiple_of(8) && IDLE_OFFSET + 8 <= PARAMS_PAGE);
 const _: () = assert!(DOORBELL_OFFSET.is_multiple_of(8) && DOORBELL_OFFSET + 8 <= PARAMS_PAGE);

@@ -24,7 +24,7 @@ pub use crate::ack::{
     ACK_BYTES, ACK_ENTERED, ACK_FAULTED, ACK_FINISHED, ACK_OFFSET, ACK_REFUSED, ACK_RUNNING,
     ACK_STOPPED, BootAck, COUNTER_INTERRUPTS, COUNTER_IPIS, COUNTERS_OFFSET, DOORBELL_OFFSET,
     FAULT_FATAL, FAULT_OSNODES_INTACT, FAULT_PANIC, FaultReport, IDLE_BUSY, IDLE_OFFERED,
-    IDLE_OFFSET, IDLE_TAKEN, doorbell, doorbell_apic,
+    IDLE_OFFSET, IDLE_TAKEN, NMI_OFFSET, NMI_STOP, doorbell, doorbell_apic,
 };
 use crate::cmdline::Cmdline;
 use crate::memmap::{MemoryMap, MemoryRegion};

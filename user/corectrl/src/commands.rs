@@ -34,6 +34,11 @@ pub fn run(driver: &mut Driver, line: &str) -> (bool, String) {
         Ok(Command::Move(core, to)) => {
             answer(driver.move_osnode(core, to), || format!("move {core}"))
         }
+        Ok(Command::Fault(f)) => match driver.fault(f.core, f.hang) {
+            // The report names the core.
+            Ok(report) => (true, format!("{report}\n")),
+            Err(e) => (false, format!("fault {}: {e}\n", f.core)),
+        },
         Ok(Command::List) => (
             true,
             bootctl::list::list(&driver.table, |core| driver.liveness(core)),

@@ -37,6 +37,11 @@ pub enum BootError {
     KernelRefused(u32),
     /// The kernel took a fatal fault before it ran the KCB.
     KernelFault(u32, bootproto::params::FaultReport),
+    /// A kernel asked to fault (`corectrl fault`) did not report it in time.
+    NoFault(u32),
+    /// `corectrl fault` on the boot driver's own core, which nothing would
+    /// recover.
+    FaultOwnCore(u32),
     /// The kernel runs but the OSNode's monitor did not say hello.
     MonitorSilent(u32),
     /// The core did not acknowledge a stop in time.
@@ -115,6 +120,14 @@ impl core::fmt::Display for BootError {
                 write!(f, "core {core}'s kernel took a fatal fault: {fault}")
             }
             Self::RolledBack(report) => write!(f, "{report}"),
+            Self::FaultOwnCore(core) => write!(
+                f,
+                "core {core} runs the boot driver, which could not recover its own core"
+            ),
+            Self::NoFault(core) => write!(
+                f,
+                "core {core}'s kernel did not report the fault it was asked to take"
+            ),
             Self::NotRolledBack {
                 core,
                 image,

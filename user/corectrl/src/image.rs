@@ -16,7 +16,8 @@ use core::sync::atomic::{AtomicU64, Ordering};
 use bootproto::layout::phys_to_virt;
 use bootproto::params::{
     ACK_OFFSET, BootAck, BootParams, COUNTER_INTERRUPTS, COUNTER_IPIS, COUNTERS_OFFSET,
-    DOORBELL_OFFSET, IDLE_OFFERED, IDLE_OFFSET, IDLE_TAKEN, PARAMS_PAGE, doorbell,
+    DOORBELL_OFFSET, IDLE_OFFERED, IDLE_OFFSET, IDLE_TAKEN, NMI_OFFSET, NMI_STOP, PARAMS_PAGE,
+    doorbell,
 };
 use bootproto::starter::CpuDriverInfo;
 use corefish::cap::{Cap, kind};
@@ -153,6 +154,15 @@ impl Loaded {
         // PARAMS_PAGE), 8-byte aligned; the running kernel increments it
         // concurrently, so it is read atomically.
         unsafe { AtomicU64::from_ptr(at as *mut u64) }.load(Ordering::Relaxed)
+    }
+
+    /// Asks the kernel to stop at its next NMI
+    /// (`bootproto::ack::NMI_OFFSET`): it has stopped answering.
+    pub fn request_nmi_stop(&self) {
+        let at = self.mapping.vaddr + NMI_OFFSET as u64;
+        // SAFETY: NMI_OFFSET + 8 <= PARAMS_PAGE: an 8-aligned word of this
+        // mapping, which the kernel reads concurrently.
+        unsafe { AtomicU64::from_ptr(at as *mut u64) }.store(NMI_STOP, Ordering::Release);
     }
 
     /// Takes the core while its kernel idles (`bootproto::ack::IDLE_OFFSET`):

@@ -33,7 +33,7 @@ use corefish::lmp::{self, Message};
 use corefish::proto::procmgr::{Reply, Request};
 use corefish::proto::refusal;
 use corefish::vspace::{self, Mapping};
-use corefish::{SysError, memserv, println};
+use corefish::{SysError, memserv, println, sys};
 
 use crate::driver::{Driver, Resources, boot_cores};
 
@@ -115,7 +115,7 @@ fn serve(driver: &mut Driver) -> i32 {
     let mut page: Option<Mapping> = None;
     let mut pending = Pieces::default();
     loop {
-        let request = lmp::recv(lmp::INBOX);
+        let request = next_request(driver);
         match Request::from_words(request.words) {
             Ok(Request::Connect) => {
                 match request.cap.map(|frame| vspace::map(frame, 4096, MAP_WRITE)) {
@@ -144,6 +144,26 @@ fn serve(driver: &mut Driver) -> i32 {
                 }
             }
         }
+    }
+}
+
+/// The next request; meanwhile the watchdog looks at the kernels whenever
+/// a notification wakes this (a kernel's fault report rings the doorbell)
+/// and at least every [`driver::WATCH_PERIOD_NS`], and its reports go to
+/// the console.
+fn next_request(driver: &mut Driver) -> Message {
+    let _ = lmp::arm(lmp::INBOX);
+    loop {
+        if let Some(message) = lmp::try_recv(lmp::INBOX) {
+            return message;
+        }
+        for report in driver.watch() {
+            println!("corectrl: {report}");
+        }
+        sys::wait_rings(
+            sys::time_ns() + driver::WATCH_PERIOD_NS,
+            1 << lmp::INBOX | corefish::abi::dispatcher::NOTIFY_BIT,
+        );
     }
 }
 

@@ -93,17 +93,20 @@ pub fn all(archive: &[u8]) -> anyhow::Result<Vec<Target>> {
 }
 
 /// One of each of the boot driver's commands.
-const COMMANDS: [&str; 12] = [
+const COMMANDS: [&str; 15] = [
     "boot 3 --kernel cpudriver-v2 --kcb new",
     "boot all",
     "boot 2 --kcb 7",
     "stop 2",
     "update 1 cpudriver-v2",
+    "update 0 cpudriver-faulty --check-ms 500",
     "give 4 2",
     "move 0 3",
     "rt 2 jitter 20000",
     "park 3 2",
     "unpark 5 3",
+    "fault 2",
+    "fault 3 --hang",
     "list",
     "help",
 ];

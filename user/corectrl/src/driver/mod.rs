@@ -4,7 +4,8 @@
 //! the machine, commit the transition": [`boot`] (boot, give),
 //! [`update`] (update, checked and rolled back, on another core and in
 //! place on the boot driver's own), [`halt`] (stop, park, unpark),
-//! [`movement`] (move), [`realtime`] (rt).
+//! [`movement`] (move), [`realtime`] (rt); [`recovery`] (the watchdog,
+//! kernels that failed on their own, `fault`).
 
 mod boot;
 mod halt;
@@ -12,6 +13,7 @@ mod launch;
 mod movement;
 mod prepare;
 mod realtime;
+mod recovery;
 mod update;
 
 use alloc::string::String;
@@ -35,6 +37,7 @@ use crate::trampoline::Trampoline;
 
 pub use boot::boot_cores;
 pub use realtime::RT_KERNEL;
+pub use recovery::WATCH_PERIOD_NS;
 
 /// The memory of a kernel the boot driver started on a core: its image
 /// block (with the boot-parameter page, mapped for acknowledgements) and,
@@ -93,6 +96,8 @@ pub struct Mechanism {
     pool: ImagePool,
     /// The shared text of every image started so far.
     homes: crate::text::Homes,
+    /// What the watchdog last saw of each kernel.
+    watchdog: recovery::Watchdog,
 }
 
 /// What the boot driver is made from.
@@ -143,6 +148,7 @@ impl Driver {
                 system: r.system,
                 pool: ImagePool::default(),
                 homes: crate::text::Homes::default(),
+                watchdog: recovery::Watchdog::default(),
             },
         }
     }

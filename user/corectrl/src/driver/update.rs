@@ -161,7 +161,7 @@ impl Driver {
     }
 
     /// When the kernel on `core` acknowledged that it runs its KCB (TSC).
-    fn running_since(&self, core: CoreId) -> u64 {
+    pub(super) fn running_since(&self, core: CoreId) -> u64 {
         self.table
             .core(core)
             .ok()
@@ -220,23 +220,7 @@ impl Driver {
         if !matches!(failure, Failure::Fault(_)) && self.stop(core).is_ok() {
             return Ok(());
         }
-        let ipi = self.mech.ipi;
-        let (kcb, parked) = self.table.stop(core, |_, plan| -> Result<_, BootError> {
-            // INIT stops it wherever it is: halted after its fault, or
-            // not answering.
-            invoke(
-                ipi,
-                op::IPI_INIT,
-                [u64::from(plan.apic), trampoline::HALT, 0, 0],
-            )
-            .map_err(|e| BootError::Sys("IPI", e))?;
-            Ok((plan.kcb, plan.parked_here.clone()))
-        })?;
-        for id in core::iter::once(kcb).chain(parked) {
-            self.mech.sync_route(&self.table, id);
-        }
-        self.mech.tell_hub(kcb, None);
-        Ok(())
+        self.force_off(core).map(|_| ())
     }
 
     /// After `image` failed its check (`failure`) on core `core`, which is

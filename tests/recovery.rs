@@ -1,0 +1,82 @@
+//! Kernel faults recovered: a core's kernel that takes a page fault in
+//! ring 0 (`corectrl fault`), or stops answering (`corectrl fault --hang`,
+//! found by the boot driver's watchdog and stopped with an NMI), leaves its
+//! OSNode intact, and the boot driver resumes it under a fresh kernel; the
+//! programs there carry on, losing nothing.
+
+use qemu_tests::{
+    BOOT_TIMEOUT, HarnessError, core_line, count_of, four_cores, reports_in_log, type_line,
+    wait_counter_done,
+};
+
+#[test]
+fn faulted_and_hung_kernels_are_recovered_with_their_programs() -> Result<(), HarnessError> {
+    let mut m = four_cores("recovery")?;
+    type_line(&mut m, "run --core 2 counter 40")?;
+    let mut before = Vec::new();
+    while before.len() < 3 {
+        before.push(count_of(&m.expect("counter: report ", BOOT_TIMEOUT)?));
+    }
+    type_line(&mut m, "corectrl fault 2")?;
+    m.expect(
+        "a page fault on purpose, as the boot driver asked (IPI_FAULT)",
+        BOOT_TIMEOUT,
+    )?;
+    let halted = m.expect("!!! core 2 halted (CPU exception)", BOOT_TIMEOUT)?;
+    assert!(
+        halted.ends_with("its OSNodes are left stopped and intact"),
+        "{halted}"
+    );
+    let recovered = m.expect(
+        "core 2: kernel fault (page fault (vector 14) at RIP 0x",
+        BOOT_TIMEOUT,
+    )?;
+    assert!(
+        recovered
+            .contains(", address 0xdeadb000); OSNode 2 recovered on core 2 under cpudriver in "),
+        "{recovered}"
+    );
+    // The boot driver's own core is refused, changing nothing.
+    type_line(&mut m, "corectrl fault 0")?;
+    m.expect(
+        "fault 0: core 0 runs the boot driver, which could not recover its own core",
+        BOOT_TIMEOUT,
+    )?;
+    type_line(&mut m, "corectrl fault 9")?;
+    m.expect("fault 9: there is no core 9", BOOT_TIMEOUT)?;
+    // A kernel that stops answering: the watchdog finds it, stops it with an
+    // NMI (it reports where it was) and the OSNode is recovered the same way.
+    type_line(&mut m, "corectrl fault 3 --hang")?;
+    m.expect(
+        "core 3: its kernel no longer answers, as asked; the watchdog takes it from here",
+        BOOT_TIMEOUT,
+    )?;
+    m.expect(
+        "!!! core 3 (APIC 3) stopped answering; stopped by its starter's NMI",
+        BOOT_TIMEOUT,
+    )?;
+    let recovered = m.expect("corectrl: core 3: kernel stopped answering (", BOOT_TIMEOUT)?;
+    assert!(
+        recovered.contains("; stopped by NMI at RIP 0x"),
+        "{recovered}"
+    );
+    assert!(
+        recovered.contains("); OSNode 3 recovered on core 3 under cpudriver in "),
+        "{recovered}"
+    );
+    type_line(&mut m, "run --core 3 hello after")?;
+    let hello = m.expect("hello: dispatcher", BOOT_TIMEOUT)?;
+    assert!(hello.contains(" on core 3, args `after`"), "{hello}");
+    // The counter carried on across its kernel's fault, losing nothing.
+    wait_counter_done(&mut m, 40)?;
+    let all = reports_in_log(&m);
+    assert_eq!(all.len(), 40);
+    assert!(all[39].1 > before[2].1, "no counting after the recovery");
+    m.expect("counter (id 1) on core 2 exited with code 0", BOOT_TIMEOUT)?;
+    for core in [1, 2, 3] {
+        let line = core_line(&mut m, core)?;
+        assert!(line.contains(" running "), "{line}");
+        assert!(line.contains("  up ("), "{line}");
+    }
+    Ok(())
+}

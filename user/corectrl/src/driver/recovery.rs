@@ -1,0 +1,309 @@
+//! Kernels that fail on their own, and the OSNodes they ran: the boot
+//! driver's watchdog ([`Driver::watch`]), the recovery ([`Driver::recover`])
+//! and `corectrl fault`, which makes a kernel fail on purpose to test it
+//! (docs/design.md, *Kernel faults recovered*).
+//!
+//! A kernel that takes a fatal fault says so in its boot-parameter page
+//! (`ACK_FAULTED`) and rings the boot driver's doorbell, which wakes the
+//! boot driver. One that stops answering is found by the watchdog: each
+//! kernel counts the interrupts it handles in its page; one whose count has
+//! not moved for [`QUIET_NS`] is sent a notification, and one that has not
+//! handled it [`ANSWER_NS`] later is taken to have stopped answering. The
+//! watchdog looks whenever the boot driver waits for a command, at least
+//! every [`WATCH_PERIOD_NS`]. A kernel that stopped answering is stopped
+//! with an NMI (with interrupts off, only an NMI or INIT reaches it): asked
+//! for in its boot-parameter page, its NMI handler reports where it was and
+//! stops the core as after a fault, leaving its OSNode intact where it can.
+//!
+//! The recovery takes the core back (INIT), then, if the kernel left its
+//! OSNode intact (it says so after a fault or the NMI; a kernel that did
+//! not even stop on the NMI says nothing, and its KCB is left stopped as it
+//! is, since it may be half changed), boots a fresh
+//! kernel of the image that ran the KCB with that KCB on the same core,
+//! or, if that fails too, on one free core. A KCB the fresh kernel refuses
+//! (its layout check fails: damaged) is reported and left stopped; the
+//! rest of the machine carries on either way. The boot driver's own core
+//! is not watched from here (it is this program's core).
+
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+use bootcmd::KcbChoice;
+use bootctl::recovery::{NotRecovered, Recovered};
+use bootctl::{CoreId, KcbId};
+use bootproto::params::{ACK_FAULTED, FaultReport};
+use corefish::abi::invoke as op;
+use corefish::sys::{self, invoke};
+
+use super::Driver;
+use crate::error::BootError;
+use crate::trampoline;
+
+/// How often the watchdog looks at least (the boot driver also looks
+/// whenever a kernel's fault report wakes it).
+pub const WATCH_PERIOD_NS: u64 = 250_000_000;
+/// How long a kernel may handle no interrupt before it is sent one.
+const QUIET_NS: u64 = 1_000_000_000;
+/// How long a kernel has to handle that notification.
+const ANSWER_NS: u64 = 2_000_000_000;
+/// How long `corectrl fault` waits for the kernel's fault report.
+const FAULT_TIMEOUT_NS: u64 = 2_000_000_000;
+
+/// How long a kernel that stopped answering has to stop on the NMI.
+const NMI_ANSWER_NS: u64 = 500_000_000;
+
+/// Why a kernel is taken off its core.
+#[derive(Debug, Clone, Copy)]
+pub enum Cause {
+    /// It reported a fatal fault.
+    Fault(FaultReport),
+    /// It handled no interrupt for this long (ms), a notification included;
+    /// then it stopped on the NMI (where it was), or did not even do that.
+    Hung(u64, Option<FaultReport>),
+}
+
+impl core::fmt::Display for Cause {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Fault(fault) => write!(f, "kernel fault ({fault})"),
+            Self::Hung(ms, Some(stop)) => write!(
+                f,
+                "kernel stopped answering (no interrupt handled for {ms} ms; stopped by NMI at RIP {:#x})",
+                stop.rip
+            ),
+            Self::Hung(ms, None) => write!(
+                f,
+                "kernel stopped answering (no interrupt handled for {ms} ms, nor the NMI)"
+            ),
+        }
+    }
+}
+
+impl Cause {
+    /// Whether the KCB can be resumed after it: the kernel said it left
+    /// its OSNodes intact.
+    fn left_intact(&self) -> bool {
+        match self {
+            Self::Fault(fault) | Self::Hung(_, Some(fault)) => fault.osnodes_intact(),
+            // Nothing says where it stopped: the KCB may be half changed.
+            Self::Hung(_, None) => false,
+        }
+    }
+}
+
+/// What the watchdog last saw of one core's kernel.
+#[derive(Debug, Clone, Copy)]
+struct Look {
+    /// The kernel's boot-parameter page (a new kernel starts afresh).
+    block: u64,
+    /// Its count of interrupts handled.
+    interrupts: u64,
+    /// Since when that count has not moved (ns).
+    quiet_since: u64,
+    /// When it was sent a notification, if it was.
+    pinged: Option<u64>,
+}
+
+/// The watchdog's memory: a look per core.
+#[derive(Default)]
+pub struct Watchdog {
+    looks: Vec<Option<Look>>,
+}
+
+impl Driver {
+    /// Looks at every kernel the boot driver started: recovers the OSNode
+    /// of one that faulted or stopped answering. Returns the reports.
+    pub fn watch(&mut self) -> Vec<String> {
+        let cores = self.table.cores().len();
+        self.mech.watchdog.looks.resize(cores, None);
+        let me = self.table.my_core();
+        let mut reports = Vec::new();
+        for core in (0..cores as CoreId).filter(|&c| c != me) {
+            let seen = self.table.core(core).ok().and_then(|c| {
+                let kcb = c.kcb()?;
+                let block = &c.installed()?.block;
+                let fault = block
+                    .ack()
+                    .filter(|a| a.stage == ACK_FAULTED)
+                    .map(|a| a.fault);
+                Some((kcb, block.phys, block.interrupts_handled(), fault))
+            });
+            let Some((kcb, block, interrupts, fault)) = seen else {
+                self.mech.watchdog.looks[core as usize] = None;
+                continue;
+            };
+            if let Some(fault) = fault {
+                reports.push(self.recover(core, Cause::Fault(fault)));
+                continue;
+            }
+            let now = sys::time_ns();
+            let look = &mut self.mech.watchdog.looks[core as usize];
+            match look {
+                Some(l) if l.block == block && l.interrupts == interrupts => match l.pinged {
+                    None if now - l.quiet_since >= QUIET_NS => {
+                        l.pinged = Some(now);
+                        let _ = invoke(self.mech.ipi, op::IPI_NOTIFY, [kcb, 0, 0, 0]);
+                    }
+                    Some(at) if now - at >= ANSWER_NS => {
+                        let ms = (now - l.quiet_since) / 1_000_000;
+                        let stopped = self.stop_by_nmi(core);
+                        reports.push(self.recover(core, Cause::Hung(ms, stopped)));
+                    }
+                    _ => {}
+                },
+                _ => {
+                    *look = Some(Look {
+                        block,
+                        interrupts,
+                        quiet_since: now,
+                        pinged: None,
+                    });
+                }
+            }
+        }
+        reports
+    }
+
+    /// Stops the kernel of core `core`, which stopped answering, with an
+    /// NMI (`bootproto::ack::NMI_OFFSET`); what it reported, if it did.
+    fn stop_by_nmi(&mut self, core: CoreId) -> Option<FaultReport> {
+        let c = self.table.core(core).ok()?;
+        let block = &c.installed()?.block;
+        if let Some(me) = self.mech.my_apic() {
+            block.set_doorbell(me);
+        }
+        block.request_nmi_stop();
+        invoke(self.mech.ipi, op::IPI_NMI, [u64::from(c.apic), 0, 0, 0]).ok()?;
+        block.await_ack(sys::time_ns() + NMI_ANSWER_NS, |a| {
+            (a.stage == ACK_FAULTED).then_some(a.fault)
+        })
+    }
+
+    /// `corectrl fault <core> [--hang]`: makes the core's kernel take a
+    /// page fault in ring 0 (IPI_FAULT), then recovers its OSNode; the
+    /// report. With `hang`, the kernel stops answering instead, and the
+    /// watchdog is left to find it.
+    pub fn fault(&mut self, core: CoreId, hang: bool) -> Result<String, BootError> {
+        if core == self.table.my_core() {
+            return Err(BootError::FaultOwnCore(core));
+        }
+        let (c, _) = self.table.stoppable(core)?;
+        let apic = c.apic;
+        let block = &c
+            .installed()
+            .ok_or(BootError::Refused(bootctl::Refused::NotRunning(core)))?
+            .block;
+        if let Some(me) = self.mech.my_apic() {
+            block.set_doorbell(me);
+        }
+        invoke(
+            self.mech.ipi,
+            op::IPI_FAULT,
+            [u64::from(apic), u64::from(hang), 0, 0],
+        )
+        .map_err(|e| BootError::Sys("IPI", e))?;
+        if hang {
+            return Ok(format!(
+                "core {core}: its kernel no longer answers, as asked; the watchdog takes it from here"
+            ));
+        }
+        let fault = block
+            .await_ack(sys::time_ns() + FAULT_TIMEOUT_NS, |a| {
+                (a.stage == ACK_FAULTED).then_some(a.fault)
+            })
+            .ok_or(BootError::NoFault(core))?;
+        Ok(self.recover(core, Cause::Fault(fault)))
+    }
+
+    /// Takes core `core` back from a kernel that failed (`cause`) and
+    /// resumes its OSNode under a fresh kernel of the image that ran it:
+    /// on the same core, or if that fails, on one free core. The report
+    /// (and a line for each KCB that was parked there and stopped with it).
+    pub fn recover(&mut self, core: CoreId, cause: Cause) -> String {
+        let seen = sys::tsc();
+        let cause_text = format!("{cause}");
+        let Some(kcb) = self.table.core(core).ok().and_then(|c| c.kcb()) else {
+            return format!("core {core}: {cause_text}; it ran no KCB");
+        };
+        let not = |why: String| {
+            NotRecovered {
+                core,
+                cause: cause_text.clone(),
+                kcb,
+                why,
+            }
+            .to_string()
+        };
+        let image = match self.table.kcb(kcb) {
+            Ok(k) => k.image.clone(),
+            Err(e) => return not(format!("{e}")),
+        };
+        let parked = match self.force_off(core) {
+            Ok(parked) => parked,
+            Err(e) => return not(format!("the core could not be taken back: {e}")),
+        };
+        let also = parked
+            .iter()
+            .map(|id| {
+                format!(
+                    "\ncore {core}: KCB {id} was parked there and is stopped (give it to a core)"
+                )
+            })
+            .collect::<String>();
+        if !cause.left_intact() {
+            return not(format!(
+                "the fault struck while its kernel was changing it; KCB {kcb} is stopped"
+            )) + &also;
+        }
+        let spare = (0..self.table.cores().len() as CoreId)
+            .find(|&c| c != core && self.table.off_core(c).is_ok());
+        let mut failed = None;
+        for target in core::iter::once(core).chain(spare) {
+            match self.boot(target, &image, KcbChoice::Existing(kcb)) {
+                Ok(_) => {
+                    let running = self.running_since(target);
+                    let report = Recovered {
+                        core,
+                        cause: cause_text,
+                        kcb,
+                        on: target,
+                        image,
+                        recovery_ns: self.mech.ns(running.saturating_sub(seen)),
+                    };
+                    return format!("{report}{also}");
+                }
+                Err(BootError::KernelRefused(_)) => {
+                    return not(format!(
+                        "its KCB is damaged: the fresh kernel refused it (see its message above); KCB {kcb} is stopped"
+                    )) + &also;
+                }
+                Err(e) => failed = Some(e),
+            }
+        }
+        let why = failed.map_or_else(|| String::from("no core to run it"), |e| format!("{e}"));
+        not(format!("{why}; KCB {kcb} is stopped")) + &also
+    }
+
+    /// Takes core `core` back from a kernel that failed: INIT stops it
+    /// wherever it is (halted after its fault, or not answering). The core
+    /// is off and its KCB stopped afterwards, and so are the KCBs parked
+    /// there (returned).
+    pub(super) fn force_off(&mut self, core: CoreId) -> Result<Vec<KcbId>, BootError> {
+        let ipi = self.mech.ipi;
+        let (kcb, parked) = self.table.stop(core, |_, plan| -> Result<_, BootError> {
+            invoke(
+                ipi,
+                op::IPI_INIT,
+                [u64::from(plan.apic), trampoline::HALT, 0, 0],
+            )
+            .map_err(|e| BootError::Sys("IPI", e))?;
+            Ok((plan.kcb, plan.parked_here.clone()))
+        })?;
+        for &id in core::iter::once(&kcb).chain(&parked) {
+            self.mech.sync_route(&self.table, id);
+            self.mech.tell_hub(id, None);
+        }
+        Ok(parked)
+    }
+}
