@@ -2,7 +2,8 @@
 //! ring 0 (`corectrl fault`), or stops answering (`corectrl fault --hang`,
 //! found by the boot driver's watchdog and stopped with an NMI), leaves its
 //! OSNode intact, and the boot driver resumes it under a fresh kernel; the
-//! programs there carry on, losing nothing.
+//! programs there carry on, losing nothing. A fault where the kernel may
+//! have changed objects half way leaves the KCB stopped and marked damaged.
 
 use qemu_tests::{
     BOOT_TIMEOUT, HarnessError, core_line, count_of, four_cores, reports_in_log, type_line,
@@ -67,6 +68,28 @@ fn faulted_and_hung_kernels_are_recovered_with_their_programs() -> Result<(), Ha
     type_line(&mut m, "run --core 3 hello after")?;
     let hello = m.expect("hello: dispatcher", BOOT_TIMEOUT)?;
     assert!(hello.contains(" on core 3, args `after`"), "{hello}");
+    // A fault where the kernel may have changed objects half way: the
+    // OSNode is not resumed, and its KCB is given to no kernel again.
+    type_line(&mut m, "corectrl fault 1 --mid-change")?;
+    let halted = m.expect("!!! core 1 halted (CPU exception)", BOOT_TIMEOUT)?;
+    assert!(
+        halted.ends_with("its OSNodes are left as the fault found them"),
+        "{halted}"
+    );
+    let lost = m.expect("core 1: kernel fault (page fault", BOOT_TIMEOUT)?;
+    assert!(
+        lost.ends_with(
+            "; OSNode 1 not recovered: its kernel may have left it half changed; KCB 1 is stopped and marked damaged"
+        ),
+        "{lost}"
+    );
+    type_line(&mut m, "corectrl give 1 1")?;
+    m.expect(
+        "give 1: KCB 1 may be damaged (its kernel failed in the middle of a change); no kernel is given it",
+        BOOT_TIMEOUT,
+    )?;
+    type_line(&mut m, "corectrl boot 1")?;
+    m.expect("core 1 booted: cpudriver 0.1.0, KCB 4 (new)", BOOT_TIMEOUT)?;
     // The counter carried on across its kernel's fault, losing nothing.
     wait_counter_done(&mut m, 40)?;
     let all = reports_in_log(&m);
@@ -78,5 +101,7 @@ fn faulted_and_hung_kernels_are_recovered_with_their_programs() -> Result<(), Ha
         assert!(line.contains(" running "), "{line}");
         assert!(line.contains("  up ("), "{line}");
     }
+    type_line(&mut m, "corectrl list")?;
+    m.expect("   1  stopped, may be damaged", BOOT_TIMEOUT)?;
     Ok(())
 }

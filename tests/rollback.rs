@@ -47,10 +47,19 @@ fn a_faulting_or_hanging_kernel_on_another_core_is_rolled_back() -> Result<(), H
     reports(&mut m, 2)?;
     // A kernel that never acknowledges: the check's deadline.
     type_line(&mut m, "corectrl update 2 cpudriver-hang --check-ms 500")?;
+    // It is asked to stop with an NMI, and says where it was: before its KCB.
     m.expect(
-        "update 2: cpudriver-hang failed its check (no acknowledgement within 500 ms); rolled back to cpudriver in ",
+        "!!! core 2 (APIC 2) stopped answering; stopped by its starter's NMI",
         BOOT_TIMEOUT,
     )?;
+    let rolled = m.expect(
+        "update 2: cpudriver-hang failed its check (no acknowledgement within 500 ms; stopped by NMI at RIP 0x",
+        BOOT_TIMEOUT,
+    )?;
+    assert!(
+        rolled.contains("); rolled back to cpudriver in "),
+        "{rolled}"
+    );
     // A good update still works afterwards.
     type_line(&mut m, "corectrl update 2 cpudriver-v2")?;
     m.expect(
@@ -100,7 +109,7 @@ fn a_faulting_or_hanging_kernel_on_the_boot_drivers_core_falls_back() -> Result<
         BOOT_TIMEOUT,
     )?;
     m.expect(
-        "update 0: cpudriver-hang failed its check (no acknowledgement within 500 ms); rolled back to cpudriver in ",
+        "update 0: cpudriver-hang failed its check (no acknowledgement within 500 ms; the rescue watch took the core back); rolled back to cpudriver in ",
         BOOT_TIMEOUT,
     )?;
     // The shell, the hub and the other cores carry on under it.

@@ -28,6 +28,7 @@ const TIMER_CHECK_MS: u64 = 10;
 /// Boots this kernel with the parameters in `page` (entered at TSC
 /// `tsc_at_entry`) and runs its OSNode.
 pub fn boot(mem: &mut KernelMemory, page: ParamsPage, tsc_at_entry: u64) -> ! {
+    page.mark_entered(tsc_at_entry);
     let params = page.read();
     if let Err(e) = params.validate() {
         kprintln!(

@@ -38,6 +38,7 @@ pub fn handle(mem: &mut KernelMemory, vector: u64) -> bool {
     // intact (`dispatch::recover`).
     crate::selftest::on_interrupt(vector);
     dispatch::recover::changing();
+    crate::selftest::after_change(vector);
     crate::arch::params::count_interrupt();
     match vector {
         vectors::APIC_TIMER => {

@@ -80,3 +80,15 @@ pub fn before_osnode() {
         cpu::instr::halt_forever()
     }
 }
+
+/// Called by every interrupt's handler once it counts as changing objects
+/// (`dispatch::recover`): a fault requested for there (IPI_FAULT, a1 = 2)
+/// strikes, and the OSNodes are left as the fault found them.
+pub fn after_change(vector: u64) {
+    if vector == crate::arch::vectors::FAULT_CHANGING_REQUEST {
+        log::warn!(
+            "a page fault on purpose where objects may be half changed, as the boot driver asked"
+        );
+        Fault::PageFault.provoke();
+    }
+}

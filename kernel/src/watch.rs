@@ -5,9 +5,11 @@
 //! The boot driver's own core cannot be watched from that core: a new
 //! kernel that hangs before it resumes the boot driver stops everything
 //! there. So the boot driver names a watcher, a kernel on another running
-//! core, in the system page before the update, with a deadline and the
+//! core, in the system page before the update, with a time window and the
 //! trampoline of a fallback kernel (the previous image, prepared to resume
-//! the same KCB), and notifies it. The watcher keeps its timer armed for
+//! the same KCB); the old kernel arms the watch as it jumps to the new one,
+//! once the KCB is stopped ([`arm_pending`]), and notifies the watcher.
+//! The watcher keeps its timer armed for
 //! the deadline ([`deadline_ns`], which `timer::arm_at` honours) and looks
 //! at every notification and timer interrupt ([`look`]). The new kernel
 //! claims its start before it touches the KCB ([`claim_start`]). One
@@ -19,7 +21,7 @@ use core::sync::atomic::{AtomicU64, Ordering};
 
 use bootproto::system::{
     WATCH_ARMED, WATCH_DEADLINE_HI, WATCH_DEADLINE_LO, WATCH_ENTRY, WATCH_FIRED, WATCH_IDLE,
-    WATCH_KERNEL, WATCH_STATE, WATCH_TARGET, WATCH_WATCHER,
+    WATCH_KERNEL, WATCH_PENDING, WATCH_STATE, WATCH_TARGET, WATCH_WATCHER, WATCH_WINDOW,
 };
 
 use crate::arch::apic;
@@ -100,6 +102,42 @@ pub fn deadline_ns() -> Option<u64> {
     match WATCHING.load(Ordering::Relaxed) {
         0 => None,
         at => Some(at),
+    }
+}
+
+/// As this kernel jumps to the next one in place (KERNEL_REPLACE), its
+/// KCB stopped: arms a watch the boot driver left pending for this core,
+/// its deadline counted from now, and notifies the watcher.
+pub fn arm_pending() {
+    let me = apic::id() + 1;
+    let (Some(state), Some(window)) = (system::word(WATCH_STATE), read(WATCH_WINDOW)) else {
+        return;
+    };
+    if read(WATCH_TARGET) != Some(me) || state.load(Ordering::Acquire) != WATCH_PENDING {
+        return;
+    }
+    let deadline = time::now_ns().saturating_add(u64::from(window) * 1_000_000);
+    for (offset, value) in [
+        (WATCH_DEADLINE_LO, deadline as u32),
+        (WATCH_DEADLINE_HI, (deadline >> 32) as u32),
+    ] {
+        if let Some(word) = system::word(offset) {
+            word.store(value, Ordering::Relaxed);
+        }
+    }
+    let armed = state
+        .compare_exchange(
+            WATCH_PENDING,
+            WATCH_ARMED,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        )
+        .is_ok();
+    let watcher = read(WATCH_WATCHER).and_then(|w| w.checked_sub(1));
+    if let (true, Some(watcher)) = (armed, watcher)
+        && watcher != apic::id()
+    {
+        apic::send_fixed(watcher, crate::arch::vectors::NOTIFY as u8);
     }
 }
 

@@ -15,9 +15,10 @@
 use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 
 use bootproto::params::{
-    ACK_BYTES, ACK_FAULTED, ACK_FINISHED, ACK_OFFSET, ACK_STOPPED, BootAck, BootParams,
-    COUNTER_INTERRUPTS, COUNTER_IPIS, COUNTERS_OFFSET, DOORBELL_OFFSET, FaultReport, IDLE_BUSY,
-    IDLE_OFFERED, IDLE_OFFSET, IDLE_TAKEN, NMI_OFFSET, NMI_STOP, PARAMS_PAGE, doorbell_apic,
+    ACK_BYTES, ACK_ENTERED, ACK_FAULTED, ACK_FINISHED, ACK_OFFSET, ACK_STOPPED, BootAck,
+    BootParams, COUNTER_INTERRUPTS, COUNTER_IPIS, COUNTERS_OFFSET, DOORBELL_OFFSET, FaultReport,
+    IDLE_BUSY, IDLE_OFFERED, IDLE_OFFSET, IDLE_TAKEN, NMI_OFFSET, NMI_STOP, PARAMS_PAGE,
+    doorbell_apic,
 };
 
 /// The page this kernel acknowledges in (null: none, or not yet).
@@ -107,6 +108,16 @@ impl ParamsPage {
         }
         self.word(ACK_OFFSET).store(ack.stage, Ordering::Release);
         self.ring_doorbell();
+    }
+
+    /// Publishes that this kernel's main was entered at TSC `tsc` (its
+    /// descriptor tables are loaded: an NMI would reach its handler), before
+    /// it touches anything of its KCB. Nobody waits for this stage, so no
+    /// doorbell.
+    pub fn mark_entered(&self, tsc: u64) {
+        let tsc_entered = ACK_OFFSET + core::mem::offset_of!(BootAck, tsc_entered);
+        self.word(tsc_entered).store(tsc, Ordering::Relaxed);
+        self.word(ACK_OFFSET).store(ACK_ENTERED, Ordering::Release);
     }
 
     /// Notifies the core the starter waits on (the doorbell word), unless

@@ -8,6 +8,7 @@
 //! | 0x32 | stop request from the boot driver (IPI_STOP) |
 //! | 0x33 | fault request from the boot driver (IPI_FAULT): a page fault in ring 0, for tests of the recovery |
 //! | 0x34 | hang request from the boot driver (IPI_FAULT, a1 = 1): halt with interrupts off, for tests of the watchdog |
+//! | 0x35 | fault request from the boot driver (IPI_FAULT, a1 = 2): a page fault in ring 0 once the handler may have changed objects |
 //! | 0xe0-0xef | the legacy 8259 PIC, remapped here and masked (only its spurious IRQ 7/15 can arrive) |
 //! | 0xff | local APIC spurious interrupt |
 //!
@@ -29,6 +30,9 @@ pub const STOP: u64 = 0x32;
 pub const FAULT_REQUEST: u64 = 0x33;
 /// A hang request: halt with interrupts off (`crate::selftest`).
 pub const HANG_REQUEST: u64 = 0x34;
+/// A fault request for a fault where objects may be half changed
+/// (`crate::selftest`).
+pub const FAULT_CHANGING_REQUEST: u64 = 0x35;
 /// First vector of the remapped legacy PIC.
 pub const LEGACY_PIC_FIRST: u64 = 0xe0;
 /// Last vector of the remapped legacy PIC.

@@ -95,7 +95,8 @@ pub fn handover(mem: &mut KernelMemory, current: Current, target: u32, vector: u
 }
 
 /// KERNEL_REPLACE, after its checks: the caller's invocation succeeds and
-/// it is queued to continue; the KCB stops as for a stop request; then
+/// it is queued to continue; the KCB stops as for a stop request; a rescue
+/// watch the boot driver left pending is armed (`crate::watch`); then
 /// this kernel jumps to the new one (the direct map, which the new
 /// kernel's image lies in, stays mapped until it builds its own tables).
 pub fn replace_kernel(mem: &mut KernelMemory, current: Current, next: NextKernel) -> ! {
@@ -103,6 +104,8 @@ pub fn replace_kernel(mem: &mut KernelMemory, current: Current, next: NextKernel
     complete_and_queue(mem, current);
     quiesce();
     stop_ring(mem, entered);
+    // The KCB is stopped: a rescue watch over this core may start now.
+    crate::watch::arm_pending();
     next.enter()
 }
 

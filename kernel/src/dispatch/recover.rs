@@ -8,11 +8,13 @@
 //!
 //! * *untouched*: the kernel has not touched a KCB yet (it was still
 //!   starting);
-//! * *interrupted*: an interrupt entered the kernel and nothing has changed
-//!   since: the running dispatcher, if any, is saved in its frame, the
-//!   scheduler queues are as they were;
-//! * *changing*: anything else (a system call, the scheduler, an interrupt
-//!   handler past its first change to an object).
+//! * *interrupted*: an interrupt entered the kernel and its handler has not
+//!   begun: the running dispatcher, if any, is saved in its frame, the
+//!   scheduler queues are as they were (the window is the entry's own code,
+//!   a fault request from the boot driver and a hang there; the handler
+//!   proper counts as changing);
+//! * *changing*: anything else (a system call, the scheduler, an interrupt's
+//!   handler).
 //!
 //! In the first two cases the dying kernel leaves its OSNodes as a stop
 //! does ([`leave`]): the saved dispatcher queued again, each KCB marked
@@ -26,7 +28,7 @@
 //! the boot driver's own core, which no other core can roll back) goes
 //! back to that kernel with its OSNodes intact ([`fallback`]).
 
-use core::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU8, AtomicU64, Ordering, compiler_fence};
 
 use osnode::sched;
 
@@ -54,11 +56,16 @@ pub fn interrupted(current: Option<Current>) {
     SAVED_DCB.store(dcb, Ordering::Relaxed);
     SAVED_AREA.store(area, Ordering::Relaxed);
     STATE.store(INTERRUPTED, Ordering::Relaxed);
+    // Only this core reads the words, in its fatal path: the compiler must
+    // not move the handler's work across the store.
+    compiler_fence(Ordering::SeqCst);
 }
 
 /// The kernel is about to change objects (or to take a KCB over).
 pub fn changing() {
+    compiler_fence(Ordering::SeqCst);
     STATE.store(CHANGING, Ordering::Relaxed);
+    compiler_fence(Ordering::SeqCst);
 }
 
 fn area_number(area: Area) -> u8 {
@@ -101,21 +108,22 @@ pub fn leave(mem: &mut KernelMemory) -> bool {
 
 /// The fallback kernel this kernel's boot parameters name, if any, as
 /// KERNEL_REPLACE checks the next kernel (for this core and its KCB).
+///
+/// Everything comes from the boot parameters (the KCB they name, their
+/// memory map), so a kernel that faults early, before it took its KCB,
+/// falls back too.
 pub fn fallback(mem: &mut KernelMemory) -> Option<Result<NextKernel, abi::error::SysError>> {
     let params = ParamsPage::this_kernels()?.read();
     if params.fallback_params == 0 {
         return None;
     }
-    let (Some(kcb), Some(m)) = (node::current(), crate::machine::get()) else {
-        return Some(Err(abi::error::SysError::DispatcherNotReady));
-    };
     Some(NextKernel::check(
         mem,
-        &m.memory_map,
-        m.phys_top,
+        &params.memory_map(),
+        params.phys_top,
         params.fallback_params,
         params.fallback_entry,
         params.fallback_tables,
-        kcb,
+        params.kcb_phys,
     ))
 }

@@ -14,15 +14,16 @@ pub fn ipi_stop(inv: &mut Invocation) -> Result<Results, SysError> {
     Ok([0; 6])
 }
 
-/// IPI_FAULT(a0 = APIC id, a1 = 0 or 1): that core's kernel takes a page
-/// fault in ring 0 on purpose, or (1) halts with interrupts off
-/// (`crate::selftest::on_interrupt`).
+/// IPI_FAULT(a0 = APIC id, a1 = 0, 1 or 2): that core's kernel takes a
+/// page fault in ring 0 on purpose, (1) halts with interrupts off, or (2)
+/// faults where its objects may be half changed (`crate::selftest`).
 pub fn ipi_fault(inv: &mut Invocation) -> Result<Results, SysError> {
-    use crate::arch::vectors::{FAULT_REQUEST, HANG_REQUEST};
+    use crate::arch::vectors::{FAULT_CHANGING_REQUEST, FAULT_REQUEST, HANG_REQUEST};
     let target = other_core(inv.args[0])?;
     let vector = match inv.args[1] {
         0 => FAULT_REQUEST,
         1 => HANG_REQUEST,
+        2 => FAULT_CHANGING_REQUEST,
         _ => return Err(SysError::BadArgument),
     };
     apic::send_fixed(target, vector as u8);

@@ -47,7 +47,7 @@
 //! | [`IPI_NOTIFY`] | IPI | a0 = OSNode id | |
 //! | [`IPI_STOP`] | IPI | a0 = APIC id | |
 //! | [`IPI_HANDOVER`] | IPI | a0 = APIC id, a1 = STARTUP vector | (after the move) |
-//! | [`IPI_FAULT`] | IPI | a0 = APIC id, a1 = 0 (fault) or 1 (hang) | |
+//! | [`IPI_FAULT`] | IPI | a0 = APIC id, a1 = 0 (fault), 1 (hang) or 2 (fault mid-change) | |
 //! | [`IPI_NMI`] | IPI | a0 = APIC id | |
 
 /// Describe a capability.
@@ -204,9 +204,10 @@ pub const IPI_STOP: u64 = 123;
 pub const IPI_HANDOVER: u64 = 125;
 /// Make the kernel of the core with APIC id `a0` (not the caller's) take a
 /// page fault in ring 0 as it handles the request (`a1` = 0), where it can
-/// leave its OSNodes intact, or stop answering there (`a1` = 1: halted with
-/// interrupts off) (IPI capability): what the boot driver's `corectrl
-/// fault` does to test the recovery of a core whose kernel failed.
+/// leave its OSNodes intact, stop answering there (`a1` = 1: halted with
+/// interrupts off), or fault where its objects may be half changed (`a1` =
+/// 2) (IPI capability): what the boot driver's `corectrl fault` does to
+/// test the recovery of a core whose kernel failed.
 pub const IPI_FAULT: u64 = 126;
 /// Send a non-maskable interrupt to the core with APIC id `a0` (not the
 /// caller's) (IPI capability): a kernel whose starter wrote `NMI_STOP` in

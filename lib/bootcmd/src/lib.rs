@@ -9,7 +9,7 @@
 //! give <kcb-id> <core>
 //! move <core> <to-core>
 //! rt <core> <program> [args...]
-//! fault <core> [--hang]
+//! fault <core> [--hang|--mid-change]
 //! park <core> <host-core>
 //! unpark <kcb-id> <core>
 //! list
@@ -28,9 +28,11 @@
 //! `park` stops a core and adds its KCB to another running core, which then
 //! multiplexes both OSNodes; `unpark` takes a parked KCB off its host and
 //! boots a core with it. `fault` makes a core's kernel take a page fault in
-//! ring 0, or with `--hang` stop answering (a test of the recovery: the boot
-//! driver resumes the OSNode under a fresh kernel). `list` shows the cores
-//! and the KCBs.
+//! ring 0, or with `--hang` stop answering, or with `--mid-change` fault
+//! where its objects may be half changed (a test of the recovery: the boot
+//! driver resumes the OSNode under a fresh kernel, or in the last case
+//! refuses to and marks the KCB damaged). `list` shows the cores and the
+//! KCBs.
 //!
 //! # Startup configuration
 //! The boot archive's module [`CONFIG_MODULE`] (Barrelfish's `menu.lst`
@@ -107,13 +109,24 @@ pub enum Command<'a> {
     Help,
 }
 
-/// `fault <core> [--hang]`.
+/// `fault <core> [--hang|--mid-change]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Fault {
     /// The core.
     pub core: u32,
-    /// Stop answering (halted with interrupts off) rather than fault.
-    pub hang: bool,
+    /// How its kernel is to fail.
+    pub kind: FaultKind,
+}
+
+/// How `fault` makes a kernel fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultKind {
+    /// A page fault in ring 0 where the kernel leaves its OSNodes intact.
+    Fault,
+    /// Halted with interrupts off: it stops answering.
+    Hang,
+    /// A page fault in ring 0 where objects may be half changed.
+    MidChange,
 }
 
 /// `update <core> <image> [--check-ms <ms>]`.
@@ -230,10 +243,11 @@ corectrl rt <core> [--limit <seconds>] <program> [args]
                   lend a core to the real-time kernel for one program: its OSNode is
                   parked meanwhile and comes back when the program ends, or when
                   it has run the limit (60 s; at most 3600)
-corectrl fault <core> [--hang]
+corectrl fault <core> [--hang|--mid-change]
                   make a core's kernel take a page fault in ring 0 (or stop answering:
-                  halted with interrupts off, for the watchdog to find); its OSNode is
-                  then recovered under a fresh kernel (a test of the recovery)
+                  halted with interrupts off, for the watchdog to find; or fault where
+                  it may have changed objects half way); its OSNode is then recovered
+                  under a fresh kernel, or its KCB marked damaged (tests of the recovery)
 corectrl list     the cores (APIC id, state, kernel, KCB) and the KCBs
 corectrl help     this list
 ";
@@ -290,15 +304,16 @@ pub fn parse(line: &str) -> Result<Command<'_>, ParseError<'_>> {
         }
         "fault" => {
             let core = core_number(words.next())?;
-            let hang = match words.next() {
-                None => false,
-                Some("--hang") => true,
+            let kind = match words.next() {
+                None => FaultKind::Fault,
+                Some("--hang") => FaultKind::Hang,
+                Some("--mid-change") => FaultKind::MidChange,
                 Some(option) if option.starts_with('-') => {
                     return Err(ParseError::UnknownOption(option));
                 }
                 Some(other) => return Err(ParseError::Unexpected(other)),
             };
-            Command::Fault(Fault { core, hang })
+            Command::Fault(Fault { core, kind })
         }
         "list" => Command::List,
         "help" => Command::Help,

@@ -95,9 +95,13 @@ fn commands_parse() {
         Err(ParseError::Unexpected("extra"))
     );
     assert_eq!(parse("  help "), Ok(Command::Help));
-    let fault = |core, hang| Ok(Command::Fault(Fault { core, hang }));
-    assert_eq!(parse("fault 2"), fault(2, false));
-    assert_eq!(parse("fault 3 --hang"), fault(3, true));
+    let fault = |core, kind| Ok(Command::Fault(Fault { core, kind }));
+    assert_eq!(parse("fault 2"), fault(2, FaultKind::Fault));
+    assert_eq!(parse("fault 3 --hang"), fault(3, FaultKind::Hang));
+    assert_eq!(
+        parse("fault 1 --mid-change"),
+        fault(1, FaultKind::MidChange)
+    );
     assert_eq!(parse("fault"), Err(ParseError::MissingCore));
     assert_eq!(parse("fault 2 3"), Err(ParseError::Unexpected("3")));
     assert_eq!(

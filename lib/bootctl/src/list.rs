@@ -59,6 +59,7 @@ pub fn list<I, M>(table: &Table<I, M>, mut look: impl FnMut(CoreId) -> Liveness)
         let state = match kcb.state {
             KcbState::Running { core } => format!("running on core {core}"),
             KcbState::Parked { host } => format!("parked on core {host}"),
+            KcbState::Stopped if kcb.damaged => String::from("stopped, may be damaged"),
             KcbState::Stopped => String::from("stopped"),
         };
         let _ = writeln!(text, "{:>4}  {state}", kcb.id);

@@ -50,6 +50,8 @@ pub enum Refused {
     HostsParked(CoreId),
     /// Every OSNode id is in use.
     TooManyOsNodes,
+    /// The KCB's kernel failed where it may have left it half changed.
+    KcbDamaged(KcbId),
     /// The kernel cannot run the KCB's layout (it would refuse it, leaving
     /// the OSNode stopped).
     KcbLayout {
@@ -96,6 +98,10 @@ impl core::fmt::Display for Refused {
                 "other OSNodes are parked on core {core}; unpark them first"
             ),
             Self::TooManyOsNodes => f.write_str("no OSNode id left"),
+            Self::KcbDamaged(kcb) => write!(
+                f,
+                "KCB {kcb} may be damaged (its kernel failed in the middle of a change); no kernel is given it"
+            ),
             Self::KcbLayout {
                 kcb,
                 layout,

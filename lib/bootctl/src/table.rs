@@ -124,6 +124,9 @@ pub struct Kcb<M> {
     pub layout: u32,
     /// Where it is.
     pub state: KcbState,
+    /// Stopped where its kernel may have left it half changed (a fault or
+    /// a hang in the middle of a change): no kernel is given it again.
+    pub damaged: bool,
     /// What keeps its OSNode's memory allocated (none for the first
     /// OSNode's, which init holds). Held, never used, as long as the KCB
     /// is recorded.
@@ -203,6 +206,7 @@ impl<I, M> Table<I, M> {
                 image: first.image,
                 layout: first.layout,
                 state: KcbState::Running { core: first.core },
+                damaged: false,
                 memory: None,
             }],
         }

@@ -158,6 +158,7 @@ impl<I, M> Table<I, M> {
             image: started.image.clone(),
             layout: started.kcb_layout,
             state: KcbState::Stopped,
+            damaged: false,
             memory: Some(made.memory),
         });
         Ok((self.run_on(core, plan.kcb, started), extra))
@@ -167,6 +168,9 @@ impl<I, M> Table<I, M> {
     pub fn plan_resume(&self, core: CoreId, kcb: KcbId) -> Result<ResumePlan, Refused> {
         let apic = self.off_core(core)?.apic;
         let k = self.kcb(kcb)?;
+        if k.damaged {
+            return Err(Refused::KcbDamaged(kcb));
+        }
         match k.state {
             KcbState::Stopped => Ok(ResumePlan {
                 core,
@@ -249,6 +253,9 @@ impl<I, M> Table<I, M> {
         let (h, host_kcb, host_kernel) = self.running_core(host)?;
         let (host_apic, host_newest) = (h.apic, host_kernel.layouts.kcb_newest);
         let k = self.kcb(kcb)?;
+        if k.damaged {
+            return Err(Refused::KcbDamaged(kcb).into());
+        }
         match k.state {
             KcbState::Stopped => {}
             KcbState::Running { core } => return Err(Refused::KcbRunning { kcb, core }.into()),
@@ -345,6 +352,21 @@ impl<I, M> Table<I, M> {
             }
         }
         Ok((self.run_on(to, 0, started), extra))
+    }
+
+    /// Marks the stopped KCB `kcb` as damaged: its kernel failed where it
+    /// may have left it half changed, so no kernel is given it again (boot,
+    /// give, park refuse it).
+    pub fn mark_damaged(&mut self, kcb: KcbId) -> Result<(), Refused> {
+        let k = self.kcb_mut(kcb)?;
+        match k.state {
+            KcbState::Stopped => {
+                k.damaged = true;
+                Ok(())
+            }
+            KcbState::Running { core } => Err(Refused::KcbRunning { kcb, core }),
+            KcbState::Parked { host } => Err(Refused::KcbParked { kcb, host }),
+        }
     }
 
     /// Commits `kcb` running on the off core `core` under `started`: the

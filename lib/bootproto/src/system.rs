@@ -42,14 +42,19 @@ pub const IRQ_LINES: usize = 256;
 /// The boot driver fills it in before it updates the kernel of its own
 /// core in place (KERNEL_REPLACE), with the state word last:
 /// [`WATCH_TARGET`] the APIC id (plus one) of that core, [`WATCH_WATCHER`]
-/// that of another running core whose kernel watches, [`WATCH_DEADLINE_LO`]
-/// and [`WATCH_DEADLINE_HI`] a time of the system clock (ns since reset,
-/// the same on every core), [`WATCH_KERNEL`] the physical address of the
-/// new kernel's boot parameters (below 4 GiB), [`WATCH_ENTRY`] the
+/// that of another running core whose kernel watches, [`WATCH_WINDOW`] how
+/// long the new kernel has (ms), [`WATCH_KERNEL`] the physical address of
+/// the new kernel's boot parameters (below 4 GiB), [`WATCH_ENTRY`] the
 /// physical address of the trampoline that starts the fallback kernel
 /// (prepared to resume the same KCB on that core), and [`WATCH_STATE`] =
-/// [`WATCH_ARMED`]; then it notifies the watcher. Exactly one of two
-/// compare-and-swaps from [`WATCH_ARMED`] succeeds:
+/// [`WATCH_PENDING`]. The old kernel, once it has stopped the KCB and just
+/// before it jumps to the new one, writes the deadline
+/// ([`WATCH_DEADLINE_LO`] and [`WATCH_DEADLINE_HI`], a time of the system
+/// clock: ns since reset, the same on every core), turns [`WATCH_PENDING`]
+/// into [`WATCH_ARMED`] and notifies the watcher: so the watch never fires
+/// while the old kernel still runs the KCB. A watch still pending after a
+/// refused KERNEL_REPLACE is taken back by the boot driver. Exactly one of
+/// two compare-and-swaps from [`WATCH_ARMED`] succeeds:
 /// * the new kernel's (the one whose parameters [`WATCH_KERNEL`] names),
 ///   to [`WATCH_IDLE`], before it touches its KCB: it runs (a kernel whose
 ///   swap fails halts at once, touching nothing);
@@ -59,7 +64,7 @@ pub const IRQ_LINES: usize = 256;
 ///   resumes the KCB.
 pub const WATCH: usize = 2176;
 /// Words of the rescue watch.
-pub const WATCH_WORDS: usize = 7;
+pub const WATCH_WORDS: usize = 8;
 /// Rescue watch word: the state.
 pub const WATCH_STATE: usize = WATCH;
 /// Rescue watch word: the watched core's APIC id plus one.
@@ -74,6 +79,8 @@ pub const WATCH_DEADLINE_HI: usize = WATCH + 16;
 pub const WATCH_ENTRY: usize = WATCH + 20;
 /// Rescue watch word: the new kernel's boot parameters (physical address).
 pub const WATCH_KERNEL: usize = WATCH + 24;
+/// Rescue watch word: how long the new kernel has to claim its start (ms).
+pub const WATCH_WINDOW: usize = WATCH + 28;
 /// Rescue watch state: nothing is watched.
 pub const WATCH_IDLE: u32 = 0;
 /// Rescue watch state: the target's new kernel has until the deadline to
@@ -81,6 +88,8 @@ pub const WATCH_IDLE: u32 = 0;
 pub const WATCH_ARMED: u32 = 1;
 /// Rescue watch state: the watcher started the fallback.
 pub const WATCH_FIRED: u32 = 2;
+/// Rescue watch state: filled in; the old kernel arms it as it jumps.
+pub const WATCH_PENDING: u32 = 3;
 /// Bytes used (the page is 4 KiB).
 pub const USED: usize = WATCH + WATCH_WORDS * 4;
 

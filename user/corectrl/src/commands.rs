@@ -34,7 +34,7 @@ pub fn run(driver: &mut Driver, line: &str) -> (bool, String) {
         Ok(Command::Move(core, to)) => {
             answer(driver.move_osnode(core, to), || format!("move {core}"))
         }
-        Ok(Command::Fault(f)) => match driver.fault(f.core, f.hang) {
+        Ok(Command::Fault(f)) => match driver.fault(f.core, f.kind) {
             // The report names the core.
             Ok(report) => (true, format!("{report}\n")),
             Err(e) => (false, format!("fault {}: {e}\n", f.core)),

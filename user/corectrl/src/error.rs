@@ -31,8 +31,9 @@ pub enum BootError {
     Plan(bootproto::starter::StarterError),
     /// The core did not start executing after INIT and STARTUP.
     NoStart(u32),
-    /// The core started but its kernel did not report in time.
-    NoAck(u32),
+    /// The core started but its kernel did not report in time; what it
+    /// left of the KCB.
+    NoAck(u32, Unacknowledged),
     /// The kernel refused the KCB (it says why on the console).
     KernelRefused(u32),
     /// The kernel took a fatal fault before it ran the KCB.
@@ -69,6 +70,44 @@ pub enum BootError {
     },
 }
 
+/// What a kernel that never acknowledged left of its KCB.
+#[derive(Debug, Clone, Copy)]
+pub enum Unacknowledged {
+    /// It never entered its main: it touched nothing.
+    NotEntered,
+    /// Asked to stop by an NMI, it reported where it was (and whether it
+    /// left its OSNodes intact).
+    Stopped(bootproto::params::FaultReport),
+    /// It did not even answer the NMI: nothing says what it touched.
+    Dead,
+    /// It never claimed its start on the boot driver's own core: the
+    /// rescue watch took the core back (it touched nothing).
+    Rescued,
+}
+
+impl Unacknowledged {
+    /// Whether its KCB is as it was given (it can be resumed).
+    pub fn kcb_intact(&self) -> bool {
+        match self {
+            Self::NotEntered | Self::Rescued => true,
+            Self::Stopped(fault) => fault.osnodes_intact(),
+            Self::Dead => false,
+        }
+    }
+}
+
+impl core::fmt::Display for Unacknowledged {
+    /// Text to append to "did not report in time".
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::NotEntered => f.write_str(" (it never entered its main)"),
+            Self::Stopped(fault) => write!(f, "; stopped by NMI at RIP {:#x}", fault.rip),
+            Self::Dead => f.write_str(", nor to an NMI"),
+            Self::Rescued => f.write_str("; the rescue watch took the core back"),
+        }
+    }
+}
+
 impl From<Refused> for BootError {
     fn from(r: Refused) -> Self {
         Self::Refused(r)
@@ -96,9 +135,9 @@ impl core::fmt::Display for BootError {
             Self::NoStart(core) => {
                 write!(f, "core {core} did not start (no answer to INIT/STARTUP)")
             }
-            Self::NoAck(core) => write!(
+            Self::NoAck(core, state) => write!(
                 f,
-                "core {core} started but its kernel did not report in time"
+                "core {core} started but its kernel did not report in time{state}"
             ),
             Self::KernelRefused(core) => write!(
                 f,

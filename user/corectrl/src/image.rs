@@ -200,8 +200,9 @@ impl Loaded {
         let at = self.mapping.vaddr + core::mem::offset_of!(BootParams, fallback_params) as u64;
         // SAFETY: the word lies in the parameters at the start of this
         // mapping, 8-byte aligned (the page format's test fixes its
-        // offset); the kernel may read it concurrently, so it is written
-        // atomically.
+        // offset); the kernel reads it when it takes a fatal fault (on this
+        // core, between two instructions of this program), so it is written
+        // in one atomic store.
         unsafe { AtomicU64::from_ptr(at as *mut u64) }.store(0, Ordering::Release);
     }
 

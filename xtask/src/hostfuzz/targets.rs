@@ -93,7 +93,7 @@ pub fn all(archive: &[u8]) -> anyhow::Result<Vec<Target>> {
 }
 
 /// One of each of the boot driver's commands.
-const COMMANDS: [&str; 15] = [
+const COMMANDS: [&str; 16] = [
     "boot 3 --kernel cpudriver-v2 --kcb new",
     "boot all",
     "boot 2 --kcb 7",
@@ -107,6 +107,7 @@ const COMMANDS: [&str; 15] = [
     "unpark 5 3",
     "fault 2",
     "fault 3 --hang",
+    "fault 1 --mid-change",
     "list",
     "help",
 ];

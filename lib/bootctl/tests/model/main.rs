@@ -90,6 +90,9 @@ enum Op {
         kcb: u64,
         ok: bool,
     },
+    MarkDamaged {
+        kcb: u64,
+    },
     Replace {
         core: u32,
         kernel: usize,
@@ -128,7 +131,8 @@ fn op() -> impl Strategy<Value = Op> {
         (core.clone(), ok()).prop_map(|(core, ok)| Op::Stop { core, ok }),
         (core.clone(), core.clone()).prop_map(|(core, host)| Op::CheckPark { core, host }),
         (kcb.clone(), core.clone(), ok()).prop_map(|(kcb, host, ok)| Op::Park { kcb, host, ok }),
-        (kcb, ok()).prop_map(|(kcb, ok)| Op::Unpark { kcb, ok }),
+        (kcb.clone(), ok()).prop_map(|(kcb, ok)| Op::Unpark { kcb, ok }),
+        kcb.prop_map(|kcb| Op::MarkDamaged { kcb }),
         (core.clone(), kernel.clone(), ok()).prop_map(|(core, kernel, ok)| Op::Replace {
             core,
             kernel,
@@ -160,6 +164,7 @@ struct MKcb {
     image: String,
     phys: u64,
     memory: Option<u64>,
+    damaged: bool,
 }
 
 /// The model: where each KCB is; cores know only their kernel and the
@@ -276,6 +281,7 @@ fn agree(table: &Table<u64, u64>, model: &Model) {
         assert_eq!(place, m.place, "KCB {id}");
         assert_eq!((k.layout, &k.image, k.phys), (m.layout, &m.image, m.phys));
         assert_eq!(k.memory().copied(), m.memory);
+        assert_eq!(k.damaged, m.damaged, "KCB {id} damaged");
         assert_eq!(table.route(id), model.route(id), "route of KCB {id}");
     }
     assert_eq!(table.my_core(), model.my_core());
@@ -302,6 +308,7 @@ fn first(cores: usize, core: u32) -> (Table<u64, u64>, Model) {
             image: "cpudriver".into(),
             phys: 0x18_c000,
             memory: None,
+            damaged: false,
         },
     );
     let model = Model {

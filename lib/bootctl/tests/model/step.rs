@@ -72,6 +72,7 @@ pub fn step(table: &mut Table<u64, u64>, model: &mut Model, op: &Op, token: u64)
                         image: String::new(),
                         phys: 0x10_0000 * (id + 1),
                         memory: Some(token + 1),
+                        damaged: false,
                     },
                 );
                 let back = model.install(core, id, k, token);
@@ -86,6 +87,9 @@ pub fn step(table: &mut Table<u64, u64>, model: &mut Model, op: &Op, token: u64)
         } => {
             let want = model.off(core).and_then(|()| {
                 let m = model.kcb(kcb)?;
+                if m.damaged {
+                    return Err(Refused::KcbDamaged(kcb));
+                }
                 match m.place {
                     Place::Stopped => Ok(ResumePlan {
                         core,
@@ -110,6 +114,17 @@ pub fn step(table: &mut Table<u64, u64>, model: &mut Model, op: &Op, token: u64)
             if succeeded(&want, ok, &got) {
                 let back = model.install(core, kcb, k, token);
                 assert_eq!(got.expect("boot succeeded").0, back);
+            }
+        }
+        Op::MarkDamaged { kcb } => {
+            let want = model.kcb(kcb).and_then(|m| match m.place {
+                Place::Stopped => Ok(()),
+                Place::On(core) => Err(Refused::KcbRunning { kcb, core }),
+                Place::Parked(host) => Err(Refused::KcbParked { kcb, host }),
+            });
+            assert_eq!(table.mark_damaged(kcb), want);
+            if want.is_ok() {
+                model.kcbs.get_mut(&kcb).expect("exists").damaged = true;
             }
         }
         Op::Stop { core, ok } => {
@@ -168,6 +183,9 @@ pub fn step(table: &mut Table<u64, u64>, model: &mut Model, op: &Op, token: u64)
         Op::Park { kcb, host, ok } => {
             let want = model.running(host).and_then(|host_kcb| {
                 let m = model.kcb(kcb)?;
+                if m.damaged {
+                    return Err(Refused::KcbDamaged(kcb));
+                }
                 match m.place {
                     Place::Stopped => {}
                     Place::On(core) => return Err(Refused::KcbRunning { kcb, core }),

@@ -3,7 +3,7 @@
 
 use bootctl::report::{Parked, Stopped, Unparked};
 use bootctl::{CoreId, KcbId, KcbState};
-use bootproto::params::ACK_STOPPED;
+use bootproto::params::{ACK_FAULTED, ACK_STOPPED};
 use corefish::SysError;
 use corefish::abi::invoke as op;
 use corefish::proto::hub;
@@ -54,9 +54,14 @@ impl Driver {
                         .map_err(|e| BootError::Sys("IPI", e))?;
                     let ack = block
                         .await_ack(sys::time_ns() + STOP_TIMEOUT_NS, |ack| {
-                            (ack.stage == ACK_STOPPED).then_some(ack)
+                            matches!(ack.stage, ACK_STOPPED | ACK_FAULTED).then_some(ack)
                         })
                         .ok_or(BootError::NoStop(core))?;
+                    // A kernel that faulted stops nothing: the watchdog
+                    // recovers its OSNode (`super::recovery`).
+                    if ack.stage == ACK_FAULTED {
+                        return Err(BootError::KernelFault(core, ack.fault));
+                    }
                     let in_kernel = ack.tsc_stopped.saturating_sub(ack.tsc_stop_entered);
                     (ack.tsc_stopped, Some(mech.ns(in_kernel)))
                 };

@@ -14,7 +14,9 @@
 //! was) and gives everything back ([`Mechanism::undo`]).
 
 use bootctl::{CoreId, KcbId, Table};
-use bootproto::params::{ACK_FAULTED, ACK_FINISHED, ACK_REFUSED, ACK_RUNNING, BootAck};
+use bootproto::params::{
+    ACK_FAULTED, ACK_FINISHED, ACK_REFUSED, ACK_RUNNING, BootAck, FaultReport,
+};
 use corefish::abi::invoke as op;
 use corefish::proto::hub;
 use corefish::sys::{self, invoke};
@@ -22,7 +24,7 @@ use corefish::{CPtr, lmp};
 
 use super::prepare::{Prepared, Target};
 use super::{Installed, Mechanism, OsNodeMemory};
-use crate::error::BootError;
+use crate::error::{BootError, Unacknowledged};
 use crate::image::Loaded;
 use crate::trampoline;
 /// When a core that has not arrived in the trampoline gets a second STARTUP.
@@ -32,6 +34,8 @@ const ARRIVAL_TIMEOUT_NS: u64 = 500_000_000;
 /// How long a kernel may take from the trampoline to running its OSNode
 /// (an update's check may allow less).
 pub const ACK_TIMEOUT_NS: u64 = 5_000_000_000;
+/// How long a kernel asked to stop by an NMI has to report it.
+const NMI_ANSWER_NS: u64 = 500_000_000;
 /// How long a new monitor may take to say hello.
 const MONITOR_TIMEOUT_MS: u64 = 5_000;
 
@@ -71,7 +75,7 @@ impl Mechanism {
         let loaded_tsc = sys::tsc();
         let started = self
             .start(apic, &loaded)
-            .and_then(|arrived| Ok((arrived, self.wait_ack(core, &loaded, ack_within_ns)?)));
+            .and_then(|arrived| Ok((arrived, self.wait_ack(core, apic, &loaded, ack_within_ns)?)));
         let (arrived_tsc, ack) = match started {
             Ok(done) => done,
             Err(e) => {
@@ -128,10 +132,13 @@ impl Mechanism {
     }
 
     /// The kernel's acknowledgement that it runs its KCB, within
-    /// `within_ns`.
+    /// `within_ns`. A kernel that entered its main but did not acknowledge
+    /// in time is asked to stop with an NMI, which tells what it left of
+    /// its KCB.
     pub fn wait_ack(
         &self,
         core: CoreId,
+        apic: u32,
         loaded: &Loaded,
         within_ns: u64,
     ) -> Result<BootAck, BootError> {
@@ -145,8 +152,32 @@ impl Mechanism {
             Some(ack) if ack.stage == ACK_REFUSED => Err(BootError::KernelRefused(core)),
             Some(ack) if ack.stage == ACK_FAULTED => Err(BootError::KernelFault(core, ack.fault)),
             Some(ack) => Ok(ack),
-            None => Err(BootError::NoAck(core)),
+            None if loaded.ack().is_none() => {
+                Err(BootError::NoAck(core, Unacknowledged::NotEntered))
+            }
+            None => Err(BootError::NoAck(
+                core,
+                match self.nmi_stop(apic, loaded) {
+                    Some(fault) => Unacknowledged::Stopped(fault),
+                    None => Unacknowledged::Dead,
+                },
+            )),
         }
+    }
+
+    /// Stops the kernel started from `block` on the core with APIC id
+    /// `apic`, which does not answer, with an NMI
+    /// (`bootproto::ack::NMI_OFFSET`; only a kernel whose main was entered
+    /// has its NMI handler); what it reported, if it did in time.
+    pub fn nmi_stop(&self, apic: u32, block: &Loaded) -> Option<FaultReport> {
+        if let Some(me) = self.my_apic() {
+            block.set_doorbell(me);
+        }
+        block.request_nmi_stop();
+        invoke(self.ipi, op::IPI_NMI, [u64::from(apic), 0, 0, 0]).ok()?;
+        block.await_ack(sys::time_ns() + NMI_ANSWER_NS, |a| {
+            (a.stage == ACK_FAULTED).then_some(a.fault)
+        })
     }
 
     /// The local APIC id of the core the boot driver runs on now.

@@ -88,7 +88,7 @@ impl Driver {
         let (loaded, prepared) = mech.load_and_prepare(core, apic, RT_KERNEL, target, line)?;
         let ack = match mech
             .start(apic, &loaded)
-            .and_then(|_| mech.wait_ack(core, &loaded, super::launch::ACK_TIMEOUT_NS))
+            .and_then(|_| mech.wait_ack(core, apic, &loaded, super::launch::ACK_TIMEOUT_NS))
         {
             Ok(ack) => ack,
             Err(e) => {

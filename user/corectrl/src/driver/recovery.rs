@@ -29,7 +29,7 @@ use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
-use bootcmd::KcbChoice;
+use bootcmd::{FaultKind, KcbChoice};
 use bootctl::recovery::{NotRecovered, Recovered};
 use bootctl::{CoreId, KcbId};
 use bootproto::params::{ACK_FAULTED, FaultReport};
@@ -49,9 +49,6 @@ const QUIET_NS: u64 = 1_000_000_000;
 const ANSWER_NS: u64 = 2_000_000_000;
 /// How long `corectrl fault` waits for the kernel's fault report.
 const FAULT_TIMEOUT_NS: u64 = 2_000_000_000;
-
-/// How long a kernel that stopped answering has to stop on the NMI.
-const NMI_ANSWER_NS: u64 = 500_000_000;
 
 /// Why a kernel is taken off its core.
 #[derive(Debug, Clone, Copy)]
@@ -166,25 +163,18 @@ impl Driver {
     }
 
     /// Stops the kernel of core `core`, which stopped answering, with an
-    /// NMI (`bootproto::ack::NMI_OFFSET`); what it reported, if it did.
+    /// NMI; what it reported, if it did.
     fn stop_by_nmi(&mut self, core: CoreId) -> Option<FaultReport> {
         let c = self.table.core(core).ok()?;
-        let block = &c.installed()?.block;
-        if let Some(me) = self.mech.my_apic() {
-            block.set_doorbell(me);
-        }
-        block.request_nmi_stop();
-        invoke(self.mech.ipi, op::IPI_NMI, [u64::from(c.apic), 0, 0, 0]).ok()?;
-        block.await_ack(sys::time_ns() + NMI_ANSWER_NS, |a| {
-            (a.stage == ACK_FAULTED).then_some(a.fault)
-        })
+        self.mech.nmi_stop(c.apic, &c.installed()?.block)
     }
 
-    /// `corectrl fault <core> [--hang]`: makes the core's kernel take a
-    /// page fault in ring 0 (IPI_FAULT), then recovers its OSNode; the
-    /// report. With `hang`, the kernel stops answering instead, and the
-    /// watchdog is left to find it.
-    pub fn fault(&mut self, core: CoreId, hang: bool) -> Result<String, BootError> {
+    /// `corectrl fault <core> [--hang|--mid-change]`: makes the core's
+    /// kernel take a page fault in ring 0 (IPI_FAULT; where objects may be
+    /// half changed, for `MidChange`), then recovers its OSNode; the report.
+    /// With `Hang`, the kernel stops answering instead, and the watchdog is
+    /// left to find it.
+    pub fn fault(&mut self, core: CoreId, kind: FaultKind) -> Result<String, BootError> {
         if core == self.table.my_core() {
             return Err(BootError::FaultOwnCore(core));
         }
@@ -197,13 +187,14 @@ impl Driver {
         if let Some(me) = self.mech.my_apic() {
             block.set_doorbell(me);
         }
-        invoke(
-            self.mech.ipi,
-            op::IPI_FAULT,
-            [u64::from(apic), u64::from(hang), 0, 0],
-        )
-        .map_err(|e| BootError::Sys("IPI", e))?;
-        if hang {
+        let how = match kind {
+            FaultKind::Fault => 0,
+            FaultKind::Hang => 1,
+            FaultKind::MidChange => 2,
+        };
+        invoke(self.mech.ipi, op::IPI_FAULT, [u64::from(apic), how, 0, 0])
+            .map_err(|e| BootError::Sys("IPI", e))?;
+        if kind == FaultKind::Hang {
             return Ok(format!(
                 "core {core}: its kernel no longer answers, as asked; the watchdog takes it from here"
             ));
@@ -252,8 +243,9 @@ impl Driver {
             })
             .collect::<String>();
         if !cause.left_intact() {
+            let _ = self.table.mark_damaged(kcb);
             return not(format!(
-                "the fault struck while its kernel was changing it; KCB {kcb} is stopped"
+                "its kernel may have left it half changed; KCB {kcb} is stopped and marked damaged"
             )) + &also;
         }
         let spare = (0..self.table.cores().len() as CoreId)
@@ -274,8 +266,9 @@ impl Driver {
                     return format!("{report}{also}");
                 }
                 Err(BootError::KernelRefused(_)) => {
+                    let _ = self.table.mark_damaged(kcb);
                     return not(format!(
-                        "its KCB is damaged: the fresh kernel refused it (see its message above); KCB {kcb} is stopped"
+                        "its KCB is damaged: the fresh kernel refused it (see its message above); KCB {kcb} is stopped and marked damaged"
                     )) + &also;
                 }
                 Err(e) => failed = Some(e),
