@@ -76,6 +76,7 @@ pub fn boot(mem: &mut KernelMemory, page: ParamsPage, tsc_at_entry: u64) -> ! {
         );
     }
     let platform = describe_machine(&params, &rates, first);
+    crate::trace::init(&params);
     let archive = match params.archive().map(Archive::parse) {
         Some(Ok(a)) => Some(a),
         Some(Err(e)) => {

@@ -44,6 +44,7 @@ pub fn user_trap(mut mem: KernelMemory, trap: Trap, regs: &Registers, fpu: &FpuS
 
 /// An interrupt while the core idled.
 pub fn kernel_interrupt(mut mem: KernelMemory, vector: u64) {
+    crate::trace::interrupt(vector);
     // First of all: the boot driver may have taken the idle core.
     crate::dispatch::idle::reclaim(&mut mem);
     crate::dispatch::recover::interrupted(None);

@@ -23,7 +23,7 @@
 //! * [`cspace`], [`vspace`], [`objects`], [`usermem`]: capabilities, page
 //!   tables, kernel objects and user memory, through `caps` and `osnode`;
 //! * [`watch`]: the rescue watch over the boot driver's own core while its
-//!   kernel is updated in place.
+//!   kernel is updated in place; [`trace`]: the tracing build's records.
 
 #![no_std]
 #![no_main]
@@ -61,6 +61,7 @@ mod syscall;
 mod system;
 mod time;
 mod timer;
+mod trace;
 mod usermem;
 mod vspace;
 mod watch;
@@ -68,7 +69,7 @@ mod watch;
 /// This kernel's version (the `v2` build differs visibly: its scheduling
 /// quantum is shorter; the `kcb1` build is the previous release's KCB
 /// layout; the `rt` build is the real-time kernel; `faulty` and `hang` are
-/// the update tests' bad kernels).
+/// the update tests' bad kernels; `trace` the tracing kernel).
 pub const VERSION: &str = if cfg!(feature = "v2") {
     concat!(env!("CARGO_PKG_VERSION"), "-v2")
 } else if cfg!(feature = "kcb1") {
@@ -79,6 +80,8 @@ pub const VERSION: &str = if cfg!(feature = "v2") {
     concat!(env!("CARGO_PKG_VERSION"), "-faulty")
 } else if cfg!(feature = "hang") {
     concat!(env!("CARGO_PKG_VERSION"), "-hang")
+} else if cfg!(feature = "trace") {
+    concat!(env!("CARGO_PKG_VERSION"), "-trace")
 } else {
     env!("CARGO_PKG_VERSION")
 };

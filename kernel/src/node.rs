@@ -22,6 +22,7 @@ static CURRENT_KCB: AtomicU64 = AtomicU64::new(0);
 
 /// Makes `kcb` the KCB this core runs.
 pub fn set_current(kcb: PAddr) {
+    crate::trace::kcb_switch(kcb);
     CURRENT_KCB.store(kcb, Ordering::Relaxed);
 }
 

@@ -115,6 +115,11 @@ pub const KERNELS: &[KernelVariant] = &[
         name: "cpudriver-hang",
         features: &["hang"],
     },
+    // The tracing kernel (`corectrl trace N on`).
+    KernelVariant {
+        name: "cpudriver-trace",
+        features: &["trace"],
+    },
 ];
 
 /// The cargo that runs xtask.

@@ -54,6 +54,15 @@ pub enum Command {
     /// checking its mapping database after every batch), then hostile
     /// messages to the services, then a health check
     Fuzz(FuzzOptions),
+    /// A `corectrl trace N dump` captured in a serial log, as a Chrome
+    /// trace-event file (Perfetto, chrome://tracing)
+    Trace {
+        /// The serial log (every `trace N @...` line in it is read)
+        log: std::path::PathBuf,
+        /// Where to write the JSON (default: the log's name with `.json`)
+        #[arg(long, short)]
+        out: Option<std::path::PathBuf>,
+    },
 }
 
 /// Arguments of `cargo xtask bench`.

@@ -10,6 +10,7 @@
 //! cargo xtask bench report DIR      a run's report rebuilt from its results file
 //! cargo xtask fuzz [--calls N]      the fuzzer on a booted machine (calls, then messages)
 //! cargo xtask fuzz --host [--cases N] [--seed S]  the parsers of outside input, fuzzed on the host
+//! cargo xtask trace LOG [--out FILE]  a trace dump in a serial log, as a Chrome trace-event file
 //! ```
 //!
 //! `run` options: `--cores N` (4), `--mem MiB` (512), `--accel tcg|kvm`
@@ -32,6 +33,7 @@ mod progress;
 mod qemu;
 mod run;
 mod test;
+mod trace;
 
 use std::process::ExitCode;
 
@@ -58,6 +60,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::Test { filter }) => test::test(&filter),
         Some(Command::Lint) => lint::lint(),
         Some(Command::Fuzz(options)) => fuzz::fuzz(&options),
+        Some(Command::Trace { log, out }) => trace::convert(&log, out.as_deref()),
         Some(Command::Bench(args)) => match args.update {
             Some(BenchCommand::Update) => {
                 let o = &args.options;

@@ -115,6 +115,7 @@ const ICR_NMI: u32 = 0b100 << 8 | 1 << 14;
 /// Sends an inter-processor interrupt command to `apic_id` and waits until
 /// the APIC has accepted it.
 fn send_ipi(apic_id: u32, command: u32) {
+    crate::trace::ipi(apic_id, u64::from(command & 0x7ff));
     let r = regs();
     r.write(ICR_HIGH, apic_id << 24);
     r.write(ICR_LOW, command);

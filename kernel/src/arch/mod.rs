@@ -38,6 +38,7 @@ pub mod pit;
 pub mod ports;
 pub mod stack;
 pub mod syscall;
+pub mod trace_ring;
 pub mod trap;
 pub mod user;
 pub mod vectors;

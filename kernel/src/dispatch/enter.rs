@@ -32,6 +32,7 @@ pub struct Current {
 
 /// A system call: the caller's state is saved, then the call is handled.
 pub fn syscall(mem: &mut KernelMemory, regs: &Registers, fpu: &FpuState) -> ! {
+    crate::trace::syscall(regs.rax);
     match save_current(mem, regs, fpu) {
         Some(current) => crate::syscall::handle(mem, current, regs),
         None => schedule(mem),
@@ -40,6 +41,7 @@ pub fn syscall(mem: &mut KernelMemory, regs: &Registers, fpu: &FpuState) -> ! {
 
 /// An exception or interrupt taken in user mode.
 pub fn user_trap(mem: &mut KernelMemory, trap: Trap, regs: &Registers, fpu: &FpuState) -> ! {
+    crate::trace::interrupt(trap.vector);
     let current = save_current(mem, regs, fpu);
     if trap.vector == STOP {
         super::halt::stop_core(mem, current);
@@ -95,6 +97,7 @@ pub fn finish_syscall(
     current: Current,
     result: Result<[u64; 6], SysError>,
 ) -> ! {
+    crate::trace::result(result.err().map_or(0, |e| e as u64));
     if let Some(frame) = mem.frame_of(current.dcb) {
         frame.set_results(current.area, result);
     }
@@ -174,6 +177,8 @@ fn enter(mem: &mut KernelMemory, dcb: PAddr, regs: Registers, fpu: FpuState) -> 
     let now = time::now_ns();
     frame.set_identity(id, u64::from(crate::identity::this_core().core_id), now);
     dispatched(now);
+    crate::trace::leave();
+    crate::trace::dispatch(id);
     let ring = node::ring(mem);
     let next_wakeup = osnode::sched::next_deadline(mem, &ring);
     // The real-time kernel has no timer (its program runs with interrupts

@@ -26,6 +26,7 @@ pub fn wait(mem: &mut KernelMemory, ring: &[osnode::PAddr]) {
     // interrupt handler reaches the objects with its own handle).
     crate::arch::paging::switch_to_kernel();
     crate::console::flush();
+    crate::trace::leave();
     if !ring.is_empty() && ring.iter().all(|&kcb| mem.kcb(kcb).current == 0) {
         params::offer_idle(|| {
             for &kcb in ring {

@@ -69,6 +69,7 @@ fn run(mem: &mut KernelMemory, current: Current, regs: &Registers) -> Result<Res
         args: [regs.rdx, regs.r10, regs.r8, regs.r9],
     };
     let ty = inv.target.ty();
+    crate::trace::invoked(ty as u8);
     let op = op_of(regs.rsi);
     // Changing a dispatcher takes the write right; reading its state, read.
     if ty == ObjType::Dispatcher && (op::DISPATCHER_SETUP..=op::DISPATCHER_STATUS).contains(&op) {

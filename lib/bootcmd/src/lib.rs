@@ -10,6 +10,7 @@
 //! move <core> <to-core>
 //! rt <core> <program> [args...]
 //! fault <core> [--hang|--mid-change]
+//! trace <core> on|off|dump
 //! park <core> <host-core>
 //! unpark <kcb-id> <core>
 //! list
@@ -31,8 +32,9 @@
 //! ring 0, or with `--hang` stop answering, or with `--mid-change` fault
 //! where its objects may be half changed (a test of the recovery: the boot
 //! driver resumes the OSNode under a fresh kernel, or in the last case
-//! refuses to and marks the KCB damaged). `list` shows the cores and the
-//! KCBs.
+//! refuses to and marks the KCB damaged). `trace` updates a core to the
+//! tracing kernel (`on`) and back (`off`), and prints what it recorded
+//! (`dump`). `list` shows the cores and the KCBs.
 //!
 //! # Startup configuration
 //! The boot archive's module [`CONFIG_MODULE`] (Barrelfish's `menu.lst`
@@ -103,10 +105,23 @@ pub enum Command<'a> {
     Rt(Rt<'a>),
     /// Make a core's kernel take a fault (or hang), and recover its OSNode.
     Fault(Fault),
+    /// Trace a core: under the tracing kernel, back, or print the trace.
+    Trace(u32, TraceAction),
     /// Show the cores and KCBs.
     List,
     /// Show the commands.
     Help,
+}
+
+/// What `trace <core>` does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TraceAction {
+    /// Update the core to the tracing kernel, with a fresh ring.
+    On,
+    /// Update it back to the kernel it ran before.
+    Off,
+    /// Print the ring's timeline and summary.
+    Dump,
 }
 
 /// `fault <core> [--hang|--mid-change]`.
@@ -248,6 +263,10 @@ corectrl fault <core> [--hang|--mid-change]
                   halted with interrupts off, for the watchdog to find; or fault where
                   it may have changed objects half way); its OSNode is then recovered
                   under a fresh kernel, or its KCB marked damaged (tests of the recovery)
+corectrl trace <core> on|off|dump
+                  update a core to the tracing kernel (on) and back (off), its programs
+                  running on; dump: its system calls, interrupts, IPIs and switches
+                  as a timeline with a summary
 corectrl list     the cores (APIC id, state, kernel, KCB) and the KCBs
 corectrl help     this list
 ";
@@ -314,6 +333,16 @@ pub fn parse(line: &str) -> Result<Command<'_>, ParseError<'_>> {
                 Some(other) => return Err(ParseError::Unexpected(other)),
             };
             Command::Fault(Fault { core, kind })
+        }
+        "trace" => {
+            let core = core_number(words.next())?;
+            let action = match words.next().ok_or(ParseError::MissingValue("trace"))? {
+                "on" => TraceAction::On,
+                "off" => TraceAction::Off,
+                "dump" => TraceAction::Dump,
+                other => return Err(ParseError::Unexpected(other)),
+            };
+            Command::Trace(core, action)
         }
         "list" => Command::List,
         "help" => Command::Help,

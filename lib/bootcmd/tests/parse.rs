@@ -109,6 +109,18 @@ fn commands_parse() {
         Err(ParseError::UnknownOption("--slow"))
     );
     assert_eq!(parse("fault 2 --hang x"), Err(ParseError::Unexpected("x")));
+    assert_eq!(parse("trace 2 on"), Ok(Command::Trace(2, TraceAction::On)));
+    assert_eq!(
+        parse("trace 0 off"),
+        Ok(Command::Trace(0, TraceAction::Off))
+    );
+    assert_eq!(
+        parse("trace 3 dump"),
+        Ok(Command::Trace(3, TraceAction::Dump))
+    );
+    assert_eq!(parse("trace 3"), Err(ParseError::MissingValue("trace")));
+    assert_eq!(parse("trace 3 loud"), Err(ParseError::Unexpected("loud")));
+    assert_eq!(parse("trace on"), Err(ParseError::BadNumber("on")));
     assert_eq!(
         parse("boot 3"),
         Ok(boot(CoreSpec::One(3), DEFAULT_KERNEL, KcbChoice::New))

@@ -32,7 +32,7 @@ use crate::memmap::{MemoryMap, MemoryRegion};
 /// `b"CFBOOTP1"` read as a little-endian integer.
 pub const BOOT_PARAMS_MAGIC: u64 = u64::from_le_bytes(*b"CFBOOTP1");
 /// Layout version; bump on any change to [`BootParams`].
-pub const BOOT_PARAMS_VERSION: u32 = 7;
+pub const BOOT_PARAMS_VERSION: u32 = 8;
 /// Room for the command line, including its terminating NUL.
 pub const CMDLINE_CAPACITY: usize = 256;
 /// Room for the kernel image's name.
@@ -122,6 +122,12 @@ pub struct BootParams {
     pub fallback_entry: u64,
     /// Physical address of the page tables the fallback kernel starts on.
     pub fallback_tables: u64,
+    /// Physical address of the memory for the tracing kernel's event ring
+    /// (`ktrace::ring`, its header written by the starter), 0 for none;
+    /// only the tracing build (`cpudriver-trace`) uses it.
+    pub trace_phys: u64,
+    /// Bytes of that memory.
+    pub trace_size: u64,
     /// Name of the kernel image (NUL-padded UTF-8).
     pub kernel_name: [u8; NAME_CAPACITY],
     /// Kernel command line (NUL-terminated UTF-8).
@@ -211,6 +217,8 @@ impl BootParams {
             fallback_params: 0,
             fallback_entry: 0,
             fallback_tables: 0,
+            trace_phys: 0,
+            trace_size: 0,
             kernel_name: [0; NAME_CAPACITY],
             cmdline: [0; CMDLINE_CAPACITY],
             program: [0; PROGRAM_CAPACITY],

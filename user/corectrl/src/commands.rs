@@ -5,7 +5,7 @@
 use alloc::format;
 use alloc::string::String;
 
-use bootcmd::Command;
+use bootcmd::{Command, TraceAction};
 
 use crate::driver::{Driver, boot_cores};
 use crate::error::BootError;
@@ -39,6 +39,20 @@ pub fn run(driver: &mut Driver, line: &str) -> (bool, String) {
             Ok(report) => (true, format!("{report}\n")),
             Err(e) => (false, format!("fault {}: {e}\n", f.core)),
         },
+        Ok(Command::Trace(core, action)) => {
+            let done = match action {
+                TraceAction::On => driver.trace_on(core),
+                TraceAction::Off => driver.trace_off(core),
+                TraceAction::Dump => driver.trace_dump(core),
+            };
+            match done {
+                Ok(text) if text.ends_with('\n') => (true, text),
+                Ok(text) => (true, format!("{text}\n")),
+                // A rollback's report names the update itself.
+                Err(BootError::RolledBack(report)) => (false, format!("{report}\n")),
+                Err(e) => (false, format!("trace {core}: {e}\n")),
+            }
+        }
         Ok(Command::List) => (
             true,
             bootctl::list::list(&driver.table, |core| driver.liveness(core)),

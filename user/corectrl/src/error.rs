@@ -43,6 +43,12 @@ pub enum BootError {
     /// `corectrl fault` on the boot driver's own core, which nothing would
     /// recover.
     FaultOwnCore(u32),
+    /// `trace on` for a core traced already.
+    Traced(u32),
+    /// `trace off` or `dump` for a core not traced (or never).
+    NotTraced(u32),
+    /// The ring cannot be read.
+    TraceRing(String),
     /// The kernel runs but the OSNode's monitor did not say hello.
     MonitorSilent(u32),
     /// The core did not acknowledge a stop in time.
@@ -159,6 +165,9 @@ impl core::fmt::Display for BootError {
                 write!(f, "core {core}'s kernel took a fatal fault: {fault}")
             }
             Self::RolledBack(report) => write!(f, "{report}"),
+            Self::Traced(core) => write!(f, "core {core} is traced already"),
+            Self::NotTraced(core) => write!(f, "core {core} is not traced (`trace {core} on`)"),
+            Self::TraceRing(why) => write!(f, "the trace ring: {why}"),
             Self::FaultOwnCore(core) => write!(
                 f,
                 "core {core} runs the boot driver, which could not recover its own core"

@@ -93,7 +93,7 @@ pub fn all(archive: &[u8]) -> anyhow::Result<Vec<Target>> {
 }
 
 /// One of each of the boot driver's commands.
-const COMMANDS: [&str; 16] = [
+const COMMANDS: [&str; 19] = [
     "boot 3 --kernel cpudriver-v2 --kcb new",
     "boot all",
     "boot 2 --kcb 7",
@@ -108,6 +108,9 @@ const COMMANDS: [&str; 16] = [
     "fault 2",
     "fault 3 --hang",
     "fault 1 --mid-change",
+    "trace 2 on",
+    "trace 2 dump",
+    "trace 2 off",
     "list",
     "help",
 ];

@@ -5,7 +5,8 @@
 //! [`update`] (update, checked and rolled back, on another core and in
 //! place on the boot driver's own), [`halt`] (stop, park, unpark),
 //! [`movement`] (move), [`realtime`] (rt); [`recovery`] (the watchdog,
-//! kernels that failed on their own, `fault`).
+//! kernels that failed on their own, `fault`); [`trace`] (the tracing
+//! kernel and its ring).
 
 mod boot;
 mod halt;
@@ -14,6 +15,7 @@ mod movement;
 mod prepare;
 mod realtime;
 mod recovery;
+mod trace;
 mod update;
 
 use alloc::string::String;
@@ -98,6 +100,8 @@ pub struct Mechanism {
     homes: crate::text::Homes,
     /// What the watchdog last saw of each kernel.
     watchdog: recovery::Watchdog,
+    /// The tracing kernels' rings, by core.
+    rings: trace::Rings,
 }
 
 /// What the boot driver is made from.
@@ -149,6 +153,7 @@ impl Driver {
                 pool: ImagePool::default(),
                 homes: crate::text::Homes::default(),
                 watchdog: recovery::Watchdog::default(),
+                rings: trace::Rings::default(),
             },
         }
     }

@@ -205,6 +205,10 @@ impl Mechanism {
         p.apic_timer_hz = m.apic_timer_hz;
         p.osnode_id = prepared.osnode;
         p.system_phys = m.system_phys;
+        if let Some((phys, size)) = self.trace_ring(core) {
+            p.trace_phys = phys;
+            p.trace_size = size;
+        }
         match (target, &prepared.new) {
             (Target::Resume { phys, .. }, _) => p.kcb_phys = phys,
             (Target::New { .. }, Some(new)) => {

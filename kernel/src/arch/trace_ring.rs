@@ -1,0 +1,112 @@
+//! The memory of the tracing kernel's event ring (`ktrace::ring`): the
+//! pointer work behind `crate::trace`, which only the `trace` build uses.
+//!
+//! The ring is memory the boot driver gives this kernel in its boot
+//! parameters (`BootParams::trace_phys`, `trace_size`), checked
+//! ([`TraceRing::given`]) to lie in memory the map describes and outside
+//! this kernel's own. The boot driver reads it while this kernel writes
+//! it, so it is written a 64-bit word at a time, volatile, with the
+//! header's count published last (Release).
+
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use bootproto::PhysRange;
+use bootproto::layout::phys_to_virt;
+use bootproto::params::BootParams;
+
+use ktrace::ring::{WRITTEN_OFFSET, slot_offset};
+use ktrace::{Header, Record};
+use zerocopy::{FromBytes, IntoBytes};
+
+/// A ring this kernel writes.
+#[derive(Debug, Clone, Copy)]
+pub struct TraceRing {
+    base: u64,
+    capacity: u64,
+}
+
+impl TraceRing {
+    /// The ring the boot parameters give this kernel, if they give one:
+    /// page-aligned, inside one region of memory the map describes, clear
+    /// of this kernel's image and of the parameters, with the boot
+    /// driver's header. `Err` says why a ring given is not usable.
+    pub fn given(params: &BootParams) -> Result<Option<Self>, &'static str> {
+        if params.trace_size == 0 {
+            return Ok(None);
+        }
+        let ring = PhysRange::new(params.trace_phys, params.trace_size);
+        let in_memory = params
+            .memory_map()
+            .regions()
+            .iter()
+            .any(|r| r.kind().is_memory() && r.range().contains(ring));
+        let own = crate::identity::image_phys_range();
+        let params_page = params.params_phys..params.params_phys.saturating_add(4096);
+        let clear = ring.base.checked_add(ring.size).is_some_and(|end| {
+            (end <= own.start || ring.base >= own.end)
+                && (end <= params_page.start || ring.base >= params_page.end)
+        });
+        if !(in_memory && clear && ring.base.is_multiple_of(4096) && ring.size.is_multiple_of(4096))
+        {
+            return Err("not usable memory");
+        }
+        // SAFETY: checked above: page-aligned memory the map describes,
+        // which the boot driver gave this kernel for its ring, and which is
+        // neither this kernel's image nor its parameters (nothing else of
+        // this kernel uses it); the direct map covers it.
+        unsafe { Self::at(phys_to_virt(ring.base), ring.size) }
+            .map(Some)
+            .ok_or("no ring header")
+    }
+
+    /// The ring whose header is at the direct-map address `base`, if the
+    /// header says it is one of at most `bytes` bytes.
+    ///
+    /// # Safety
+    /// `[base, base + bytes)` must be mapped memory given to this kernel
+    /// for its trace ring, which nothing else of this kernel uses for as
+    /// long as it runs, 8-byte aligned.
+    unsafe fn at(base: u64, bytes: u64) -> Option<Self> {
+        let mut words = [0u8; ktrace::HEADER_BYTES];
+        for (i, chunk) in words.chunks_exact_mut(8).enumerate() {
+            // SAFETY: the header lies in the ring's memory (the caller's
+            // contract), read a word at a time.
+            let word = unsafe { ((base + i as u64 * 8) as *const u64).read_volatile() };
+            chunk.copy_from_slice(&word.to_le_bytes());
+        }
+        let header = Header::read_from_bytes(&words).ok()?;
+        let fits = header
+            .capacity
+            .checked_mul(ktrace::RECORD_BYTES as u64)
+            .and_then(|b| b.checked_add(ktrace::HEADER_BYTES as u64))
+            .is_some_and(|b| b <= bytes);
+        (header.magic == ktrace::MAGIC && header.capacity > 0 && fits).then_some(Self {
+            base,
+            capacity: header.capacity,
+        })
+    }
+
+    fn written(&self) -> &AtomicU64 {
+        // SAFETY: the count is an 8-aligned word of the header, in the
+        // ring's memory (`at`'s contract); the boot driver reads it
+        // concurrently, so it is accessed atomically.
+        unsafe { AtomicU64::from_ptr((self.base + WRITTEN_OFFSET as u64) as *mut u64) }
+    }
+
+    /// Writes `record` into the next slot (overwriting the oldest when
+    /// full), then counts it.
+    pub fn push(&self, record: &Record) {
+        let n = self.written().load(Ordering::Relaxed);
+        let at = self.base + slot_offset(n, self.capacity) as u64;
+        for (i, chunk) in record.as_bytes().chunks_exact(8).enumerate() {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            // SAFETY: the slot lies in the ring (`slot_offset` stays below
+            // the capacity `at` checked), 8-aligned; only this kernel writes.
+            unsafe {
+                ((at + i as u64 * 8) as *mut u64).write_volatile(u64::from_le_bytes(word));
+            }
+        }
+        self.written().store(n + 1, Ordering::Release);
+    }
+}

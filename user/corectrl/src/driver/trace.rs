@@ -1,0 +1,191 @@
+//! `trace`: a core under the tracing kernel (`cpudriver-trace`) and back,
+//! its programs running on throughout (an update each way, checked and
+//! rolled back like any), and what it recorded (docs/design.md, *A tracing
+//! kernel*).
+//!
+//! `trace N on` gives core N a fresh ring (`ktrace::ring`: [`RING_BYTES`]
+//! of the boot driver's memory, its header written here) and updates the
+//! core to the tracing kernel, which finds the ring in its boot parameters
+//! (every kernel this boot driver starts on that core while the ring is
+//! active gets it; only the tracing build uses it). `trace N off` updates
+//! the core back to the image it ran before and keeps the ring, so that
+//! `trace N dump` still reads it; the next `trace N on` replaces it.
+//! `dump` prints one timeline line per recorded event and a summary
+//! (`ktrace::text`), which `cargo xtask trace` turns into a Chrome
+//! trace-event file.
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt::Write;
+
+use bootctl::CoreId;
+use corefish::cap::{Cap, kind};
+use corefish::vspace::{self, Mapping};
+use corefish::{CPtr, ObjType, ram, slots};
+use zerocopy::IntoBytes;
+
+use super::{Driver, Mechanism};
+use crate::error::BootError;
+
+/// The tracing kernel's image.
+pub const TRACE_KERNEL: &str = "cpudriver-trace";
+/// Bytes of a core's ring (2046 events).
+pub const RING_BYTES: u64 = 64 << 10;
+
+/// A ring given to the tracing kernel of one core.
+struct Ring {
+    frame: CPtr,
+    mapping: Mapping,
+    phys: u64,
+    /// The image the core ran before `trace on`, for `trace off`.
+    previous: String,
+    /// Whether kernels started on the core get it.
+    active: bool,
+}
+
+impl Ring {
+    /// A fresh ring with its header, for a core that runs `previous`.
+    fn new(previous: String, tsc_hz: u64) -> Result<Self, BootError> {
+        let frame = ram::alloc(ObjType::Frame, RING_BYTES).map_err(BootError::NoMemory)?;
+        let made = Cap::<kind::Frame>::at(frame).identify().and_then(|id| {
+            Ok((
+                id.base,
+                vspace::map(frame, RING_BYTES, corefish::abi::invoke::MAP_WRITE)?,
+            ))
+        });
+        let (phys, mut mapping) = match made {
+            Ok(done) => done,
+            Err(e) => {
+                let _ = Cap::<kind::Any>::at(frame).delete();
+                slots::free(frame);
+                return Err(BootError::Sys("trace ring", e));
+            }
+        };
+        let bytes = mapping.bytes_mut();
+        bytes.fill(0);
+        let header = ktrace::ring::header_for(RING_BYTES as usize, tsc_hz);
+        bytes[..ktrace::HEADER_BYTES].copy_from_slice(header.as_bytes());
+        Ok(Self {
+            frame,
+            mapping,
+            phys,
+            previous,
+            active: true,
+        })
+    }
+
+    /// A copy of the ring, read a word at a time while its kernel may
+    /// write it.
+    fn copy(&self) -> Vec<u8> {
+        let words = (self.mapping.bytes / 8) as usize;
+        let mut out = Vec::with_capacity(words * 8);
+        for i in 0..words {
+            let at = self.mapping.vaddr + i as u64 * 8;
+            // SAFETY: `at` is an 8-aligned word of this mapping (the ring's
+            // frame, mapped for as long as `self` lives); the kernel writes
+            // the ring a word at a time, so each word is read whole.
+            let word = unsafe { (at as *const u64).read_volatile() };
+            out.extend_from_slice(&word.to_le_bytes());
+        }
+        out
+    }
+
+    /// Gives the memory back (no kernel may use the ring any more).
+    fn free(self) {
+        vspace::unmap(self.mapping);
+        let _ = Cap::<kind::Any>::at(self.frame).delete();
+        slots::free(self.frame);
+    }
+}
+
+/// The rings of the cores, by core.
+#[derive(Default)]
+pub struct Rings {
+    rings: Vec<Option<Ring>>,
+}
+
+impl Rings {
+    /// The active ring of core `core`, for its next kernel's boot
+    /// parameters: its address and size.
+    pub fn active(&self, core: CoreId) -> Option<(u64, u64)> {
+        let ring = self.rings.get(core as usize)?.as_ref()?;
+        ring.active.then_some((ring.phys, RING_BYTES))
+    }
+
+    fn slot(&mut self, core: CoreId) -> &mut Option<Ring> {
+        let i = core as usize;
+        if self.rings.len() <= i {
+            self.rings.resize_with(i + 1, || None);
+        }
+        &mut self.rings[i]
+    }
+}
+
+impl Driver {
+    /// `trace N on`: a fresh ring for core `core`, and the core updated to
+    /// the tracing kernel.
+    pub fn trace_on(&mut self, core: CoreId) -> Result<String, BootError> {
+        let (_, kcb, _) = self.table.running_core(core)?;
+        if self.mech.rings.active(core).is_some() {
+            return Err(BootError::Traced(core));
+        }
+        let previous = self.table.kcb(kcb)?.image.clone();
+        let ring = Ring::new(previous, self.mech.machine.tsc_hz)?;
+        if let Some(old) = self.mech.rings.slot(core).replace(ring) {
+            old.free();
+        }
+        match self.update(core, TRACE_KERNEL, bootcmd::CHECK_MS) {
+            Ok(updated) => Ok(format!(
+                "{updated}; core {core} traces into {} KiB",
+                RING_BYTES >> 10
+            )),
+            Err(e) => {
+                // Whatever runs the core now ignores the ring.
+                if let Some(ring) = self.mech.rings.slot(core).take() {
+                    ring.free();
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// `trace N off`: core `core` updated back to the image it ran before
+    /// `trace N on`; the ring is kept for `dump`.
+    pub fn trace_off(&mut self, core: CoreId) -> Result<String, BootError> {
+        let previous = match self.mech.rings.slot(core) {
+            Some(ring) if ring.active => ring.previous.clone(),
+            _ => return Err(BootError::NotTraced(core)),
+        };
+        let updated = self.update(core, &previous, bootcmd::CHECK_MS)?;
+        if let Some(ring) = self.mech.rings.slot(core) {
+            ring.active = false;
+        }
+        Ok(format!("{updated}; core {core} no longer traces"))
+    }
+
+    /// `trace N dump`: the timeline and summary of core `core`'s ring.
+    pub fn trace_dump(&mut self, core: CoreId) -> Result<String, BootError> {
+        self.table.core(core)?;
+        let Some(ring) = self.mech.rings.slot(core).as_ref() else {
+            return Err(BootError::NotTraced(core));
+        };
+        let bytes = ring.copy();
+        let (header, lost, events) =
+            ktrace::ring::snapshot(&bytes).map_err(|e| BootError::TraceRing(format!("{e}")))?;
+        let mut text = String::new();
+        for line in ktrace::text::lines(core, &events, header.tsc_hz) {
+            let _ = writeln!(text, "{line}");
+        }
+        let summary = ktrace::text::Summary::of(core, &events, lost, header.tsc_hz);
+        let _ = writeln!(text, "{summary}");
+        Ok(text)
+    }
+}
+
+impl Mechanism {
+    /// The ring the next kernel started on core `core` gets, if any.
+    pub(super) fn trace_ring(&self, core: CoreId) -> Option<(u64, u64)> {
+        self.rings.active(core)
+    }
+}
