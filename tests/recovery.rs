@@ -103,5 +103,12 @@ fn faulted_and_hung_kernels_are_recovered_with_their_programs() -> Result<(), Ha
     }
     type_line(&mut m, "corectrl list")?;
     m.expect("   1  stopped, may be damaged", BOOT_TIMEOUT)?;
+    // The watchdog took no healthy kernel for a hung one meanwhile.
+    let hung = m
+        .lines()
+        .iter()
+        .filter(|l| l.contains("kernel stopped answering"))
+        .count();
+    assert_eq!(hung, 1, "only core 3's kernel stopped answering");
     Ok(())
 }

@@ -40,6 +40,12 @@ pub fn begin_report() {
     }
 }
 
+/// Whether a fatal error is being reported on this core (an NMI then
+/// leaves the end to it).
+pub fn reporting() -> bool {
+    REPORTING.load(Ordering::Relaxed)
+}
+
 /// Reads `fatal=halt|exit` from the command line (default `halt`).
 pub fn configure(cmdline: Cmdline<'_>) {
     match cmdline.get("fatal") {
@@ -93,10 +99,17 @@ pub fn leave_and_stop(mem: &mut KernelMemory, reason: &str, mut fault: FaultRepo
     }
     drop(out);
     crate::arch::params::ack_faulted(fault);
+    crate::system::release_console();
     if let Some(Ok(next)) = back
         && !EXIT_ON_FATAL.load(Ordering::Relaxed)
     {
-        crate::dispatch::fall_back(next)
+        // A kernel that fails before it claimed its start claims it now,
+        // against a rescue watch over this core: if the watch fired, the
+        // fallback is on its way through the trampoline already.
+        let params = crate::arch::params::ParamsPage::this_kernels().map(|p| p.read().params_phys);
+        if params.is_none_or(crate::watch::claim_start) {
+            crate::dispatch::fall_back(next)
+        }
     }
     finish()
 }

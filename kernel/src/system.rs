@@ -53,6 +53,15 @@ pub fn lock_console() {
     lock.store(me, Ordering::Release);
 }
 
+/// Releases the console lock if this core holds it (a dying kernel, whose
+/// interrupted code may have held it, lets the other cores write on).
+pub fn release_console() {
+    if let Some(lock) = word(CONSOLE_LOCK) {
+        let me = crate::identity::this_core().apic_id + 1;
+        let _ = lock.compare_exchange(me, 0, Ordering::AcqRel, Ordering::Relaxed);
+    }
+}
+
 /// Releases the console lock.
 pub fn unlock_console() {
     if let Some(lock) = word(CONSOLE_LOCK) {

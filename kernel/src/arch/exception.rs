@@ -97,6 +97,11 @@ pub fn fatal(frame: &TrapFrame) -> ! {
 /// Stops this core on the starter's NMI (it found the kernel no longer
 /// answering): reports where the kernel was, then stops as after a fault.
 pub fn stopped_by_nmi(frame: &TrapFrame) -> ! {
+    // A kernel that stopped (late), finished or faulted already has said
+    // so: nothing to add, and its OSNodes stay as that left them.
+    if super::params::has_ended() {
+        cpu::instr::halt_forever();
+    }
     crate::fatal::begin_report();
     let mut out = crate::console::emergency();
     let core = crate::identity::this_core();

@@ -165,6 +165,17 @@ pub fn count_interrupt() {
     }
 }
 
+/// Whether this kernel has acknowledged its end already (stopped,
+/// finished or faulted).
+pub fn has_ended() -> bool {
+    ParamsPage::this_kernels().is_some_and(|page| {
+        matches!(
+            page.word(ACK_OFFSET).load(Ordering::Acquire),
+            ACK_STOPPED | ACK_FINISHED | ACK_FAULTED
+        )
+    })
+}
+
 /// Whether the starter asked this kernel to stop at its next NMI
 /// (`bootproto::ack::NMI_OFFSET`): it had stopped answering.
 pub fn nmi_stop_requested() -> bool {

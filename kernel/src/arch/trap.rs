@@ -21,9 +21,25 @@ pub extern "C" fn trap_dispatch(frame: &mut TrapFrame, fpu: &FpuState) {
         // The hardware's, wherever it came: this core stops.
         MACHINE_CHECK => exception::fatal(frame),
         // The starter's, when this kernel stopped answering and it asked
-        // for a stop (`bootproto::ack::NMI_OFFSET`): this core stops as
-        // after a fatal fault, on the NMI's stack.
-        NMI if super::params::nmi_stop_requested() => exception::stopped_by_nmi(frame),
+        // for a stop (`bootproto::ack::NMI_OFFSET`): in user mode the kernel
+        // was only slow, and the dispatcher stops as on a stop request;
+        // in the kernel this core stops as after a fatal fault, on the
+        // NMI's stack. Not while a fatal error is being reported: that one
+        // ends the core itself.
+        NMI if super::params::nmi_stop_requested() && !crate::fatal::reporting() => {
+            if from_user {
+                // SAFETY: an entry from user mode is the only kernel code
+                // running on this core, as for any trap from user mode.
+                let mem = unsafe { KernelMemory::new() };
+                let trap = Trap {
+                    vector: STOP,
+                    error_code: 0,
+                    fault_address: 0,
+                };
+                events::user_trap(mem, trap, &frame.registers(), fpu);
+            }
+            exception::stopped_by_nmi(frame)
+        }
         // Nobody's doing otherwise (only LINT1 or the emulator raises one):
         // what it interrupted, a dispatcher or the kernel, carries on (the
         // common path returns to it), and nothing of the kernel runs on the

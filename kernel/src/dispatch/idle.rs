@@ -34,7 +34,9 @@ pub fn wait(mem: &mut KernelMemory, ring: &[osnode::PAddr]) {
             }
         });
     }
+    super::recover::idle();
     crate::arch::wait_for_interrupt(mem);
+    super::recover::changing();
     // An interrupt's handler took the offer back already; an NMI's did not.
     reclaim(mem);
 }

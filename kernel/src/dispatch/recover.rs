@@ -53,12 +53,20 @@ static SAVED_AREA: AtomicU8 = AtomicU8::new(0);
 /// frame. Nothing has changed yet.
 pub fn interrupted(current: Option<Current>) {
     let (dcb, area) = current.map_or((0, 0), |c| (c.dcb, area_number(c.area)));
+    compiler_fence(Ordering::SeqCst);
     SAVED_DCB.store(dcb, Ordering::Relaxed);
     SAVED_AREA.store(area, Ordering::Relaxed);
+    compiler_fence(Ordering::SeqCst);
     STATE.store(INTERRUPTED, Ordering::Relaxed);
     // Only this core reads the words, in its fatal path: the compiler must
     // not move the handler's work across the store.
     compiler_fence(Ordering::SeqCst);
+}
+
+/// The kernel idles: nothing is being changed and no dispatcher is
+/// current (an NMI that stops it leaves the OSNodes intact).
+pub fn idle() {
+    interrupted(None);
 }
 
 /// The kernel is about to change objects (or to take a KCB over).

@@ -76,14 +76,34 @@ pub enum BootError {
     },
 }
 
+/// How a kernel asked to stop with an NMI (`Mechanism::nmi_stop`) stopped.
+#[derive(Debug, Clone, Copy)]
+pub enum NmiStop {
+    /// As on a stop request (it idled, or ran a program: only slow), its
+    /// OSNodes intact.
+    Stopped,
+    /// As after a fault: where it was, and whether its OSNodes are intact.
+    Faulted(bootproto::params::FaultReport),
+}
+
+impl NmiStop {
+    /// Whether its OSNodes are intact.
+    pub fn intact(&self) -> bool {
+        match self {
+            Self::Stopped => true,
+            Self::Faulted(fault) => fault.osnodes_intact(),
+        }
+    }
+}
+
 /// What a kernel that never acknowledged left of its KCB.
 #[derive(Debug, Clone, Copy)]
 pub enum Unacknowledged {
     /// It never entered its main: it touched nothing.
     NotEntered,
-    /// Asked to stop by an NMI, it reported where it was (and whether it
-    /// left its OSNodes intact).
-    Stopped(bootproto::params::FaultReport),
+    /// Asked to stop by an NMI, it did (and said whether it left its
+    /// OSNodes intact).
+    Stopped(NmiStop),
     /// It did not even answer the NMI: nothing says what it touched.
     Dead,
     /// It never claimed its start on the boot driver's own core: the
@@ -96,7 +116,7 @@ impl Unacknowledged {
     pub fn kcb_intact(&self) -> bool {
         match self {
             Self::NotEntered | Self::Rescued => true,
-            Self::Stopped(fault) => fault.osnodes_intact(),
+            Self::Stopped(stop) => stop.intact(),
             Self::Dead => false,
         }
     }
@@ -107,9 +127,24 @@ impl core::fmt::Display for Unacknowledged {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             Self::NotEntered => f.write_str(" (it never entered its main)"),
-            Self::Stopped(fault) => write!(f, "; stopped by NMI at RIP {:#x}", fault.rip),
+            Self::Stopped(NmiStop::Faulted(fault)) => {
+                write!(f, "; stopped by NMI at RIP {:#x}", fault.rip)
+            }
+            Self::Stopped(NmiStop::Stopped) => f.write_str("; stopped by NMI"),
             Self::Dead => f.write_str(", nor to an NMI"),
             Self::Rescued => f.write_str("; the rescue watch took the core back"),
+        }
+    }
+}
+
+impl BootError {
+    /// Whether a failed start left the KCB as it was given (a kernel that
+    /// faulted or hung where it may have been changing it did not).
+    pub fn left_kcb_intact(&self) -> bool {
+        match self {
+            Self::KernelFault(_, fault) => fault.osnodes_intact(),
+            Self::NoAck(_, state) => state.kcb_intact(),
+            _ => true,
         }
     }
 }

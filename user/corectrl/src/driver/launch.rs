@@ -15,7 +15,7 @@
 
 use bootctl::{CoreId, KcbId, Table};
 use bootproto::params::{
-    ACK_FAULTED, ACK_FINISHED, ACK_REFUSED, ACK_RUNNING, BootAck, FaultReport,
+    ACK_FAULTED, ACK_FINISHED, ACK_REFUSED, ACK_RUNNING, ACK_STOPPED, BootAck,
 };
 use corefish::abi::invoke as op;
 use corefish::proto::hub;
@@ -24,7 +24,7 @@ use corefish::{CPtr, lmp};
 
 use super::prepare::{Prepared, Target};
 use super::{Installed, Mechanism, OsNodeMemory};
-use crate::error::{BootError, Unacknowledged};
+use crate::error::{BootError, NmiStop, Unacknowledged};
 use crate::image::Loaded;
 use crate::trampoline;
 /// When a core that has not arrived in the trampoline gets a second STARTUP.
@@ -78,6 +78,21 @@ impl Mechanism {
             .and_then(|arrived| Ok((arrived, self.wait_ack(core, apic, &loaded, ack_within_ns)?)));
         let (arrived_tsc, ack) = match started {
             Ok(done) => done,
+            Err(BootError::NoAck(core, Unacknowledged::NotEntered)) => {
+                // Decided once INIT has stopped it: a kernel that entered its
+                // main meanwhile may have touched its KCB.
+                let _ = invoke(
+                    self.ipi,
+                    op::IPI_INIT,
+                    [u64::from(apic), trampoline::HALT, 0, 0],
+                );
+                let state = match loaded.ack() {
+                    None => Unacknowledged::NotEntered,
+                    Some(_) => Unacknowledged::Dead,
+                };
+                self.undo(table, apic, loaded, prepared);
+                return Err(BootError::NoAck(core, state));
+            }
             Err(e) => {
                 self.undo(table, apic, loaded, prepared);
                 return Err(e);
@@ -166,18 +181,28 @@ impl Mechanism {
     }
 
     /// Stops the kernel started from `block` on the core with APIC id
-    /// `apic`, which does not answer, with an NMI
+    /// `apic`, which does not answer: as it is, if it offers its idle core
+    /// or has stopped or faulted already; else with an NMI
     /// (`bootproto::ack::NMI_OFFSET`; only a kernel whose main was entered
-    /// has its NMI handler); what it reported, if it did in time.
-    pub fn nmi_stop(&self, apic: u32, block: &Loaded) -> Option<FaultReport> {
+    /// has its NMI handler). How it stopped, if it did in time.
+    pub fn nmi_stop(&self, apic: u32, block: &Loaded) -> Option<NmiStop> {
+        let ended = |a: BootAck| match a.stage {
+            ACK_STOPPED => Some(NmiStop::Stopped),
+            ACK_FAULTED => Some(NmiStop::Faulted(a.fault)),
+            _ => None,
+        };
+        if block.take_idle() {
+            return Some(NmiStop::Stopped);
+        }
+        if let Some(stop) = block.ack().and_then(ended) {
+            return Some(stop);
+        }
         if let Some(me) = self.my_apic() {
             block.set_doorbell(me);
         }
         block.request_nmi_stop();
         invoke(self.ipi, op::IPI_NMI, [u64::from(apic), 0, 0, 0]).ok()?;
-        block.await_ack(sys::time_ns() + NMI_ANSWER_NS, |a| {
-            (a.stage == ACK_FAULTED).then_some(a.fault)
-        })
+        block.await_ack(sys::time_ns() + NMI_ANSWER_NS, ended)
     }
 
     /// The local APIC id of the core the boot driver runs on now.

@@ -32,12 +32,12 @@ use alloc::vec::Vec;
 use bootcmd::{FaultKind, KcbChoice};
 use bootctl::recovery::{NotRecovered, Recovered};
 use bootctl::{CoreId, KcbId};
-use bootproto::params::{ACK_FAULTED, FaultReport};
+use bootproto::params::{ACK_FAULTED, ACK_STOPPED, FaultReport};
 use corefish::abi::invoke as op;
 use corefish::sys::{self, invoke};
 
 use super::Driver;
-use crate::error::BootError;
+use crate::error::{BootError, NmiStop};
 use crate::trampoline;
 
 /// How often the watchdog looks at least (the boot driver also looks
@@ -56,18 +56,22 @@ pub enum Cause {
     /// It reported a fatal fault.
     Fault(FaultReport),
     /// It handled no interrupt for this long (ms), a notification included;
-    /// then it stopped on the NMI (where it was), or did not even do that.
-    Hung(u64, Option<FaultReport>),
+    /// then it stopped (as it was, or on the NMI), or did not even do that.
+    Hung(u64, Option<NmiStop>),
 }
 
 impl core::fmt::Display for Cause {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             Self::Fault(fault) => write!(f, "kernel fault ({fault})"),
-            Self::Hung(ms, Some(stop)) => write!(
+            Self::Hung(ms, Some(NmiStop::Faulted(stop))) => write!(
                 f,
                 "kernel stopped answering (no interrupt handled for {ms} ms; stopped by NMI at RIP {:#x})",
                 stop.rip
+            ),
+            Self::Hung(ms, Some(NmiStop::Stopped)) => write!(
+                f,
+                "kernel stopped answering (no interrupt handled for {ms} ms; then stopped cleanly)"
             ),
             Self::Hung(ms, None) => write!(
                 f,
@@ -82,7 +86,8 @@ impl Cause {
     /// its OSNodes intact.
     fn left_intact(&self) -> bool {
         match self {
-            Self::Fault(fault) | Self::Hung(_, Some(fault)) => fault.osnodes_intact(),
+            Self::Fault(fault) => fault.osnodes_intact(),
+            Self::Hung(_, Some(stop)) => stop.intact(),
             // Nothing says where it stopped: the KCB may be half changed.
             Self::Hung(_, None) => false,
         }
@@ -120,13 +125,14 @@ impl Driver {
             let seen = self.table.core(core).ok().and_then(|c| {
                 let kcb = c.kcb()?;
                 let block = &c.installed()?.block;
+                let ack = block.ack().map_or(0, |a| a.stage);
                 let fault = block
                     .ack()
                     .filter(|a| a.stage == ACK_FAULTED)
                     .map(|a| a.fault);
-                Some((kcb, block.phys, block.interrupts_handled(), fault))
+                Some((kcb, block.phys, block.interrupts_handled(), fault, ack))
             });
-            let Some((kcb, block, interrupts, fault)) = seen else {
+            let Some((kcb, block, interrupts, fault, ack)) = seen else {
                 self.mech.watchdog.looks[core as usize] = None;
                 continue;
             };
@@ -134,13 +140,27 @@ impl Driver {
                 reports.push(self.recover(core, Cause::Fault(fault)));
                 continue;
             }
+            if ack == ACK_STOPPED {
+                // A stop request that timed out was obeyed late: the core
+                // is taken as stopped.
+                reports.push(match self.force_off(core) {
+                    Ok(_) => format!(
+                        "core {core}: its kernel stopped after its stop request had timed out; the core is off and KCB {kcb} stopped"
+                    ),
+                    Err(e) => format!("core {core}: its kernel stopped late, but: {e}"),
+                });
+                continue;
+            }
             let now = sys::time_ns();
             let look = &mut self.mech.watchdog.looks[core as usize];
             match look {
                 Some(l) if l.block == block && l.interrupts == interrupts => match l.pinged {
-                    None if now - l.quiet_since >= QUIET_NS => {
+                    None if now - l.quiet_since >= QUIET_NS
+                        // A notification that could not be sent (the OSNode
+                        // table names no core for it) proves nothing.
+                        && invoke(self.mech.ipi, op::IPI_NOTIFY, [kcb, 0, 0, 0]).is_ok() =>
+                    {
                         l.pinged = Some(now);
-                        let _ = invoke(self.mech.ipi, op::IPI_NOTIFY, [kcb, 0, 0, 0]);
                     }
                     Some(at) if now - at >= ANSWER_NS => {
                         let ms = (now - l.quiet_since) / 1_000_000;
@@ -164,7 +184,7 @@ impl Driver {
 
     /// Stops the kernel of core `core`, which stopped answering, with an
     /// NMI; what it reported, if it did.
-    fn stop_by_nmi(&mut self, core: CoreId) -> Option<FaultReport> {
+    fn stop_by_nmi(&mut self, core: CoreId) -> Option<NmiStop> {
         let c = self.table.core(core).ok()?;
         self.mech.nmi_stop(c.apic, &c.installed()?.block)
     }
@@ -236,14 +256,13 @@ impl Driver {
         };
         let also = parked
             .iter()
-            .map(|id| {
-                format!(
-                    "\ncore {core}: KCB {id} was parked there and is stopped (give it to a core)"
-                )
-            })
+            .map(|id| format!("\ncore {core}: KCB {id} was parked there and is stopped"))
             .collect::<String>();
         if !cause.left_intact() {
-            let _ = self.table.mark_damaged(kcb);
+            // The KCBs parked there were in the same kernel's hands.
+            for &id in core::iter::once(&kcb).chain(&parked) {
+                let _ = self.table.mark_damaged(id);
+            }
             return not(format!(
                 "its kernel may have left it half changed; KCB {kcb} is stopped and marked damaged"
             )) + &also;
@@ -269,6 +288,14 @@ impl Driver {
                     let _ = self.table.mark_damaged(kcb);
                     return not(format!(
                         "its KCB is damaged: the fresh kernel refused it (see its message above); KCB {kcb} is stopped and marked damaged"
+                    )) + &also;
+                }
+                // The fresh kernel failed where it may have been changing
+                // the KCB: no other kernel is given it.
+                Err(e) if !e.left_kcb_intact() => {
+                    let _ = self.table.mark_damaged(kcb);
+                    return not(format!(
+                        "the fresh kernel failed too, where it may have left it half changed ({e}); KCB {kcb} is stopped and marked damaged"
                     )) + &also;
                 }
                 Err(e) => failed = Some(e),

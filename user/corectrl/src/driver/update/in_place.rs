@@ -265,9 +265,11 @@ impl Mechanism {
     }
 
     /// Takes the rescue watch back, whatever became of it. No race with
-    /// the watcher: by now the new kernel has claimed its start (the watch
-    /// is idle), or the watch fired (the fallback runs), or KERNEL_REPLACE
-    /// was refused (the watch is still pending, never armed).
+    /// the watcher: this runs only once the new kernel has claimed its start
+    /// (the watch is idle: a kernel that fails before its claim claims it
+    /// as it falls back), or once the watch fired (the fallback runs), or
+    /// after a refused KERNEL_REPLACE (the watch is still pending, never
+    /// armed).
     fn disarm_watch(&mut self) {
         use bootproto::system::{WATCH_IDLE, WATCH_KERNEL, WATCH_STATE};
         self.system_word(WATCH_STATE)

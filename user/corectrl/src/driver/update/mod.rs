@@ -50,7 +50,7 @@ const PING_WINDOW_MAX_MS: u64 = 160;
 const PROBE_POLL_NS: u64 = 1_000_000;
 
 /// Why a new kernel failed its check.
-enum Failure {
+pub(super) enum Failure {
     /// It refused the KCB (unchanged).
     Refused,
     /// It did not acknowledge within the check (ms); what it left.
@@ -80,7 +80,7 @@ impl core::fmt::Display for Failure {
 
 impl Failure {
     /// The failure of a start that did not get to the probe.
-    fn of_start(e: BootError, check_ms: u64) -> Self {
+    pub(super) fn of_start(e: BootError, check_ms: u64) -> Self {
         match e {
             BootError::KernelRefused(_) => Self::Refused,
             BootError::NoAck(_, state) => Self::NoAck(check_ms, state),
@@ -91,7 +91,7 @@ impl Failure {
 
     /// Whether the KCB is as it was given, after a failed start (the core
     /// is off again).
-    fn start_left_intact(&self) -> bool {
+    pub(super) fn start_left_intact(&self) -> bool {
         match self {
             Self::NoAck(_, state) => state.kcb_intact(),
             Self::Fault(fault) => fault.osnodes_intact(),
@@ -236,12 +236,15 @@ impl Driver {
             }
             Err(_) => {}
         }
-        let stopped = self.table.core(core).ok().and_then(|c| {
-            let block = &c.installed()?.block;
-            fault_of(block).or_else(|| self.mech.nmi_stop(c.apic, block))
-        });
+        // It did not stop in time (or refused): as it is if it has stopped
+        // or faulted since, else with an NMI, then INIT.
+        let stopped = self
+            .table
+            .core(core)
+            .ok()
+            .and_then(|c| self.mech.nmi_stop(c.apic, &c.installed()?.block));
         self.force_off(core)?;
-        Ok((failure, stopped.is_some_and(|f| f.osnodes_intact())))
+        Ok((failure, stopped.is_some_and(|s| s.intact())))
     }
 
     /// After `image` failed its check (`failure`) on core `core`, which is
@@ -272,6 +275,13 @@ impl Driver {
         }
         let seen = sys::tsc();
         match self.boot(core, previous, KcbChoice::Existing(kcb)) {
+            // The previous kernel failed as it took the KCB over.
+            Err(e) if !e.left_kcb_intact() => {
+                let _ = self.table.mark_damaged(kcb);
+                Err(not_resumed(format!(
+                    "going back to {previous} failed too, where it may have left the KCB half changed: {e}; marked damaged"
+                )))
+            }
             Ok(_) => {
                 let running = self.running_since(core);
                 Err(BootError::RolledBack(RolledBack {
