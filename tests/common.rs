@@ -5,6 +5,9 @@ use std::time::Duration;
 
 pub use harness::{HarnessError, Images, Machine, QemuConfig};
 
+#[path = "lib/soak.rs"]
+pub mod soak;
+
 /// How long a boot may take under TCG on a loaded 2-core machine.
 pub const BOOT_TIMEOUT: Duration = Duration::from_secs(90);
 

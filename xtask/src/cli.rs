@@ -54,6 +54,10 @@ pub enum Command {
     /// checking its mapping database after every batch), then hostile
     /// messages to the services, then a health check
     Fuzz(FuzzOptions),
+    /// The soak: decoupled operations, updates that roll back, tracing and
+    /// kernel faults at random while programs exchange checked messages
+    /// and queries check their answers, `corectrl list` checked after each
+    Soak(crate::soak::SoakOptions),
     /// A `corectrl trace N dump` captured in a serial log, as a Chrome
     /// trace-event file (Perfetto, chrome://tracing)
     Trace {

@@ -11,6 +11,7 @@
 //! cargo xtask fuzz [--calls N]      the fuzzer on a booted machine (calls, then messages)
 //! cargo xtask fuzz --host [--cases N] [--seed S]  the parsers of outside input, fuzzed on the host
 //! cargo xtask trace LOG [--out FILE]  a trace dump in a serial log, as a Chrome trace-event file
+//! cargo xtask soak [--ops N] [--seed S] [--cores C]  operations and failures at random, checked
 //! ```
 //!
 //! `run` options: `--cores N` (4), `--mem MiB` (512), `--accel tcg|kvm`
@@ -32,6 +33,7 @@ mod lint;
 mod progress;
 mod qemu;
 mod run;
+mod soak;
 mod test;
 mod trace;
 
@@ -61,6 +63,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::Lint) => lint::lint(),
         Some(Command::Fuzz(options)) => fuzz::fuzz(&options),
         Some(Command::Trace { log, out }) => trace::convert(&log, out.as_deref()),
+        Some(Command::Soak(options)) => soak::soak(&options),
         Some(Command::Bench(args)) => match args.update {
             Some(BenchCommand::Update) => {
                 let o = &args.options;

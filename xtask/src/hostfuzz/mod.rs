@@ -3,11 +3,12 @@
 //! this is a seeded, structure-aware mutation fuzzer on valid inputs).
 //!
 //! For each target (`targets`: ELF images, the boot archive, the boot
-//! driver's commands, `boot.cfg`, boot-parameter pages, protocol messages)
-//! it makes `N` inputs
+//! driver's commands, `boot.cfg`, boot-parameter pages, protocol messages,
+//! KCB layout conversion) it makes `N` inputs
 //! by mutating valid seeds (`mutate`; the built archive's ELF modules and
 //! the archive itself, one of each command, the archive's `boot.cfg`, a
-//! parameter page as the boot driver writes one), runs the parser on each
+//! parameter page as the boot driver writes one, a KCB of each layout),
+//! runs the parser on each
 //! under `catch_unwind`, and counts the inputs accepted and refused and
 //! the distinct reasons given. Any panic fails the run, and so does a
 //! refusal whose message is empty; the first such inputs are written to
@@ -15,6 +16,7 @@
 //! default) makes the same inputs from the same built archive. Aborts,
 //! stack overflows and hangs are not caught: they end the run.
 
+mod kcb;
 mod messages;
 mod mutate;
 mod targets;

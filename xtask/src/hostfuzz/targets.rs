@@ -19,6 +19,8 @@
 //! * `messages`: every typed protocol message decoded from the same words,
 //!   and what is accepted encoded and decoded again (`super::messages`).
 //!   Seeds: each small opcode with small arguments.
+//! * `kcb`: KCB layout conversion (`super::kcb`). Seeds: a KCB of each
+//!   layout.
 
 use bootarchive::Archive;
 use bootproto::PhysRange;
@@ -88,6 +90,11 @@ pub fn all(archive: &[u8]) -> anyhow::Result<Vec<Target>> {
             name: "messages",
             seeds: super::messages::seeds(),
             run: super::messages::run,
+        },
+        Target {
+            name: "kcb",
+            seeds: super::kcb::seeds(),
+            run: super::kcb::run,
         },
     ])
 }
