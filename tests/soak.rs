@@ -43,3 +43,12 @@ fn soak_a_hundred_operations_while_programs_exchange_messages() -> Result<(), Ha
     assert!(report.tpch_rounds >= 1, "{report:?}");
     Ok(())
 }
+
+#[test]
+fn kernel_report_lines_come_out_of_a_listing_wherever_they_land() {
+    let text = "   3  runni[   21.534203 c4] INFO  kernel `cpudriver`\n[   21.537214 c4] INFO  core 4 runs\nng on core 3\n   4  stopped [not a report]";
+    assert_eq!(
+        soak::without_kernel_lines(text),
+        "   3  running on core 3\n   4  stopped [not a report]"
+    );
+}

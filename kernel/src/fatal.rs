@@ -98,8 +98,10 @@ pub fn leave_and_stop(mem: &mut KernelMemory, reason: &str, mut fault: FaultRepo
         None => {}
     }
     drop(out);
-    crate::arch::params::ack_faulted(fault);
+    // Before the acknowledgement: the starter may INIT this core as soon
+    // as it sees it.
     crate::system::release_console();
+    crate::arch::params::ack_faulted(fault);
     if let Some(Ok(next)) = back
         && !EXIT_ON_FATAL.load(Ordering::Relaxed)
     {

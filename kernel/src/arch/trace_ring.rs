@@ -12,6 +12,7 @@ use core::sync::atomic::{AtomicU64, Ordering};
 
 use bootproto::PhysRange;
 use bootproto::layout::phys_to_virt;
+use bootproto::memmap::MemoryKind;
 use bootproto::params::BootParams;
 
 use ktrace::ring::{WRITTEN_OFFSET, slot_offset};
@@ -27,9 +28,11 @@ pub struct TraceRing {
 
 impl TraceRing {
     /// The ring the boot parameters give this kernel, if they give one:
-    /// page-aligned, inside one region of memory the map describes, clear
-    /// of this kernel's image and of the parameters, with the boot
-    /// driver's header. `Err` says why a ring given is not usable.
+    /// page-aligned, inside one region the map marks as assigned (memory
+    /// the starter holds, not this kernel's own RAM, the firmware's or a
+    /// kernel image), below the top of the direct map, clear of the
+    /// parameters, the KCB and this kernel's image, with the boot driver's
+    /// header. `Err` says why a ring given is not usable.
     pub fn given(params: &BootParams) -> Result<Option<Self>, &'static str> {
         if params.trace_size == 0 {
             return Ok(None);
@@ -39,21 +42,33 @@ impl TraceRing {
             .memory_map()
             .regions()
             .iter()
-            .any(|r| r.kind().is_memory() && r.range().contains(ring));
+            .any(|r| r.kind() == MemoryKind::Assigned && r.range().contains(ring));
         let own = crate::identity::image_phys_range();
-        let params_page = params.params_phys..params.params_phys.saturating_add(4096);
-        let clear = ring.base.checked_add(ring.size).is_some_and(|end| {
-            (end <= own.start || ring.base >= own.end)
-                && (end <= params_page.start || ring.base >= params_page.end)
-        });
+        let apart = |start: u64, len: u64| {
+            ring.base
+                .checked_add(ring.size)
+                .is_some_and(|end| end <= start || ring.base >= start.saturating_add(len))
+        };
+        // What the direct map covers at least (`super::paging::init`).
+        let top = params.phys_top.clamp(
+            bootproto::layout::DIRECT_MAP_MIN_TOP,
+            bootproto::layout::DIRECT_MAP_MAX_TOP,
+        );
+        let clear = apart(own.start, own.end - own.start)
+            && apart(params.params_phys, 4096)
+            && apart(params.kcb_phys, caps::KCB_SIZE)
+            && ring.base.saturating_add(ring.size) <= top;
         if !(in_memory && clear && ring.base.is_multiple_of(4096) && ring.size.is_multiple_of(4096))
         {
             return Err("not usable memory");
         }
-        // SAFETY: checked above: page-aligned memory the map describes,
-        // which the boot driver gave this kernel for its ring, and which is
-        // neither this kernel's image nor its parameters (nothing else of
-        // this kernel uses it); the direct map covers it.
+        // SAFETY: checked above: page-aligned memory the map marks as the
+        // starter's (assigned: not this kernel's own RAM, which its frame
+        // allocator hands out, nor firmware memory nor a kernel image),
+        // clear of the parameters and the KCB this kernel uses, below the
+        // direct map's top. The starter gave it for the ring: nothing else
+        // of this kernel uses it (the starter reads it meanwhile, which is
+        // why it is written with volatile stores and the count atomically).
         unsafe { Self::at(phys_to_virt(ring.base), ring.size) }
             .map(Some)
             .ok_or("no ring header")

@@ -1,9 +1,13 @@
 //! The ring's layout: a [`Header`] in the first [`HEADER_BYTES`], then
 //! fixed-size records. One kernel writes it (record `n` goes to slot
 //! `n % capacity`, then the header's count becomes `n + 1`); the boot
-//! driver reads it at any time. A snapshot ([`snapshot`]) is the records
-//! the count says are complete, oldest first, less the oldest slot when the
-//! ring has wrapped (the kernel may be overwriting it).
+//! driver reads it at any time, copying it while the kernel may go on
+//! writing. A snapshot ([`snapshot`]) is the records that were complete
+//! before the copy began and still in place after it ended: from the count
+//! read first (in the copy's header) and the count read again once the copy
+//! is done, record `n` is kept if `n` is below the first and the second has
+//! not reached `n + capacity` (the record that overwrites it, or the one
+//! being written into its slot).
 
 #[cfg(feature = "alloc")]
 use alloc::vec::Vec;
@@ -87,10 +91,11 @@ impl core::fmt::Display for RingError {
 }
 
 #[cfg(feature = "alloc")]
-/// A snapshot of the ring in `bytes`: its header, how many events were
-/// lost to wrapping, and the events, oldest first (records that say
-/// nothing known are skipped).
-pub fn snapshot(bytes: &[u8]) -> Result<(Header, u64, Vec<Event>), RingError> {
+/// A snapshot of the ring copied into `bytes`, whose writer's count read
+/// again after the copy was `written_after` (at least the copy's own): its
+/// header, how many earlier events are gone, and the events, oldest first
+/// (records that say nothing known are skipped).
+pub fn snapshot(bytes: &[u8], written_after: u64) -> Result<(Header, u64, Vec<Event>), RingError> {
     let header = Header::read_from_prefix(bytes)
         .map_err(|_| RingError::Short)?
         .0;
@@ -102,12 +107,13 @@ pub fn snapshot(bytes: &[u8]) -> Result<(Header, u64, Vec<Event>), RingError> {
         return Err(RingError::BadCapacity);
     }
     let written = header.written;
-    // Wrapped: the oldest slot may be half overwritten by now.
-    let first = if written > capacity {
-        written - capacity + 1
-    } else {
-        0
-    };
+    // Record n's slot was being written, or rewritten, once the writer got
+    // to record n + capacity.
+    let first = written_after
+        .max(written)
+        .saturating_add(1)
+        .saturating_sub(capacity)
+        .min(written);
     let events = (first..written)
         .filter_map(|n| {
             let at = slot_offset(n, capacity);

@@ -60,17 +60,31 @@ proptest! {
         capacity in 1usize..40, events in prop::collection::vec(event(), 0..120),
     ) {
         let mem = write_ring(capacity, &events);
-        let (header, lost, got) = ring::snapshot(&mem).expect("a ring");
-        prop_assert_eq!(header.written, events.len() as u64);
-        // Wrapped: the oldest slot is left out (it may be being written).
-        let kept = if events.len() > capacity { capacity - 1 } else { events.len() };
+        let written = events.len() as u64;
+        let (header, lost, got) = ring::snapshot(&mem, written).expect("a ring");
+        prop_assert_eq!(header.written, written);
+        // Full: the oldest slot is left out (the next record goes there).
+        let kept = if events.len() >= capacity { capacity - 1 } else { events.len() };
         prop_assert_eq!(lost, (events.len() - kept) as u64);
         prop_assert_eq!(&got[..], &events[events.len() - kept..]);
     }
 
     #[test]
-    fn any_bytes_are_a_ring_or_an_error(bytes in prop::collection::vec(any::<u8>(), 0..600)) {
-        let _ = ring::snapshot(&bytes);
+    fn records_the_writer_reached_during_the_copy_are_left_out(
+        capacity in 2usize..40, events in prop::collection::vec(event(), 1..120), more in 0u64..80,
+    ) {
+        let mem = write_ring(capacity, &events);
+        let written = events.len() as u64;
+        let after = written + more;
+        let (_, _, got) = ring::snapshot(&mem, after).expect("a ring");
+        // Kept: below the count of the copy, and not reached by the writer.
+        let first = (after + 1).saturating_sub(capacity as u64).min(written) as usize;
+        prop_assert_eq!(&got[..], &events[first..]);
+    }
+
+    #[test]
+    fn any_bytes_are_a_ring_or_an_error(bytes in prop::collection::vec(any::<u8>(), 0..600), after: u64) {
+        let _ = ring::snapshot(&bytes, after);
     }
 
     #[test]
@@ -91,11 +105,14 @@ proptest! {
 
 #[test]
 fn bad_rings_are_named() {
-    assert_eq!(ring::snapshot(&[0; 10]).err(), Some(RingError::Short));
-    assert_eq!(ring::snapshot(&[0; 200]).err(), Some(RingError::BadMagic));
+    assert_eq!(ring::snapshot(&[0; 10], 0).err(), Some(RingError::Short));
+    assert_eq!(
+        ring::snapshot(&[0; 200], 0).err(),
+        Some(RingError::BadMagic)
+    );
     let mut mem = write_ring(4, &[]);
     mem[8] = 200; // capacity beyond the bytes
-    assert_eq!(ring::snapshot(&mem).err(), Some(RingError::BadCapacity));
+    assert_eq!(ring::snapshot(&mem, 0).err(), Some(RingError::BadCapacity));
 }
 
 #[test]

@@ -93,6 +93,11 @@ pub fn run(input: &[u8], _: bool) -> Outcome {
     let (was, now) = (fields(&before), fields(&k));
     match result {
         Err(e) => {
+            assert!(
+                before.magic != KCB_MAGIC || !(1..=KCB_VERSION).contains(&before.version),
+                "a KCB of layout {} refused: {e}",
+                before.version
+            );
             assert_eq!(now, was, "a refused KCB was changed");
             assert_eq!(k.resumes, before.resumes, "a refused KCB was changed");
             Outcome::Refused(e.to_string())

@@ -75,20 +75,35 @@ impl Ring {
         })
     }
 
+    /// The writer's count of records.
+    fn written(&self) -> u64 {
+        let at = self.mapping.vaddr + ktrace::ring::WRITTEN_OFFSET as u64;
+        // SAFETY: the count is an 8-aligned word of this mapping's header;
+        // the kernel stores it atomically (Release), so it is loaded so.
+        unsafe { core::sync::atomic::AtomicU64::from_ptr(at as *mut u64) }
+            .load(core::sync::atomic::Ordering::Acquire)
+    }
+
     /// A copy of the ring, read a word at a time while its kernel may
-    /// write it.
-    fn copy(&self) -> Vec<u8> {
+    /// write it, and the writer's count read again after the copy (for
+    /// `ktrace::ring::snapshot`, which keeps only what the writer did not
+    /// reach meanwhile).
+    fn copy(&self) -> (Vec<u8>, u64) {
         let words = (self.mapping.bytes / 8) as usize;
         let mut out = Vec::with_capacity(words * 8);
         for i in 0..words {
             let at = self.mapping.vaddr + i as u64 * 8;
             // SAFETY: `at` is an 8-aligned word of this mapping (the ring's
-            // frame, mapped for as long as `self` lives); the kernel writes
-            // the ring a word at a time, so each word is read whole.
+            // frame, mapped for as long as `self` lives). The kernel writes
+            // the ring a word at a time with volatile stores: each word read
+            // is whole (on x86 an aligned 64-bit load is), and what may be
+            // torn across words is left out by the counts.
             let word = unsafe { (at as *const u64).read_volatile() };
             out.extend_from_slice(&word.to_le_bytes());
         }
-        out
+        core::sync::atomic::fence(core::sync::atomic::Ordering::Acquire);
+        let after = self.written();
+        (out, after)
     }
 
     /// Gives the memory back (no kernel may use the ring any more).
@@ -127,10 +142,12 @@ impl Driver {
     /// the tracing kernel.
     pub fn trace_on(&mut self, core: CoreId) -> Result<String, BootError> {
         let (_, kcb, _) = self.table.running_core(core)?;
-        if self.mech.rings.active(core).is_some() {
+        let previous = self.table.kcb(kcb)?.image.clone();
+        // A tracing kernel there already writes a ring (or none): a fresh
+        // one now could free the memory it writes.
+        if self.mech.rings.active(core).is_some() || previous == TRACE_KERNEL {
             return Err(BootError::Traced(core));
         }
-        let previous = self.table.kcb(kcb)?.image.clone();
         let ring = Ring::new(previous, self.mech.machine.tsc_hz)?;
         if let Some(old) = self.mech.rings.slot(core).replace(ring) {
             old.free();
@@ -141,8 +158,11 @@ impl Driver {
                 RING_BYTES >> 10
             )),
             Err(e) => {
-                // Whatever runs the core now ignores the ring.
-                if let Some(ring) = self.mech.rings.slot(core).take() {
+                // The ring goes only if no tracing kernel runs the core now
+                // (it rolled back, or the core is off); else it stays, in use.
+                if !self.runs_tracing_kernel(core)
+                    && let Some(ring) = self.mech.rings.slot(core).take()
+                {
                     ring.free();
                 }
                 Err(e)
@@ -153,15 +173,23 @@ impl Driver {
     /// `trace N off`: core `core` updated back to the image it ran before
     /// `trace N on`; the ring is kept for `dump`.
     pub fn trace_off(&mut self, core: CoreId) -> Result<String, BootError> {
+        let tracing = self.runs_tracing_kernel(core);
         let previous = match self.mech.rings.slot(core) {
-            Some(ring) if ring.active => ring.previous.clone(),
+            Some(ring) if ring.active && tracing => ring.previous.clone(),
             _ => return Err(BootError::NotTraced(core)),
         };
-        let updated = self.update(core, &previous, bootcmd::CHECK_MS)?;
-        if let Some(ring) = self.mech.rings.slot(core) {
-            ring.active = false;
+        // The kernel that takes over gets no ring; the ring stays for
+        // `dump`, and, should the update fail, for the tracing kernel,
+        // which then still runs.
+        self.set_ring_active(core, false);
+        match self.update(core, &previous, bootcmd::CHECK_MS) {
+            Ok(updated) => Ok(format!("{updated}; core {core} no longer traces")),
+            Err(e) => {
+                let still = self.runs_tracing_kernel(core);
+                self.set_ring_active(core, still);
+                Err(e)
+            }
         }
-        Ok(format!("{updated}; core {core} no longer traces"))
     }
 
     /// `trace N dump`: the timeline and summary of core `core`'s ring.
@@ -170,9 +198,9 @@ impl Driver {
         let Some(ring) = self.mech.rings.slot(core).as_ref() else {
             return Err(BootError::NotTraced(core));
         };
-        let bytes = ring.copy();
-        let (header, lost, events) =
-            ktrace::ring::snapshot(&bytes).map_err(|e| BootError::TraceRing(format!("{e}")))?;
+        let (bytes, after) = ring.copy();
+        let (header, lost, events) = ktrace::ring::snapshot(&bytes, after)
+            .map_err(|e| BootError::TraceRing(format!("{e}")))?;
         let mut text = String::new();
         for line in ktrace::text::lines(core, &events, header.tsc_hz) {
             let _ = writeln!(text, "{line}");
@@ -180,6 +208,26 @@ impl Driver {
         let summary = ktrace::text::Summary::of(core, &events, lost, header.tsc_hz);
         let _ = writeln!(text, "{summary}");
         Ok(text)
+    }
+}
+
+impl Driver {
+    /// Whether core `core` runs the tracing kernel now.
+    fn runs_tracing_kernel(&self, core: CoreId) -> bool {
+        self.table
+            .core(core)
+            .ok()
+            .and_then(|c| c.kcb())
+            .and_then(|kcb| self.table.kcb(kcb).ok())
+            .is_some_and(|k| {
+                k.image == TRACE_KERNEL && k.state == bootctl::KcbState::Running { core }
+            })
+    }
+
+    fn set_ring_active(&mut self, core: CoreId, active: bool) {
+        if let Some(ring) = self.mech.rings.slot(core) {
+            ring.active = active;
+        }
     }
 }
 
