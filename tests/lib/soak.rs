@@ -125,14 +125,14 @@ fn corectrl(m: &mut Machine, command: &str, ok: &str) -> Result<String, SoakErro
         words.next().unwrap_or("")
     );
     type_line(m, &format!("corectrl {command}")).map_err(harness)?;
-    // The lines since, without the kernels' report lines, which may land
-    // in the middle of the answer's.
+    // The lines since, without the kernels' and the programs' lines, which
+    // may land in the middle of the answer's.
     let mut seen = String::new();
     let mut answer = String::new();
     m.expect_line(&format!("the answer to `{command}`"), BOOT_TIMEOUT, |l| {
         seen.push_str(l);
         seen.push('\n');
-        let text = without_kernel_lines(&seen);
+        let text = without_interleaved(&seen);
         match text
             .lines()
             .find(|l| l.contains(ok) || (l.contains(&error) && !l.contains("failed its check")))
@@ -152,35 +152,50 @@ fn corectrl(m: &mut Machine, command: &str, ok: &str) -> Result<String, SoakErro
     }
 }
 
-/// `text` without the kernels' report lines (`[ SECONDS cN] LEVEL ...`
-/// up to and with their line end), wherever they begin.
-pub fn without_kernel_lines(text: &str) -> String {
+/// Where a line of the soak's programs begins (their output may land in
+/// the middle of a line of the boot driver's, as the kernels' may).
+const PROGRAM_LINES: [&str; 2] = ["tpch: ", "umpmesh: "];
+
+/// `text` without the lines that other writers put into it wherever they
+/// land: the kernels' report lines (`[ SECONDS cN] LEVEL ...`) and the soak
+/// programs' ([`PROGRAM_LINES`]), each up to and with its line end.
+pub fn without_interleaved(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    while let Some(at) = rest.find('[') {
+    loop {
+        let next = rest
+            .char_indices()
+            .find(|&(at, c)| {
+                let candidate = &rest[at..];
+                (c == '[' && is_report(candidate))
+                    || PROGRAM_LINES.iter().any(|p| candidate.starts_with(p))
+            })
+            .map(|(at, _)| at);
+        let Some(at) = next else {
+            out.push_str(rest);
+            return out;
+        };
         out.push_str(&rest[..at]);
-        let candidate = &rest[at..];
-        let stamp = candidate.find("] ").map(|end| &candidate[1..end]);
-        let is_report = stamp.is_some_and(|s| {
-            let mut parts = s.split_whitespace();
-            let time = parts.next().unwrap_or("");
-            let core = parts.next().unwrap_or("");
-            parts.next().is_none()
-                && time.contains('.')
-                && time.chars().all(|c| c.is_ascii_digit() || c == '.')
-                && core.len() > 1
-                && core.starts_with('c')
-                && core[1..].chars().all(|c| c.is_ascii_digit())
-        });
-        if is_report {
-            rest = candidate.find('\n').map_or("", |end| &candidate[end + 1..]);
-        } else {
-            out.push('[');
-            rest = &candidate[1..];
-        }
+        rest = rest[at..]
+            .find('\n')
+            .map_or("", |end| &rest[at + end + 1..]);
     }
-    out.push_str(rest);
-    out
+}
+
+/// Whether `text` begins with a kernel report line's stamp (`[ 1.234567 c3] `).
+fn is_report(text: &str) -> bool {
+    let Some(end) = text.find("] ") else {
+        return false;
+    };
+    let mut parts = text[1..end].split_whitespace();
+    let time = parts.next().unwrap_or("");
+    let core = parts.next().unwrap_or("");
+    parts.next().is_none()
+        && time.contains('.')
+        && time.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && core.len() > 1
+        && core.starts_with('c')
+        && core[1..].chars().all(|c| c.is_ascii_digit())
 }
 
 /// Checks `corectrl list` against the model.
@@ -191,9 +206,10 @@ fn check_list(m: &mut Machine, model: &Model) -> Result<(), SoakError> {
         l.contains(" cores, ") && l.contains(" running; ")
     })
     .map_err(harness)?;
-    // Kernel report lines are written when their core idles, so one may
-    // land in the middle of a line of the list: they are taken out first.
-    let text = without_kernel_lines(&m.lines()[from..].join("\n"));
+    // Kernel report lines (written when their core idles) and the
+    // programs' lines may land in the middle of a line of the list: they
+    // are taken out first.
+    let text = without_interleaved(&m.lines()[from..].join("\n"));
     let lines: Vec<String> = text.lines().map(String::from).collect();
     for (node, place) in model.places.iter().enumerate() {
         let kcb = node + 1;
