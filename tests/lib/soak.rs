@@ -67,6 +67,18 @@ impl Rng {
     }
 }
 
+/// The splitmix64 finaliser of `seed`: one-to-one, so every seed gives its
+/// own sequence (zero, which xorshift cannot leave, becomes a constant).
+fn splitmix(seed: u64) -> u64 {
+    let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    match z ^ (z >> 31) {
+        0 => 0x5eed,
+        z => z,
+    }
+}
+
 /// Where an OSNode is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Place {
@@ -136,7 +148,9 @@ fn corectrl(m: &mut Machine, command: &str, ok: &str) -> Result<String, SoakErro
         seen.push_str(l);
         seen.push('\n');
         let text = without_interleaved(&seen);
-        match text
+        // Only whole lines: an interleaved line may have cut the answer's.
+        let whole = &text[..text.rfind('\n').map_or(0, |i| i + 1)];
+        match whole
             .lines()
             .find(|l| l.contains(ok) || (l.contains(&error) && !l.contains("failed its check")))
         {
@@ -308,8 +322,7 @@ pub fn run(
         cores: soak.cores,
     };
     let mut report = SoakReport::default();
-    // A splitmix step: every seed gives a different, non-zero state.
-    let mut rng = Rng((soak.seed.wrapping_add(0x9e37_79b9_7f4a_7c15) ^ 0xbf58_476d_1ce4_e5b9) | 1);
+    let mut rng = Rng(splitmix(soak.seed));
     for op in 0..soak.ops {
         let kind = step(m, &mut model, &mut rng)?;
         *report.per_kind.entry(kind).or_default() += 1;
@@ -325,8 +338,11 @@ pub fn run(
             .filter(|l| l.contains("umpmesh: ") && l.contains(" peers, "))
             .collect::<Vec<_>>()
     };
+    // The programs may still be exchanging: as long as their messages
+    // take, at the slowest rate seen under load (20,000 a second).
+    let patience = BOOT_TIMEOUT + Duration::from_secs(soak.messages / 20_000);
     while verdicts(m).len() < peers {
-        m.expect_line("a umpmesh verdict", BOOT_TIMEOUT, |l| {
+        m.expect_line("a umpmesh verdict", patience, |l| {
             l.contains("umpmesh: ") && l.contains(" peers, ")
         })
         .map_err(harness)?;

@@ -27,7 +27,7 @@ pub struct SoakOptions {
     /// Cores (OSNodes 1 to C-2 move among cores 1 to C-1)
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(4..=16))]
     pub cores: u32,
-    /// Messages each program sends each peer (default: 3,000 per operation)
+    /// Messages each program sends each peer (default: 300 per operation)
     #[arg(long)]
     pub messages: Option<u64>,
 }
@@ -40,7 +40,7 @@ pub fn soak(options: &SoakOptions) -> Result<()> {
         ops: options.ops,
         seed: options.seed,
         cores: options.cores,
-        messages: options.messages.unwrap_or(options.ops as u64 * 3000),
+        messages: options.messages.unwrap_or(options.ops as u64 * 300),
         tpch: true,
     };
     let mut config = QemuConfig::new(&images).append("fatal=exit");

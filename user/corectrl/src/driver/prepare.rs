@@ -205,7 +205,7 @@ impl Mechanism {
         p.apic_timer_hz = m.apic_timer_hz;
         p.osnode_id = prepared.osnode;
         p.system_phys = m.system_phys;
-        if let Some((phys, size)) = self.trace_ring(core) {
+        if let Some((phys, size)) = self.trace_ring(core, kernel) {
             p.trace_phys = phys;
             p.trace_size = size;
         }

@@ -6,10 +6,12 @@
 //! `trace N on` gives core N a fresh ring (`ktrace::ring`: [`RING_BYTES`]
 //! of the boot driver's memory, its header written here) and updates the
 //! core to the tracing kernel, which finds the ring in its boot parameters
-//! (every kernel this boot driver starts on that core while the ring is
-//! active gets it; only the tracing build uses it). `trace N off` updates
-//! the core back to the image it ran before and keeps the ring, so that
-//! `trace N dump` still reads it; the next `trace N on` replaces it.
+//! (every tracing kernel this boot driver starts on that core while the
+//! ring is active gets it, and no other kernel). `trace N off` updates the
+//! core back to the image it ran before and keeps the ring, so that `trace
+//! N dump` still reads it; the next `trace N on` replaces it. A ring is
+//! freed only when no tracing kernel runs its core, and `trace N on` is
+//! refused while one does.
 //! `dump` prints one timeline line per recorded event and a summary
 //! (`ktrace::text`), which `cargo xtask trace` turns into a Chrome
 //! trace-event file.
@@ -38,15 +40,18 @@ struct Ring {
     frame: CPtr,
     mapping: Mapping,
     phys: u64,
-    /// The image the core ran before `trace on`, for `trace off`.
+    /// The KCB the core ran at `trace on`, and the image that ran it then,
+    /// for `trace off`.
+    kcb: bootctl::KcbId,
     previous: String,
     /// Whether kernels started on the core get it.
     active: bool,
 }
 
 impl Ring {
-    /// A fresh ring with its header, for a core that runs `previous`.
-    fn new(previous: String, tsc_hz: u64) -> Result<Self, BootError> {
+    /// A fresh ring with its header, for a core that runs KCB `kcb` under
+    /// `previous`.
+    fn new(kcb: bootctl::KcbId, previous: String, tsc_hz: u64) -> Result<Self, BootError> {
         let frame = ram::alloc(ObjType::Frame, RING_BYTES).map_err(BootError::NoMemory)?;
         let made = Cap::<kind::Frame>::at(frame).identify().and_then(|id| {
             Ok((
@@ -70,6 +75,7 @@ impl Ring {
             frame,
             mapping,
             phys,
+            kcb,
             previous,
             active: true,
         })
@@ -148,7 +154,7 @@ impl Driver {
         if self.mech.rings.active(core).is_some() || previous == TRACE_KERNEL {
             return Err(BootError::Traced(core));
         }
-        let ring = Ring::new(previous, self.mech.machine.tsc_hz)?;
+        let ring = Ring::new(kcb, previous, self.mech.machine.tsc_hz)?;
         if let Some(old) = self.mech.rings.slot(core).replace(ring) {
             old.free();
         }
@@ -171,25 +177,30 @@ impl Driver {
     }
 
     /// `trace N off`: core `core` updated back to the image it ran before
-    /// `trace N on`; the ring is kept for `dump`.
+    /// `trace N on` (the default image, if another KCB runs there now); the
+    /// ring is kept for `dump`. If no tracing kernel runs the core any more
+    /// (the traced OSNode left, or another update came), the ring is only
+    /// no longer given.
     pub fn trace_off(&mut self, core: CoreId) -> Result<String, BootError> {
         let tracing = self.runs_tracing_kernel(core);
+        let now = self.table.core(core).ok().and_then(|c| c.kcb());
         let previous = match self.mech.rings.slot(core) {
-            Some(ring) if ring.active && tracing => ring.previous.clone(),
+            Some(ring) if ring.active && !tracing => {
+                ring.active = false;
+                return Ok(format!(
+                    "core {core} runs no tracing kernel now; its ring is no longer given"
+                ));
+            }
+            Some(ring) if ring.active && now == Some(ring.kcb) => ring.previous.clone(),
+            Some(ring) if ring.active => String::from(bootcmd::DEFAULT_KERNEL),
             _ => return Err(BootError::NotTraced(core)),
         };
-        // The kernel that takes over gets no ring; the ring stays for
-        // `dump`, and, should the update fail, for the tracing kernel,
-        // which then still runs.
+        // Only the tracing image gets the ring (`Mechanism::trace_ring`):
+        // the kernel that takes over goes without; one that rolls back to
+        // the tracing kernel gets it again.
+        let updated = self.update(core, &previous, bootcmd::CHECK_MS)?;
         self.set_ring_active(core, false);
-        match self.update(core, &previous, bootcmd::CHECK_MS) {
-            Ok(updated) => Ok(format!("{updated}; core {core} no longer traces")),
-            Err(e) => {
-                let still = self.runs_tracing_kernel(core);
-                self.set_ring_active(core, still);
-                Err(e)
-            }
-        }
+        Ok(format!("{updated}; core {core} no longer traces"))
     }
 
     /// `trace N dump`: the timeline and summary of core `core`'s ring.
@@ -232,8 +243,11 @@ impl Driver {
 }
 
 impl Mechanism {
-    /// The ring the next kernel started on core `core` gets, if any.
-    pub(super) fn trace_ring(&self, core: CoreId) -> Option<(u64, u64)> {
-        self.rings.active(core)
+    /// The ring the next kernel started on core `core` with image
+    /// `kernel` gets: the core's active ring, for the tracing image only.
+    pub(super) fn trace_ring(&self, core: CoreId, kernel: &str) -> Option<(u64, u64)> {
+        (kernel == TRACE_KERNEL)
+            .then(|| self.rings.active(core))
+            .flatten()
     }
 }
