@@ -70,3 +70,27 @@ fn boot_archive_carries_the_cpudriver() -> Result<(), HarnessError> {
     assert_eq!(module.data, read(&images.kernel("cpudriver")).as_slice());
     Ok(())
 }
+
+/// The standard kernel pays nothing for tracing: its image holds no code or
+/// data of the tracing hooks (`kernel/src/trace.rs`), which every call
+/// site reaches only behind a `cfg!(feature = "trace")` constant; the
+/// tracing build's does (so the test looks for the right names).
+#[test]
+fn the_standard_kernel_carries_no_tracing_code() -> Result<(), HarnessError> {
+    let images = Images::locate()?;
+    // The mangled path of `cpudriver::trace::...` in the symbol table.
+    let marker = b"9cpudriver5trace";
+    let holds = |image: &str| {
+        read(&images.kernel(image))
+            .windows(marker.len())
+            .any(|w| w == marker)
+    };
+    assert!(
+        holds("cpudriver-trace"),
+        "the tracing kernel names its hooks"
+    );
+    for image in ["cpudriver", "cpudriver-v2"] {
+        assert!(!holds(image), "{image} carries tracing code");
+    }
+    Ok(())
+}
