@@ -5,6 +5,8 @@ use std::time::Duration;
 
 pub use harness::{HarnessError, Images, Machine, QemuConfig};
 
+#[path = "lib/interleaved.rs"]
+pub mod interleaved;
 #[path = "lib/soak.rs"]
 pub mod soak;
 

@@ -48,7 +48,7 @@ fn soak_a_hundred_operations_while_programs_exchange_messages() -> Result<(), Ha
 fn interleaved_lines_come_out_of_a_listing_wherever_they_land() {
     let text = "   3  runni[   21.534203 c4] INFO  kernel `cpudriver`\n[   21.537214 c4] INFO  core 4 runs\nng on core 3\n   4  stopped [not a report]\n   4  running  cpudriver 0.1.0tpch: interval 16 at 8978 ms: 41 rounds\n\n KCB  STATE";
     assert_eq!(
-        soak::without_interleaved(text),
+        qemu_tests::interleaved::without_interleaved(text),
         "   3  running on core 3\n   4  stopped [not a report]\n   4  running  cpudriver 0.1.0\n KCB  STATE"
     );
 }

@@ -17,6 +17,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use crate::interleaved::{without_interleaved, without_reports};
 use crate::{BOOT_TIMEOUT, HarnessError, Machine, type_line};
 
 /// What to soak.
@@ -169,52 +170,6 @@ fn corectrl(m: &mut Machine, command: &str, ok: &str) -> Result<String, SoakErro
     }
 }
 
-/// Where a line of the soak's programs begins (their output may land in
-/// the middle of a line of the boot driver's, as the kernels' may).
-const PROGRAM_LINES: [&str; 2] = ["tpch: ", "umpmesh: "];
-
-/// `text` without the lines that other writers put into it wherever they
-/// land: the kernels' report lines (`[ SECONDS cN] LEVEL ...`) and the soak
-/// programs' ([`PROGRAM_LINES`]), each up to and with its line end.
-pub fn without_interleaved(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    loop {
-        let next = rest
-            .char_indices()
-            .find(|&(at, c)| {
-                let candidate = &rest[at..];
-                (c == '[' && is_report(candidate))
-                    || PROGRAM_LINES.iter().any(|p| candidate.starts_with(p))
-            })
-            .map(|(at, _)| at);
-        let Some(at) = next else {
-            out.push_str(rest);
-            return out;
-        };
-        out.push_str(&rest[..at]);
-        rest = rest[at..]
-            .find('\n')
-            .map_or("", |end| &rest[at + end + 1..]);
-    }
-}
-
-/// Whether `text` begins with a kernel report line's stamp (`[ 1.234567 c3] `).
-fn is_report(text: &str) -> bool {
-    let Some(end) = text.find("] ") else {
-        return false;
-    };
-    let mut parts = text[1..end].split_whitespace();
-    let time = parts.next().unwrap_or("");
-    let core = parts.next().unwrap_or("");
-    parts.next().is_none()
-        && time.contains('.')
-        && time.chars().all(|c| c.is_ascii_digit() || c == '.')
-        && core.len() > 1
-        && core.starts_with('c')
-        && core[1..].chars().all(|c| c.is_ascii_digit())
-}
-
 /// Checks `corectrl list` against the model.
 fn check_list(m: &mut Machine, model: &Model) -> Result<(), SoakError> {
     type_line(m, "corectrl list").map_err(harness)?;
@@ -332,10 +287,12 @@ pub fn run(
     }
 
     // Every program finishes with every message, in order and intact.
+    // Read whole: a kernel's report line may land inside a verdict.
     let verdicts = |m: &Machine| {
-        m.lines()
-            .into_iter()
+        without_reports(&m.lines().join("\n"))
+            .lines()
             .filter(|l| l.contains("umpmesh: ") && l.contains(" peers, "))
+            .map(String::from)
             .collect::<Vec<_>>()
     };
     // The programs may still be exchanging: as long as their messages
@@ -355,8 +312,19 @@ pub fn run(
         if !line.contains(&whole) {
             return Err(format!("a program's messages: {line}"));
         }
+        // What the program says it received and checked: from each peer
+        // (`N peers, M messages each way`), its messages.
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let at = words.iter().position(|w| *w == "peers,");
+        let number = |i: Option<usize>| i.and_then(|i| words.get(i)?.parse::<u64>().ok());
+        let (Some(from), Some(each)) = (
+            number(at.map(|a| a.wrapping_sub(1))),
+            number(at.map(|a| a + 1)),
+        ) else {
+            return Err(format!("no message count in {line}"));
+        };
+        report.messages += from * each;
     }
-    report.messages = peers as u64 * nodes as u64 * soak.messages;
     if let Some(stop) = stop_tpch {
         type_line(m, &format!("run {stop}")).map_err(harness)?;
         let done = m.expect("tpch: done: ", BOOT_TIMEOUT).map_err(harness)?;

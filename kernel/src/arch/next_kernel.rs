@@ -170,11 +170,11 @@ impl NextKernel {
     pub fn enter(self) -> ! {
         match self.tables {
             None => {
-                // SAFETY: `check` found a CPU driver's preamble at `entry`,
-                // inside its image in one region of memory this kernel's
-                // direct map maps, not this kernel's own, with valid
-                // parameters for this core right before it; interrupts go
-                // off first and this kernel is not needed again.
+                // `check` found a CPU driver's preamble at `entry`, inside
+                // its image in memory this kernel's direct map maps, not this
+                // kernel's own, with valid parameters for this core.
+                // SAFETY: a checked CPU driver is entered as its contract
+                // says, interrupts off; this kernel is not needed again.
                 unsafe {
                     core::arch::asm!(
                         "cli",
@@ -187,15 +187,13 @@ impl NextKernel {
             }
             Some(tables) => {
                 // `rax` carries the tables, then CR4 (nothing returns, so the
-                // input may be overwritten).
-                // SAFETY: as above, and `check` walked the tables: they map
-                // the entry, the parameters and the next kernel's writable
-                // part, and this kernel's code exactly where it runs now, so
-                // the instructions after the switch are still there. They
-                // touch no memory (registers only); clearing CR4.PGE and
-                // setting it again drops the global translations of this
-                // kernel's writable part before the next kernel's first
-                // access to its own.
+                // input may be overwritten). `check` walked the tables: they
+                // map the entry, the parameters, the next kernel's writable
+                // part, and this kernel's code exactly where it runs now.
+                // Toggling CR4.PGE drops the global translations of this
+                // kernel's writable part before the next kernel's access.
+                // SAFETY: as above; the code after the CR3 switch is still
+                // mapped where it runs, and touches registers only.
                 unsafe {
                     core::arch::asm!(
                         "cli",

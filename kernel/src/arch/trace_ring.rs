@@ -62,13 +62,10 @@ impl TraceRing {
         {
             return Err("not usable memory");
         }
-        // SAFETY: checked above: page-aligned memory the map marks as the
-        // starter's (assigned: not this kernel's own RAM, which its frame
-        // allocator hands out, nor firmware memory nor a kernel image),
-        // clear of the parameters and the KCB this kernel uses, below the
-        // direct map's top. The starter gave it for the ring: nothing else
-        // of this kernel uses it (the starter reads it meanwhile, which is
-        // why it is written with volatile stores and the count atomically).
+        // Assigned memory is the starter's: not this kernel's own RAM (which
+        // its frame allocator hands out), nor firmware memory nor an image.
+        // SAFETY: page-aligned assigned memory below the direct map's top,
+        // clear of the parameters and the KCB: nothing else here uses it.
         unsafe { Self::at(phys_to_virt(ring.base), ring.size) }
             .map(Some)
             .ok_or("no ring header")

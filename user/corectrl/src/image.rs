@@ -198,11 +198,10 @@ impl Loaded {
     /// reads the word when it takes a fatal fault.
     pub fn clear_fallback(&self) {
         let at = self.mapping.vaddr + core::mem::offset_of!(BootParams, fallback_params) as u64;
-        // SAFETY: the word lies in the parameters at the start of this
-        // mapping, 8-byte aligned (the page format's test fixes its
-        // offset); the kernel reads it when it takes a fatal fault (on this
-        // core, between two instructions of this program), so it is written
-        // in one atomic store.
+        // The kernel reads the word when it takes a fatal fault (on this
+        // core, between two instructions of this program).
+        // SAFETY: an 8-aligned word of the parameters at the start of this
+        // mapping (the page format's test fixes its offset), stored atomically.
         unsafe { AtomicU64::from_ptr(at as *mut u64) }.store(0, Ordering::Release);
     }
 

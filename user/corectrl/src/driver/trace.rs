@@ -99,11 +99,11 @@ impl Ring {
         let mut out = Vec::with_capacity(words * 8);
         for i in 0..words {
             let at = self.mapping.vaddr + i as u64 * 8;
-            // SAFETY: `at` is an 8-aligned word of this mapping (the ring's
-            // frame, mapped for as long as `self` lives). The kernel writes
-            // the ring a word at a time with volatile stores: each word read
-            // is whole (on x86 an aligned 64-bit load is), and what may be
-            // torn across words is left out by the counts.
+            // The kernel writes the ring a word at a time: an aligned 64-bit
+            // load reads each word whole, and records torn across words are
+            // left out by the counts (`ktrace::ring::snapshot`).
+            // SAFETY: an 8-aligned word of this mapping (the ring's frame,
+            // mapped for as long as `self` lives).
             let word = unsafe { (at as *const u64).read_volatile() };
             out.extend_from_slice(&word.to_le_bytes());
         }
