@@ -7,6 +7,8 @@ pub use harness::{HarnessError, Images, Machine, QemuConfig};
 
 #[path = "lib/interleaved.rs"]
 pub mod interleaved;
+#[path = "lib/screenshot.rs"]
+pub mod screenshot;
 #[path = "lib/soak.rs"]
 pub mod soak;
 

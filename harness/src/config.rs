@@ -40,6 +40,38 @@ impl std::str::FromStr for Accel {
     }
 }
 
+/// OVMF's code (UEFI firmware for QEMU; Debian's `ovmf` package).
+pub const OVMF_CODE: &str = "/usr/share/OVMF/OVMF_CODE_4M.fd";
+/// OVMF's variable store template (used as a throw-away copy).
+pub const OVMF_VARS: &str = "/usr/share/OVMF/OVMF_VARS_4M.fd";
+
+/// How the machine boots.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Boot {
+    /// QEMU loads the loader itself (`-kernel`, PVH) with the boot
+    /// archive (`-initrd`) and the command line (`-append`): the default.
+    Pvh,
+    /// The firmware boots this ISO from a CD (GRUB, multiboot2) as on a
+    /// real machine: the command line is the menu entry's, there is no
+    /// network device (so the firmware tries no network boot) and no
+    /// `isa-debug-exit` (a boot that fails halts, showing why).
+    Iso {
+        /// The ISO file.
+        image: PathBuf,
+        /// Which firmware.
+        firmware: Firmware,
+    },
+}
+
+/// The machine's firmware when it boots an ISO.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Firmware {
+    /// SeaBIOS, QEMU's default.
+    Bios,
+    /// OVMF (its variable store a throw-away snapshot).
+    Uefi,
+}
+
 /// Everything that decides how a Corefish machine is started.
 #[derive(Debug, Clone)]
 pub struct QemuConfig {
@@ -71,6 +103,8 @@ pub struct QemuConfig {
     pub extra: Vec<String>,
     /// The watchdog [`Machine::start`](crate::Machine::start) arms, if any.
     pub watchdog: Option<crate::Watchdog>,
+    /// How it boots.
+    pub boot: Boot,
 }
 
 impl QemuConfig {
@@ -91,6 +125,7 @@ impl QemuConfig {
             cmdline: String::new(),
             extra: Vec::new(),
             watchdog: None,
+            boot: Boot::Pvh,
         }
     }
 
@@ -106,20 +141,10 @@ impl QemuConfig {
     /// The arguments after the QEMU binary's name. `serial` is the
     /// `-serial` backend (`stdio` for tests, `mon:stdio` interactively).
     pub fn args(&self, serial: &str) -> Vec<String> {
-        let mut args: Vec<String> = [
-            "-M",
-            "q35",
-            "-cpu",
-            "max",
-            "-display",
-            "none",
-            "-no-reboot",
-            "-device",
-            "isa-debug-exit,iobase=0xf4,iosize=0x04",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+        let mut args: Vec<String> = ["-M", "q35", "-cpu", "max", "-display", "none", "-no-reboot"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         args.extend([
             "-smp".into(),
             self.cores.to_string(),
@@ -140,10 +165,30 @@ impl QemuConfig {
         if self.debug {
             args.extend(["-s".into(), "-S".into()]);
         }
-        args.extend(["-kernel".into(), self.loader.display().to_string()]);
-        args.extend(["-initrd".into(), self.archive.display().to_string()]);
-        if !self.cmdline.is_empty() {
-            args.extend(["-append".into(), self.cmdline.clone()]);
+        match &self.boot {
+            Boot::Pvh => {
+                args.extend([
+                    "-device".into(),
+                    "isa-debug-exit,iobase=0xf4,iosize=0x04".into(),
+                ]);
+                args.extend(["-kernel".into(), self.loader.display().to_string()]);
+                args.extend(["-initrd".into(), self.archive.display().to_string()]);
+                if !self.cmdline.is_empty() {
+                    args.extend(["-append".into(), self.cmdline.clone()]);
+                }
+            }
+            Boot::Iso { image, firmware } => {
+                if *firmware == Firmware::Uefi {
+                    args.extend([
+                        "-drive".into(),
+                        format!("if=pflash,format=raw,unit=0,readonly=on,file={OVMF_CODE}"),
+                        "-drive".into(),
+                        format!("if=pflash,format=raw,unit=1,snapshot=on,file={OVMF_VARS}"),
+                    ]);
+                }
+                args.extend(["-cdrom".into(), image.display().to_string()]);
+                args.extend(["-nic".into(), "none".into()]);
+            }
         }
         args.extend(self.extra.iter().cloned());
         args
@@ -208,6 +253,19 @@ mod tests {
                 .contains("-append 'fatal=exit log=debug'")
         );
         assert!(!args.contains(&"-S".to_string()));
+        assert_eq!(pair("-cdrom"), None);
+        let mut iso = config.clone();
+        iso.boot = Boot::Iso {
+            image: "/images/corefish.iso".into(),
+            firmware: Firmware::Uefi,
+        };
+        let args = iso.args("stdio");
+        let has = |flag: &str, value: &str| args.windows(2).any(|w| w[0] == flag && w[1] == value);
+        assert!(has("-cdrom", "/images/corefish.iso"));
+        assert!(has("-nic", "none"));
+        assert!(args.iter().any(|a| a.contains(OVMF_CODE)));
+        assert!(!args.iter().any(|a| a == "-kernel" || a == "-append"));
+        assert!(!args.iter().any(|a| a.starts_with("isa-debug-exit")));
         assert!(!args.contains(&"-mem-prealloc".to_string()));
         config.prealloc = true;
         assert!(config.args("stdio").contains(&"-mem-prealloc".to_string()));

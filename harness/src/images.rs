@@ -53,6 +53,12 @@ impl Images {
         self.dir.join("boot.img")
     }
 
+    /// The bootable ISO `cargo xtask image` makes (GRUB, multiboot2),
+    /// beside the images' directory.
+    pub fn iso(&self) -> PathBuf {
+        self.dir.parent().unwrap_or(&self.dir).join("corefish.iso")
+    }
+
     /// A CPU driver's ELF by image name (e.g. `cpudriver`).
     pub fn kernel(&self, name: &str) -> PathBuf {
         self.dir.join(name)

@@ -62,6 +62,7 @@ pub fn boot(mem: &mut KernelMemory, page: ParamsPage, tsc_at_entry: u64) -> ! {
     arch::apic::init();
     let rates = clocks(&params, first);
     let system_phys = system_page(mem, &params, first);
+    crate::screen::attach(&params, first);
     info!(
         "kernel `{}` {VERSION} at {:#x}, direct map up to {direct_top:#x}",
         params.kernel_name().unwrap_or("?"),

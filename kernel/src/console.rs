@@ -1,6 +1,11 @@
-//! The kernel's serial console (COM1): the one output of the CPU driver.
+//! The kernel's console: the serial port (COM1), mirrored on the screen
+//! when the machine has one ([`crate::screen`]).
 //!
 //! The first boot stage programs the UART; kernels only attach to it.
+//! Everything written to the UART under the console lock also goes to the
+//! screen, in the same order; a lock taken from a holder presumed dead
+//! writes the UART only (the screen's shared state may be mid-change), and
+//! so do fatal reports ([`emergency`]).
 //! Writers take a spin lock local to this kernel instance, then the console
 //! lock of the system page, which orders whole writes between the kernels
 //! of different cores (the UART is one device for all of them).
@@ -38,10 +43,31 @@ static PENDING: Mutex<ArrayVec<u8, PENDING_BYTES>> = Mutex::new(ArrayVec::new_co
 /// Writes formatted text now (after what is pending).
 pub fn write_fmt(args: core::fmt::Arguments<'_>) {
     let mut serial = CONSOLE.lock();
-    crate::system::lock_console();
-    drain(&mut serial);
-    let _ = serial.write_fmt(args);
+    let screen = crate::system::lock_console();
+    drain(&mut serial, screen);
+    let _ = Both {
+        serial: &mut serial,
+        screen,
+    }
+    .write_fmt(args);
     crate::system::unlock_console();
+}
+
+/// Text to the UART and, if `screen`, the screen (the caller holds both
+/// console locks).
+struct Both<'a> {
+    serial: &'a mut Serial,
+    screen: bool,
+}
+
+impl Write for Both<'_> {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        self.serial.write_str(s)?;
+        if self.screen {
+            crate::screen::show(s.as_bytes());
+        }
+        Ok(())
+    }
 }
 
 /// Queues formatted text for the next [`flush`]; written at once by a
@@ -68,16 +94,20 @@ pub fn flush() {
         return;
     }
     let mut serial = CONSOLE.lock();
-    crate::system::lock_console();
-    drain(&mut serial);
+    let screen = crate::system::lock_console();
+    drain(&mut serial, screen);
     crate::system::unlock_console();
 }
 
-/// Sends the pending bytes (the caller holds both console locks).
-fn drain(serial: &mut Serial) {
+/// Sends the pending bytes (the caller holds both console locks), to the
+/// screen too if `screen`.
+fn drain(serial: &mut Serial, screen: bool) {
     let mut pending = PENDING.lock();
     for &b in pending.iter() {
         serial.write_byte(b);
+    }
+    if screen {
+        crate::screen::show(&pending);
     }
     pending.clear();
 }
@@ -102,16 +132,22 @@ impl Write for Appender<'_> {
 /// Writes raw bytes (a program's output); non-ASCII bytes are shown as `?`.
 pub fn write_bytes(bytes: &[u8]) {
     let mut serial = CONSOLE.lock();
-    crate::system::lock_console();
-    drain(&mut serial);
-    for &b in bytes {
-        match b {
-            b'\n' => {
-                serial.write_byte(b'\r');
-                serial.write_byte(b'\n');
+    let screen = crate::system::lock_console();
+    drain(&mut serial, screen);
+    for chunk in bytes.chunks(64) {
+        let mut shown = ArrayVec::<u8, 128>::new();
+        for &b in chunk {
+            match b {
+                b'\n' => shown.extend([b'\r', b'\n']),
+                b'\t' | 0x20..=0x7e => shown.push(b),
+                _ => shown.push(b'?'),
             }
-            b'\t' | 0x20..=0x7e => serial.write_byte(b),
-            _ => serial.write_byte(b'?'),
+        }
+        for &b in &shown {
+            serial.write_byte(b);
+        }
+        if screen {
+            crate::screen::show(&shown);
         }
     }
     crate::system::unlock_console();
@@ -121,10 +157,13 @@ pub fn write_bytes(bytes: &[u8]) {
 /// (IO_CONSOLE_WRITE): its output and the kernels' lines never interleave.
 pub fn write_exact(bytes: &[u8]) {
     let mut serial = CONSOLE.lock();
-    crate::system::lock_console();
-    drain(&mut serial);
+    let screen = crate::system::lock_console();
+    drain(&mut serial, screen);
     for &b in bytes {
         serial.write_byte(b);
+    }
+    if screen {
+        crate::screen::show(bytes);
     }
     crate::system::unlock_console();
 }

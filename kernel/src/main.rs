@@ -56,6 +56,7 @@ mod node;
 mod objects;
 mod platform;
 mod realtime;
+mod screen;
 mod selftest;
 mod syscall;
 mod system;

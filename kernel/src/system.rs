@@ -7,7 +7,8 @@ use core::sync::atomic::{AtomicU32, Ordering};
 
 use abi::error::SysError;
 use bootproto::system::{
-    BOOTSTRAP_APIC, CONSOLE_LOCK, IRQ_CLAIMS, IRQ_LINES, OSNODE_TABLE, OSNODES,
+    BOOTSTRAP_APIC, CONSOLE_LOCK, IRQ_CLAIMS, IRQ_LINES, OSNODE_TABLE, OSNODES, SCREEN_HI,
+    SCREEN_LO,
 };
 use spin::Once;
 
@@ -35,10 +36,13 @@ pub fn word(offset: usize) -> Option<&'static AtomicU32> {
     PAGE.get()?.word(offset)
 }
 
-/// Takes the console lock (bounded: a dead holder is overridden).
-pub fn lock_console() {
+/// Takes the console lock (bounded: a dead holder is overridden). Returns
+/// whether it was taken cleanly (or there is no system page yet): after
+/// overriding a holder, the console's shared state may be mid-change, so
+/// the caller writes the UART only, not the screen.
+pub fn lock_console() -> bool {
     let Some(lock) = word(CONSOLE_LOCK) else {
-        return;
+        return true;
     };
     let me = crate::identity::this_core().apic_id + 1;
     for _ in 0..LOCK_PATIENCE {
@@ -46,11 +50,12 @@ pub fn lock_console() {
             .compare_exchange(0, me, Ordering::Acquire, Ordering::Relaxed)
             .is_ok()
         {
-            return;
+            return true;
         }
         core::hint::spin_loop();
     }
     lock.store(me, Ordering::Release);
+    false
 }
 
 /// Releases the console lock if this core holds it (a dying kernel, whose
@@ -118,6 +123,26 @@ pub fn release_line(gsi: u64, osnode: u64) {
 pub fn set_bootstrap_apic(apic_id: u32) {
     if let Some(w) = word(BOOTSTRAP_APIC) {
         w.store(apic_id + 1, Ordering::Release);
+    }
+}
+
+/// Records the screen's console state (the first core's kernel, before
+/// any other core starts).
+pub fn set_screen(phys: u64) {
+    if let (Some(lo), Some(hi)) = (word(SCREEN_LO), word(SCREEN_HI)) {
+        hi.store((phys >> 32) as u32, Ordering::Relaxed);
+        lo.store(phys as u32, Ordering::Release);
+    }
+}
+
+/// The screen's console state (physical address; 0 = none).
+pub fn screen() -> u64 {
+    match (word(SCREEN_LO), word(SCREEN_HI)) {
+        (Some(lo), Some(hi)) => {
+            let low = lo.load(Ordering::Acquire);
+            u64::from(hi.load(Ordering::Relaxed)) << 32 | u64::from(low)
+        }
+        _ => 0,
     }
 }
 

@@ -1,6 +1,17 @@
-//! The PVH entry: QEMU starts the loader here in 32-bit protected mode,
-//! paging off, with `ebx` holding the physical address of the
-//! `hvm_start_info`. The stub zeroes the loader's data, takes the TSC,
+//! The two ways in, both in 32-bit protected mode with paging off:
+//!
+//! * PVH (`pvh_start32`, named by the Xen note): QEMU's `-kernel`, with
+//!   `ebx` holding the physical address of the `hvm_start_info`;
+//! * multiboot2 (`mb2_start32`, named by the multiboot2 header's entry
+//!   tag): GRUB, under BIOS or UEFI (it exits boot services and leaves
+//!   long mode first), with `eax` holding the multiboot2 magic and `ebx`
+//!   the boot information's address. The header asks for a linear
+//!   framebuffer (1024x768x32 preferred, any mode accepted), page-aligned
+//!   modules and the tags the loader reads.
+//!
+//! Each entry keeps `ebx` in `esi` and the protocol in `ebp` (0 for PVH,
+//! the magic found in `eax` for multiboot2), then they share one path: the
+//! stub zeroes the loader's data, takes the TSC,
 //! builds page tables that map the low 4 GiB both at identity and at
 //! `DIRECT_MAP_BASE` (2 MiB pages), enables SSE, PAE and long mode, and
 //! calls [`crate::loader_main`] in 64-bit mode.
@@ -20,6 +31,34 @@ core::arch::global_asm!(
     .quad pvh_start32
     .balign 4
 
+    .section .multiboot2, "a"
+    .balign 8
+multiboot2_header:
+    .long 0xe85250d6              /* magic */
+    .long 0                       /* architecture: i386 protected mode */
+    .long multiboot2_header_end - multiboot2_header
+    .long -(0xe85250d6 + (multiboot2_header_end - multiboot2_header))
+    .balign 8                     /* information request (optional) */
+    .short 1, 1
+    .long 8 + 6 * 4
+    .long 1, 3, 6, 8, 14, 15      /* command line, modules, memory map,
+                                     framebuffer, ACPI 1 and 2 RSDP */
+    .balign 8                     /* entry address */
+    .short 3, 0
+    .long 12
+    .long mb2_start32
+    .balign 8                     /* framebuffer (optional, preferred mode) */
+    .short 5, 1
+    .long 20
+    .long 1024, 768, 32
+    .balign 8                     /* page-aligned modules */
+    .short 6, 0
+    .long 8
+    .balign 8                     /* end */
+    .short 0, 0
+    .long 8
+multiboot2_header_end:
+
     .section .text.pvh, "ax"
     .code32
     .global pvh_start32
@@ -27,6 +66,16 @@ pvh_start32:
     cli
     cld
     mov esi, ebx                  /* start info, kept in esi */
+    xor ebp, ebp                  /* protocol: PVH */
+    jmp 4f
+
+    .global mb2_start32
+mb2_start32:
+    cli
+    cld
+    mov esi, ebx                  /* boot information, kept in esi */
+    mov ebp, eax                  /* protocol: the magic GRUB passed */
+4:
 
     mov edi, offset __bss_start   /* zero .bss (page tables, stack) */
     mov ecx, offset __bss_end
@@ -98,6 +147,7 @@ loader_long_mode:
     mov gs, ax
     mov edi, esi                  /* arg 0: start info (zero-extended) */
     mov rsi, qword ptr [rip + loader_entry_tsc]
+    mov edx, ebp                  /* arg 2: protocol */
     call {main}
 3:
     cli

@@ -1,10 +1,14 @@
 //! Corefish's first boot stage, for the first core only.
 //!
-//! QEMU (`-kernel`) loads this small, non-relocatable ELF at 1 MiB and
-//! enters it through its Xen PVH note in 32-bit mode ([`entry`]). The loader
+//! QEMU (`-kernel`) or GRUB (multiboot2, from the ISO, under BIOS or UEFI)
+//! loads this small, non-relocatable ELF at 1 MiB and enters it in 32-bit
+//! mode ([`entry`]: the Xen PVH note or the multiboot2 header). The loader
 //! then, in 64-bit mode:
-//! 1. reads the PVH start info: memory map, boot archive (`-initrd`),
-//!    command line, RSDP ([`pvh`]);
+//! 1. reads the PVH start info ([`pvh`]) or the multiboot2 boot information
+//!    ([`multiboot`]) into one boot description: memory map, boot archive
+//!    (`-initrd`, or GRUB's first module), command line, RSDP, framebuffer;
+//!    draws on the framebuffer from then on ([`console`]); refuses a
+//!    local APIC the firmware left in x2APIC mode;
 //! 2. finds the CPU driver image named by `kernel=` (default `cpudriver`)
 //!    in the boot archive and validates it ([`elfload`]);
 //! 3. places it in RAM below 4 GiB after a boot-parameter page
@@ -16,8 +20,9 @@
 //! PVH enters in 32-bit mode at a fixed address, which a static PIE cannot
 //! serve.
 //!
-//! Any error is printed and ends the boot (QEMU exits with status 35
-//! through `isa-debug-exit`; on other machines the core halts).
+//! Any error is printed on every console and ends the boot (QEMU exits
+//! with status 35 through `isa-debug-exit`; on other machines the core
+//! halts).
 
 #![no_std]
 #![deny(clippy::unwrap_used)]
@@ -28,8 +33,11 @@ use baremetal as _;
 mod console;
 mod entry;
 mod handoff;
+mod multiboot;
 mod placement;
 mod pvh;
+
+use bootinfo::{BootDescription, RSDP_BYTES, Rsdp};
 
 use bootproto::PhysRange;
 use bootproto::cmdline::Cmdline;
@@ -46,9 +54,17 @@ unsafe extern "C" {
     static __loader_end: u8;
 }
 
-/// Called by the entry stub in 64-bit mode.
-pub extern "C" fn loader_main(start_info: u32, tsc_at_start: u64) -> ! {
-    match run(start_info, tsc_at_start) {
+/// The copy of the RSDP a multiboot2 boot information carries; its address
+/// is what the kernels get (the loader's memory is never freed).
+static RSDP_COPY: spin::Mutex<[u8; RSDP_BYTES]> = spin::Mutex::new([0; RSDP_BYTES]);
+
+/// The local APIC's x2APIC-mode bit in `IA32_APIC_BASE`.
+const APIC_BASE_X2APIC: u64 = 1 << 10;
+
+/// Called by the entry stub in 64-bit mode. `protocol` is 0 for PVH, or
+/// what GRUB left in `eax` for multiboot2.
+pub extern "C" fn loader_main(start_info: u32, tsc_at_start: u64, protocol: u32) -> ! {
+    match run(start_info, tsc_at_start, protocol) {
         Ok(never) => match never {},
         Err(message) => {
             println!("loader: error: {message}");
@@ -58,22 +74,65 @@ pub extern "C" fn loader_main(start_info: u32, tsc_at_start: u64) -> ! {
     }
 }
 
-fn run(start_info: u32, tsc_at_start: u64) -> Result<core::convert::Infallible, LoaderError> {
+/// Reads how the machine started the loader, and starts drawing on its
+/// screen if it has one.
+fn describe(start_info: u32, protocol: u32) -> Result<BootDescription, LoaderError> {
+    let info = match protocol {
+        0 => pvh::read(start_info).map_err(LoaderError::Pvh)?,
+        magic => multiboot::read(magic, start_info).map_err(LoaderError::Multiboot2)?,
+    };
+    match info.framebuffer {
+        Some(Ok(framebuffer)) => {
+            if let Err(e) = console::attach_screen(framebuffer) {
+                println!("loader: no screen: {e}");
+            }
+        }
+        Some(Err(why)) => println!("loader: no screen: {why}"),
+        None => {}
+    }
+    Ok(info)
+}
+
+/// The RSDP's physical address for the kernels (0: let them search).
+fn rsdp_phys(rsdp: Rsdp) -> u64 {
+    match rsdp {
+        Rsdp::Unknown => 0,
+        Rsdp::At(at) => at,
+        Rsdp::Copy { bytes, len } => {
+            let mut copy = RSDP_COPY.lock();
+            copy[..len].copy_from_slice(&bytes[..len]);
+            core::ptr::from_ref::<[u8; RSDP_BYTES]>(&copy) as u64
+        }
+    }
+}
+
+fn run(
+    start_info: u32,
+    tsc_at_start: u64,
+    protocol: u32,
+) -> Result<core::convert::Infallible, LoaderError> {
     console::init();
-    let info = pvh::read(start_info).map_err(LoaderError::Pvh)?;
-    let cmdline = Cmdline::new(info.cmdline);
+    let info = describe(start_info, protocol)?;
+    let cmdline = Cmdline::new(info.cmdline());
     let kernel_name = cmdline.get("kernel").unwrap_or(DEFAULT_KERNEL);
     println!(
-        "Corefish loader {}: starting `{kernel_name}`",
-        env!("CARGO_PKG_VERSION")
+        "Corefish loader {}: starting `{kernel_name}` (entered through {})",
+        env!("CARGO_PKG_VERSION"),
+        info.firmware.name()
     );
+    // SAFETY: reading IA32_APIC_BASE has no side effect; every x86_64 core
+    // with a local APIC has it.
+    let apic_base = unsafe { cpu::msr::rdmsr(cpu::msr::IA32_APIC_BASE) };
+    if apic_base & APIC_BASE_X2APIC != 0 {
+        return Err(LoaderError::X2Apic);
+    }
 
     let archive_range = info.archive.ok_or(LoaderError::NoArchive)?;
     if archive_range.base % FRAME_SIZE != 0 {
         return Err(LoaderError::ArchiveMisaligned(archive_range.base));
     }
-    let archive = bootarchive::Archive::parse(pvh::module_bytes(archive_range))
-        .map_err(LoaderError::Archive)?;
+    let archive =
+        bootarchive::Archive::parse(module_bytes(archive_range)?).map_err(LoaderError::Archive)?;
     let module = archive.get(kernel_name).ok_or(LoaderError::NoKernel)?;
     let image = elfload::ElfImage::parse(module.data).map_err(LoaderError::Elf)?;
     if !image.is_relocatable() || image.vaddr_range().0 != 0 {
@@ -84,7 +143,7 @@ fn run(start_info: u32, tsc_at_start: u64) -> Result<core::convert::Infallible, 
         (&raw const __loader_start) as u64,
         (&raw const __loader_end) as u64,
     );
-    let mut map = placement::build_map(&info.e820[..info.e820_len], loader, Some(archive_range))
+    let mut map = placement::build_map(info.regions(), loader, Some(archive_range))
         .map_err(LoaderError::Placement)?;
     // One page of boot parameters, then the image.
     let block = placement::place_kernel(&mut map, FRAME_SIZE + image.memory_size())
@@ -119,14 +178,15 @@ fn run(start_info: u32, tsc_at_start: u64) -> Result<core::convert::Infallible, 
     params.params_phys = params_phys;
     params.archive_phys = archive_range.base;
     params.archive_size = archive_range.size;
-    params.rsdp_phys = info.rsdp;
+    params.rsdp_phys = rsdp_phys(info.rsdp);
+    params.screen_phys = console::screen_phys();
     params.phys_top = map.memory_top();
     params.tsc_at_start = tsc_at_start;
     params
         .set_kernel_name(kernel_name)
         .map_err(|_| LoaderError::NameTooLong)?;
     params
-        .set_cmdline(info.cmdline)
+        .set_cmdline(info.cmdline())
         .map_err(|_| LoaderError::CmdlineTooLong)?;
     params.set_memory_map(&map);
     params.flags = bootproto::params::FIRST_CORE;
@@ -146,10 +206,31 @@ fn run(start_info: u32, tsc_at_start: u64) -> Result<core::convert::Infallible, 
     unsafe { handoff::enter_kernel(bias + image.entry(), phys_to_virt(params_phys)) }
 }
 
+/// The bytes of a module (the boot archive), which must lie in the
+/// identity-mapped low 4 GiB.
+fn module_bytes(range: PhysRange) -> Result<&'static [u8], LoaderError> {
+    if range
+        .base
+        .checked_add(range.size)
+        .is_none_or(|end| end > 4 << 30)
+    {
+        return Err(LoaderError::ArchiveOutOfReach);
+    }
+    // SAFETY: the range is below 4 GiB (checked), so identity-mapped; the
+    // module's memory is marked BootArchive in the memory map, so nothing
+    // writes it.
+    Ok(unsafe {
+        core::slice::from_raw_parts(range.base as usize as *const u8, range.size as usize)
+    })
+}
+
 /// Why the loader could not start a kernel.
 enum LoaderError {
     Pvh(pvh::PvhError),
+    Multiboot2(bootinfo::multiboot2::Multiboot2Error),
+    X2Apic,
     NoArchive,
+    ArchiveOutOfReach,
     ArchiveMisaligned(u64),
     Archive(bootarchive::ArchiveError),
     NoKernel,
@@ -165,7 +246,15 @@ impl core::fmt::Display for LoaderError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             Self::Pvh(e) => write!(f, "{e}"),
-            Self::NoArchive => f.write_str("no boot archive (pass one with -initrd)"),
+            Self::Multiboot2(e) => write!(f, "{e}"),
+            Self::X2Apic => f.write_str(
+                "the firmware left the local APIC in x2APIC mode, which Corefish does not drive yet; \
+                 turn x2APIC off in the firmware setup",
+            ),
+            Self::NoArchive => f.write_str(
+                "no boot archive (pass one with -initrd, or as the first multiboot2 module)",
+            ),
+            Self::ArchiveOutOfReach => f.write_str("boot archive above 4 GiB"),
             Self::ArchiveMisaligned(at) => write!(f, "boot archive at {at:#x} is not page-aligned"),
             Self::Archive(e) => write!(f, "boot archive: {e}"),
             Self::NoKernel => f.write_str("the boot archive has no module of that name"),

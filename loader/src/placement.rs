@@ -1,6 +1,9 @@
 //! Deciding where things go in physical memory: the memory map handed to
-//! the CPU driver (the firmware's E820 map with the loader, the boot archive
-//! and the kernel marked), and the place of the kernel image.
+//! the CPU driver (the firmware's map, E820 types, with low memory, the
+//! loader, the boot archive and the kernel marked), and the place of the
+//! kernel image. Under UEFI too, the first MiB is used only where the map
+//! says it is RAM: the trampoline that starts other cores is taken from
+//! that `LowMemory`, never assumed free.
 
 use bootproto::PhysRange;
 use bootproto::layout::DIRECT_MAP_MIN_TOP;
@@ -8,7 +11,7 @@ use bootproto::memmap::{MemoryKind, MemoryMap, MemoryMapError};
 use bootproto::params::MEMORY_MAP_CAPACITY;
 use frames::{FRAME_SIZE, FrameAllocator, FrameError};
 
-use crate::pvh::E820Entry;
+use bootinfo::Region;
 
 /// The first MiB: firmware data and, later, the trampoline that starts
 /// other cores.
@@ -38,19 +41,19 @@ pub type BootMemoryMap = MemoryMap<MEMORY_MAP_CAPACITY>;
 /// Builds the map from E820 (reserved entries win over overlapping RAM),
 /// then marks low memory, the loader and the boot archive.
 pub fn build_map(
-    e820: &[E820Entry],
+    e820: &[Region],
     loader: PhysRange,
     archive: Option<PhysRange>,
 ) -> Result<BootMemoryMap, PlacementError> {
     let mut map = BootMemoryMap::new();
     let ram_first = e820
         .iter()
-        .filter(|e| e.kind == 1)
-        .chain(e820.iter().filter(|e| e.kind != 1));
+        .filter(|e| e.e820 == 1)
+        .chain(e820.iter().filter(|e| e.e820 != 1));
     for entry in ram_first.filter(|e| e.size > 0) {
         map.set(
-            PhysRange::new(entry.addr, entry.size),
-            MemoryKind::from_e820(entry.kind),
+            PhysRange::new(entry.base, entry.size),
+            MemoryKind::from_e820(entry.e820),
         )
         .map_err(PlacementError::Map)?;
     }

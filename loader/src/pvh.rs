@@ -1,15 +1,17 @@
 //! Reading the PVH `hvm_start_info` QEMU leaves for the loader: the memory
-//! map, the modules (the boot archive), the command line and the RSDP.
+//! map, the modules (the boot archive), the command line and the RSDP,
+//! into the boot description both entries fill.
 //!
 //! Everything is copied out or bounds-checked here, so the rest of the
 //! loader works on plain values. Addresses are physical, and the loader runs
 //! identity-mapped over the low 4 GiB, where QEMU puts all of it.
 
+use bootinfo::{BootDescription, Firmware, Region, Rsdp};
 use bootproto::PhysRange;
 
 const START_INFO_MAGIC: u32 = 0x336e_c578;
 /// Most E820 entries read.
-pub const MAX_E820: usize = 64;
+const MAX_E820: usize = 64;
 /// The identity map the entry stub builds.
 const IDENTITY_TOP: u64 = 4 << 30;
 
@@ -42,28 +44,11 @@ struct ModlistEntry {
 /// `struct hvm_memmap_table_entry`.
 #[repr(C)]
 #[derive(Clone, Copy, Default)]
-pub struct E820Entry {
-    /// Start of the region.
-    pub addr: u64,
-    /// Its length.
-    pub size: u64,
-    /// E820 type.
-    pub kind: u32,
+struct E820Entry {
+    addr: u64,
+    size: u64,
+    kind: u32,
     reserved: u32,
-}
-
-/// What the loader needs from the start info.
-pub struct BootInfo {
-    /// The firmware memory map.
-    pub e820: [E820Entry; MAX_E820],
-    /// Entries used in `e820`.
-    pub e820_len: usize,
-    /// The first module (the boot archive), if any.
-    pub archive: Option<PhysRange>,
-    /// The command line (empty if none).
-    pub cmdline: &'static str,
-    /// The RSDP's physical address, or 0.
-    pub rsdp: u64,
 }
 
 /// Why the start info was refused.
@@ -77,6 +62,8 @@ pub enum PvhError {
     OutOfReach,
     /// The command line is not UTF-8.
     BadCmdline,
+    /// The boot description cannot hold the map or the command line.
+    Description(bootinfo::DescriptionError),
 }
 
 impl core::fmt::Display for PvhError {
@@ -86,6 +73,10 @@ impl core::fmt::Display for PvhError {
             Self::NoMemoryMap => "PVH start info version 0 has no memory map",
             Self::OutOfReach => "PVH tables above 4 GiB",
             Self::BadCmdline => "command line is not UTF-8",
+            Self::Description(bootinfo::DescriptionError::TooManyRegions) => {
+                "the memory map has too many regions"
+            }
+            Self::Description(_) => "command line too long",
         })
     }
 }
@@ -98,7 +89,7 @@ fn reachable(addr: u64, len: u64) -> Result<(), PvhError> {
 }
 
 /// Reads the start info at physical address `phys`.
-pub fn read(phys: u32) -> Result<BootInfo, PvhError> {
+pub fn read(phys: u32) -> Result<BootDescription, PvhError> {
     reachable(u64::from(phys), size_of::<StartInfo>() as u64)?;
     // SAFETY: PVH passes the start info's address in ebx; it is below 4 GiB
     // (checked), so identity-mapped, and `StartInfo` is plain integers.
@@ -110,6 +101,7 @@ pub fn read(phys: u32) -> Result<BootInfo, PvhError> {
         return Err(PvhError::NoMemoryMap);
     }
 
+    let mut description = BootDescription::new(Firmware::Pvh);
     let mut e820 = [E820Entry::default(); MAX_E820];
     let e820_len = (start.memmap_entries as usize).min(MAX_E820);
     reachable(
@@ -126,7 +118,17 @@ pub fn read(phys: u32) -> Result<BootInfo, PvhError> {
         };
     }
 
-    let archive = if start.nr_modules > 0 && start.modlist_paddr != 0 {
+    for entry in &e820[..e820_len] {
+        description
+            .add_region(Region {
+                base: entry.addr,
+                size: entry.size,
+                e820: entry.kind,
+            })
+            .map_err(PvhError::Description)?;
+    }
+
+    description.archive = if start.nr_modules > 0 && start.modlist_paddr != 0 {
         reachable(start.modlist_paddr, size_of::<ModlistEntry>() as u64)?;
         // SAFETY: the module list is in reach and has at least one entry.
         let first =
@@ -137,18 +139,16 @@ pub fn read(phys: u32) -> Result<BootInfo, PvhError> {
         None
     };
 
-    let cmdline = if start.cmdline_paddr == 0 {
-        ""
-    } else {
-        c_string(start.cmdline_paddr)?
+    if start.cmdline_paddr != 0 {
+        description
+            .set_cmdline(c_string(start.cmdline_paddr)?.as_bytes())
+            .map_err(PvhError::Description)?;
+    }
+    description.rsdp = match start.rsdp_paddr {
+        0 => Rsdp::Unknown,
+        at => Rsdp::At(at),
     };
-    Ok(BootInfo {
-        e820,
-        e820_len,
-        archive,
-        cmdline,
-        rsdp: start.rsdp_paddr,
-    })
+    Ok(description)
 }
 
 /// The NUL-terminated string at `phys` (at most 4 KiB).
@@ -163,11 +163,4 @@ fn c_string(phys: u64) -> Result<&'static str, PvhError> {
         .position(|&b| b == 0)
         .ok_or(PvhError::BadCmdline)?;
     core::str::from_utf8(&bytes[..len]).map_err(|_| PvhError::BadCmdline)
-}
-
-/// The bytes of a module, e.g. the boot archive.
-pub fn module_bytes(range: PhysRange) -> &'static [u8] {
-    // SAFETY: `read` checked the range is in reach; the module's memory is
-    // marked BootArchive in the memory map, so nothing writes it.
-    unsafe { core::slice::from_raw_parts(range.base as usize as *const u8, range.size as usize) }
 }

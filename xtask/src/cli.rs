@@ -28,6 +28,9 @@ pub struct Cli {
 pub enum Command {
     /// Build the loader, every CPU driver image and the boot archive
     Build,
+    /// Build, then make the bootable ISO target/corefish/corefish.iso
+    /// (GRUB, multiboot2; BIOS and UEFI; a CD or `dd` to a USB stick)
+    Image,
     /// Build, then boot Corefish in QEMU on this terminal (Ctrl-A X quits)
     Run(RunOptions),
     /// Lints, host tests of every library crate, a benchmark smoke test,

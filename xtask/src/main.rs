@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! cargo xtask build                 build the loader, the CPU drivers and the boot archive
+//! cargo xtask image                 build, then make target/corefish/corefish.iso (GRUB: BIOS and UEFI)
 //! cargo xtask run [options]         build, then boot QEMU with the serial console on this terminal
 //! cargo xtask test [FILTER...]      lints, host tests, a benchmark smoke test, then the QEMU integration tests
 //! cargo xtask lint                  cargo fmt --check and clippy (-D warnings) on every crate
@@ -28,8 +29,10 @@ mod build;
 mod cli;
 mod fuzz;
 mod hostfuzz;
+mod image;
 mod initramfs;
 mod lint;
+mod packages;
 mod progress;
 mod qemu;
 mod run;
@@ -58,6 +61,7 @@ fn main() -> ExitCode {
 fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         Some(Command::Build) => build::build_all().map(drop),
+        Some(Command::Image) => image::image().map(drop),
         Some(Command::Run(options)) => run::run(&options),
         Some(Command::Test { filter }) => test::test(&filter),
         Some(Command::Lint) => lint::lint(),

@@ -29,8 +29,11 @@ fn cargo_test(args: &[&str], images: &harness::Images) -> Result<()> {
 /// e.g. a test-name filter).
 pub fn test(extra: &[String]) -> Result<()> {
     crate::qemu::ensure_installed()?;
+    crate::packages::ensure(&[crate::image::UEFI_FIRMWARE])?;
     crate::lint::lint()?;
     let images = crate::build::build_all()?;
+    // The firmware tests boot it under SeaBIOS and OVMF.
+    crate::image::make_iso(&images)?;
     let mut host = vec!["--workspace"];
     for package in freestanding().chain([QEMU_TESTS]) {
         host.extend(["--exclude", package]);

@@ -36,6 +36,7 @@ pub mod params;
 pub mod pic;
 pub mod pit;
 pub mod ports;
+pub mod screen;
 pub mod stack;
 pub mod syscall;
 pub mod trace_ring;

@@ -215,6 +215,26 @@ impl<const N: usize> MemoryMap<N> {
             .unwrap_or(0)
     }
 
+    /// Whether `range` lies wholly inside one region of `kind`.
+    pub fn lies_in(&self, range: PhysRange, kind: MemoryKind) -> bool {
+        range.size > 0
+            && self
+                .regions()
+                .iter()
+                .any(|r| r.kind() == kind && r.range().contains(range))
+    }
+
+    /// Whether `range` overlaps no memory (only reserved regions or no
+    /// region at all): device memory, such as a framebuffer.
+    pub fn is_outside_memory(&self, range: PhysRange) -> bool {
+        range.size > 0
+            && range.base.checked_add(range.size).is_some()
+            && !self
+                .regions()
+                .iter()
+                .any(|r| r.kind().is_memory() && r.range().overlaps(range))
+    }
+
     /// The kind of the region holding `addr`, if any.
     pub fn kind_at(&self, addr: u64) -> Option<MemoryKind> {
         self.regions()
@@ -423,5 +443,24 @@ mod tests {
                 prop_assert!(!(a.range().end() == b.base && a.kind() == b.kind()), "unmerged {:?}", pair);
             }
         }
+    }
+
+    #[test]
+    fn device_ranges_and_containment() {
+        let mut map = MemoryMap::<8>::new();
+        map.set(PhysRange::new(0, 0x8000_0000), MemoryKind::Ram)
+            .unwrap();
+        map.set(PhysRange::new(0xfec0_0000, 0x1000), MemoryKind::Reserved)
+            .unwrap();
+        map.set(PhysRange::new(0x10_0000, 0x10_0000), MemoryKind::Loader)
+            .unwrap();
+        assert!(map.is_outside_memory(PhysRange::new(0xfd00_0000, 0x30_0000)));
+        assert!(map.is_outside_memory(PhysRange::new(0xfec0_0000, 0x1000)));
+        assert!(!map.is_outside_memory(PhysRange::new(0x7fff_f000, 0x2000)));
+        assert!(!map.is_outside_memory(PhysRange::new(0x10_0000, 1)));
+        assert!(!map.is_outside_memory(PhysRange::new(0xfd00_0000, 0)));
+        assert!(map.lies_in(PhysRange::new(0x18_0000, 0x1000), MemoryKind::Loader));
+        assert!(!map.lies_in(PhysRange::new(0x1f_f000, 0x2000), MemoryKind::Loader));
+        assert!(!map.lies_in(PhysRange::new(0x18_0000, 0x1000), MemoryKind::Ram));
     }
 }

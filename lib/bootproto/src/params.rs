@@ -32,7 +32,7 @@ use crate::memmap::{MemoryMap, MemoryRegion};
 /// `b"CFBOOTP1"` read as a little-endian integer.
 pub const BOOT_PARAMS_MAGIC: u64 = u64::from_le_bytes(*b"CFBOOTP1");
 /// Layout version; bump on any change to [`BootParams`].
-pub const BOOT_PARAMS_VERSION: u32 = 8;
+pub const BOOT_PARAMS_VERSION: u32 = 9;
 /// Room for the command line, including its terminating NUL.
 pub const CMDLINE_CAPACITY: usize = 256;
 /// Room for the kernel image's name.
@@ -128,6 +128,11 @@ pub struct BootParams {
     pub trace_phys: u64,
     /// Bytes of that memory.
     pub trace_size: u64,
+    /// Physical address of the screen's shared text console
+    /// (`screen::Terminal`, in the loader's memory), 0 for none; only the
+    /// first core's parameters carry it, the system page names it for the
+    /// others.
+    pub screen_phys: u64,
     /// Name of the kernel image (NUL-padded UTF-8).
     pub kernel_name: [u8; NAME_CAPACITY],
     /// Kernel command line (NUL-terminated UTF-8).
@@ -219,6 +224,7 @@ impl BootParams {
             fallback_tables: 0,
             trace_phys: 0,
             trace_size: 0,
+            screen_phys: 0,
             kernel_name: [0; NAME_CAPACITY],
             cmdline: [0; CMDLINE_CAPACITY],
             program: [0; PROGRAM_CAPACITY],

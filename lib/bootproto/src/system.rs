@@ -15,6 +15,9 @@
 //! * the bootstrap core's APIC id (plus one), written by the kernel running
 //!   on it: INIT sends that core through the firmware, not to
 //!   wait-for-STARTUP, so the kernel sending it must know;
+//! * the screen's text console (its address: one platform fact, like the
+//!   bootstrap core's APIC id; the console state there is device
+//!   arbitration, under the console lock);
 //! * the rescue watch ([`WATCH`]): the boot driver's request that another
 //!   core's kernel start a fallback kernel on the boot driver's own core if
 //!   the kernel it updates that core to never takes its KCB (no kernel
@@ -90,8 +93,15 @@ pub const WATCH_ARMED: u32 = 1;
 pub const WATCH_FIRED: u32 = 2;
 /// Rescue watch state: filled in; the old kernel arms it as it jumps.
 pub const WATCH_PENDING: u32 = 3;
+/// Offset of the screen's text console: the physical address of the
+/// `screen::Terminal` the loader made, as two 32-bit words (low half
+/// first; 0 = no screen). Written once by the first core's kernel before
+/// any other core starts; every kernel draws on it under the console lock.
+pub const SCREEN_LO: usize = WATCH + WATCH_WORDS * 4;
+/// High half of [`SCREEN_LO`]'s address.
+pub const SCREEN_HI: usize = SCREEN_LO + 4;
 /// Bytes used (the page is 4 KiB).
-pub const USED: usize = WATCH + WATCH_WORDS * 4;
+pub const USED: usize = SCREEN_HI + 4;
 
 const _: () = assert!(WATCH >= IRQ_CLAIMS + IRQ_LINES * 4 && WATCH.is_multiple_of(64));
 

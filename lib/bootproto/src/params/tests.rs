@@ -165,11 +165,12 @@ fn the_page_format_is_fixed() {
     assert_eq!(offset_of!(BootParams, fallback_params), 176);
     assert_eq!(offset_of!(BootParams, fallback_tables), 192);
     assert_eq!(offset_of!(BootParams, trace_phys), 200);
-    assert_eq!(offset_of!(BootParams, kernel_name), 216);
-    assert_eq!(offset_of!(BootParams, program), 504);
-    assert_eq!(offset_of!(BootParams, memory_map_len), 632);
-    assert_eq!(offset_of!(BootParams, memory_regions), 640);
-    assert_eq!(size_of::<BootParams>(), 640 + 24 * MEMORY_MAP_CAPACITY);
+    assert_eq!(offset_of!(BootParams, screen_phys), 216);
+    assert_eq!(offset_of!(BootParams, kernel_name), 224);
+    assert_eq!(offset_of!(BootParams, program), 512);
+    assert_eq!(offset_of!(BootParams, memory_map_len), 640);
+    assert_eq!(offset_of!(BootParams, memory_regions), 648);
+    assert_eq!(size_of::<BootParams>(), 648 + 24 * MEMORY_MAP_CAPACITY);
     assert_eq!(offset_of!(BootAck, tsc_stop_entered), 40);
     assert_eq!(offset_of!(BootAck, version), 64);
     assert_eq!(offset_of!(BootAck, fault), 96);

@@ -1,0 +1,38 @@
+//! The screen: every kernel of the machine mirrors its console output (its
+//! log, programs' output and the serial driver's, which carries the
+//! shell's) on the framebuffer the firmware set up, through the one text
+//! console the loader made (`screen::Terminal`, in the loader's memory).
+//!
+//! The first core's kernel finds that console in its boot parameters,
+//! checks it and names it in the system page; later kernels find it there.
+//! Without a screen (the PVH path, or a firmware without a framebuffer)
+//! nothing here runs. Input stays on the serial port.
+
+use bootproto::params::BootParams;
+
+use crate::arch;
+use crate::system;
+
+/// Attaches the screen, if the machine has one; the first core records it
+/// for the others.
+pub fn attach(params: &BootParams, first: bool) {
+    let phys = if first {
+        params.screen_phys
+    } else {
+        system::screen()
+    };
+    if phys == 0 {
+        return;
+    }
+    match arch::screen::attach(phys, &params.memory_map()) {
+        Ok(()) if first => system::set_screen(phys),
+        Ok(()) => {}
+        Err(e) => log::warn!("screen at {phys:#x} not used: {e}"),
+    }
+}
+
+/// Shows console bytes on the screen (called by [`crate::console`] under
+/// the machine's console lock).
+pub fn show(bytes: &[u8]) {
+    arch::screen::write(bytes);
+}

@@ -1,0 +1,277 @@
+//! Boot information structures built the way GRUB lays them out, good and
+//! bad; and arbitrary bytes, which must be refused or read, never panic.
+
+extern crate std;
+
+use std::vec::Vec;
+
+use proptest::prelude::*;
+
+use super::*;
+
+/// Builds an MBI tag by tag.
+struct Mbi(Vec<u8>);
+
+impl Mbi {
+    fn new() -> Self {
+        Self(std::vec![0; 8])
+    }
+
+    fn tag(mut self, kind: u32, payload: &[u8]) -> Self {
+        self.0.extend((kind).to_le_bytes());
+        self.0.extend((8 + payload.len() as u32).to_le_bytes());
+        self.0.extend(payload);
+        while !self.0.len().is_multiple_of(8) {
+            self.0.push(0);
+        }
+        self
+    }
+
+    fn end(self) -> Vec<u8> {
+        let mut bytes = self.tag(TAG_END, &[]).0;
+        let total = bytes.len() as u32;
+        bytes[..4].copy_from_slice(&total.to_le_bytes());
+        bytes
+    }
+}
+
+fn e820(entries: &[(u64, u64, u32)]) -> Vec<u8> {
+    let mut p = Vec::new();
+    p.extend(24u32.to_le_bytes());
+    p.extend(0u32.to_le_bytes());
+    for &(base, size, kind) in entries {
+        p.extend(base.to_le_bytes());
+        p.extend(size.to_le_bytes());
+        p.extend(kind.to_le_bytes());
+        p.extend(0u32.to_le_bytes());
+    }
+    p
+}
+
+fn efi_map(descs: &[(u32, u64, u64)]) -> Vec<u8> {
+    let mut p = Vec::new();
+    p.extend(48u32.to_le_bytes());
+    p.extend(1u32.to_le_bytes());
+    for &(kind, base, pages) in descs {
+        let mut d = [0u8; 48];
+        d[..4].copy_from_slice(&kind.to_le_bytes());
+        d[8..16].copy_from_slice(&base.to_le_bytes());
+        d[24..32].copy_from_slice(&pages.to_le_bytes());
+        p.extend(d);
+    }
+    p
+}
+
+fn rsdp_v2() -> Vec<u8> {
+    let mut r = std::vec![0u8; 36];
+    r[..8].copy_from_slice(b"RSD PTR ");
+    r[15] = 2;
+    r[16..20].copy_from_slice(&0x7fe_0000u32.to_le_bytes());
+    r[20..24].copy_from_slice(&36u32.to_le_bytes());
+    r[24..32].copy_from_slice(&0x7fe_1000u64.to_le_bytes());
+    let first = r[..20].iter().fold(0u8, |s, &b| s.wrapping_add(b));
+    r[8] = 0u8.wrapping_sub(first);
+    let all = r.iter().fold(0u8, |s, &b| s.wrapping_add(b));
+    r[32] = 0u8.wrapping_sub(all);
+    r
+}
+
+fn framebuffer_tag(kind: u8) -> Vec<u8> {
+    let mut p = Vec::new();
+    p.extend(0x8000_0000u64.to_le_bytes());
+    p.extend(4096u32.to_le_bytes());
+    p.extend(1024u32.to_le_bytes());
+    p.extend(768u32.to_le_bytes());
+    p.extend([32, kind, 0, 0]);
+    p.extend([16, 8, 8, 8, 0, 8, 0, 0]);
+    p
+}
+
+fn module(start: u32, end: u32) -> Vec<u8> {
+    let mut p = Vec::new();
+    p.extend(start.to_le_bytes());
+    p.extend(end.to_le_bytes());
+    p.extend(b"boot.img\0");
+    p
+}
+
+/// What GRUB gives under BIOS, more or less.
+fn bios() -> Mbi {
+    Mbi::new()
+        .tag(TAG_CMDLINE, b"kernel=cpudriver-v2\0")
+        .tag(TAG_MODULE, &module(0x20_0000, 0x30_0000))
+        .tag(
+            TAG_MMAP,
+            &e820(&[
+                (0, 0x9fc00, 1),
+                (0x9fc00, 0x400, 2),
+                (0x10_0000, 0x1ff0_0000, 1),
+            ]),
+        )
+        .tag(TAG_FRAMEBUFFER, &framebuffer_tag(1))
+        .tag(TAG_ACPI_NEW, &rsdp_v2())
+}
+
+#[test]
+fn a_bios_boot_is_read() {
+    let d = parse(&bios().end()).unwrap();
+    assert_eq!(d.firmware, Firmware::Bios);
+    assert_eq!(d.cmdline(), "kernel=cpudriver-v2");
+    assert_eq!(d.archive, Some(PhysRange::new(0x20_0000, 0x10_0000)));
+    assert_eq!(d.regions().len(), 3);
+    assert_eq!(
+        d.regions()[2],
+        Region {
+            base: 0x10_0000,
+            size: 0x1ff0_0000,
+            e820: 1
+        }
+    );
+    let fb = d.framebuffer.unwrap().unwrap();
+    assert_eq!(
+        (fb.width, fb.height, fb.bpp, fb.red.position),
+        (1024, 768, 32, 16)
+    );
+    let Rsdp::Copy { bytes, len } = d.rsdp else {
+        panic!("no RSDP copy")
+    };
+    assert_eq!((len, &bytes[..8]), (36, &b"RSD PTR "[..]));
+}
+
+#[test]
+fn a_uefi_boot_prefers_the_efi_map() {
+    let mbi = bios()
+        .tag(TAG_EFI64, &0x7f9e_e018u64.to_le_bytes())
+        .tag(
+            TAG_EFI_MMAP,
+            &efi_map(&[
+                (7, 0, 0x9f),
+                (3, 0x10_0000, 0x100),
+                (4, 0x20_0000, 0x100),
+                (6, 0x30_0000, 1),
+                (9, 0x30_1000, 2),
+            ]),
+        )
+        .end();
+    let d = parse(&mbi).unwrap();
+    assert_eq!(d.firmware, Firmware::Uefi);
+    assert_eq!(
+        d.regions(),
+        [
+            Region {
+                base: 0,
+                size: 0x9f000,
+                e820: 1
+            },
+            Region {
+                base: 0x10_0000,
+                size: 0x20_0000,
+                e820: 1
+            },
+            Region {
+                base: 0x30_0000,
+                size: 0x1000,
+                e820: 2
+            },
+            Region {
+                base: 0x30_1000,
+                size: 0x2000,
+                e820: 3
+            },
+        ]
+    );
+}
+
+#[test]
+fn missing_and_bad_tags_say_which() {
+    let no_map = Mbi::new().tag(TAG_ACPI_NEW, &rsdp_v2()).end();
+    assert_eq!(parse(&no_map).err(), Some(Multiboot2Error::NoMemoryMap));
+    let no_acpi = Mbi::new().tag(TAG_MMAP, &e820(&[(0, 0x1000, 1)])).end();
+    assert_eq!(parse(&no_acpi).err(), Some(Multiboot2Error::NoRsdp));
+    let mut bad = rsdp_v2();
+    bad[9] ^= 1;
+    let bad_acpi = Mbi::new()
+        .tag(TAG_MMAP, &e820(&[]))
+        .tag(TAG_ACPI_NEW, &bad)
+        .end();
+    assert_eq!(parse(&bad_acpi).err(), Some(Multiboot2Error::BadRsdp));
+    let services = bios().tag(TAG_EFI_BS, &[]).end();
+    assert_eq!(
+        parse(&services).err(),
+        Some(Multiboot2Error::BootServicesRunning)
+    );
+    let backwards = bios().tag(TAG_MODULE, &module(0, 0)).end();
+    assert!(
+        parse(&backwards).is_ok(),
+        "only the first module is the archive"
+    );
+    let mut backwards = Mbi::new()
+        .tag(TAG_MODULE, &module(0x30_0000, 0x20_0000))
+        .end();
+    assert_eq!(parse(&backwards).err(), Some(Multiboot2Error::BadModule));
+    backwards[0] = 9;
+    assert_eq!(parse(&backwards).err(), Some(Multiboot2Error::BadSize(9)));
+    let short_map = Mbi::new().tag(TAG_MMAP, &[16, 0, 0, 0, 0, 0, 0, 0]).end();
+    assert_eq!(parse(&short_map).err(), Some(Multiboot2Error::BadMemoryMap));
+    let no_nul = bios().tag(TAG_CMDLINE, b"abc").end();
+    assert_eq!(parse(&no_nul).err(), Some(Multiboot2Error::BadCmdline));
+}
+
+#[test]
+fn a_tag_running_past_the_end_is_refused() {
+    let mut mbi = bios().end();
+    // The command line tag claims more bytes than the MBI holds.
+    mbi[12..16].copy_from_slice(&10_000u32.to_le_bytes());
+    assert_eq!(parse(&mbi).err(), Some(Multiboot2Error::BadTag(8)));
+    let mut no_end = bios().0;
+    let total = no_end.len() as u32;
+    no_end[..4].copy_from_slice(&total.to_le_bytes());
+    assert_eq!(parse(&no_end).err(), Some(Multiboot2Error::NoEndTag));
+}
+
+#[test]
+fn framebuffers_the_console_cannot_use_are_named() {
+    for (kind, why) in [(0, NoScreen::Indexed), (2, NoScreen::Text)] {
+        let d = parse(&bios().tag(TAG_FRAMEBUFFER, &framebuffer_tag(kind)).end()).unwrap();
+        assert_eq!(d.framebuffer, Some(Err(why)));
+    }
+    let mut high = framebuffer_tag(1);
+    high[..8].copy_from_slice(&0x1_0000_0000u64.to_le_bytes());
+    let d = parse(&bios().tag(TAG_FRAMEBUFFER, &high).end()).unwrap();
+    assert_eq!(d.framebuffer, Some(Err(NoScreen::Unreachable)));
+    let mut in_ram = framebuffer_tag(1);
+    in_ram[..8].copy_from_slice(&0x1000_0000u64.to_le_bytes());
+    let d = parse(&bios().tag(TAG_FRAMEBUFFER, &in_ram).end()).unwrap();
+    assert_eq!(d.framebuffer, Some(Err(NoScreen::InRam)));
+    let d = parse(&bios().tag(TAG_FRAMEBUFFER, &framebuffer_tag(1)[..22]).end()).unwrap();
+    assert_eq!(d.framebuffer, Some(Err(NoScreen::ShortTag)));
+    let mut deep = framebuffer_tag(1);
+    deep[20] = 8;
+    let d = parse(&bios().tag(TAG_FRAMEBUFFER, &deep).end()).unwrap();
+    assert_eq!(
+        d.framebuffer,
+        Some(Err(NoScreen::Geometry(screen::ScreenError::Depth(8))))
+    );
+}
+
+proptest! {
+    #[test]
+    fn arbitrary_bytes_are_refused_or_read(mut bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        if bytes.len() >= 4 && bytes[0] & 1 == 0 {
+            let len = bytes.len() as u32;
+            bytes[..4].copy_from_slice(&len.to_le_bytes());
+        }
+        let _ = parse(&bytes);
+    }
+
+    #[test]
+    fn any_tag_sequence_is_refused_or_read(
+        tags in proptest::collection::vec((0u32..20, proptest::collection::vec(any::<u8>(), 0..64)), 0..10),
+    ) {
+        let mut mbi = bios();
+        for (kind, payload) in &tags {
+            mbi = mbi.tag(*kind, payload);
+        }
+        let _ = parse(&mbi.end());
+    }
+}

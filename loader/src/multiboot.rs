@@ -1,0 +1,36 @@
+//! The multiboot2 entry's reading: the boot information GRUB leaves at the
+//! address in `ebx`, handed as bytes to `bootinfo::multiboot2`, which
+//! checks every tag.
+
+use bootinfo::BootDescription;
+use bootinfo::multiboot2::{self, Multiboot2Error};
+
+/// The identity map the entry stub builds.
+const IDENTITY_TOP: u64 = 4 << 30;
+
+/// Reads the boot information at physical address `phys`, if `magic` says
+/// GRUB passed one.
+pub fn read(magic: u32, phys: u32) -> Result<BootDescription, Multiboot2Error> {
+    if magic != multiboot2::BOOTLOADER_MAGIC {
+        return Err(Multiboot2Error::BadMagic(magic));
+    }
+    let phys = u64::from(phys);
+    if !phys.is_multiple_of(8) || phys + 8 > IDENTITY_TOP {
+        return Err(Multiboot2Error::BadSize(0));
+    }
+    // SAFETY: the 8 bytes at `phys` lie below 4 GiB (identity-mapped);
+    // GRUB put the boot information there, memory nothing else writes.
+    let header = unsafe { (phys as usize as *const [u8; 8]).read_unaligned() };
+    let total = multiboot2::total_size(header);
+    let size = total as usize;
+    if !(multiboot2::MIN_SIZE..=multiboot2::MAX_SIZE).contains(&size)
+        || phys + u64::from(total) > IDENTITY_TOP
+    {
+        return Err(Multiboot2Error::BadSize(total));
+    }
+    // SAFETY: `size` bytes from `phys` lie below 4 GiB (checked), in the
+    // boot information GRUB wrote; the loader does not write them while
+    // this slice lives (everything needed is copied out by `parse`).
+    let bytes = unsafe { core::slice::from_raw_parts(phys as usize as *const u8, size) };
+    multiboot2::parse(bytes)
+}
