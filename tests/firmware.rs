@@ -102,12 +102,17 @@ fn boots_and_shows(name: &str, firmware: Firmware, how: &str) -> Result<(), Harn
             .is_empty()
     );
     operate_core_2(&mut m)?;
+    // The keyboard types too (the firmware may have left the controller
+    // set up its own way).
+    monitor.type_keys("run --core 3 hello keys\r", BOOT_TIMEOUT)?;
+    m.expect("hello: dispatcher 2 on core 3, args `keys`", BOOT_TIMEOUT)?;
     screen_showing(
         &monitor,
         name,
         &[
             "corefish> run --core 2 hello",
             "hello (id 1) on core 2 exited with code 0",
+            "run --core 3 hello keys",
         ],
     );
     Ok(())

@@ -55,3 +55,29 @@ fn typed_commands_run_and_print() -> Result<(), HarnessError> {
     m.expect("unknown command `frobnicate`", BOOT_TIMEOUT)?;
     Ok(())
 }
+
+/// The PS/2 keyboard types into the shell as the serial port does (QEMU's
+/// `sendkey`, through a monitor socket): a machine without a serial port
+/// can be used from its keyboard and screen.
+#[test]
+fn the_keyboard_types_into_the_shell() -> Result<(), HarnessError> {
+    let monitor = harness::Monitor::at(
+        std::env::temp_dir().join(format!("corefish-keys-{}.sock", std::process::id())),
+    );
+    let mut config = qemu_tests::config(4, 512)?;
+    config.extra.extend(monitor.args());
+    let mut m = harness::Machine::start(&config, "shell_keyboard")?;
+    m.expect("serial: COM1 ready; keyboard ready", BOOT_TIMEOUT)?;
+    m.expect("Corefish shell; type `help`.", BOOT_TIMEOUT)?;
+    monitor.type_keys("run hello Typed_ON keys\r", BOOT_TIMEOUT)?;
+    let hello = m.expect("hello: dispatcher", BOOT_TIMEOUT)?;
+    assert!(hello.ends_with("args `Typed_ON keys`"), "{hello}");
+    m.expect("exited with code 2", BOOT_TIMEOUT)?;
+    // Backspace edits the line.
+    monitor.type_keys("run hellox", BOOT_TIMEOUT)?;
+    monitor.command("sendkey backspace", BOOT_TIMEOUT)?;
+    monitor.type_keys(" edited\r", BOOT_TIMEOUT)?;
+    let hello = m.expect("hello: dispatcher", BOOT_TIMEOUT)?;
+    assert!(hello.ends_with("args `edited`"), "{hello}");
+    Ok(())
+}

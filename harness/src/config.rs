@@ -52,7 +52,8 @@ pub enum Boot {
     /// archive (`-initrd`) and the command line (`-append`): the default.
     Pvh,
     /// The firmware boots this ISO from a CD (GRUB, multiboot2) as on a
-    /// real machine: the command line is the menu entry's, there is no
+    /// real machine: the command line is the menu entry's (`cmdline` is
+    /// not used, so neither is the tests' `fatal=exit`), there is no
     /// network device (so the firmware tries no network boot) and no
     /// `isa-debug-exit` (a boot that fails halts, showing why).
     Iso {

@@ -75,10 +75,48 @@ impl Monitor {
         )))
     }
 
+    /// Types `text` on the machine's PS/2 keyboard (`sendkey`, one key at
+    /// a time; `\r` is Enter). Only characters a US keyboard types without
+    /// Alt are accepted.
+    pub fn type_keys(&self, text: &str, timeout: Duration) -> Result<(), HarnessError> {
+        for c in text.chars() {
+            let key = qemu_key(c).ok_or_else(|| {
+                HarnessError::Io(std::io::Error::other(format!("no key types {c:?}")))
+            })?;
+            self.command(&format!("sendkey {key}"), timeout)?;
+        }
+        Ok(())
+    }
+
     /// The screen as a binary PPM (`P6`), written by QEMU to `file`.
     pub fn screendump(&self, file: &Path, timeout: Duration) -> Result<Vec<u8>, HarnessError> {
         let _ = std::fs::remove_file(file);
         self.command(&format!("screendump {}", file.display()), timeout)?;
         std::fs::read(file).map_err(HarnessError::Io)
     }
+}
+
+/// QEMU's name for the key (with Shift) that types `c`.
+fn qemu_key(c: char) -> Option<String> {
+    const NAMED: &[(char, &str)] = &[
+        (' ', "spc"),
+        ('\r', "ret"),
+        ('-', "minus"),
+        ('=', "equal"),
+        ('.', "dot"),
+        (',', "comma"),
+        ('/', "slash"),
+        (';', "semicolon"),
+        ('_', "shift-minus"),
+    ];
+    if c.is_ascii_lowercase() || c.is_ascii_digit() {
+        return Some(c.to_string());
+    }
+    if c.is_ascii_uppercase() {
+        return Some(format!("shift-{}", c.to_ascii_lowercase()));
+    }
+    NAMED
+        .iter()
+        .find(|(k, _)| *k == c)
+        .map(|(_, name)| (*name).to_string())
 }

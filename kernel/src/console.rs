@@ -2,10 +2,10 @@
 //! when the machine has one ([`crate::screen`]).
 //!
 //! The first boot stage programs the UART; kernels only attach to it.
-//! Everything written to the UART under the console lock also goes to the
-//! screen, in the same order; a lock taken from a holder presumed dead
-//! writes the UART only (the screen's shared state may be mid-change), and
-//! so do fatal reports ([`emergency`]).
+//! Everything written to the UART also goes to the screen, in the same
+//! order ([`crate::screen`], under its own lock, which is never taken from
+//! a holder: a drawing cut short would leave two kernels in one console
+//! state; when it cannot be had, the screen misses that text).
 //! Writers take a spin lock local to this kernel instance, then the console
 //! lock of the system page, which orders whole writes between the kernels
 //! of different cores (the UART is one device for all of them).
@@ -43,29 +43,19 @@ static PENDING: Mutex<ArrayVec<u8, PENDING_BYTES>> = Mutex::new(ArrayVec::new_co
 /// Writes formatted text now (after what is pending).
 pub fn write_fmt(args: core::fmt::Arguments<'_>) {
     let mut serial = CONSOLE.lock();
-    let screen = crate::system::lock_console();
-    drain(&mut serial, screen);
-    let _ = Both {
-        serial: &mut serial,
-        screen,
-    }
-    .write_fmt(args);
+    crate::system::lock_console();
+    drain(&mut serial);
+    let _ = Both(&mut serial).write_fmt(args);
     crate::system::unlock_console();
 }
 
-/// Text to the UART and, if `screen`, the screen (the caller holds both
-/// console locks).
-struct Both<'a> {
-    serial: &'a mut Serial,
-    screen: bool,
-}
+/// Text to the UART and the screen (the caller holds both console locks).
+struct Both<'a>(&'a mut Serial);
 
 impl Write for Both<'_> {
     fn write_str(&mut self, s: &str) -> core::fmt::Result {
-        self.serial.write_str(s)?;
-        if self.screen {
-            crate::screen::show(s.as_bytes());
-        }
+        self.0.write_str(s)?;
+        crate::screen::show(s.as_bytes());
         Ok(())
     }
 }
@@ -94,21 +84,19 @@ pub fn flush() {
         return;
     }
     let mut serial = CONSOLE.lock();
-    let screen = crate::system::lock_console();
-    drain(&mut serial, screen);
+    crate::system::lock_console();
+    drain(&mut serial);
     crate::system::unlock_console();
 }
 
-/// Sends the pending bytes (the caller holds both console locks), to the
-/// screen too if `screen`.
-fn drain(serial: &mut Serial, screen: bool) {
+/// Sends the pending bytes to the UART and the screen (the caller holds
+/// both console locks).
+fn drain(serial: &mut Serial) {
     let mut pending = PENDING.lock();
     for &b in pending.iter() {
         serial.write_byte(b);
     }
-    if screen {
-        crate::screen::show(&pending);
-    }
+    crate::screen::show(&pending);
     pending.clear();
 }
 
@@ -132,8 +120,8 @@ impl Write for Appender<'_> {
 /// Writes raw bytes (a program's output); non-ASCII bytes are shown as `?`.
 pub fn write_bytes(bytes: &[u8]) {
     let mut serial = CONSOLE.lock();
-    let screen = crate::system::lock_console();
-    drain(&mut serial, screen);
+    crate::system::lock_console();
+    drain(&mut serial);
     for chunk in bytes.chunks(64) {
         let mut shown = ArrayVec::<u8, 128>::new();
         for &b in chunk {
@@ -146,9 +134,7 @@ pub fn write_bytes(bytes: &[u8]) {
         for &b in &shown {
             serial.write_byte(b);
         }
-        if screen {
-            crate::screen::show(&shown);
-        }
+        crate::screen::show(&shown);
     }
     crate::system::unlock_console();
 }
@@ -157,19 +143,18 @@ pub fn write_bytes(bytes: &[u8]) {
 /// (IO_CONSOLE_WRITE): its output and the kernels' lines never interleave.
 pub fn write_exact(bytes: &[u8]) {
     let mut serial = CONSOLE.lock();
-    let screen = crate::system::lock_console();
-    drain(&mut serial, screen);
+    crate::system::lock_console();
+    drain(&mut serial);
     for &b in bytes {
         serial.write_byte(b);
     }
-    if screen {
-        crate::screen::show(bytes);
-    }
+    crate::screen::show(bytes);
     crate::system::unlock_console();
 }
 
-/// A writer for fatal reports: the console if it is free, otherwise a
-/// fresh handle to the same UART (the lock may be held by the code that
+/// A writer for fatal reports (to the screen too, if its lock can be
+/// had): the console if it is free, otherwise a fresh handle to the same
+/// UART (the lock may be held by the code that
 /// faulted, and this core is about to stop anyway). What is pending goes
 /// first, if its buffer is free.
 pub fn emergency() -> impl Write {
@@ -180,9 +165,13 @@ pub fn emergency() -> impl Write {
     impl Write for Emergency<'_> {
         fn write_str(&mut self, s: &str) -> core::fmt::Result {
             match self {
-                Self::Locked(guard) => guard.write_str(s),
-                Self::Raw(serial) => serial.write_str(s),
+                Self::Locked(guard) => guard.write_str(s)?,
+                Self::Raw(serial) => serial.write_str(s)?,
             }
+            // Unless this core was drawing when it failed (then the screen
+            // lock is its own, and the screen misses the report).
+            crate::screen::show(s.as_bytes());
+            Ok(())
         }
     }
     let mut out = match CONSOLE.try_lock() {
@@ -199,6 +188,7 @@ pub fn emergency() -> impl Write {
             };
             serial.write_byte(b);
         }
+        crate::screen::show(&pending);
         pending.clear();
     }
     out

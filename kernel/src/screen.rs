@@ -6,7 +6,9 @@
 //! The first core's kernel finds that console in its boot parameters,
 //! checks it and names it in the system page; later kernels find it there.
 //! Without a screen (the PVH path, or a firmware without a framebuffer)
-//! nothing here runs. Input stays on the serial port.
+//! nothing here runs. Drawing takes the system page's screen lock, which
+//! no kernel takes from another (see `bootproto::system::SCREEN_LOCK`).
+//! Input comes from the serial driver (COM1 and the PS/2 keyboard).
 
 use bootproto::params::BootParams;
 
@@ -24,6 +26,8 @@ pub fn attach(params: &BootParams, first: bool) {
     if phys == 0 {
         return;
     }
+    // A kernel before this one on this core may have died drawing.
+    system::unlock_screen();
     match arch::screen::attach(phys, &params.memory_map()) {
         Ok(()) if first => system::set_screen(phys),
         Ok(()) => {}
@@ -31,8 +35,11 @@ pub fn attach(params: &BootParams, first: bool) {
     }
 }
 
-/// Shows console bytes on the screen (called by [`crate::console`] under
-/// the machine's console lock).
+/// Shows console bytes on the screen, if there is one and its lock can be
+/// had (called by [`crate::console`] for everything it writes).
 pub fn show(bytes: &[u8]) {
-    arch::screen::write(bytes);
+    if arch::screen::attached() && system::try_lock_screen() {
+        arch::screen::write(bytes);
+        system::unlock_screen();
+    }
 }

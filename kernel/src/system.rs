@@ -8,7 +8,7 @@ use core::sync::atomic::{AtomicU32, Ordering};
 use abi::error::SysError;
 use bootproto::system::{
     BOOTSTRAP_APIC, CONSOLE_LOCK, IRQ_CLAIMS, IRQ_LINES, OSNODE_TABLE, OSNODES, SCREEN_HI,
-    SCREEN_LO,
+    SCREEN_LO, SCREEN_LOCK,
 };
 use spin::Once;
 
@@ -19,6 +19,9 @@ static PAGE: Once<SystemPage> = Once::new();
 /// Most spins before a lock holder is presumed dead (a core stopped while
 /// printing) and the lock is taken anyway.
 const LOCK_PATIENCE: u32 = 50_000_000;
+
+/// Most spins for the screen lock before the screen is left out.
+const SCREEN_PATIENCE: u32 = 1_000_000;
 
 /// Records the system page (once).
 pub fn set(page: SystemPage) {
@@ -36,13 +39,10 @@ pub fn word(offset: usize) -> Option<&'static AtomicU32> {
     PAGE.get()?.word(offset)
 }
 
-/// Takes the console lock (bounded: a dead holder is overridden). Returns
-/// whether it was taken cleanly (or there is no system page yet): after
-/// overriding a holder, the console's shared state may be mid-change, so
-/// the caller writes the UART only, not the screen.
-pub fn lock_console() -> bool {
+/// Takes the console lock (bounded: a dead holder is overridden).
+pub fn lock_console() {
     let Some(lock) = word(CONSOLE_LOCK) else {
-        return true;
+        return;
     };
     let me = crate::identity::this_core().apic_id + 1;
     for _ in 0..LOCK_PATIENCE {
@@ -50,21 +50,55 @@ pub fn lock_console() -> bool {
             .compare_exchange(0, me, Ordering::Acquire, Ordering::Relaxed)
             .is_ok()
         {
-            return true;
+            return;
         }
         core::hint::spin_loop();
     }
     lock.store(me, Ordering::Release);
-    false
 }
 
-/// Releases the console lock if this core holds it (a dying kernel, whose
-/// interrupted code may have held it, lets the other cores write on).
+/// Takes the screen lock, waiting a little for its holder; never takes it
+/// from anyone (a drawing cut short would leave two kernels writing one
+/// console state). Normally free: drawing happens under the console lock,
+/// so only a kernel that overrode that lock waits here.
+pub fn try_lock_screen() -> bool {
+    let Some(lock) = word(SCREEN_LOCK) else {
+        return false;
+    };
+    let me = crate::identity::this_core().apic_id + 1;
+    if lock.load(Ordering::Relaxed) == me {
+        // This core failed while drawing: its state is mid-change.
+        return false;
+    }
+    (0..SCREEN_PATIENCE).any(|_| {
+        let taken = lock
+            .compare_exchange(0, me, Ordering::Acquire, Ordering::Relaxed)
+            .is_ok();
+        if !taken {
+            core::hint::spin_loop();
+        }
+        taken
+    })
+}
+
+/// Releases the screen lock if this core holds it: after drawing, and when
+/// a kernel dies or a new one starts on a core whose kernel died drawing.
+pub fn unlock_screen() {
+    if let Some(lock) = word(SCREEN_LOCK) {
+        let me = crate::identity::this_core().apic_id + 1;
+        let _ = lock.compare_exchange(me, 0, Ordering::Release, Ordering::Relaxed);
+    }
+}
+
+/// Releases the console and screen locks if this core holds them (a dying
+/// kernel, whose interrupted code may have held them, lets the other cores
+/// write on).
 pub fn release_console() {
     if let Some(lock) = word(CONSOLE_LOCK) {
         let me = crate::identity::this_core().apic_id + 1;
         let _ = lock.compare_exchange(me, 0, Ordering::AcqRel, Ordering::Relaxed);
     }
+    unlock_screen();
 }
 
 /// Releases the console lock.

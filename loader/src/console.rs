@@ -79,8 +79,11 @@ impl Write for Both {
             }
             self.serial.write_byte(b);
         }
-        if let Some(pixels) = SCREEN.lock().as_mut() {
-            TERMINAL.lock().write(pixels, s.as_bytes());
+        // `try_lock`: a panic while drawing still reaches the serial port.
+        if let (Some(mut screen), Some(mut terminal)) = (SCREEN.try_lock(), TERMINAL.try_lock())
+            && let Some(pixels) = screen.as_mut()
+        {
+            terminal.write(pixels, s.as_bytes());
         }
         Ok(())
     }

@@ -79,7 +79,16 @@ pub extern "C" fn loader_main(start_info: u32, tsc_at_start: u64, protocol: u32)
 fn describe(start_info: u32, protocol: u32) -> Result<BootDescription, LoaderError> {
     let info = match protocol {
         0 => pvh::read(start_info).map_err(LoaderError::Pvh)?,
-        magic => multiboot::read(magic, start_info).map_err(LoaderError::Multiboot2)?,
+        magic => match multiboot::read(magic, start_info) {
+            Ok(info) => info,
+            Err(refused) => {
+                // Say why on the screen too, if the tags got as far as it.
+                if let Some(framebuffer) = refused.screen {
+                    let _ = console::attach_screen(framebuffer);
+                }
+                return Err(LoaderError::Multiboot2(refused.error));
+            }
+        },
     };
     match info.framebuffer {
         Some(Ok(framebuffer)) => {

@@ -3,20 +3,28 @@
 //! checks every tag.
 
 use bootinfo::BootDescription;
-use bootinfo::multiboot2::{self, Multiboot2Error};
+use bootinfo::multiboot2::{self, Multiboot2Error, Refused};
 
 /// The identity map the entry stub builds.
 const IDENTITY_TOP: u64 = 4 << 30;
 
+/// A refusal with no screen to show it on.
+fn refused(error: Multiboot2Error) -> Refused {
+    Refused {
+        error,
+        screen: None,
+    }
+}
+
 /// Reads the boot information at physical address `phys`, if `magic` says
 /// GRUB passed one.
-pub fn read(magic: u32, phys: u32) -> Result<BootDescription, Multiboot2Error> {
+pub fn read(magic: u32, phys: u32) -> Result<BootDescription, Refused> {
     if magic != multiboot2::BOOTLOADER_MAGIC {
-        return Err(Multiboot2Error::BadMagic(magic));
+        return Err(refused(Multiboot2Error::BadMagic(magic)));
     }
     let phys = u64::from(phys);
     if !phys.is_multiple_of(8) || phys + 8 > IDENTITY_TOP {
-        return Err(Multiboot2Error::BadSize(0));
+        return Err(refused(Multiboot2Error::BadSize(0)));
     }
     // SAFETY: the 8 bytes at `phys` lie below 4 GiB (identity-mapped);
     // GRUB put the boot information there, memory nothing else writes.
@@ -26,7 +34,7 @@ pub fn read(magic: u32, phys: u32) -> Result<BootDescription, Multiboot2Error> {
     if !(multiboot2::MIN_SIZE..=multiboot2::MAX_SIZE).contains(&size)
         || phys + u64::from(total) > IDENTITY_TOP
     {
-        return Err(Multiboot2Error::BadSize(total));
+        return Err(refused(Multiboot2Error::BadSize(total)));
     }
     // SAFETY: `size` bytes from `phys` lie below 4 GiB (checked), in the
     // boot information GRUB wrote; the loader does not write them while

@@ -4,7 +4,7 @@
 //! character grid.
 
 use screen::font::{CELL_HEIGHT, CELL_WIDTH, draw_cell};
-use screen::{Channel, Framebuffer, Geometry, Surface};
+use screen::{Framebuffer, Geometry, Surface};
 
 /// A screenshot: RGB pixels, row after row.
 pub struct Screenshot {
@@ -73,54 +73,57 @@ impl Screenshot {
     /// The console's grid on a screen this size (32-bit xRGB, as QEMU's
     /// standard VGA under GRUB and OVMF).
     pub fn geometry(&self) -> Geometry {
-        Framebuffer::new(
+        Framebuffer::xrgb32(
             0,
-            (self.width * 4) as u32,
             self.width as u32,
             self.height as u32,
-            32,
-            Channel {
-                position: 16,
-                size: 8,
-            },
-            Channel {
-                position: 8,
-                size: 8,
-            },
-            Channel {
-                position: 0,
-                size: 8,
-            },
+            (self.width * 4) as u32,
         )
         .geometry()
         .expect("a screen the console can use")
     }
 
-    /// The grid rows whose first cells show exactly `text` (rendered with
-    /// the console's font), the rest of the row being anything.
+    /// The grid rows that show exactly `text` (rendered with the
+    /// console's font) in consecutive cells, starting at any column (a
+    /// prompt or another line may stand before it).
     pub fn rows_showing(&self, text: &str) -> Vec<usize> {
         let g = self.geometry();
+        let width = text.len() * CELL_WIDTH;
+        let Some(strip) =
+            Framebuffer::xrgb32(0, width as u32, CELL_HEIGHT as u32, (width * 4) as u32)
+                .geometry()
+                .ok()
+        else {
+            return Vec::new();
+        };
+        let mut expected = Pixels(vec![0; strip.size]);
+        for (col, byte) in text.bytes().enumerate() {
+            draw_cell(&strip, &mut expected, col, 0, byte);
+        }
         (0..g.rows)
-            .filter(|&row| self.row_shows(&g, row, text))
+            .filter(|&row| {
+                (0..=g.cols.saturating_sub(text.len()))
+                    .any(|col| self.shows(&strip, &expected, col * CELL_WIDTH, row * CELL_HEIGHT))
+            })
             .collect()
     }
 
-    fn row_shows(&self, g: &Geometry, row: usize, text: &str) -> bool {
-        let mut expected = Pixels(vec![0; g.size]);
-        for (col, byte) in text.bytes().enumerate() {
-            draw_cell(g, &mut expected, col, row, byte);
+    /// Whether the strip `expected` lies at pixel (`x0`, `y0`).
+    fn shows(&self, strip: &Geometry, expected: &Pixels, x0: usize, y0: usize) -> bool {
+        let (width, height) = (
+            strip.framebuffer.width as usize,
+            strip.framebuffer.height as usize,
+        );
+        if x0 + width > self.width || y0 + height > self.height {
+            return false;
         }
-        for y in row * CELL_HEIGHT..(row + 1) * CELL_HEIGHT {
-            for x in 0..(text.len() * CELL_WIDTH).min(self.width) {
-                let at = g.offset(x, y);
+        (0..height).all(|y| {
+            (0..width).all(|x| {
+                let at = strip.offset(x, y);
                 let want = [expected.0[at + 2], expected.0[at + 1], expected.0[at]];
-                let got = &self.rgb[(y * self.width + x) * 3..][..3];
-                if got != want {
-                    return false;
-                }
-            }
-        }
-        true
+                self.rgb[((y0 + y) * self.width + x0 + x) * 3..][..3] == want
+            })
+        })
     }
 }
 

@@ -13,8 +13,20 @@ use anyhow::{Context, Result, bail};
 pub struct Need {
     /// The Debian package.
     pub package: &'static str,
-    /// A file the package installs.
+    /// A file the package installs (a path), or a command it installs (a
+    /// bare name, looked for on `PATH`).
     pub file: &'static str,
+}
+
+impl Need {
+    fn met(&self) -> bool {
+        if self.file.contains('/') {
+            return Path::new(self.file).exists();
+        }
+        std::env::var_os("PATH").is_some_and(|path| {
+            std::env::split_paths(&path).any(|dir| dir.join(self.file).is_file())
+        })
+    }
 }
 
 fn is_root() -> bool {
@@ -29,7 +41,7 @@ fn is_root() -> bool {
 pub fn ensure(needs: &[Need]) -> Result<()> {
     let missing: Vec<&str> = needs
         .iter()
-        .filter(|n| !Path::new(n.file).exists())
+        .filter(|n| !n.met())
         .map(|n| n.package)
         .collect();
     if missing.is_empty() {
@@ -57,7 +69,7 @@ pub fn ensure(needs: &[Need]) -> Result<()> {
             bail!("apt-get {} failed ({status})", args.join(" "));
         }
     }
-    if let Some(n) = needs.iter().find(|n| !Path::new(n.file).exists()) {
+    if let Some(n) = needs.iter().find(|n| !n.met()) {
         bail!("{} installed, but {} is still missing", n.package, n.file);
     }
     Ok(())

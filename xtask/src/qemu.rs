@@ -9,6 +9,6 @@ use crate::packages::{Need, ensure};
 pub fn ensure_installed() -> Result<()> {
     ensure(&[Need {
         package: "qemu-system-x86",
-        file: "/usr/bin/qemu-system-x86_64",
+        file: harness::QemuConfig::QEMU_BINARY,
     }])
 }

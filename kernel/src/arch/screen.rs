@@ -7,14 +7,21 @@
 use bootproto::PhysRange;
 use bootproto::layout::{DIRECT_MAP_MIN_TOP, phys_to_virt};
 use bootproto::memmap::{MemoryKind, MemoryMap};
-use screen::{ScreenError, Surface, Terminal};
+use core::sync::atomic::{AtomicBool, Ordering};
+
+use screen::{Framebuffer, ScreenError, Surface, Terminal};
 use spin::Mutex;
 
 /// The attached screen of this kernel, if any.
 static SCREEN: Mutex<Option<Attached>> = Mutex::new(None);
+/// Whether [`SCREEN`] holds one (read without the lock on every write).
+static ATTACHED: AtomicBool = AtomicBool::new(false);
 
 struct Attached {
     terminal: *mut Terminal,
+    /// The description checked at `attach`: the state is drawn only while
+    /// it still says exactly this.
+    framebuffer: Framebuffer,
     pixels: Pixels,
 }
 
@@ -29,11 +36,19 @@ struct Pixels {
 
 impl Surface for Pixels {
     fn write_pixel(&mut self, offset: usize, pixel: u32, len: usize) {
+        // `screen` passes only offsets inside the framebuffer whose
+        // geometry `attach` checked (and `write` makes sure it is still that
+        // one): in the direct map, outside any memory.
+        let at = self.base.wrapping_add(offset);
+        if len == 4 && at.cast::<u32>().is_aligned() {
+            // One bus write per pixel where it can be one.
+            // SAFETY: 4 aligned bytes inside the framebuffer (see above).
+            unsafe { at.cast::<u32>().write_volatile(pixel) };
+            return;
+        }
         for (i, &byte) in pixel.to_le_bytes().iter().enumerate().take(len) {
-            // SAFETY: `screen` passes only offsets inside the framebuffer
-            // whose geometry it checked; `attach` made sure the framebuffer
-            // lies in the direct map and outside any memory.
-            unsafe { self.base.add(offset + i).write_volatile(byte) };
+            // SAFETY: byte `i < len` of a pixel inside the framebuffer.
+            unsafe { at.wrapping_add(i).write_volatile(byte) };
         }
     }
 }
@@ -86,23 +101,36 @@ pub fn attach<const N: usize>(terminal_phys: u64, map: &MemoryMap<N>) -> Result<
     }
     *SCREEN.lock() = Some(Attached {
         terminal: phys_to_virt(terminal_phys) as *mut Terminal,
+        framebuffer,
         pixels: Pixels {
             base: phys_to_virt(framebuffer.phys) as *mut u8,
         },
     });
+    ATTACHED.store(true, Ordering::Release);
     Ok(())
 }
 
-/// Shows `bytes` on the screen, if one is attached. Only `console` calls
-/// this, holding the machine's console lock (taken cleanly, not stolen),
-/// so no two kernels touch the console state at once.
+/// Whether a screen is attached.
+pub fn attached() -> bool {
+    ATTACHED.load(Ordering::Acquire)
+}
+
+/// Shows `bytes` on the screen, if one is attached and its description is
+/// still the one checked. Only `crate::screen` calls this, holding the
+/// system page's screen lock, so no two kernels touch the console state at
+/// once; `try_lock`, so that a fault while drawing cannot deadlock the
+/// report of it.
 pub fn write(bytes: &[u8]) {
-    let mut screen = SCREEN.lock();
+    let Some(mut screen) = SCREEN.try_lock() else {
+        return;
+    };
     if let Some(attached) = screen.as_mut() {
         // SAFETY: the state is the loader's Terminal (see `attach`), and
-        // the console lock, held by the caller, makes this kernel its only
+        // the screen lock, held by the caller, makes this kernel its only
         // user for this call.
         let terminal = unsafe { &mut *attached.terminal };
-        terminal.write(&mut attached.pixels, bytes);
+        if terminal.framebuffer() == Some(attached.framebuffer) {
+            terminal.write(&mut attached.pixels, bytes);
+        }
     }
 }

@@ -95,8 +95,9 @@ pub enum NoScreen {
     ShortTag,
     /// Above 4 GiB, out of the early page tables' reach.
     Unreachable,
-    /// It overlaps RAM in the memory map.
-    InRam,
+    /// It overlaps memory in the memory map (RAM, ACPI tables or
+    /// storage, or unusable RAM).
+    InMemory,
     /// A mode the console cannot draw on.
     Geometry(ScreenError),
 }
@@ -108,7 +109,7 @@ impl core::fmt::Display for NoScreen {
             Self::Text => f.write_str("the framebuffer is in EGA text mode"),
             Self::ShortTag => f.write_str("the framebuffer tag is truncated"),
             Self::Unreachable => f.write_str("the framebuffer lies above 4 GiB"),
-            Self::InRam => f.write_str("the framebuffer overlaps RAM in the memory map"),
+            Self::InMemory => f.write_str("the framebuffer overlaps memory in the memory map"),
             Self::Geometry(e) => write!(f, "{e}"),
         }
     }
@@ -184,18 +185,19 @@ impl BootDescription {
         Ok(())
     }
 
-    /// Refuses a framebuffer that overlaps RAM in the memory map (the
-    /// console must never draw over memory the kernel hands out). Call
-    /// once the map is complete.
+    /// Refuses a framebuffer that overlaps anything but reserved regions
+    /// of the memory map (the console must never draw over RAM or ACPI
+    /// tables; the kernels apply the same rule). Call once the map is
+    /// complete.
     pub fn check_framebuffer(&mut self) {
         if let Some(Ok(fb)) = self.framebuffer {
             let screen = PhysRange::new(fb.phys, fb.size());
-            let in_ram = self
+            let in_memory = self
                 .regions()
                 .iter()
-                .any(|r| r.e820 == 1 && PhysRange::new(r.base, r.size).overlaps(screen));
-            if in_ram {
-                self.framebuffer = Some(Err(NoScreen::InRam));
+                .any(|r| r.e820 != 2 && PhysRange::new(r.base, r.size).overlaps(screen));
+            if in_memory {
+                self.framebuffer = Some(Err(NoScreen::InMemory));
             }
         }
     }

@@ -112,15 +112,36 @@ fn u64_at(bytes: &[u8], at: usize) -> Option<u64> {
     Some(u64::from_le_bytes(bytes.get(at..at + 8)?.try_into().ok()?))
 }
 
+/// A boot information refused, and the framebuffer it described if it
+/// got that far (the loader still shows its reason there).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Refused {
+    /// Why.
+    pub error: Multiboot2Error,
+    /// A usable framebuffer from a tag read before the error (checked
+    /// against the memory map if that was read too).
+    pub screen: Option<Framebuffer>,
+}
+
 /// Reads the MBI in `mbi` (its announced total size must fit in it).
-pub fn parse(mbi: &[u8]) -> Result<BootDescription, Multiboot2Error> {
+pub fn parse(mbi: &[u8]) -> Result<BootDescription, Refused> {
+    let mut d = BootDescription::new(Firmware::Bios);
+    match fill(&mut d, mbi) {
+        Ok(()) => Ok(d),
+        Err(error) => Err(Refused {
+            error,
+            screen: d.framebuffer.and_then(Result::ok),
+        }),
+    }
+}
+
+fn fill(d: &mut BootDescription, mbi: &[u8]) -> Result<(), Multiboot2Error> {
     let total = u32_at(mbi, 0).ok_or(Multiboot2Error::BadSize(mbi.len() as u32))?;
     let size = total as usize;
     if !(MIN_SIZE..=MAX_SIZE).contains(&size) || size > mbi.len() {
         return Err(Multiboot2Error::BadSize(total));
     }
     let mbi = &mbi[..size];
-    let mut d = BootDescription::new(Firmware::Bios);
     let (mut mmap, mut efi_mmap, mut acpi_old, mut acpi_new) = (None, None, None, None);
     let mut at = 8;
     loop {
@@ -162,28 +183,39 @@ pub fn parse(mbi: &[u8]) -> Result<BootDescription, Multiboot2Error> {
     match (efi_mmap, mmap) {
         (Some(efi), _) => {
             d.firmware = Firmware::Uefi;
-            efi_memory_map(&mut d, efi)?;
+            efi_memory_map(d, efi)?;
         }
-        (None, Some(map)) => memory_map(&mut d, map)?,
+        (None, Some(map)) => memory_map(d, map)?,
         (None, None) => return Err(Multiboot2Error::NoMemoryMap),
     }
     d.check_framebuffer();
-    d.rsdp = match (acpi_new, acpi_old) {
-        (Some(new), _) => rsdp(new, RSDP_BYTES)?,
-        (None, Some(old)) => rsdp(old, 20)?,
+    // The ACPI 2 RSDP if it is sound, else the ACPI 1 one.
+    d.rsdp = match (acpi_new.map(|new| rsdp(new, RSDP_BYTES)), acpi_old) {
+        (Some(Ok(new)), _) => new,
+        (_, Some(old)) => rsdp(old, 20)?,
+        (Some(Err(e)), None) => return Err(e),
         (None, None) => return Err(Multiboot2Error::NoRsdp),
     };
-    Ok(d)
+    Ok(())
 }
 
-/// Tag 6: entry size, entry version, then entries of base, length, type.
-fn memory_map(d: &mut BootDescription, payload: &[u8]) -> Result<(), Multiboot2Error> {
+/// The entries of a memory-map tag (6 or 17): the entry size (at least
+/// `min`), a version, then the entries.
+fn entries(
+    payload: &[u8],
+    min: usize,
+) -> Result<core::slice::ChunksExact<'_, u8>, Multiboot2Error> {
     let stride = u32_at(payload, 0).ok_or(Multiboot2Error::BadMemoryMap)? as usize;
-    if stride < 24 {
+    let entries = payload.get(8..).ok_or(Multiboot2Error::BadMemoryMap)?;
+    if stride < min {
         return Err(Multiboot2Error::BadMemoryMap);
     }
-    let entries = payload.get(8..).ok_or(Multiboot2Error::BadMemoryMap)?;
-    for entry in entries.chunks_exact(stride) {
+    Ok(entries.chunks_exact(stride))
+}
+
+/// Tag 6: entries of base, length, type.
+fn memory_map(d: &mut BootDescription, payload: &[u8]) -> Result<(), Multiboot2Error> {
+    for entry in entries(payload, 24)? {
         let (Some(base), Some(size), Some(e820)) =
             (u64_at(entry, 0), u64_at(entry, 8), u32_at(entry, 16))
         else {
@@ -194,16 +226,10 @@ fn memory_map(d: &mut BootDescription, payload: &[u8]) -> Result<(), Multiboot2E
     Ok(())
 }
 
-/// Tag 17: descriptor size, descriptor version, then UEFI memory
-/// descriptors (type, padding, physical start, virtual start, pages,
-/// attributes).
+/// Tag 17: UEFI memory descriptors (type, padding, physical start,
+/// virtual start, pages, attributes).
 fn efi_memory_map(d: &mut BootDescription, payload: &[u8]) -> Result<(), Multiboot2Error> {
-    let stride = u32_at(payload, 0).ok_or(Multiboot2Error::BadMemoryMap)? as usize;
-    if stride < 40 {
-        return Err(Multiboot2Error::BadMemoryMap);
-    }
-    let descs = payload.get(8..).ok_or(Multiboot2Error::BadMemoryMap)?;
-    for desc in descs.chunks_exact(stride) {
+    for desc in entries(payload, 40)? {
         let (Some(kind), Some(base), Some(pages)) =
             (u32_at(desc, 0), u64_at(desc, 8), u64_at(desc, 24))
         else {

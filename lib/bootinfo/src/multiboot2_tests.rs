@@ -185,19 +185,28 @@ fn a_uefi_boot_prefers_the_efi_map() {
 #[test]
 fn missing_and_bad_tags_say_which() {
     let no_map = Mbi::new().tag(TAG_ACPI_NEW, &rsdp_v2()).end();
-    assert_eq!(parse(&no_map).err(), Some(Multiboot2Error::NoMemoryMap));
+    assert_eq!(
+        parse(&no_map).err().map(|r| r.error),
+        Some(Multiboot2Error::NoMemoryMap)
+    );
     let no_acpi = Mbi::new().tag(TAG_MMAP, &e820(&[(0, 0x1000, 1)])).end();
-    assert_eq!(parse(&no_acpi).err(), Some(Multiboot2Error::NoRsdp));
+    assert_eq!(
+        parse(&no_acpi).err().map(|r| r.error),
+        Some(Multiboot2Error::NoRsdp)
+    );
     let mut bad = rsdp_v2();
     bad[9] ^= 1;
     let bad_acpi = Mbi::new()
         .tag(TAG_MMAP, &e820(&[]))
         .tag(TAG_ACPI_NEW, &bad)
         .end();
-    assert_eq!(parse(&bad_acpi).err(), Some(Multiboot2Error::BadRsdp));
+    assert_eq!(
+        parse(&bad_acpi).err().map(|r| r.error),
+        Some(Multiboot2Error::BadRsdp)
+    );
     let services = bios().tag(TAG_EFI_BS, &[]).end();
     assert_eq!(
-        parse(&services).err(),
+        parse(&services).err().map(|r| r.error),
         Some(Multiboot2Error::BootServicesRunning)
     );
     let backwards = bios().tag(TAG_MODULE, &module(0, 0)).end();
@@ -208,13 +217,69 @@ fn missing_and_bad_tags_say_which() {
     let mut backwards = Mbi::new()
         .tag(TAG_MODULE, &module(0x30_0000, 0x20_0000))
         .end();
-    assert_eq!(parse(&backwards).err(), Some(Multiboot2Error::BadModule));
+    assert_eq!(
+        parse(&backwards).err().map(|r| r.error),
+        Some(Multiboot2Error::BadModule)
+    );
     backwards[0] = 9;
-    assert_eq!(parse(&backwards).err(), Some(Multiboot2Error::BadSize(9)));
+    assert_eq!(
+        parse(&backwards).err().map(|r| r.error),
+        Some(Multiboot2Error::BadSize(9))
+    );
     let short_map = Mbi::new().tag(TAG_MMAP, &[16, 0, 0, 0, 0, 0, 0, 0]).end();
-    assert_eq!(parse(&short_map).err(), Some(Multiboot2Error::BadMemoryMap));
+    assert_eq!(
+        parse(&short_map).err().map(|r| r.error),
+        Some(Multiboot2Error::BadMemoryMap)
+    );
     let no_nul = bios().tag(TAG_CMDLINE, b"abc").end();
-    assert_eq!(parse(&no_nul).err(), Some(Multiboot2Error::BadCmdline));
+    assert_eq!(
+        parse(&no_nul).err().map(|r| r.error),
+        Some(Multiboot2Error::BadCmdline)
+    );
+}
+
+#[test]
+fn a_refusal_keeps_the_screen_to_say_it_on() {
+    // No RSDP: refused, but the framebuffer (outside RAM) is there.
+    let no_acpi = Mbi::new()
+        .tag(TAG_MMAP, &e820(&[(0, 0x1000_0000, 1)]))
+        .tag(TAG_FRAMEBUFFER, &framebuffer_tag(1))
+        .end();
+    let refused = parse(&no_acpi).unwrap_err();
+    assert_eq!(refused.error, Multiboot2Error::NoRsdp);
+    assert_eq!(refused.screen.map(|fb| fb.width), Some(1024));
+    // A framebuffer in ACPI storage is no screen, refused or not.
+    let in_nvs = Mbi::new()
+        .tag(TAG_MMAP, &e820(&[(0x8000_0000, 0x1000, 4)]))
+        .tag(TAG_FRAMEBUFFER, &framebuffer_tag(1))
+        .end();
+    assert_eq!(parse(&in_nvs).unwrap_err().screen, None);
+}
+
+#[test]
+fn a_bad_acpi_2_rsdp_falls_back_to_acpi_1() {
+    let mut v2 = rsdp_v2();
+    v2[32] ^= 1;
+    let v1 = {
+        let mut v1 = rsdp_v2()[..20].to_vec();
+        v1[15] = 0;
+        let sum = v1.iter().fold(0u8, |s, &b| s.wrapping_add(b));
+        v1[8] = v1[8].wrapping_sub(sum);
+        v1
+    };
+    let both = bios().tag(TAG_ACPI_NEW, &v2).tag(TAG_ACPI_OLD, &v1).end();
+    let Rsdp::Copy { len, .. } = parse(&both).unwrap().rsdp else {
+        panic!("no RSDP")
+    };
+    assert_eq!(len, 20);
+    let only_bad = Mbi::new()
+        .tag(TAG_MMAP, &e820(&[]))
+        .tag(TAG_ACPI_NEW, &v2)
+        .end();
+    assert_eq!(
+        parse(&only_bad).unwrap_err().error,
+        Multiboot2Error::BadRsdp
+    );
 }
 
 #[test]
@@ -222,11 +287,17 @@ fn a_tag_running_past_the_end_is_refused() {
     let mut mbi = bios().end();
     // The command line tag claims more bytes than the MBI holds.
     mbi[12..16].copy_from_slice(&10_000u32.to_le_bytes());
-    assert_eq!(parse(&mbi).err(), Some(Multiboot2Error::BadTag(8)));
+    assert_eq!(
+        parse(&mbi).err().map(|r| r.error),
+        Some(Multiboot2Error::BadTag(8))
+    );
     let mut no_end = bios().0;
     let total = no_end.len() as u32;
     no_end[..4].copy_from_slice(&total.to_le_bytes());
-    assert_eq!(parse(&no_end).err(), Some(Multiboot2Error::NoEndTag));
+    assert_eq!(
+        parse(&no_end).err().map(|r| r.error),
+        Some(Multiboot2Error::NoEndTag)
+    );
 }
 
 #[test]
@@ -242,7 +313,7 @@ fn framebuffers_the_console_cannot_use_are_named() {
     let mut in_ram = framebuffer_tag(1);
     in_ram[..8].copy_from_slice(&0x1000_0000u64.to_le_bytes());
     let d = parse(&bios().tag(TAG_FRAMEBUFFER, &in_ram).end()).unwrap();
-    assert_eq!(d.framebuffer, Some(Err(NoScreen::InRam)));
+    assert_eq!(d.framebuffer, Some(Err(NoScreen::InMemory)));
     let d = parse(&bios().tag(TAG_FRAMEBUFFER, &framebuffer_tag(1)[..22]).end()).unwrap();
     assert_eq!(d.framebuffer, Some(Err(NoScreen::ShortTag)));
     let mut deep = framebuffer_tag(1);

@@ -100,8 +100,13 @@ pub const WATCH_PENDING: u32 = 3;
 pub const SCREEN_LO: usize = WATCH + WATCH_WORDS * 4;
 /// High half of [`SCREEN_LO`]'s address.
 pub const SCREEN_HI: usize = SCREEN_LO + 4;
+/// Offset of the screen lock (a 32-bit word, 0 = free, else the drawing
+/// core's APIC id plus one): taken around every drawing, never overridden
+/// (unlike the console lock), released by its holder, by its kernel's
+/// fatal path, or by the next kernel started on that core.
+pub const SCREEN_LOCK: usize = SCREEN_HI + 4;
 /// Bytes used (the page is 4 KiB).
-pub const USED: usize = SCREEN_HI + 4;
+pub const USED: usize = SCREEN_LOCK + 4;
 
 const _: () = assert!(WATCH >= IRQ_CLAIMS + IRQ_LINES * 4 && WATCH.is_multiple_of(64));
 

@@ -137,6 +137,30 @@ impl Framebuffer {
         }
     }
 
+    /// A 32-bit framebuffer with red, green and blue in bytes 2, 1, 0 of
+    /// each pixel (the usual mode of GOP and VBE, QEMU's among them).
+    pub const fn xrgb32(phys: u64, width: u32, height: u32, pitch: u32) -> Self {
+        Self::new(
+            phys,
+            pitch,
+            width,
+            height,
+            32,
+            Channel {
+                position: 16,
+                size: 8,
+            },
+            Channel {
+                position: 8,
+                size: 8,
+            },
+            Channel {
+                position: 0,
+                size: 8,
+            },
+        )
+    }
+
     /// Bytes of memory it covers (pitch times lines).
     pub const fn size(&self) -> u64 {
         self.pitch as u64 * self.height as u64
@@ -211,32 +235,10 @@ impl Geometry {
 mod tests {
     use super::*;
 
-    const RGB: [Channel; 3] = [
-        Channel {
-            position: 16,
-            size: 8,
-        },
-        Channel {
-            position: 8,
-            size: 8,
-        },
-        Channel {
-            position: 0,
-            size: 8,
-        },
-    ];
-
     fn fb(width: u32, height: u32, pitch: u32, bpp: u8) -> Framebuffer {
-        Framebuffer::new(
-            0x8000_0000,
-            pitch,
-            width,
-            height,
-            bpp,
-            RGB[0],
-            RGB[1],
-            RGB[2],
-        )
+        let mut fb = Framebuffer::xrgb32(0x8000_0000, width, height, pitch);
+        fb.bpp = bpp;
+        fb
     }
 
     #[test]

@@ -22,7 +22,8 @@
 //! buffer. Nothing here reads the framebuffer back, which is slow on real
 //! hardware: a scroll redraws only the cells whose character changed.
 //!
-//! The keyboard is not read here: input stays on the serial port.
+//! Nothing here reads input: the serial driver reads COM1 and the PS/2
+//! keyboard.
 
 #![no_std]
 #![forbid(unsafe_code)]

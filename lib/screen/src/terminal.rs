@@ -6,6 +6,11 @@
 //! any bytes are a valid state: a write first checks the magic number and
 //! the framebuffer description and clamps the cursor, so a damaged state
 //! draws nothing or draws within the screen, never outside it.
+//!
+//! Drawing is the expensive part (on real hardware the framebuffer is
+//! uncached or write-combined memory behind a bus), so a cell is drawn only
+//! when its character changes, and a full screen jumps up by a quarter of
+//! its height at a time rather than a line at a time.
 
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
@@ -136,7 +141,7 @@ impl Terminal {
             }
             (ESCAPE, _) => self.escape = PLAIN,
             (CONTROL, b'0'..=b'9') => {
-                self.parameter = (self.parameter * 10 + u32::from(byte - b'0')).min(9999);
+                self.parameter = (self.parameter.min(9999) * 10 + u32::from(byte - b'0')).min(9999);
             }
             (CONTROL, 0x40..=0x7e) => {
                 self.escape = PLAIN;
@@ -188,23 +193,27 @@ impl Terminal {
         self.col += 1;
     }
 
-    /// Moves to the start of the next line, scrolling at the bottom.
+    /// Moves to the start of the next line. At the bottom the text jumps
+    /// up by a quarter of the screen (at least a line): one redraw for
+    /// many lines, since a redraw of the screen is what a scroll costs.
     fn new_line(&mut self, g: &Geometry, surface: &mut impl Surface) {
         self.col = 0;
         if (self.row as usize) + 1 < g.rows {
             self.row += 1;
             return;
         }
+        let jump = (g.rows / 4).max(1);
         for row in 0..g.rows {
             for col in 0..g.cols {
-                let below = if row + 1 < g.rows {
-                    self.cells[(row + 1) * g.cols + col]
+                let below = if row + jump < g.rows {
+                    self.cells[(row + jump) * g.cols + col]
                 } else {
                     b' '
                 };
                 self.set(g, surface, col, row, below);
             }
         }
+        self.row = (g.rows - jump) as u32;
     }
 
     /// Puts `byte` in a cell, drawing it only if the cell changes.

@@ -12,7 +12,6 @@ use zerocopy::{FromBytes, FromZeros};
 
 use super::*;
 use crate::font::{CELL_HEIGHT, CELL_WIDTH};
-use crate::framebuffer::Channel;
 
 /// A framebuffer in host memory that refuses writes outside it.
 struct Buffer(Vec<u8>);
@@ -33,24 +32,11 @@ impl Surface for Buffer {
 fn small_screen(cols: usize, rows: usize) -> Framebuffer {
     // A few pixels more than the grid, and a pitch longer than a line.
     let (width, height) = (cols * CELL_WIDTH + 3, rows * CELL_HEIGHT + 5);
-    Framebuffer::new(
+    Framebuffer::xrgb32(
         0x8000_0000,
-        (width * 4 + 16) as u32,
         width as u32,
         height as u32,
-        32,
-        Channel {
-            position: 16,
-            size: 8,
-        },
-        Channel {
-            position: 8,
-            size: 8,
-        },
-        Channel {
-            position: 0,
-            size: 8,
-        },
+        (width * 4 + 16) as u32,
     )
 }
 
@@ -161,7 +147,8 @@ proptest! {
     #[test]
     fn a_damaged_state_never_draws_outside_the_screen(
         state in proptest::collection::vec(any::<u8>(), 96),
-        fields in (any::<u32>(), any::<u32>(), any::<u32>(), 1usize..40, 1usize..12),
+        fields in (any::<u32>(), any::<u32>(), 0u32..4, 1usize..40, 1usize..12),
+        parameter in any::<u32>(),
         input in proptest::collection::vec(any::<u8>(), 0..200),
     ) {
         let (mut t, _) = started(4, 4);
@@ -173,6 +160,7 @@ proptest! {
         t.col = col;
         t.row = row;
         t.escape = escape;
+        t.parameter = parameter;
         let fb = t.framebuffer().unwrap();
         let size = fb.geometry().map(|g| g.size).unwrap_or(0);
         if size == 0 || size > 1 << 24 {

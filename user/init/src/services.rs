@@ -137,10 +137,23 @@ fn start_serial(procs: &mut Procs, modules: &Modules) -> Result<(), SysError> {
     Cap::<kind::IrqTable>::at(init::IRQ_TABLE).get_source(4, line)?;
     let vector = slots::alloc()?;
     Cap::<kind::IrqTable>::at(init::IRQ_TABLE).alloc_dest(vector)?;
+    // The keyboard controller: its two ports apart (not 0x61-0x63 between
+    // them, the speaker and NMI controls), ISA interrupt 1.
+    let (key_data, key_status) = (slots::alloc()?, slots::alloc()?);
+    Cap::<kind::Ram>::at(init::IO).retype(ObjType::Io, 0x60, 1, 1, SlotRef::Slot(key_data))?;
+    Cap::<kind::Ram>::at(init::IO).retype(ObjType::Io, 0x64, 1, 1, SlotRef::Slot(key_status))?;
+    let key_line = slots::alloc()?;
+    Cap::<kind::IrqTable>::at(init::IRQ_TABLE).get_source(1, key_line)?;
+    let key_vector = slots::alloc()?;
+    Cap::<kind::IrqTable>::at(init::IRQ_TABLE).alloc_dest(key_vector)?;
     let gifts = [
         (CPtr::new(root::TASK, 32), ports, Rights::ALL, 0),
         (CPtr::new(root::TASK, 33), line, Rights::ALL, 0),
         (CPtr::new(root::TASK, 34), vector, Rights::ALL, 0),
+        (CPtr::new(root::TASK, 35), key_data, Rights::ALL, 0),
+        (CPtr::new(root::TASK, 36), key_status, Rights::ALL, 0),
+        (CPtr::new(root::TASK, 37), key_line, Rights::ALL, 0),
+        (CPtr::new(root::TASK, 38), key_vector, Rights::ALL, 0),
     ];
     let id = procs
         .start(modules, "serial", "", Role::Service, &gifts)

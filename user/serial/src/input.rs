@@ -41,6 +41,19 @@ impl Input {
         self.held_back = true;
     }
 
+    /// Whether another byte fits.
+    pub fn has_room(&self) -> bool {
+        self.bytes.len() < INPUT_MAX
+    }
+
+    /// Adds a byte from another source (the keyboard), if it fits; one
+    /// that does not is dropped (a keyboard cannot be held back).
+    pub fn push(&mut self, byte: u8) {
+        if self.has_room() {
+            self.bytes.push_back(byte);
+        }
+    }
+
     /// Whether bytes wait for the listener, or in the UART for room here.
     pub fn waiting(&self) -> bool {
         !self.bytes.is_empty() || self.held_back

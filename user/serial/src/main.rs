@@ -1,11 +1,14 @@
-//! `serial`: the driver of the PC's first serial port (COM1, I/O ports
-//! 0x3f8-0x3ff, ISA interrupt 4).
+//! `serial`: the driver of the console: the PC's first serial port (COM1,
+//! I/O ports 0x3f8-0x3ff, ISA interrupt 4) and, for input, the keyboard
+//! where the machine has a keyboard controller ([`keyboard`]).
 //!
-//! Init gives it exactly what the device needs: an I/O capability for the
+//! Init gives it exactly what the devices need: an I/O capability for the
 //! eight ports (task slot 32), the interrupt line (33) and a vector of this
-//! OSNode (34). It routes the line to its own endpoint, so typed bytes
-//! arrive as interrupt messages; it passes them to the program that asked
-//! with `LISTEN` ([`input`]), and writes what programs send with `WRITE`.
+//! OSNode (34); and for the keyboard one I/O capability each for ports 0x60
+//! and 0x64 (35, 36), its interrupt line (37) and a vector (38). It routes
+//! the lines to its own endpoint, so typed bytes arrive as interrupt
+//! messages; it passes them to the program that asked with `LISTEN`
+//! ([`input`]), and writes what programs send with `WRITE`.
 //! Only the shell may listen: its endpoint to this driver is badged as the
 //! shell's (`proto::badge`); anyone else's LISTEN is refused.
 //!
@@ -21,6 +24,7 @@
 extern crate alloc;
 
 mod input;
+mod keyboard;
 mod uart;
 
 use corefish::abi::cspace::{CPtr, root};
@@ -32,6 +36,7 @@ use corefish::proto::serial::Message;
 use corefish::{SysError, lmp, println};
 
 use crate::input::Input;
+use crate::keyboard::Ps2;
 use crate::uart::{INT_ENABLE, MODEM_CTRL, Output, Uart};
 
 corefish::entry!(main);
@@ -42,6 +47,14 @@ pub const IO_SLOT: u32 = 32;
 pub const IRQ_SOURCE_SLOT: u32 = 33;
 /// Task slot of the interrupt vector.
 pub const IRQ_DEST_SLOT: u32 = 34;
+/// Task slot of the I/O capability for the keyboard controller's data port.
+pub const KEYBOARD_DATA_SLOT: u32 = 35;
+/// Task slot of the I/O capability for its status and command port.
+pub const KEYBOARD_STATUS_SLOT: u32 = 36;
+/// Task slot of the keyboard's interrupt line.
+pub const KEYBOARD_SOURCE_SLOT: u32 = 37;
+/// Task slot of the keyboard's interrupt vector.
+pub const KEYBOARD_DEST_SLOT: u32 = 38;
 /// Ring the interrupts arrive on.
 const IRQ_RING: usize = 2;
 /// How long a partial line waits for the rest before it is written, and
@@ -52,10 +65,17 @@ fn main() -> i32 {
     let uart = Uart(Cap::at(CPtr::new(root::TASK, IO_SLOT)));
     let source = Cap::<kind::IrqSrc>::at(CPtr::new(root::TASK, IRQ_SOURCE_SLOT));
     let dest = Cap::<kind::IrqDest>::at(CPtr::new(root::TASK, IRQ_DEST_SLOT));
-    let routed = lmp::endpoint_to_self(IRQ_RING)
-        .and_then(|ep| dest.connect(ep.cptr()))
-        .and_then(|()| source.route(dest.cptr()));
-    if let Err(e) = routed {
+    let ring = match lmp::endpoint_to_self(IRQ_RING) {
+        Ok(ring) => ring,
+        Err(e) => {
+            println!("serial: cannot route the interrupt: {e}");
+            return 1;
+        }
+    };
+    if let Err(e) = dest
+        .connect(ring.cptr())
+        .and_then(|()| source.route(dest.cptr()))
+    {
         println!("serial: cannot route the interrupt: {e}");
         return 1;
     }
@@ -69,7 +89,15 @@ fn main() -> i32 {
         println!("serial: no access to COM1");
         return 1;
     }
-    println!("serial: COM1 ready");
+    let mut keyboard = keyboard(ring.cptr());
+    println!(
+        "serial: COM1 ready{}",
+        if keyboard.is_some() {
+            "; keyboard ready"
+        } else {
+            ""
+        }
+    );
     let mut listener: Option<Cap<kind::EndPoint>> = None;
     let mut out = Output::default();
     let mut input = Input::default();
@@ -88,8 +116,27 @@ fn main() -> i32 {
             Some((_, m)) => request(m, &uart, &mut out, &mut listener),
         }
         input.read(&uart);
+        if let Some(keyboard) = keyboard.as_mut() {
+            keyboard.read(&mut input);
+        }
         input.deliver(listener);
     }
+}
+
+/// The keyboard, its interrupt routed to `ring`, if init gave its
+/// capabilities and the machine has a controller.
+fn keyboard(ring: CPtr) -> Option<Ps2> {
+    let cap = |slot| CPtr::new(root::TASK, slot);
+    let source = Cap::<kind::IrqSrc>::at(cap(KEYBOARD_SOURCE_SLOT));
+    let dest = Cap::<kind::IrqDest>::at(cap(KEYBOARD_DEST_SLOT));
+    let ps2 = Ps2::start(
+        Cap::at(cap(KEYBOARD_DATA_SLOT)),
+        Cap::at(cap(KEYBOARD_STATUS_SLOT)),
+    )?;
+    dest.connect(ring)
+        .and_then(|()| source.route(dest.cptr()))
+        .ok()?;
+    Some(ps2)
 }
 
 /// A message on the inbox: text to write, or a LISTEN.
