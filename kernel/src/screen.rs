@@ -10,6 +10,8 @@
 //! no kernel takes from another (see `bootproto::system::SCREEN_LOCK`).
 //! Input comes from the serial driver (COM1 and the PS/2 keyboard).
 
+use core::sync::atomic::{AtomicBool, Ordering};
+
 use bootproto::params::BootParams;
 
 use crate::arch;
@@ -35,11 +37,22 @@ pub fn attach(params: &BootParams, first: bool) {
     }
 }
 
+/// Whether this kernel's last try for the screen lock found it held for
+/// all its patience (a holder that died without releasing it): until the
+/// lock is seen free, later tries do not wait.
+static LOCK_STUCK: AtomicBool = AtomicBool::new(false);
+
 /// Shows console bytes on the screen, if there is one and its lock can be
 /// had (called by [`crate::console`] for everything it writes).
 pub fn show(bytes: &[u8]) {
-    if arch::screen::attached() && system::try_lock_screen() {
+    if !arch::screen::attached() {
+        return;
+    }
+    if system::try_lock_screen(!LOCK_STUCK.load(Ordering::Relaxed)) {
+        LOCK_STUCK.store(false, Ordering::Relaxed);
         arch::screen::write(bytes);
         system::unlock_screen();
+    } else {
+        LOCK_STUCK.store(true, Ordering::Relaxed);
     }
 }

@@ -57,11 +57,11 @@ pub fn lock_console() {
     lock.store(me, Ordering::Release);
 }
 
-/// Takes the screen lock, waiting a little for its holder; never takes it
-/// from anyone (a drawing cut short would leave two kernels writing one
-/// console state). Normally free: drawing happens under the console lock,
-/// so only a kernel that overrode that lock waits here.
-pub fn try_lock_screen() -> bool {
+/// Takes the screen lock, waiting a little for its holder if `wait`;
+/// never takes it from anyone (a drawing cut short would leave two kernels
+/// writing one console state). Normally free: drawing happens under the
+/// console lock, so only a kernel that overrode that lock waits here.
+pub fn try_lock_screen(wait: bool) -> bool {
     let Some(lock) = word(SCREEN_LOCK) else {
         return false;
     };
@@ -70,7 +70,8 @@ pub fn try_lock_screen() -> bool {
         // This core failed while drawing: its state is mid-change.
         return false;
     }
-    (0..SCREEN_PATIENCE).any(|_| {
+    let patience = if wait { SCREEN_PATIENCE } else { 1 };
+    (0..patience).any(|_| {
         let taken = lock
             .compare_exchange(0, me, Ordering::Acquire, Ordering::Relaxed)
             .is_ok();

@@ -20,8 +20,13 @@
 #![forbid(unsafe_code)]
 #![deny(clippy::unwrap_used)]
 
+#[cfg(any(test, feature = "alloc"))]
+extern crate alloc;
+
 mod efi;
 pub mod multiboot2;
+#[cfg(any(test, feature = "alloc"))]
+pub mod sample;
 
 use bootproto::PhysRange;
 use screen::{Framebuffer, ScreenError};
@@ -131,6 +136,8 @@ pub struct BootDescription {
     /// The framebuffer to draw the console on: a usable one, or why the
     /// one there is not used; `None` if the firmware set none up.
     pub framebuffer: Option<Result<Framebuffer, NoScreen>>,
+    /// Whether [`BootDescription::check_framebuffer`] has run.
+    framebuffer_checked: bool,
 }
 
 /// Why a boot description could not be filled.
@@ -160,6 +167,7 @@ impl BootDescription {
             cmdline_len: 0,
             rsdp: Rsdp::Unknown,
             framebuffer: None,
+            framebuffer_checked: false,
         }
     }
 
@@ -190,6 +198,7 @@ impl BootDescription {
     /// tables; the kernels apply the same rule). Call once the map is
     /// complete.
     pub fn check_framebuffer(&mut self) {
+        self.framebuffer_checked = true;
         if let Some(Ok(fb)) = self.framebuffer {
             let screen = PhysRange::new(fb.phys, fb.size());
             let in_memory = self
@@ -200,6 +209,14 @@ impl BootDescription {
                 self.framebuffer = Some(Err(NoScreen::InMemory));
             }
         }
+    }
+
+    /// The framebuffer, once it has been checked against the memory map
+    /// and found usable.
+    pub fn checked_framebuffer(&self) -> Option<Framebuffer> {
+        self.framebuffer
+            .and_then(Result::ok)
+            .filter(|_| self.framebuffer_checked)
     }
 
     /// The memory map, in the firmware's order.

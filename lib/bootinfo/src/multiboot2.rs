@@ -22,17 +22,28 @@ pub const MIN_SIZE: usize = 16;
 /// Largest MBI accepted.
 pub const MAX_SIZE: usize = 1 << 20;
 
-const TAG_END: u32 = 0;
-const TAG_CMDLINE: u32 = 1;
-const TAG_MODULE: u32 = 3;
-const TAG_MMAP: u32 = 6;
-const TAG_FRAMEBUFFER: u32 = 8;
-const TAG_EFI32: u32 = 11;
-const TAG_EFI64: u32 = 12;
-const TAG_ACPI_OLD: u32 = 14;
-const TAG_ACPI_NEW: u32 = 15;
-const TAG_EFI_MMAP: u32 = 17;
-const TAG_EFI_BS: u32 = 18;
+/// Tag type: the end tag.
+pub const TAG_END: u32 = 0;
+/// Tag type: the command line.
+pub const TAG_CMDLINE: u32 = 1;
+/// Tag type: a module.
+pub const TAG_MODULE: u32 = 3;
+/// Tag type: the memory map (E820 types).
+pub const TAG_MMAP: u32 = 6;
+/// Tag type: the framebuffer.
+pub const TAG_FRAMEBUFFER: u32 = 8;
+/// Tag type: the 32-bit EFI system table.
+pub const TAG_EFI32: u32 = 11;
+/// Tag type: the 64-bit EFI system table.
+pub const TAG_EFI64: u32 = 12;
+/// Tag type: a copy of the ACPI 1 RSDP.
+pub const TAG_ACPI_OLD: u32 = 14;
+/// Tag type: a copy of the ACPI 2 RSDP.
+pub const TAG_ACPI_NEW: u32 = 15;
+/// Tag type: the EFI memory map.
+pub const TAG_EFI_MMAP: u32 = 17;
+/// Tag type: EFI boot services not exited.
+pub const TAG_EFI_BS: u32 = 18;
 
 /// Why a boot information structure was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -112,14 +123,15 @@ fn u64_at(bytes: &[u8], at: usize) -> Option<u64> {
     Some(u64::from_le_bytes(bytes.get(at..at + 8)?.try_into().ok()?))
 }
 
-/// A boot information refused, and the framebuffer it described if it
-/// got that far (the loader still shows its reason there).
+/// A boot information refused, and the framebuffer it described if the
+/// reading got as far as checking it against the memory map (the loader
+/// still shows its reason there).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Refused {
     /// Why.
     pub error: Multiboot2Error,
-    /// A usable framebuffer from a tag read before the error (checked
-    /// against the memory map if that was read too).
+    /// A usable framebuffer, checked against the memory map before the
+    /// error.
     pub screen: Option<Framebuffer>,
 }
 
@@ -130,7 +142,7 @@ pub fn parse(mbi: &[u8]) -> Result<BootDescription, Refused> {
         Ok(()) => Ok(d),
         Err(error) => Err(Refused {
             error,
-            screen: d.framebuffer.and_then(Result::ok),
+            screen: d.checked_framebuffer(),
         }),
     }
 }

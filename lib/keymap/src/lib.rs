@@ -9,7 +9,8 @@
 //! and turns each press into the byte a terminal would send, US layout:
 //! Enter is `\r`, Backspace `0x7f`, Ctrl with a letter its control
 //! character (Ctrl-C is 3), Escape `0x1b`. Keys with no such byte (arrows,
-//! function keys, Alt) type nothing. No crate serves this without an
+//! function keys, Alt) type nothing, and so do the keypad's digits, `+`,
+//! `-` and `.` (Num Lock is not followed); its `*`, `/` and Enter type. No crate serves this without an
 //! allocator and with set 1 as the controller translates it, so the table
 //! is here.
 

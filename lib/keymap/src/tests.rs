@@ -44,6 +44,39 @@ fn typed(keyboard: &mut Keyboard, codes: &[u8]) -> Vec<u8> {
 }
 
 #[test]
+fn keys_type_what_set_1_says() {
+    // Make codes from the scan code set 1 table, written out here rather
+    // than taken from `KEYS`: one key from each part of the table.
+    let known: [(u8, u8, u8); 16] = [
+        (0x01, 0x1b, 0x1b),
+        (0x02, b'1', b'!'),
+        (0x0b, b'0', b')'),
+        (0x0d, b'=', b'+'),
+        (0x0e, 0x7f, 0x7f),
+        (0x0f, b'\t', b'\t'),
+        (0x10, b'q', b'Q'),
+        (0x1b, b']', b'}'),
+        (0x1c, b'\r', b'\r'),
+        (0x1e, b'a', b'A'),
+        (0x28, b'\'', b'"'),
+        (0x29, b'`', b'~'),
+        (0x2b, b'\\', b'|'),
+        (0x2c, b'z', b'Z'),
+        (0x35, b'/', b'?'),
+        (0x39, b' ', b' '),
+    ];
+    for (code, plain, shifted) in known {
+        let mut k = Keyboard::new();
+        assert_eq!(k.feed(code), Some(plain), "make code {code:#x}");
+        assert_eq!(
+            typed(&mut k, &[LEFT_SHIFT, code]),
+            [shifted],
+            "shifted {code:#x}"
+        );
+    }
+}
+
+#[test]
 fn a_command_line_types_as_on_a_terminal() {
     let mut k = Keyboard::new();
     assert_eq!(

@@ -130,6 +130,34 @@ fn start_corectrl(procs: &mut Procs, modules: &Modules) -> Result<(), SysError> 
     Ok(())
 }
 
+/// The PC keyboard controller's capabilities for the serial driver: its
+/// two ports apart (not 0x61-0x63 between them, the speaker and NMI
+/// controls), ISA interrupt 1 and a vector; slots given back on failure.
+fn keyboard_caps() -> Result<[CPtr; 4], SysError> {
+    let slots = [
+        slots::alloc()?,
+        slots::alloc()?,
+        slots::alloc()?,
+        slots::alloc()?,
+    ];
+    let [data, status, line, vector] = slots;
+    let made = Cap::<kind::Ram>::at(init::IO)
+        .retype(ObjType::Io, 0x60, 1, 1, SlotRef::Slot(data))
+        .and_then(|()| {
+            Cap::<kind::Ram>::at(init::IO).retype(ObjType::Io, 0x64, 1, 1, SlotRef::Slot(status))
+        })
+        .and_then(|()| Cap::<kind::IrqTable>::at(init::IRQ_TABLE).get_source(1, line))
+        .and_then(|()| Cap::<kind::IrqTable>::at(init::IRQ_TABLE).alloc_dest(vector));
+    if let Err(e) = made {
+        for slot in slots {
+            let _ = Cap::<kind::Any>::at(slot).delete();
+            slots::free(slot);
+        }
+        return Err(e);
+    }
+    Ok(slots)
+}
+
 fn start_serial(procs: &mut Procs, modules: &Modules) -> Result<(), SysError> {
     let ports = slots::alloc()?;
     Cap::<kind::Ram>::at(init::IO).retype(ObjType::Io, 0x3f8, 8, 1, SlotRef::Slot(ports))?;
@@ -137,24 +165,21 @@ fn start_serial(procs: &mut Procs, modules: &Modules) -> Result<(), SysError> {
     Cap::<kind::IrqTable>::at(init::IRQ_TABLE).get_source(4, line)?;
     let vector = slots::alloc()?;
     Cap::<kind::IrqTable>::at(init::IRQ_TABLE).alloc_dest(vector)?;
-    // The keyboard controller: its two ports apart (not 0x61-0x63 between
-    // them, the speaker and NMI controls), ISA interrupt 1.
-    let (key_data, key_status) = (slots::alloc()?, slots::alloc()?);
-    Cap::<kind::Ram>::at(init::IO).retype(ObjType::Io, 0x60, 1, 1, SlotRef::Slot(key_data))?;
-    Cap::<kind::Ram>::at(init::IO).retype(ObjType::Io, 0x64, 1, 1, SlotRef::Slot(key_status))?;
-    let key_line = slots::alloc()?;
-    Cap::<kind::IrqTable>::at(init::IRQ_TABLE).get_source(1, key_line)?;
-    let key_vector = slots::alloc()?;
-    Cap::<kind::IrqTable>::at(init::IRQ_TABLE).alloc_dest(key_vector)?;
-    let gifts = [
+    let mut gifts = alloc::vec![
         (CPtr::new(root::TASK, 32), ports, Rights::ALL, 0),
         (CPtr::new(root::TASK, 33), line, Rights::ALL, 0),
         (CPtr::new(root::TASK, 34), vector, Rights::ALL, 0),
-        (CPtr::new(root::TASK, 35), key_data, Rights::ALL, 0),
-        (CPtr::new(root::TASK, 36), key_status, Rights::ALL, 0),
-        (CPtr::new(root::TASK, 37), key_line, Rights::ALL, 0),
-        (CPtr::new(root::TASK, 38), key_vector, Rights::ALL, 0),
     ];
+    // The keyboard is a bonus: without its capabilities the driver serves
+    // COM1 alone.
+    match keyboard_caps() {
+        Ok(caps) => {
+            for (slot, cap) in (35..).zip(caps) {
+                gifts.push((CPtr::new(root::TASK, slot), cap, Rights::ALL, 0));
+            }
+        }
+        Err(e) => println!("init: no keyboard for the serial driver: {e}"),
+    }
     let id = procs
         .start(modules, "serial", "", Role::Service, &gifts)
         .map_err(|e| {

@@ -46,12 +46,18 @@ impl Input {
         self.bytes.len() < INPUT_MAX
     }
 
-    /// Adds a byte from another source (the keyboard), if it fits; one
-    /// that does not is dropped (a keyboard cannot be held back).
+    /// Adds a byte from another source (the keyboard), if it fits (the
+    /// keyboard reads only while [`Input::has_room`]).
     pub fn push(&mut self, byte: u8) {
         if self.has_room() {
             self.bytes.push_back(byte);
         }
+    }
+
+    /// Notes that another source left bytes unread for lack of room, so
+    /// the driver comes back for them without waiting for an interrupt.
+    pub fn hold_back(&mut self) {
+        self.held_back = true;
     }
 
     /// Whether bytes wait for the listener, or in the UART for room here.

@@ -4,10 +4,15 @@
 //! its keyboard and screen. Scancodes become terminal bytes in `keymap`.
 //!
 //! At start the driver turns the controller's keyboard interrupt and
-//! scancode translation on and asks the keyboard to scan (firmware, UEFI's
-//! in particular, may leave them off). No controller (the status port
-//! reads all ones) means no keyboard; every wait for the controller is
-//! bounded, so a broken one cannot hang the driver.
+//! scancode translation on, the mouse port off (its bytes would stand in
+//! the keyboard's way), and asks the keyboard to scan (firmware, UEFI's in
+//! particular, may leave these otherwise); the keyboard is disabled while
+//! the controller's configuration is read and written, so no key press is
+//! taken for it. No controller (the status port reads all ones) means no
+//! keyboard; every wait for the controller and every burst of reading is
+//! bounded, so a broken one cannot hang the driver. The status port's
+//! capability also carries the controller's commands (a machine reset
+//! among them); only this driver holds it.
 
 use corefish::cap::{Cap, kind};
 use keymap::Keyboard;
@@ -25,16 +30,26 @@ const INPUT_FULL: u64 = 1 << 1;
 const FROM_MOUSE: u64 = 1 << 5;
 const READ_CONFIG: u64 = 0x20;
 const WRITE_CONFIG: u64 = 0x60;
+const DISABLE_KEYBOARD: u64 = 0xad;
+const ENABLE_KEYBOARD: u64 = 0xae;
+const DISABLE_MOUSE: u64 = 0xa7;
 /// Configuration: keyboard interrupt on.
 const CONFIG_INTERRUPT: u64 = 1 << 0;
+/// Configuration: mouse interrupt on.
+const CONFIG_MOUSE_INTERRUPT: u64 = 1 << 1;
 /// Configuration: keyboard clock off.
 const CONFIG_CLOCK_OFF: u64 = 1 << 4;
+/// Configuration: mouse clock off.
+const CONFIG_MOUSE_CLOCK_OFF: u64 = 1 << 5;
 /// Configuration: translation to scan code set 1.
 const CONFIG_TRANSLATE: u64 = 1 << 6;
 /// Keyboard command: start scanning.
 const ENABLE_SCANNING: u64 = 0xf4;
 /// Most status reads in one wait for the controller.
 const PATIENCE: u32 = 100_000;
+/// Most bytes taken from the controller in one `read` (a stuck status
+/// port cannot keep the driver here).
+const BURST: usize = 64;
 
 /// The keyboard controller, through one I/O capability per port.
 pub struct Ps2 {
@@ -55,11 +70,15 @@ impl Ps2 {
             status,
             keys: Keyboard::new(),
         };
+        let _ = ps2.command(DISABLE_KEYBOARD);
+        let _ = ps2.command(DISABLE_MOUSE);
         ps2.drain();
         if let Some(config) = ps2.command(READ_CONFIG).and_then(|()| ps2.answer()) {
-            let config = (config | CONFIG_INTERRUPT | CONFIG_TRANSLATE) & !CONFIG_CLOCK_OFF;
+            let config = (config | CONFIG_INTERRUPT | CONFIG_TRANSLATE | CONFIG_MOUSE_CLOCK_OFF)
+                & !(CONFIG_CLOCK_OFF | CONFIG_MOUSE_INTERRUPT);
             let _ = ps2.command(WRITE_CONFIG).and_then(|()| ps2.send(config));
         }
+        let _ = ps2.command(ENABLE_KEYBOARD);
         let _ = ps2.send(ENABLE_SCANNING);
         let _ = ps2.answer(); // the keyboard's acknowledgement (0xfa)
         Some(ps2)
@@ -100,10 +119,15 @@ impl Ps2 {
         }
     }
 
-    /// Reads every byte waiting, as long as `input` has room; what a key
-    /// types joins the input.
+    /// Reads the bytes waiting (a burst at most), as long as `input` has
+    /// room (otherwise the input is marked held back, so the driver comes
+    /// back for them); what a key types joins the input.
     pub fn read(&mut self, input: &mut Input) {
-        while input.has_room() {
+        for _ in 0..BURST {
+            if !input.has_room() {
+                input.hold_back();
+                return;
+            }
             let status = self.status();
             if status & OUTPUT_FULL == 0 {
                 return;

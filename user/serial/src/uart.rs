@@ -11,6 +11,8 @@ pub const MODEM_CTRL: u16 = COM1 + 4;
 const LINE_STATUS: u16 = COM1 + 5;
 const DATA_READY: u64 = 1;
 const THR_EMPTY: u64 = 1 << 5;
+/// What a port no device answers reads as.
+const ABSENT: u64 = 0xff;
 
 /// The UART, through the I/O capability for its eight ports.
 pub struct Uart(pub Cap<kind::Io>);
@@ -39,9 +41,11 @@ impl Uart {
         }
     }
 
-    /// The next received byte, if one is there.
+    /// The next received byte, if one is there. A line status of all ones
+    /// is no UART at all (nothing answers the port): nothing is read.
     pub fn get(&self) -> Option<u8> {
-        let ready = self.0.read(LINE_STATUS, 1).ok()? & DATA_READY != 0;
+        let status = self.0.read(LINE_STATUS, 1).ok()?;
+        let ready = status != ABSENT && status & DATA_READY != 0;
         if ready {
             self.0.read(DATA, 1).ok().map(|b| b as u8)
         } else {

@@ -4,7 +4,7 @@
 //!
 //! For each target (`targets`: ELF images, the boot archive, the boot
 //! driver's commands, `boot.cfg`, boot-parameter pages, protocol messages,
-//! KCB layout conversion) it makes `N` inputs
+//! KCB layout conversion, multiboot2 boot information) it makes `N` inputs
 //! by mutating valid seeds (`mutate`; the built archive's ELF modules and
 //! the archive itself, one of each command, the archive's `boot.cfg`, a
 //! parameter page as the boot driver writes one, a KCB of each layout),
@@ -18,6 +18,7 @@
 
 mod kcb;
 mod messages;
+mod multiboot2;
 mod mutate;
 mod targets;
 

@@ -21,6 +21,8 @@
 //!   Seeds: each small opcode with small arguments.
 //! * `kcb`: KCB layout conversion (`super::kcb`). Seeds: a KCB of each
 //!   layout.
+//! * `multiboot2`: the loader's reading of GRUB's boot information
+//!   (`super::multiboot2`). Seeds: one as under BIOS, one as under UEFI.
 
 use bootarchive::Archive;
 use bootproto::PhysRange;
@@ -95,6 +97,11 @@ pub fn all(archive: &[u8]) -> anyhow::Result<Vec<Target>> {
             name: "kcb",
             seeds: super::kcb::seeds(),
             run: super::kcb::run,
+        },
+        Target {
+            name: "multiboot2",
+            seeds: super::multiboot2::seeds(),
+            run: super::multiboot2::run,
         },
     ])
 }
