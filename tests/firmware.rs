@@ -54,6 +54,11 @@ fn operate_core_2(m: &mut Machine) -> Result<(), HarnessError> {
 /// and a screenshot may catch a line half drawn), for at most 15 s. The
 /// last one is kept as `target/qemu-logs/<name>.png`.
 fn screen_showing(monitor: &Monitor, name: &str, texts: &[&str]) -> Screenshot {
+    screen_showing_within(monitor, name, texts, 30)
+}
+
+/// [`screen_showing`] with `tries` screenshots half a second apart.
+fn screen_showing_within(monitor: &Monitor, name: &str, texts: &[&str], tries: u32) -> Screenshot {
     let logs = harness::workspace_root().join("target").join("qemu-logs");
     let (ppm, png) = (
         logs.join(format!("{name}.ppm")),
@@ -61,10 +66,12 @@ fn screen_showing(monitor: &Monitor, name: &str, texts: &[&str]) -> Screenshot {
     );
     let mut last: Option<Screenshot> = None;
     let mut missing = Vec::new();
-    for _ in 0..30 {
-        let bytes = monitor
-            .screendump(&ppm, Duration::from_secs(10))
-            .expect("screendump");
+    for _ in 0..tries {
+        // The monitor's socket appears once QEMU runs.
+        let Ok(bytes) = monitor.screendump(&ppm, Duration::from_secs(10)) else {
+            std::thread::sleep(Duration::from_millis(500));
+            continue;
+        };
         let shot = Screenshot::from_ppm(&bytes).expect("a PPM");
         missing = texts
             .iter()
@@ -128,6 +135,40 @@ fn the_iso_boots_under_bios_and_shows_the_shell_on_screen() -> Result<(), Harnes
 #[test]
 fn the_iso_boots_under_uefi_and_shows_the_shell_on_screen() -> Result<(), HarnessError> {
     boots_and_shows("firmware_uefi", Firmware::Uefi, "UEFI")
+}
+
+/// A machine without a serial port (`-serial none`: nothing answers COM1's
+/// ports) is used from its keyboard and screen alone: the boot reaches the
+/// shell on the screen, and a command typed on the keyboard runs there.
+#[test]
+fn a_machine_without_a_serial_port_is_used_from_keyboard_and_screen() -> Result<(), HarnessError> {
+    let iso = Images::locate()?.iso();
+    if !iso.is_file() {
+        return Err(HarnessError::MissingImage(iso));
+    }
+    let monitor = Monitor::at(
+        std::env::temp_dir().join(format!("corefish-no-serial-{}.sock", std::process::id())),
+    );
+    let mut config = config(4, 512)?;
+    config.boot = Boot::Iso {
+        image: iso,
+        firmware: Firmware::Uefi,
+    };
+    config.extra.extend(monitor.args());
+    let _machine = Machine::spawn(
+        config.command("none"),
+        config.command_line("none"),
+        "firmware_no_serial",
+    )?;
+    // Up to 90 s for the boot, as over the serial port.
+    screen_showing_within(&monitor, "firmware_no_serial_banner", &[BANNER], 180);
+    monitor.type_keys("run hello noserial\r", BOOT_TIMEOUT)?;
+    screen_showing(
+        &monitor,
+        "firmware_no_serial",
+        &["args `noserial`", "exited with code 1"],
+    );
+    Ok(())
 }
 
 /// A menu entry that passes a command line but no boot archive: the
