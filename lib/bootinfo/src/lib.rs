@@ -151,6 +151,13 @@ pub enum DescriptionError {
     CmdlineNotUtf8,
 }
 
+impl Region {
+    /// A region of `size` bytes from `base`, of E820 type `e820`.
+    pub const fn new(base: u64, size: u64, e820: u32) -> Self {
+        Self { base, size, e820 }
+    }
+}
+
 impl BootDescription {
     /// An empty description for `firmware`.
     pub const fn new(firmware: Firmware) -> Self {
@@ -261,21 +268,9 @@ mod tests {
         assert_eq!(
             d.regions(),
             [
-                Region {
-                    base: 0,
-                    size: 0x9f000,
-                    e820: 1
-                },
-                Region {
-                    base: 0x9f000,
-                    size: 0x1000,
-                    e820: 2
-                },
-                Region {
-                    base: 0x10_0000,
-                    size: 0x20_0000,
-                    e820: 1
-                },
+                Region::new(0, 0x9f000, 1),
+                Region::new(0x9f000, 0x1000, 2),
+                Region::new(0x10_0000, 0x20_0000, 1),
             ]
         );
     }
@@ -284,19 +279,10 @@ mod tests {
     fn too_many_regions_is_an_error() {
         let mut d = BootDescription::new(Firmware::Uefi);
         for i in 0..MAX_REGIONS as u64 {
-            d.add_region(Region {
-                base: i * 0x2000,
-                size: 0x1000,
-                e820: 1,
-            })
-            .unwrap();
+            d.add_region(Region::new(i * 0x2000, 0x1000, 1)).unwrap();
         }
         assert_eq!(
-            d.add_region(Region {
-                base: 1 << 40,
-                size: 1,
-                e820: 1
-            }),
+            d.add_region(Region::new(1 << 40, 1, 1)),
             Err(DescriptionError::TooManyRegions)
         );
     }

@@ -7,7 +7,7 @@ use proptest::prelude::*;
 
 use super::*;
 
-use crate::sample::{Mbi, bios, e820, efi_map, framebuffer_tag, module, rsdp_v2};
+use crate::sample::{Mbi, bios, e820, framebuffer_tag, module, rsdp_v2};
 
 #[test]
 fn a_bios_boot_is_read() {
@@ -16,14 +16,7 @@ fn a_bios_boot_is_read() {
     assert_eq!(d.cmdline(), "kernel=cpudriver-v2");
     assert_eq!(d.archive, Some(PhysRange::new(0x20_0000, 0x10_0000)));
     assert_eq!(d.regions().len(), 3);
-    assert_eq!(
-        d.regions()[2],
-        Region {
-            base: 0x10_0000,
-            size: 0x1ff0_0000,
-            e820: 1
-        }
-    );
+    assert_eq!(d.regions()[2], Region::new(0x10_0000, 0x1ff0_0000, 1));
     let fb = d.framebuffer.unwrap().unwrap();
     assert_eq!(
         (fb.width, fb.height, fb.bpp, fb.red.position),
@@ -37,44 +30,16 @@ fn a_bios_boot_is_read() {
 
 #[test]
 fn a_uefi_boot_prefers_the_efi_map() {
-    let mbi = bios()
-        .tag(TAG_EFI64, &0x7f9e_e018u64.to_le_bytes())
-        .tag(
-            TAG_EFI_MMAP,
-            &efi_map(&[
-                (7, 0, 0x9f),
-                (3, 0x10_0000, 0x100),
-                (4, 0x20_0000, 0x100),
-                (6, 0x30_0000, 1),
-                (9, 0x30_1000, 2),
-            ]),
-        )
-        .end();
+    let mbi = crate::sample::uefi();
     let d = parse(&mbi).unwrap();
     assert_eq!(d.firmware, Firmware::Uefi);
     assert_eq!(
         d.regions(),
         [
-            Region {
-                base: 0,
-                size: 0x9f000,
-                e820: 1
-            },
-            Region {
-                base: 0x10_0000,
-                size: 0x20_0000,
-                e820: 1
-            },
-            Region {
-                base: 0x30_0000,
-                size: 0x1000,
-                e820: 2
-            },
-            Region {
-                base: 0x30_1000,
-                size: 0x2000,
-                e820: 3
-            },
+            Region::new(0, 0x9f000, 1),
+            Region::new(0x10_0000, 0x20_0000, 1),
+            Region::new(0x30_0000, 0x1000, 2),
+            Region::new(0x30_1000, 0x2000, 3),
         ]
     );
 }
