@@ -14,11 +14,13 @@ use qemu_tests::{BOOT_TIMEOUT, HarnessError, Images, Machine, config, type_line}
 
 const BANNER: &str = "Corefish shell; type `help`.";
 
-/// Starts a 4-core machine on `iso` under `firmware`, with a monitor.
+/// Starts a 4-core machine on `iso` under `firmware`, with a monitor and
+/// its serial port on the machine's console (`stdio`) or absent (`none`).
 fn boot_iso(
     name: &str,
     iso: std::path::PathBuf,
     firmware: Firmware,
+    serial: &str,
 ) -> Result<(Machine, Monitor), HarnessError> {
     if !iso.is_file() {
         return Err(HarnessError::MissingImage(iso));
@@ -32,7 +34,12 @@ fn boot_iso(
         firmware,
     };
     config.extra.extend(monitor.args());
-    Ok((Machine::start(&config, name)?, monitor))
+    let machine = if serial == "stdio" {
+        Machine::start(&config, name)?
+    } else {
+        Machine::spawn(config.command(serial), config.command_line(serial), name)?
+    };
+    Ok((machine, monitor))
 }
 
 /// Stops core 2, boots it again (a new OSNode), runs `hello` there.
@@ -90,7 +97,7 @@ fn screen_showing_within(monitor: &Monitor, name: &str, texts: &[&str], tries: u
 
 /// The whole run on one firmware.
 fn boots_and_shows(name: &str, firmware: Firmware, how: &str) -> Result<(), HarnessError> {
-    let (mut m, monitor) = boot_iso(name, Images::locate()?.iso(), firmware)?;
+    let (mut m, monitor) = boot_iso(name, Images::locate()?.iso(), firmware, "stdio")?;
     m.expect(
         &format!("(entered through multiboot2 ({how}))"),
         BOOT_TIMEOUT,
@@ -142,23 +149,11 @@ fn the_iso_boots_under_uefi_and_shows_the_shell_on_screen() -> Result<(), Harnes
 /// shell on the screen, and a command typed on the keyboard runs there.
 #[test]
 fn a_machine_without_a_serial_port_is_used_from_keyboard_and_screen() -> Result<(), HarnessError> {
-    let iso = Images::locate()?.iso();
-    if !iso.is_file() {
-        return Err(HarnessError::MissingImage(iso));
-    }
-    let monitor = Monitor::at(
-        std::env::temp_dir().join(format!("corefish-no-serial-{}.sock", std::process::id())),
-    );
-    let mut config = config(4, 512)?;
-    config.boot = Boot::Iso {
-        image: iso,
-        firmware: Firmware::Uefi,
-    };
-    config.extra.extend(monitor.args());
-    let _machine = Machine::spawn(
-        config.command("none"),
-        config.command_line("none"),
+    let (_machine, monitor) = boot_iso(
         "firmware_no_serial",
+        Images::locate()?.iso(),
+        Firmware::Uefi,
+        "none",
     )?;
     // Up to 90 s for the boot, as over the serial port.
     screen_showing_within(&monitor, "firmware_no_serial_banner", &[BANNER], 180);
@@ -188,7 +183,7 @@ fn a_boot_without_the_archive_says_why_on_both_consoles() -> Result<(), HarnessE
         menu,
         &iso,
     )?;
-    let (mut m, monitor) = boot_iso("firmware_no_archive", iso, Firmware::Uefi)?;
+    let (mut m, monitor) = boot_iso("firmware_no_archive", iso, Firmware::Uefi, "stdio")?;
     // The menu entry's command line reaches the loader.
     m.expect(
         "starting `cpudriver-v2` (entered through multiboot2 (UEFI))",

@@ -151,10 +151,10 @@ fn own_data(params: &BootParams) -> Result<Option<cpu::direct::Moved>, &'static 
     }
     // The copy is the kernel's own memory, never RAM it would hand out.
     let copy = bootproto::PhysRange::new(to, window.size);
-    let own = params.memory_map().regions().iter().any(|r| {
-        r.kind() == bootproto::memmap::MemoryKind::KernelImage && r.range().contains(copy)
-    });
-    if !own {
+    if !params
+        .memory_map()
+        .lies_in(copy, bootproto::memmap::MemoryKind::KernelImage)
+    {
         return Err("the copy of the writable part is not in the kernel's own block");
     }
     Ok(Some(cpu::direct::Moved {

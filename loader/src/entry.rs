@@ -19,6 +19,15 @@
 //! The far jump into 64-bit code is encoded by hand: the assembler would
 //! otherwise pick a 16-bit relocation for the target.
 
+/// The top of the identity map the stub builds: the loader reaches
+/// physical memory below it at the same address.
+const IDENTITY_TOP: u64 = 4 << 30;
+
+/// Whether `len` bytes from physical `addr` lie in the identity map.
+pub fn identity_mapped(addr: u64, len: u64) -> bool {
+    addr.checked_add(len).is_some_and(|end| end <= IDENTITY_TOP)
+}
+
 core::arch::global_asm!(
     r#"
     .section .note.Xen, "a"

@@ -218,11 +218,7 @@ fn run(
 /// The bytes of a module (the boot archive), which must lie in the
 /// identity-mapped low 4 GiB.
 fn module_bytes(range: PhysRange) -> Result<&'static [u8], LoaderError> {
-    if range
-        .base
-        .checked_add(range.size)
-        .is_none_or(|end| end > 4 << 30)
-    {
+    if !entry::identity_mapped(range.base, range.size) {
         return Err(LoaderError::ArchiveOutOfReach);
     }
     // SAFETY: the range is below 4 GiB (checked), so identity-mapped; the

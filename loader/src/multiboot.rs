@@ -5,9 +5,6 @@
 use bootinfo::BootDescription;
 use bootinfo::multiboot2::{self, Multiboot2Error, Refused};
 
-/// The identity map the entry stub builds.
-const IDENTITY_TOP: u64 = 4 << 30;
-
 /// A refusal with no screen to show it on.
 fn refused(error: Multiboot2Error) -> Refused {
     Refused {
@@ -23,7 +20,7 @@ pub fn read(magic: u32, phys: u32) -> Result<BootDescription, Refused> {
         return Err(refused(Multiboot2Error::BadMagic(magic)));
     }
     let phys = u64::from(phys);
-    if !phys.is_multiple_of(8) || phys + 8 > IDENTITY_TOP {
+    if !phys.is_multiple_of(8) || !crate::entry::identity_mapped(phys, 8) {
         return Err(refused(Multiboot2Error::BadSize(0)));
     }
     // SAFETY: the 8 bytes at `phys` lie below 4 GiB (identity-mapped);
@@ -32,7 +29,7 @@ pub fn read(magic: u32, phys: u32) -> Result<BootDescription, Refused> {
     let total = multiboot2::total_size(header);
     let size = total as usize;
     if !(multiboot2::MIN_SIZE..=multiboot2::MAX_SIZE).contains(&size)
-        || phys + u64::from(total) > IDENTITY_TOP
+        || !crate::entry::identity_mapped(phys, u64::from(total))
     {
         return Err(refused(Multiboot2Error::BadSize(total)));
     }

@@ -10,10 +10,6 @@ use bootinfo::{BootDescription, Firmware, Region, Rsdp};
 use bootproto::PhysRange;
 
 const START_INFO_MAGIC: u32 = 0x336e_c578;
-/// Most E820 entries read.
-const MAX_E820: usize = 64;
-/// The identity map the entry stub builds.
-const IDENTITY_TOP: u64 = 4 << 30;
 
 /// `struct hvm_start_info` (version 1).
 #[repr(C)]
@@ -43,7 +39,7 @@ struct ModlistEntry {
 
 /// `struct hvm_memmap_table_entry`.
 #[repr(C)]
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy)]
 struct E820Entry {
     addr: u64,
     size: u64,
@@ -82,9 +78,10 @@ impl core::fmt::Display for PvhError {
 }
 
 fn reachable(addr: u64, len: u64) -> Result<(), PvhError> {
-    match addr.checked_add(len) {
-        Some(end) if end <= IDENTITY_TOP => Ok(()),
-        _ => Err(PvhError::OutOfReach),
+    if crate::entry::identity_mapped(addr, len) {
+        Ok(())
+    } else {
+        Err(PvhError::OutOfReach)
     }
 }
 
@@ -102,29 +99,23 @@ pub fn read(phys: u32) -> Result<BootDescription, PvhError> {
     }
 
     let mut description = BootDescription::new(Firmware::Pvh);
-    let mut e820 = [E820Entry::default(); MAX_E820];
-    let e820_len = (start.memmap_entries as usize).min(MAX_E820);
+    // Every entry is read; more regions than the description holds (after
+    // merging neighbours) is an error, never a shortened map.
+    let count = u64::from(start.memmap_entries);
     reachable(
         start.memmap_paddr,
-        (e820_len * size_of::<E820Entry>()) as u64,
+        count.saturating_mul(size_of::<E820Entry>() as u64),
     )?;
-    for (i, slot) in e820.iter_mut().take(e820_len).enumerate() {
-        // SAFETY: the table is in reach (checked above) and has at least
-        // `e820_len` entries of plain integers.
-        *slot = unsafe {
+    for i in 0..count as usize {
+        // SAFETY: the table is in reach (checked above) and has `count`
+        // entries of plain integers.
+        let entry = unsafe {
             (start.memmap_paddr as usize as *const E820Entry)
                 .add(i)
                 .read_unaligned()
         };
-    }
-
-    for entry in &e820[..e820_len] {
         description
-            .add_region(Region {
-                base: entry.addr,
-                size: entry.size,
-                e820: entry.kind,
-            })
+            .add_region(Region::new(entry.addr, entry.size, entry.kind))
             .map_err(PvhError::Description)?;
     }
 

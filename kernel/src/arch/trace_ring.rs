@@ -38,11 +38,7 @@ impl TraceRing {
             return Ok(None);
         }
         let ring = PhysRange::new(params.trace_phys, params.trace_size);
-        let in_memory = params
-            .memory_map()
-            .regions()
-            .iter()
-            .any(|r| r.kind() == MemoryKind::Assigned && r.range().contains(ring));
+        let in_memory = params.memory_map().lies_in(ring, MemoryKind::Assigned);
         let own = crate::identity::image_phys_range();
         let apart = |start: u64, len: u64| {
             ring.base

@@ -146,10 +146,10 @@ pub fn cap_import(inv: &mut Invocation) -> Result<Results, SysError> {
         // Only RAM another OSNode owns: memory this kernel's boot map says
         // is assigned elsewhere (never a device hole, never this kernel's
         // own share, which holds its page tables).
-        let assigned = m.memory_map.regions().iter().any(|r| {
-            r.kind() == MemoryKind::Assigned && r.range().contains(PhysRange::new(base, size))
-        });
-        if !assigned {
+        if !m
+            .memory_map
+            .lies_in(PhysRange::new(base, size), MemoryKind::Assigned)
+        {
             return Err(SysError::OutOfBounds);
         }
         caps::ops::adopt(inv.mem, &mut root, base, size, dest)

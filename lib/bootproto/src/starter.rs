@@ -140,11 +140,7 @@ pub fn trampoline_vector<const N: usize>(
         return Err(StarterError::TooLong(len));
     }
     let whole = PhysRange::new(page, PAGE);
-    let low = map
-        .regions()
-        .iter()
-        .any(|r| r.kind() == MemoryKind::LowMemory && r.range().contains(whole));
-    if !low {
+    if !map.lies_in(whole, MemoryKind::LowMemory) {
         return Err(StarterError::NotLowMemory(page));
     }
     Ok((page / PAGE) as u8)
@@ -173,11 +169,7 @@ pub fn map_for_new_kernel<const N: usize>(
         }
     }
     for (range, kind) in [(own, MemoryKind::Ram), (image, MemoryKind::KernelImage)] {
-        let covered = map
-            .regions()
-            .iter()
-            .any(|r| r.kind() == MemoryKind::Assigned && r.range().contains(range));
-        if range.size == 0 || !covered {
+        if !map.lies_in(range, MemoryKind::Assigned) {
             return Err(StarterError::NotRam(range));
         }
         map.set(range, kind).map_err(StarterError::Map)?;
