@@ -63,6 +63,10 @@ fn a_core_is_traced_and_back_with_its_programs_running() -> Result<(), HarnessEr
     assert!(off.ends_with("; core 3 no longer traces"), "{off}");
     type_line(&mut m, "corectrl trace 3 off")?;
     m.expect("trace 3: core 3 is not traced (`trace 3 on`)", BOOT_TIMEOUT)?;
+    // A core that does not exist is refused before anything is made for it
+    // (the boot driver once grew its table of rings to any number typed).
+    type_line(&mut m, "corectrl trace 4000000000 off")?;
+    m.expect("there is no core 4000000000", BOOT_TIMEOUT)?;
     // The ring stays readable after `off`.
     type_line(&mut m, "corectrl trace 3 dump")?;
     m.expect("trace 3 summary: ", BOOT_TIMEOUT)?;
@@ -71,5 +75,10 @@ fn a_core_is_traced_and_back_with_its_programs_running() -> Result<(), HarnessEr
     assert!(woke.contains(" us after its deadline"), "{woke}");
     let line = core_line(&mut m, 3)?;
     assert!(line.ends_with("cpudriver 0.1.0"), "{line}");
+    // Tracing again works (rings let go are kept for the next one).
+    type_line(&mut m, "corectrl trace 3 on")?;
+    m.expect("; core 3 traces into 64 KiB", BOOT_TIMEOUT)?;
+    type_line(&mut m, "corectrl trace 3 off")?;
+    m.expect("; core 3 no longer traces", BOOT_TIMEOUT)?;
     Ok(())
 }

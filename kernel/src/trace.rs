@@ -67,7 +67,8 @@ fn begin(kind: Kind, number: u64) {
     }
     START.store(cpu::instr::rdtsc(), Ordering::Relaxed);
     KIND.store(kind as u32, Ordering::Relaxed);
-    NUMBER.store(number as u32, Ordering::Relaxed);
+    // A number beyond 32 bits is no call: it reads as the largest, unknown.
+    NUMBER.store(u32::try_from(number).unwrap_or(u32::MAX), Ordering::Relaxed);
     DETAIL.store(0, Ordering::Relaxed);
     VALUE.store(0, Ordering::Relaxed);
     OPEN.store(true, Ordering::Relaxed);
@@ -130,7 +131,7 @@ fn instant(kind: Kind, number: u32, value: u64) {
 /// The kernel enters dispatcher `id` (recorded when it is another one).
 pub fn dispatch(id: u64) {
     if ON && LAST_DCB.swap(id, Ordering::Relaxed) != id {
-        instant(Kind::Dispatch, id as u32, 0);
+        instant(Kind::Dispatch, u32::try_from(id).unwrap_or(u32::MAX), 0);
     }
 }
 

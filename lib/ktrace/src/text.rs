@@ -177,7 +177,7 @@ pub struct Summary {
     /// From the first event's start to the last one's end, ns.
     pub window_ns: u64,
     /// Events per kind, in [`Kind::ALL`] order.
-    pub per_kind: [usize; 5],
+    pub per_kind: [usize; Kind::ALL.len()],
     /// Time in the kernel (system calls and interrupts), ns.
     pub kernel_ns: u64,
     /// The most frequent system calls: what, how many, time in the kernel
@@ -188,7 +188,7 @@ pub struct Summary {
 impl Summary {
     /// The summary of `events` on core `core` (`lost` before them).
     pub fn of(core: u32, events: &[Event], lost: u64, tsc_hz: u64) -> Self {
-        let mut per_kind = [0; 5];
+        let mut per_kind = [0; Kind::ALL.len()];
         let mut kernel = 0;
         let mut calls: Vec<(String, usize, u64)> = Vec::new();
         for e in events {

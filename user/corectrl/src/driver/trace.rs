@@ -24,7 +24,7 @@ use core::fmt::Write;
 use bootctl::CoreId;
 use corefish::cap::{Cap, kind};
 use corefish::vspace::{self, Mapping};
-use corefish::{CPtr, ObjType, ram, slots};
+use corefish::{ObjType, ram, slots};
 use zerocopy::IntoBytes;
 
 use super::{Driver, Mechanism};
@@ -37,7 +37,6 @@ pub const RING_BYTES: u64 = 64 << 10;
 
 /// A ring given to the tracing kernel of one core.
 struct Ring {
-    frame: CPtr,
     mapping: Mapping,
     phys: u64,
     /// The KCB the core ran at `trace on`, and the image that ran it then,
@@ -59,7 +58,7 @@ impl Ring {
                 vspace::map(frame, RING_BYTES, corefish::abi::invoke::MAP_WRITE)?,
             ))
         });
-        let (phys, mut mapping) = match made {
+        let (phys, mapping) = match made {
             Ok(done) => done,
             Err(e) => {
                 let _ = Cap::<kind::Any>::at(frame).delete();
@@ -67,18 +66,23 @@ impl Ring {
                 return Err(BootError::Sys("trace ring", e));
             }
         };
-        let bytes = mapping.bytes_mut();
-        bytes.fill(0);
-        let header = ktrace::ring::header_for(RING_BYTES as usize, tsc_hz);
-        bytes[..ktrace::HEADER_BYTES].copy_from_slice(header.as_bytes());
-        Ok(Self {
-            frame,
+        let mut ring = Self {
             mapping,
             phys,
             kcb,
             previous,
             active: true,
-        })
+        };
+        ring.clear(tsc_hz);
+        Ok(ring)
+    }
+
+    /// Empties the ring and writes its header.
+    fn clear(&mut self, tsc_hz: u64) {
+        let bytes = self.mapping.bytes_mut();
+        bytes.fill(0);
+        let header = ktrace::ring::header_for(RING_BYTES as usize, tsc_hz);
+        bytes[..ktrace::HEADER_BYTES].copy_from_slice(header.as_bytes());
     }
 
     /// The writer's count of records.
@@ -111,19 +115,16 @@ impl Ring {
         let after = self.written();
         (out, after)
     }
-
-    /// Gives the memory back (no kernel may use the ring any more).
-    fn free(self) {
-        vspace::unmap(self.mapping);
-        let _ = Cap::<kind::Any>::at(self.frame).delete();
-        slots::free(self.frame);
-    }
 }
 
-/// The rings of the cores, by core.
+/// The rings of the cores, by core, and rings no kernel uses any more,
+/// kept for the next `trace on` (the boot driver's memory comes from a
+/// bump allocator that takes nothing back, so a ring let go would be lost:
+/// there are never more rings than cores traced at once).
 #[derive(Default)]
 pub struct Rings {
     rings: Vec<Option<Ring>>,
+    spare: Vec<Ring>,
 }
 
 impl Rings {
@@ -134,12 +135,42 @@ impl Rings {
         ring.active.then_some((ring.phys, RING_BYTES))
     }
 
+    /// The ring of core `core`, which must exist (the table said so):
+    /// the list grows to it.
     fn slot(&mut self, core: CoreId) -> &mut Option<Ring> {
         let i = core as usize;
         if self.rings.len() <= i {
             self.rings.resize_with(i + 1, || None);
         }
         &mut self.rings[i]
+    }
+
+    /// The ring of core `core`, if it has one (any number).
+    fn get_mut(&mut self, core: CoreId) -> Option<&mut Ring> {
+        self.rings.get_mut(core as usize)?.as_mut()
+    }
+
+    /// An empty ring for KCB `kcb`, last run by `previous`: a spare one
+    /// if there is one.
+    fn fresh(
+        &mut self,
+        kcb: bootctl::KcbId,
+        previous: String,
+        tsc_hz: u64,
+    ) -> Result<Ring, BootError> {
+        let Some(mut ring) = self.spare.pop() else {
+            return Ring::new(kcb, previous, tsc_hz);
+        };
+        ring.clear(tsc_hz);
+        ring.kcb = kcb;
+        ring.previous = previous;
+        ring.active = true;
+        Ok(ring)
+    }
+
+    /// Keeps a ring no kernel may use any more for the next `trace on`.
+    fn retire(&mut self, ring: Ring) {
+        self.spare.push(ring);
     }
 }
 
@@ -154,9 +185,12 @@ impl Driver {
         if self.mech.rings.active(core).is_some() || previous == TRACE_KERNEL {
             return Err(BootError::Traced(core));
         }
-        let ring = Ring::new(kcb, previous, self.mech.machine.tsc_hz)?;
+        let ring = self
+            .mech
+            .rings
+            .fresh(kcb, previous, self.mech.machine.tsc_hz)?;
         if let Some(old) = self.mech.rings.slot(core).replace(ring) {
-            old.free();
+            self.mech.rings.retire(old);
         }
         match self.update(core, TRACE_KERNEL, bootcmd::CHECK_MS) {
             Ok(updated) => Ok(format!(
@@ -169,7 +203,7 @@ impl Driver {
                 if !self.runs_tracing_kernel(core)
                     && let Some(ring) = self.mech.rings.slot(core).take()
                 {
-                    ring.free();
+                    self.mech.rings.retire(ring);
                 }
                 Err(e)
             }
@@ -182,9 +216,9 @@ impl Driver {
     /// (the traced OSNode left, or another update came), the ring is only
     /// no longer given.
     pub fn trace_off(&mut self, core: CoreId) -> Result<String, BootError> {
+        let now = self.table.core(core)?.kcb();
         let tracing = self.runs_tracing_kernel(core);
-        let now = self.table.core(core).ok().and_then(|c| c.kcb());
-        let previous = match self.mech.rings.slot(core) {
+        let previous = match self.mech.rings.get_mut(core) {
             Some(ring) if ring.active && !tracing => {
                 ring.active = false;
                 return Ok(format!(
@@ -206,7 +240,7 @@ impl Driver {
     /// `trace N dump`: the timeline and summary of core `core`'s ring.
     pub fn trace_dump(&mut self, core: CoreId) -> Result<String, BootError> {
         self.table.core(core)?;
-        let Some(ring) = self.mech.rings.slot(core).as_ref() else {
+        let Some(ring) = self.mech.rings.get_mut(core) else {
             return Err(BootError::NotTraced(core));
         };
         let (bytes, after) = ring.copy();
@@ -236,7 +270,7 @@ impl Driver {
     }
 
     fn set_ring_active(&mut self, core: CoreId, active: bool) {
-        if let Some(ring) = self.mech.rings.slot(core) {
+        if let Some(ring) = self.mech.rings.get_mut(core) {
             ring.active = active;
         }
     }
