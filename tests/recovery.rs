@@ -112,3 +112,27 @@ fn faulted_and_hung_kernels_are_recovered_with_their_programs() -> Result<(), Ha
     assert_eq!(hung, 1, "only core 3's kernel stopped answering");
     Ok(())
 }
+
+/// A fatal report takes the console like every other writer: a core that
+/// fails while another core prints without pause cuts into none of its
+/// lines, nor they into the report.
+#[test]
+fn a_fatal_report_cuts_into_no_other_cores_line() -> Result<(), HarnessError> {
+    const REPORTS: u64 = 3000;
+    let mut m = four_cores("recovery_lines")?;
+    // Period 0: a report line as fast as the console takes them.
+    type_line(&mut m, &format!("run --core 2 counter {REPORTS} 0"))?;
+    m.expect("counter: report 100 ", BOOT_TIMEOUT)?;
+    type_line(&mut m, "corectrl fault 3")?;
+    m.expect("core 3: kernel fault (page fault", BOOT_TIMEOUT)?;
+    wait_counter_done(&mut m, REPORTS)?;
+    let lines = m.lines();
+    let report: Vec<&String> = lines.iter().filter(|l| l.contains("!!!")).collect();
+    assert!(report.len() >= 8, "no whole fatal report: {report:?}");
+    for line in report {
+        assert!(line.starts_with("!!! "), "a cut report line: {line:?}");
+        assert!(!line.contains("counter"), "a cut report line: {line:?}");
+    }
+    assert_eq!(reports_in_log(&m).len() as u64, REPORTS);
+    Ok(())
+}

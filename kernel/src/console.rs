@@ -156,11 +156,18 @@ pub fn write_exact(bytes: &[u8]) {
 /// had): the console if it is free, otherwise a fresh handle to the same
 /// UART (the lock may be held by the code that
 /// faulted, and this core is about to stop anyway). What is pending goes
-/// first, if its buffer is free.
+/// first, if its buffer is free. It holds the system page's console lock
+/// until dropped, as every other writer does, so a report never cuts into
+/// a line another core is writing (nor they into it).
 pub fn emergency() -> impl Write {
     enum Emergency<'a> {
         Locked(spin::MutexGuard<'a, Serial>),
         Raw(Serial),
+    }
+    impl Drop for Emergency<'_> {
+        fn drop(&mut self) {
+            crate::system::release_console_lock();
+        }
     }
     impl Write for Emergency<'_> {
         fn write_str(&mut self, s: &str) -> core::fmt::Result {
@@ -180,6 +187,7 @@ pub fn emergency() -> impl Write {
         // never runs again.
         None => Emergency::Raw(crate::arch::console_uart()),
     };
+    crate::system::lock_console();
     if let Some(mut pending) = PENDING.try_lock() {
         for &b in pending.iter() {
             let serial = match &mut out {

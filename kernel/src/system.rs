@@ -39,12 +39,17 @@ pub fn word(offset: usize) -> Option<&'static AtomicU32> {
     PAGE.get()?.word(offset)
 }
 
-/// Takes the console lock (bounded: a dead holder is overridden).
+/// Takes the console lock (bounded: a dead holder is overridden). A core
+/// that holds it already keeps it: only a fatal report gets here that way,
+/// when the code it interrupted was writing and never runs again.
 pub fn lock_console() {
     let Some(lock) = word(CONSOLE_LOCK) else {
         return;
     };
     let me = crate::identity::this_core().apic_id + 1;
+    if lock.load(Ordering::Relaxed) == me {
+        return;
+    }
     for _ in 0..LOCK_PATIENCE {
         if lock
             .compare_exchange(0, me, Ordering::Acquire, Ordering::Relaxed)
@@ -95,11 +100,17 @@ pub fn unlock_screen() {
 /// kernel, whose interrupted code may have held them, lets the other cores
 /// write on).
 pub fn release_console() {
+    release_console_lock();
+    unlock_screen();
+}
+
+/// Releases the console lock if this core holds it (the end of one part of
+/// a fatal report; the screen lock stays with a core that failed drawing).
+pub fn release_console_lock() {
     if let Some(lock) = word(CONSOLE_LOCK) {
         let me = crate::identity::this_core().apic_id + 1;
         let _ = lock.compare_exchange(me, 0, Ordering::AcqRel, Ordering::Relaxed);
     }
-    unlock_screen();
 }
 
 /// Releases the console lock.
