@@ -132,14 +132,16 @@ fn harness(e: HarnessError) -> SoakError {
 }
 
 /// Types `corectrl <command>` and waits for the line that has `ok`, or an
-/// answer for the command that does not (`<verb> <first word>: ...`).
+/// answer for the command that does not (`<verb> <first word>: ...`, or,
+/// for `trace N on|off`, which update the core, a rollback's report
+/// `update N: ...`).
 fn corectrl(m: &mut Machine, command: &str, ok: &str) -> Result<String, SoakError> {
     let mut words = command.split_whitespace();
-    let error = format!(
-        "{} {}: ",
-        words.next().unwrap_or(""),
-        words.next().unwrap_or("")
-    );
+    let verb = words.next().unwrap_or("");
+    let first = words.next().unwrap_or("");
+    let error = format!("{verb} {first}: ");
+    let rollback = format!("update {first}: ");
+    let refused = |l: &str| l.contains(&error) || (verb == "trace" && l.contains(&rollback));
     type_line(m, &format!("corectrl {command}")).map_err(harness)?;
     // The lines since, without the kernels' and the programs' lines, which
     // may land in the middle of the answer's.
@@ -151,10 +153,7 @@ fn corectrl(m: &mut Machine, command: &str, ok: &str) -> Result<String, SoakErro
         let text = without_interleaved(&seen);
         // Only whole lines: an interleaved line may have cut the answer's.
         let whole = &text[..text.rfind('\n').map_or(0, |i| i + 1)];
-        match whole
-            .lines()
-            .find(|l| l.contains(ok) || (l.contains(&error) && !l.contains("failed its check")))
-        {
+        match whole.lines().find(|l| l.contains(ok) || refused(l)) {
             Some(found) => {
                 answer = found.to_owned();
                 true

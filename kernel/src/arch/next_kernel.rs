@@ -100,12 +100,8 @@ impl NextKernel {
         }
         // What this kernel still runs on until the jump: its image and the
         // copy of its writable part, if it has one.
-        let own = crate::identity::image_phys_range();
-        let own_data = super::paging::moved().map_or(0..0, |m| m.to..m.to + m.size);
-        let overlaps = |r: &core::ops::Range<u64>, x: PhysRange| {
-            r.start < x.base.saturating_add(x.size) && x.base < r.end
-        };
-        let live = |x: PhysRange| overlaps(&own, x) || overlaps(&own_data, x);
+        let [own, own_data] = super::paging::own_memory();
+        let live = super::paging::is_own;
         let virt = phys_to_virt(image.base)..phys_to_virt(image.base + image.size);
         if !virt.contains(&entry) || entry + ENTRY_PREAMBLE as u64 > virt.end {
             return Err(BAD);
@@ -125,13 +121,11 @@ impl NextKernel {
             (tables, Some((window, to))) if tables != 0 => {
                 let copy = PhysRange::new(to, window.size);
                 let table = PhysRange::new(tables, 4096);
-                let same_home = !own_data.is_empty()
-                    && own.start == image.base
-                    && own.end == image.base + image.size;
+                let same_home = own_data.size != 0 && own == image;
                 if !low_memory(copy)
                     || !low_memory(table)
-                    || overlaps(&own_data, image)
-                    || (overlaps(&own, image) && !same_home)
+                    || own_data.overlaps(image)
+                    || (own.overlaps(image) && !same_home)
                     || live(copy)
                     || live(params_page)
                     || live(table)

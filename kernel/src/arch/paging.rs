@@ -9,6 +9,7 @@
 //! mapped uncached. The lower half stays empty for user space, so a stray
 //! null or user pointer dereference in the kernel faults.
 
+use bootproto::PhysRange;
 use bootproto::layout::{DIRECT_MAP_BASE, DIRECT_MAP_MAX_TOP, DIRECT_MAP_MIN_TOP, phys_to_virt};
 use bootproto::memmap::{MemoryKind, MemoryMap};
 use cpu::direct::{Moved, map_direct};
@@ -58,6 +59,20 @@ pub fn moved() -> Option<Moved> {
     MOVED.get().copied()
 }
 
+/// The memory this kernel runs on: its image, and its own copy of the
+/// image's writable part (an empty range if it has none).
+pub fn own_memory() -> [PhysRange; 2] {
+    let image = crate::identity::image_phys_range();
+    let data = moved().map_or(PhysRange::default(), |m| PhysRange::new(m.to, m.size));
+    [PhysRange::from_bounds(image.start, image.end), data]
+}
+
+/// Whether `range` shares a byte with this kernel's own memory
+/// ([`own_memory`]), which nothing given to it may overlap.
+pub fn is_own(range: PhysRange) -> bool {
+    own_memory().iter().any(|own| own.overlaps(range))
+}
+
 /// Builds the direct map of `[0, top)` (with `moved` shown elsewhere) and
 /// switches to it. Returns the PML4's physical address and the covered top.
 pub fn init<const N: usize>(
@@ -84,8 +99,7 @@ pub fn init<const N: usize>(
         moved,
         |base| {
             let backed = map.regions().iter().any(|r| {
-                r.kind() != MemoryKind::Reserved
-                    && r.range().overlaps(bootproto::PhysRange::new(base, chunk))
+                r.kind() != MemoryKind::Reserved && r.range().overlaps(PhysRange::new(base, chunk))
             });
             let cache = if backed {
                 0

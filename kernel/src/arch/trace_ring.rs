@@ -31,29 +31,24 @@ impl TraceRing {
     /// page-aligned, inside one region the map marks as assigned (memory
     /// the starter holds, not this kernel's own RAM, the firmware's or a
     /// kernel image), below the top of the direct map, clear of the
-    /// parameters, the KCB and this kernel's image, with the boot driver's
-    /// header. `Err` says why a ring given is not usable.
+    /// parameters, the KCB and this kernel's own memory (its image and its
+    /// copy of the writable part), with the boot driver's header. `Err`
+    /// says why a ring given is not usable.
     pub fn given(params: &BootParams) -> Result<Option<Self>, &'static str> {
         if params.trace_size == 0 {
             return Ok(None);
         }
         let ring = PhysRange::new(params.trace_phys, params.trace_size);
         let in_memory = params.memory_map().lies_in(ring, MemoryKind::Assigned);
-        let own = crate::identity::image_phys_range();
-        let apart = |start: u64, len: u64| {
-            ring.base
-                .checked_add(ring.size)
-                .is_some_and(|end| end <= start || ring.base >= start.saturating_add(len))
-        };
         // What the direct map covers at least (`super::paging::init`).
         let top = params.phys_top.clamp(
             bootproto::layout::DIRECT_MAP_MIN_TOP,
             bootproto::layout::DIRECT_MAP_MAX_TOP,
         );
-        let clear = apart(own.start, own.end - own.start)
-            && apart(params.params_phys, 4096)
-            && apart(params.kcb_phys, caps::KCB_SIZE)
-            && ring.base.saturating_add(ring.size) <= top;
+        let clear = !super::paging::is_own(ring)
+            && !ring.overlaps(PhysRange::new(params.params_phys, 4096))
+            && !ring.overlaps(PhysRange::new(params.kcb_phys, caps::KCB_SIZE))
+            && ring.end() <= top;
         if !(in_memory && clear && ring.base.is_multiple_of(4096) && ring.size.is_multiple_of(4096))
         {
             return Err("not usable memory");

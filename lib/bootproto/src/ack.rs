@@ -216,6 +216,12 @@ pub const ACK_FINISHED: u64 = 5;
 pub const ACK_FAULTED: u64 = 6;
 
 impl BootAck {
+    /// The fatal fault the kernel reported, if it reported one
+    /// ([`ACK_FAULTED`]).
+    pub fn faulted(&self) -> Option<FaultReport> {
+        (self.stage == ACK_FAULTED).then_some(self.fault)
+    }
+
     /// Encodes into the ack area of a boot-parameter page (which must
     /// hold it).
     pub fn encode(&self, page: &mut [u8]) {

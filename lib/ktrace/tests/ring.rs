@@ -1,5 +1,6 @@
 //! The ring reads back what a writer put in it, oldest first, whatever the
-//! wrapping; any bytes read as a ring or a clear error; timeline lines
+//! wrapping, and leaves out what the writer reached while it was copied;
+//! any bytes read as a ring or the error that names why not; timeline lines
 //! parse back to themselves.
 
 use ktrace::ring::{self, HEADER_BYTES, RingError, header_for, slot_offset};
@@ -72,19 +73,66 @@ proptest! {
     #[test]
     fn records_the_writer_reached_during_the_copy_are_left_out(
         capacity in 2usize..40, events in prop::collection::vec(event(), 1..120), more in 0u64..80,
+        garbage in any::<u8>(),
     ) {
-        let mem = write_ring(capacity, &events);
+        // The copy began with `written` records in the ring; while it went
+        // on, the writer wrote records `written..=after` (the last one
+        // perhaps half) into their slots, so those slots hold anything.
+        let mut mem = write_ring(capacity, &events);
         let written = events.len() as u64;
         let after = written + more;
-        let (_, _, got) = ring::snapshot(&mem, after).expect("a ring");
-        // Kept: below the count of the copy, and not reached by the writer.
-        let first = (after + 1).saturating_sub(capacity as u64).min(written) as usize;
-        prop_assert_eq!(&got[..], &events[first..]);
+        let cap = capacity as u64;
+        let touched: Vec<u64> = (written..=after).map(|m| m % cap).collect();
+        for &slot in &touched {
+            let at = slot_offset(slot, cap);
+            mem[at..at + ring::RECORD_BYTES].fill(garbage);
+        }
+        // What each untouched slot held when the copy began: the newest
+        // record written to it.
+        let mut kept: Vec<u64> = (0..cap)
+            .filter(|slot| !touched.contains(slot))
+            .filter_map(|slot| (0..written).rev().find(|n| n % cap == slot))
+            .collect();
+        kept.sort_unstable();
+        let want: Vec<Event> = kept.iter().map(|&n| events[n as usize]).collect();
+        let (_, lost, got) = ring::snapshot(&mem, after).expect("a ring");
+        prop_assert_eq!(got, want);
+        prop_assert_eq!(lost, kept.first().copied().unwrap_or(written));
     }
 
     #[test]
-    fn any_bytes_are_a_ring_or_an_error(bytes in prop::collection::vec(any::<u8>(), 0..600), after: u64) {
-        let _ = ring::snapshot(&bytes, after);
+    fn any_bytes_are_a_ring_or_the_error_that_names_why_not(
+        magic in prop::bool::weighted(0.8),
+        capacity in 0u64..30,
+        written in prop_oneof![0u64..100, any::<u64>()],
+        len in 0usize..1200,
+        fill in any::<u8>(),
+        after in prop_oneof![0u64..200, any::<u64>()],
+    ) {
+        let mut bytes = vec![fill; len];
+        let mut header = header_for(0, 1);
+        header.magic = if magic { ktrace::MAGIC } else { u64::from(fill) };
+        header.capacity = capacity;
+        header.written = written;
+        let head = header.as_bytes();
+        let n = head.len().min(len);
+        bytes[..n].copy_from_slice(&head[..n]);
+        let slots = (len.saturating_sub(HEADER_BYTES) / ring::RECORD_BYTES) as u64;
+        match ring::snapshot(&bytes, after) {
+            Err(RingError::Short) => prop_assert!(len < HEADER_BYTES),
+            Err(RingError::BadMagic) => prop_assert!(len >= HEADER_BYTES && !magic),
+            Err(RingError::BadCapacity) => {
+                prop_assert!(len >= HEADER_BYTES && magic && (capacity == 0 || capacity > slots));
+            }
+            Ok((read, lost, events)) => {
+                prop_assert!(len >= HEADER_BYTES && magic && capacity >= 1 && capacity <= slots);
+                prop_assert_eq!(read, header);
+                // Never more than the ring holds, and never an event from
+                // beyond what was written.
+                prop_assert!(lost <= written);
+                prop_assert!(events.len() as u64 <= (written - lost).min(capacity - 1));
+            }
+        }
     }
 
     #[test]
@@ -95,7 +143,15 @@ proptest! {
             prop_assert_eq!(back.as_ref(), Some(&line));
         }
         let summary = Summary::of(core, &events, 3, 2_000_000_000);
-        prop_assert_eq!(summary.per_kind.iter().sum::<usize>(), events.len());
+        let count = |f: fn(&Event) -> bool| events.iter().filter(|e| f(e)).count();
+        prop_assert_eq!(summary.per_kind, [
+            count(|e| matches!(e, Event::Syscall { .. })),
+            count(|e| matches!(e, Event::Interrupt { .. })),
+            count(|e| matches!(e, Event::Ipi { .. })),
+            count(|e| matches!(e, Event::Dispatch { .. })),
+            count(|e| matches!(e, Event::KcbSwitch { .. })),
+        ]);
+        prop_assert_eq!(summary.events, events.len());
         // The summary's lines are no timeline lines.
         for l in summary.to_string().lines() {
             prop_assert_eq!(Line::parse(l), None);

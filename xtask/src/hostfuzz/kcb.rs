@@ -6,9 +6,9 @@
 //! and refuse the rest with a reason, changing nothing it refuses; an
 //! accepted KCB must end at this build's layout with `resumes` set to 0 by
 //! a conversion, and every other field as it was. Seeds: a KCB of each
-//! layout (1, converted; 2, this build's).
+//! layout this build runs (the oldest it converts up to its own).
 
-use osnode::kcb::{KCB_MAGIC, KCB_VERSION, Kcb};
+use osnode::kcb::{KCB_MAGIC, KCB_VERSION, Kcb, OLDEST_CONVERTIBLE};
 
 use super::targets::Outcome;
 
@@ -82,7 +82,7 @@ fn seed(version: u32) -> Vec<u8> {
 
 /// The seeds: a KCB of each layout this build runs.
 pub fn seeds() -> Vec<Vec<u8>> {
-    (1..=KCB_VERSION).map(seed).collect()
+    (OLDEST_CONVERTIBLE..=KCB_VERSION).map(seed).collect()
 }
 
 /// Converts the KCB the input makes, and checks what the conversion did.
@@ -94,7 +94,8 @@ pub fn run(input: &[u8], _: bool) -> Outcome {
     match result {
         Err(e) => {
             assert!(
-                before.magic != KCB_MAGIC || !(1..=KCB_VERSION).contains(&before.version),
+                before.magic != KCB_MAGIC
+                    || !(OLDEST_CONVERTIBLE..=KCB_VERSION).contains(&before.version),
                 "a KCB of layout {} refused: {e}",
                 before.version
             );
@@ -113,7 +114,10 @@ pub fn run(input: &[u8], _: bool) -> Outcome {
         }
         Ok(Some(found)) => {
             assert_eq!(found, before.version);
-            assert!(found < KCB_VERSION, "converted from layout {found}");
+            assert!(
+                (OLDEST_CONVERTIBLE..KCB_VERSION).contains(&found),
+                "converted from layout {found}"
+            );
             assert_eq!(k.version, KCB_VERSION, "not converted to this layout");
             assert_eq!(k.resumes, 0, "a converted KCB keeps a stale resume count");
             let mut expected = was;

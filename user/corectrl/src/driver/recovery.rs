@@ -32,7 +32,7 @@ use alloc::vec::Vec;
 use bootcmd::{FaultKind, KcbChoice};
 use bootctl::recovery::{NotRecovered, Recovered};
 use bootctl::{CoreId, KcbId};
-use bootproto::params::{ACK_FAULTED, ACK_STOPPED, FaultReport};
+use bootproto::params::{ACK_STOPPED, FaultReport};
 use corefish::abi::invoke as op;
 use corefish::sys::{self, invoke};
 
@@ -126,10 +126,7 @@ impl Driver {
                 let kcb = c.kcb()?;
                 let block = &c.installed()?.block;
                 let ack = block.ack().map_or(0, |a| a.stage);
-                let fault = block
-                    .ack()
-                    .filter(|a| a.stage == ACK_FAULTED)
-                    .map(|a| a.fault);
+                let fault = block.ack().and_then(|a| a.faulted());
                 Some((kcb, block.phys, block.interrupts_handled(), fault, ack))
             });
             let Some((kcb, block, interrupts, fault, ack)) = seen else {
@@ -220,9 +217,7 @@ impl Driver {
             ));
         }
         let fault = block
-            .await_ack(sys::time_ns() + FAULT_TIMEOUT_NS, |a| {
-                (a.stage == ACK_FAULTED).then_some(a.fault)
-            })
+            .await_ack(sys::time_ns() + FAULT_TIMEOUT_NS, |a| a.faulted())
             .ok_or(BootError::NoFault(core))?;
         Ok(self.recover(core, Cause::Fault(fault)))
     }

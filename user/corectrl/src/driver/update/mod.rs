@@ -29,7 +29,7 @@ use bootcmd::KcbChoice;
 use bootctl::recovery::RolledBack;
 use bootctl::report::Updated;
 use bootctl::{CoreId, KcbId};
-use bootproto::params::{ACK_FAULTED, FaultReport};
+use bootproto::params::FaultReport;
 use corefish::abi::invoke as op;
 use corefish::proto::hub;
 use corefish::sys::{self, invoke};
@@ -102,10 +102,7 @@ impl Failure {
 
 /// The fault the kernel started from `block` reported, if it did.
 fn fault_of(block: &Loaded) -> Option<FaultReport> {
-    block
-        .ack()
-        .filter(|ack| ack.stage == ACK_FAULTED)
-        .map(|ack| ack.fault)
+    block.ack()?.faulted()
 }
 
 impl Driver {
