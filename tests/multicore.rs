@@ -127,7 +127,7 @@ fn memserv_free(m: &mut Machine) -> Result<String, HarnessError> {
 #[test]
 fn bad_boots_are_refused_and_another_kernel_boots() -> Result<(), HarnessError> {
     let kernel = standard_module("cpudriver");
-    // Cut inside the loadable segments (the file's tail is debug information).
+    // Cut inside the loadable segments.
     let truncated = kernel[..64 * 1024].to_vec();
     let mut wrong_machine = kernel.clone();
     wrong_machine[18] = 183; // e_machine = AArch64

@@ -6,7 +6,9 @@
 //! image is built by its own cargo invocation with `CARGO_ENCODED_RUSTFLAGS`,
 //! an explicit `--target` (which spares build scripts and proc-macros those
 //! flags) and a target directory of its own. Images are copied to
-//! `target/corefish/images/`.
+//! `target/corefish/images/`; the boot archive carries them stripped to what
+//! loading them reads (`elfload::strip`), which is a tenth of their bytes
+//! or less: the debug information and symbols stay in the files on the host.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -168,13 +170,29 @@ fn copy(from: &Path, to: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Reads `path` (an image or the boot configuration) and adds it to the
-/// boot archive as module `name`.
+/// Reads `path` (the boot configuration) and adds it to the boot archive
+/// as module `name`.
 fn add(archive: &mut ArchiveBuilder, name: &str, path: &Path) -> Result<()> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    add_bytes(archive, name, &bytes)
+}
+
+/// Reads the ELF image at `path` and adds it to the boot archive as module
+/// `name`, stripped to what loading it reads (`elfload::strip`: no debug
+/// information or symbols, which stay in the file on the host).
+fn add_image(archive: &mut ArchiveBuilder, name: &str, path: &Path) -> Result<()> {
+    let mut bytes =
+        std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let keep = elfload::strip(&mut bytes)
+        .map_err(|e| anyhow!("{}: not a loadable image: {e}", path.display()))?;
+    bytes.truncate(keep);
+    add_bytes(archive, name, &bytes)
+}
+
+fn add_bytes(archive: &mut ArchiveBuilder, name: &str, bytes: &[u8]) -> Result<()> {
     // `ArchiveError` is `no_std`: not a `std::error::Error`.
     archive
-        .add(name, &bytes)
+        .add(name, bytes)
         .map_err(|e| anyhow!("boot archive: {e}"))?;
     Ok(())
 }
@@ -208,7 +226,7 @@ pub fn build_all() -> Result<Images> {
             &kernel_dir,
         )?;
         copy(&elf, &images.kernel(variant.name))?;
-        add(&mut archive, variant.name, &elf)?;
+        add_image(&mut archive, variant.name, &elf)?;
     }
     let script = harness::workspace_root().join("user").join("link.ld");
     let script_arg = format!("link-arg=-Wl,-T,{}", script.display());
@@ -217,7 +235,7 @@ pub fn build_all() -> Result<Images> {
     for program in PROGRAMS {
         let elf = build_image(program, program, &[], &user_flags, &target.join("user"))?;
         copy(&elf, &images.kernel(program))?;
-        add(&mut archive, program, &elf)?;
+        add_image(&mut archive, program, &elf)?;
     }
     let config = harness::workspace_root()
         .join("user")

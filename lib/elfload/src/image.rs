@@ -1,7 +1,8 @@
 //! A validated ELF image and loading it into memory.
 
 use crate::header::{
-    ET_EXEC, Header, PF_W, PF_X, PHDR_SIZE, PT_DYNAMIC, PT_INTERP, PT_LOAD, ProgramHeader,
+    EHDR_SIZE, ET_EXEC, Header, PF_W, PF_X, PHDR_SIZE, PT_DYNAMIC, PT_INTERP, PT_LOAD,
+    ProgramHeader,
 };
 use crate::reloc::{R_X86_64_NONE, R_X86_64_RELATIVE, RELA_SIZE, Relocation, rela_table};
 use crate::{EM_X86_64, ElfError, MAX_IMAGE_SIZE, PAGE_SIZE};
@@ -210,6 +211,19 @@ impl<'a> ElfImage<'a> {
     /// Bytes in the file.
     pub(crate) fn file_len(&self) -> usize {
         self.file.len()
+    }
+
+    /// Where in the file the last byte a loader reads ends: the end of the
+    /// ELF header, the program headers or any segment's file bytes,
+    /// whichever is last (segments of any type, so that notes and the
+    /// dynamic section stay whatever they lie in).
+    pub(crate) fn read_end(&self) -> u64 {
+        let table_end = self.header.phoff + u64::from(self.header.phnum) * PHDR_SIZE as u64;
+        self.program_headers()
+            .filter(|ph| ph.filesz > 0)
+            .filter_map(|ph| ph.offset.checked_add(ph.filesz))
+            .fold(table_end.max(EHDR_SIZE as u64), u64::max)
+            .min(self.file.len() as u64)
     }
 
     fn program_headers(&self) -> impl Iterator<Item = ProgramHeader> + '_ {

@@ -23,11 +23,13 @@ mod header;
 mod image;
 mod inplace;
 mod reloc;
+mod strip;
 
 pub use error::ElfError;
 pub use image::{ElfImage, Segment};
 pub use inplace::{Backing, InPlace};
 pub use reloc::Relocation;
+pub use strip::strip;
 
 /// `e_machine` of x86_64.
 pub const EM_X86_64: u16 = 62;
