@@ -24,19 +24,29 @@ use crate::dispatch::recover;
 
 static EXIT_ON_FATAL: AtomicBool = AtomicBool::new(false);
 static REPORTING: AtomicBool = AtomicBool::new(false);
+static NESTED: AtomicBool = AtomicBool::new(false);
 
 /// Claims the right to report a fatal error. A second fatal error while
 /// the first is being reported (a fault in the reporting code) gets a
 /// one-line notice and stops the core at once instead of recursing.
 pub fn begin_report() {
     if REPORTING.swap(true, Ordering::Relaxed) {
-        let mut out = crate::console::emergency();
-        let _ = writeln!(
-            out,
-            "\n!!! nested fatal error while reporting; core stopped"
-        );
-        drop(out);
-        finish();
+        if !NESTED.swap(true, Ordering::Relaxed) {
+            // Straight to the UART, under no lock: the first report may
+            // have faulted taking one. Then the locks it may hold go (the
+            // system page's words: a fault there too halts at once).
+            let mut uart = crate::arch::console_uart();
+            let _ = writeln!(
+                uart,
+                "\n!!! nested fatal error while reporting; core stopped"
+            );
+            crate::system::release_console();
+            if EXIT_ON_FATAL.load(Ordering::Relaxed) {
+                say_switching_off(&mut uart);
+                exit_qemu(ExitCode::Failure);
+            }
+        }
+        cpu::instr::halt_forever()
     }
 }
 
@@ -119,16 +129,19 @@ pub fn leave_and_stop(mem: &mut KernelMemory, reason: &str, mut fault: FaultRepo
 /// Applies the `fatal=` policy: switch the machine off, or halt the core.
 fn finish() -> ! {
     if EXIT_ON_FATAL.load(Ordering::Relaxed) {
-        let mut out = crate::console::emergency();
-        let _ = writeln!(
-            out,
-            "!!! fatal=exit: switching the machine off (status {})",
-            ExitCode::Failure.qemu_status()
-        );
-        drop(out);
+        say_switching_off(&mut crate::console::emergency());
         exit_qemu(ExitCode::Failure);
     }
     cpu::instr::halt_forever()
+}
+
+/// Says through `out` that `fatal=exit` switches the machine off.
+fn say_switching_off(out: &mut impl Write) {
+    let _ = writeln!(
+        out,
+        "!!! fatal=exit: switching the machine off (status {})",
+        ExitCode::Failure.qemu_status()
+    );
 }
 
 #[panic_handler]

@@ -40,8 +40,9 @@ pub fn word(offset: usize) -> Option<&'static AtomicU32> {
 }
 
 /// Takes the console lock (bounded: a dead holder is overridden). A core
-/// that holds it already keeps it: only a fatal report gets here that way,
-/// when the code it interrupted was writing and never runs again.
+/// that holds it already keeps it: a fatal report whose interrupted code
+/// was writing (and never runs again), or a new kernel on a core whose
+/// kernel died holding it (same APIC id).
 pub fn lock_console() {
     let Some(lock) = word(CONSOLE_LOCK) else {
         return;
