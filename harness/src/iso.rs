@@ -29,7 +29,7 @@ pub fn make(
         files.push((archive, root.join("boot").join("boot.img")));
     }
     for (from, to) in files {
-        // A hard link where possible: the archive is tens of MiB.
+        // A hard link where possible: no second copy of the archive.
         if std::fs::hard_link(from, &to).is_err() {
             std::fs::copy(from, &to).map_err(io(format!("cannot copy {}", from.display())))?;
         }
