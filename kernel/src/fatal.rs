@@ -28,7 +28,9 @@ static NESTED: AtomicBool = AtomicBool::new(false);
 
 /// Claims the right to report a fatal error. A second fatal error while
 /// the first is being reported (a fault in the reporting code) gets a
-/// one-line notice and stops the core at once instead of recursing.
+/// one-line notice, straight to the UART under no lock (it may cut into
+/// another core's line), lets the console locks go and applies `fatal=`,
+/// instead of recursing.
 pub fn begin_report() {
     if REPORTING.swap(true, Ordering::Relaxed) {
         if !NESTED.swap(true, Ordering::Relaxed) {
@@ -107,13 +109,17 @@ pub fn leave_and_stop(mem: &mut KernelMemory, reason: &str, mut fault: FaultRepo
         }
         None => {}
     }
+    let exit = EXIT_ON_FATAL.load(Ordering::Relaxed);
+    if exit {
+        say_switching_off(&mut out);
+    }
     drop(out);
     // Before the acknowledgement: the starter may INIT this core as soon
     // as it sees it.
     crate::system::release_console();
     crate::arch::params::ack_faulted(fault);
     if let Some(Ok(next)) = back
-        && !EXIT_ON_FATAL.load(Ordering::Relaxed)
+        && !exit
     {
         // A kernel that fails before it claimed its start claims it now,
         // against a rescue watch over this core: if the watch fired, the
@@ -123,13 +129,8 @@ pub fn leave_and_stop(mem: &mut KernelMemory, reason: &str, mut fault: FaultRepo
             crate::dispatch::fall_back(next)
         }
     }
-    finish()
-}
-
-/// Applies the `fatal=` policy: switch the machine off, or halt the core.
-fn finish() -> ! {
-    if EXIT_ON_FATAL.load(Ordering::Relaxed) {
-        say_switching_off(&mut crate::console::emergency());
+    // The `fatal=` policy, said above: switch the machine off, or halt.
+    if exit {
         exit_qemu(ExitCode::Failure);
     }
     cpu::instr::halt_forever()
