@@ -5,7 +5,10 @@
 //! sleeping program waking on time throughout.
 
 use ktrace::text::Line;
-use qemu_tests::{BOOT_TIMEOUT, HarnessError, core_line, four_cores, type_line};
+use qemu_tests::{
+    BOOT_TIMEOUT, HarnessError, boot_with_modules, core_line, four_cores, standard_module,
+    type_line,
+};
 
 #[test]
 fn a_core_is_traced_and_back_with_its_programs_running() -> Result<(), HarnessError> {
@@ -80,5 +83,31 @@ fn a_core_is_traced_and_back_with_its_programs_running() -> Result<(), HarnessEr
     m.expect("; core 3 traces into 64 KiB", BOOT_TIMEOUT)?;
     type_line(&mut m, "corectrl trace 3 off")?;
     m.expect("; core 3 no longer traces", BOOT_TIMEOUT)?;
+    Ok(())
+}
+
+/// A tracing kernel that does not take its ring (here: the archive's
+/// `cpudriver-trace` is the standard kernel, which records nothing) makes
+/// `trace on` fail, the core back under the kernel it ran before, its
+/// program still running; before, `trace on` said the core was traced.
+#[test]
+fn a_ring_the_kernel_does_not_take_fails_trace_on_and_the_core_goes_back()
+-> Result<(), HarnessError> {
+    let standard = standard_module("cpudriver");
+    let mut m = boot_with_modules("trace_not_taken", 4, 512, &[("cpudriver-trace", standard)])?;
+    m.expect("Corefish shell; type `help`.", BOOT_TIMEOUT)?;
+    type_line(&mut m, "run --core 2 nap 3000")?;
+    m.expect("nap: sleeping 3000 ms on core 2", BOOT_TIMEOUT)?;
+    type_line(&mut m, "corectrl trace 2 on")?;
+    m.expect(
+        "trace 2: the tracing kernel did not take its ring (a tracing build logs why); core 2 runs cpudriver again",
+        BOOT_TIMEOUT,
+    )?;
+    let line = core_line(&mut m, 2)?;
+    assert!(line.contains(" running "), "{line}");
+    assert!(line.contains("cpudriver 0.1.0"), "{line}");
+    type_line(&mut m, "corectrl trace 2 dump")?;
+    m.expect("trace 2: core 2 is not traced (`trace 2 on`)", BOOT_TIMEOUT)?;
+    m.expect("nap: slept on core 2, woke on core 2 ", BOOT_TIMEOUT)?;
     Ok(())
 }

@@ -15,7 +15,7 @@ use bootproto::layout::phys_to_virt;
 use bootproto::memmap::MemoryKind;
 use bootproto::params::BootParams;
 
-use ktrace::ring::{WRITTEN_OFFSET, slot_offset};
+use ktrace::ring::{TAKEN, TAKEN_OFFSET, WRITTEN_OFFSET, slot_offset};
 use ktrace::{Header, Record};
 use zerocopy::{FromBytes, IntoBytes};
 
@@ -32,8 +32,9 @@ impl TraceRing {
     /// the starter holds, not this kernel's own RAM, the firmware's or a
     /// kernel image), below the top of the direct map, clear of the
     /// parameters, the KCB and this kernel's own memory (its image and its
-    /// copy of the writable part), with the boot driver's header. `Err`
-    /// says why a ring given is not usable.
+    /// copy of the writable part), with the boot driver's header; marked
+    /// taken ([`TAKEN`]) for the boot driver. `Err` says why a ring given
+    /// is not usable.
     pub fn given(params: &BootParams) -> Result<Option<Self>, &'static str> {
         if params.trace_size == 0 {
             return Ok(None);
@@ -57,9 +58,10 @@ impl TraceRing {
         // its frame allocator hands out), nor firmware memory nor an image.
         // SAFETY: page-aligned assigned memory below the direct map's top,
         // clear of the parameters and the KCB: nothing else here uses it.
-        unsafe { Self::at(phys_to_virt(ring.base), ring.size) }
-            .map(Some)
-            .ok_or("no ring header")
+        let ring =
+            unsafe { Self::at(phys_to_virt(ring.base), ring.size) }.ok_or("no ring header")?;
+        ring.word(TAKEN_OFFSET).store(TAKEN, Ordering::Release);
+        Ok(Some(ring))
     }
 
     /// The ring whose header is at the direct-map address `base`, if the
@@ -89,11 +91,17 @@ impl TraceRing {
         })
     }
 
+    /// The header's word at `offset` ([`WRITTEN_OFFSET`] or
+    /// [`TAKEN_OFFSET`]).
+    fn word(&self, offset: usize) -> &AtomicU64 {
+        // SAFETY: both offsets are 8-aligned words of the header, in the
+        // ring's memory (`at`'s contract); the boot driver reads them
+        // concurrently, so they are accessed atomically.
+        unsafe { AtomicU64::from_ptr((self.base + offset as u64) as *mut u64) }
+    }
+
     fn written(&self) -> &AtomicU64 {
-        // SAFETY: the count is an 8-aligned word of the header, in the
-        // ring's memory (`at`'s contract); the boot driver reads it
-        // concurrently, so it is accessed atomically.
-        unsafe { AtomicU64::from_ptr((self.base + WRITTEN_OFFSET as u64) as *mut u64) }
+        self.word(WRITTEN_OFFSET)
     }
 
     /// Writes `record` into the next slot (overwriting the oldest when

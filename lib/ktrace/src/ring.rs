@@ -38,14 +38,26 @@ pub struct Header {
     pub written: u64,
     /// TSC rate of the machine (for the text), written by the boot driver.
     pub tsc_hz: u64,
+    /// 0 in a fresh ring; [`TAKEN`] once a kernel has taken the ring to
+    /// write (so its starter knows the tracing kernel records into it).
+    pub taken: u64,
     /// Unused, 0.
-    pub reserved: [u64; 4],
+    pub reserved: [u64; 3],
 }
 
 const _: () = assert!(size_of::<Header>() == HEADER_BYTES);
 
-/// Offset of [`Header::written`] (the one word the kernel updates).
+/// Offset of [`Header::written`] (the word the kernel updates with every
+/// record).
 pub const WRITTEN_OFFSET: usize = 16;
+/// Offset of [`Header::taken`] (the word the kernel sets when it takes the
+/// ring).
+pub const TAKEN_OFFSET: usize = 32;
+/// [`Header::taken`] of a ring a kernel writes: `b"TAKEN\0\0\0"`.
+pub const TAKEN: u64 = u64::from_le_bytes(*b"TAKEN\0\0\0");
+
+const _: () = assert!(core::mem::offset_of!(Header, written) == WRITTEN_OFFSET);
+const _: () = assert!(core::mem::offset_of!(Header, taken) == TAKEN_OFFSET);
 
 /// How many records a ring of `bytes` bytes holds.
 pub const fn capacity_of(bytes: usize) -> usize {
@@ -59,7 +71,8 @@ pub fn header_for(bytes: usize, tsc_hz: u64) -> Header {
         capacity: capacity_of(bytes) as u64,
         written: 0,
         tsc_hz,
-        reserved: [0; 4],
+        taken: 0,
+        reserved: [0; 3],
     }
 }
 

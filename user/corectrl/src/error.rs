@@ -49,6 +49,9 @@ pub enum BootError {
     NotTraced(u32),
     /// The ring cannot be read.
     TraceRing(String),
+    /// `trace on`'s kernel runs but did not take the ring (its log says
+    /// why); the core went back to the image it ran before (named).
+    RingNotTaken(u32, String),
     /// The kernel runs but the OSNode's monitor did not say hello.
     MonitorSilent(u32),
     /// The core did not acknowledge a stop in time.
@@ -203,6 +206,10 @@ impl core::fmt::Display for BootError {
             Self::Traced(core) => write!(f, "core {core} is traced already"),
             Self::NotTraced(core) => write!(f, "core {core} is not traced (`trace {core} on`)"),
             Self::TraceRing(why) => write!(f, "the trace ring: {why}"),
+            Self::RingNotTaken(core, previous) => write!(
+                f,
+                "the tracing kernel did not take its ring (a tracing build logs why); core {core} runs {previous} again"
+            ),
             Self::FaultOwnCore(core) => write!(
                 f,
                 "core {core} runs the boot driver, which could not recover its own core"

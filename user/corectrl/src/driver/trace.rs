@@ -7,7 +7,9 @@
 //! of the boot driver's memory, its header written here) and updates the
 //! core to the tracing kernel, which finds the ring in its boot parameters
 //! (every tracing kernel this boot driver starts on that core while the
-//! ring is active gets it, and no other kernel). `trace N off` updates the
+//! ring is active gets it, and no other kernel). A kernel marks the ring's
+//! header when it takes it; if the updated core's kernel did not, `on`
+//! fails and the core is updated back. `trace N off` updates the
 //! core back to the image it ran before and keeps the ring, so that `trace
 //! N dump` still reads it; the next `trace N on` replaces it. A ring is
 //! freed only when no tracing kernel runs its core, and `trace N on` is
@@ -85,13 +87,24 @@ impl Ring {
         bytes[..ktrace::HEADER_BYTES].copy_from_slice(header.as_bytes());
     }
 
-    /// The writer's count of records.
-    fn written(&self) -> u64 {
-        let at = self.mapping.vaddr + ktrace::ring::WRITTEN_OFFSET as u64;
-        // SAFETY: the count is an 8-aligned word of this mapping's header;
-        // the kernel stores it atomically (Release), so it is loaded so.
+    /// The header's word at `offset`, which the kernel stores.
+    fn header_word(&self, offset: usize) -> u64 {
+        let at = self.mapping.vaddr + offset as u64;
+        // SAFETY: the offsets used are 8-aligned words of this mapping's
+        // header; the kernel stores them atomically (Release), so they are
+        // loaded so.
         unsafe { core::sync::atomic::AtomicU64::from_ptr(at as *mut u64) }
             .load(core::sync::atomic::Ordering::Acquire)
+    }
+
+    /// The writer's count of records.
+    fn written(&self) -> u64 {
+        self.header_word(ktrace::ring::WRITTEN_OFFSET)
+    }
+
+    /// Whether a kernel took the ring to write.
+    fn taken(&self) -> bool {
+        self.header_word(ktrace::ring::TAKEN_OFFSET) == ktrace::ring::TAKEN
     }
 
     /// A copy of the ring, read a word at a time while its kernel may
@@ -193,10 +206,25 @@ impl Driver {
             self.mech.rings.retire(old);
         }
         match self.update(core, TRACE_KERNEL, bootcmd::CHECK_MS) {
-            Ok(updated) => Ok(format!(
+            Ok(updated) if self.mech.rings.get_mut(core).is_some_and(|r| r.taken()) => Ok(format!(
                 "{updated}; core {core} traces into {} KiB",
                 RING_BYTES >> 10
             )),
+            Ok(_) => {
+                // The kernel came up without the ring: nothing would be
+                // recorded. Back to what ran before, and the ring goes
+                // (no tracing kernel runs the core once that succeeds).
+                let previous = self.mech.rings.get_mut(core).map_or_else(
+                    || String::from(bootcmd::DEFAULT_KERNEL),
+                    |r| r.previous.clone(),
+                );
+                self.set_ring_active(core, false);
+                self.update(core, &previous, bootcmd::CHECK_MS)?;
+                if let Some(ring) = self.mech.rings.slot(core).take() {
+                    self.mech.rings.retire(ring);
+                }
+                Err(BootError::RingNotTaken(core, previous))
+            }
             Err(e) => {
                 // The ring goes only if no tracing kernel runs the core now
                 // (it rolled back, or the core is off); else it stays, in use.
