@@ -96,8 +96,8 @@ fn a_ring_the_kernel_does_not_take_fails_trace_on_and_the_core_goes_back()
     let standard = standard_module("cpudriver");
     let mut m = boot_with_modules("trace_not_taken", 4, 512, &[("cpudriver-trace", standard)])?;
     m.expect("Corefish shell; type `help`.", BOOT_TIMEOUT)?;
-    type_line(&mut m, "run --core 2 nap 3000")?;
-    m.expect("nap: sleeping 3000 ms on core 2", BOOT_TIMEOUT)?;
+    type_line(&mut m, "run --core 2 nap 6000")?;
+    m.expect("nap: sleeping 6000 ms on core 2", BOOT_TIMEOUT)?;
     type_line(&mut m, "corectrl trace 2 on")?;
     m.expect(
         "trace 2: the tracing kernel did not take its ring (a tracing build logs why); core 2 runs cpudriver again",

@@ -9,7 +9,8 @@
 //! (every tracing kernel this boot driver starts on that core while the
 //! ring is active gets it, and no other kernel). A kernel marks the ring's
 //! header when it takes it; if the updated core's kernel did not, `on`
-//! fails and the core is updated back. `trace N off` updates the
+//! fails and the core is updated back (if that fails too, the ring stays
+//! given, untaken, so that `trace N off` can try again). `trace N off` updates the
 //! core back to the image it ran before and keeps the ring, so that `trace
 //! N dump` still reads it; the next `trace N on` replaces it. A ring is
 //! freed only when no tracing kernel runs its core, and `trace N on` is
@@ -219,10 +220,15 @@ impl Driver {
                     |r| r.previous.clone(),
                 );
                 self.set_ring_active(core, false);
-                self.update(core, &previous, bootcmd::CHECK_MS)?;
-                if let Some(ring) = self.mech.rings.slot(core).take() {
+                let back = self.update(core, &previous, bootcmd::CHECK_MS);
+                if back.is_err() && self.runs_tracing_kernel(core) {
+                    // Still (or again) the tracing kernel, without a ring:
+                    // `trace off` can try the way back again.
+                    self.set_ring_active(core, true);
+                } else if let Some(ring) = self.mech.rings.slot(core).take() {
                     self.mech.rings.retire(ring);
                 }
+                back?;
                 Err(BootError::RingNotTaken(core, previous))
             }
             Err(e) => {
