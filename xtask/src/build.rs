@@ -7,7 +7,8 @@
 //! an explicit `--target` (which spares build scripts and proc-macros those
 //! flags) and a target directory of its own. Images are copied to
 //! `target/corefish/images/`; the boot archive carries them stripped to what
-//! loading them reads (`elfload::strip`), about a tenth of their bytes: the debug information and symbols stay in the files on the host.
+//! loading them reads (`elfload::strip`), about a tenth of their bytes: the
+//! debug information and symbols stay in the files on the host.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -28,12 +28,11 @@ const SECTION_FIELDS: [core::ops::Range<usize>; 2] = [40..48, 60..64];
 /// fields of its ELF header and returns how many bytes to keep.
 pub fn strip(file: &mut [u8]) -> Result<usize, ElfError> {
     let image = ElfImage::parse(file)?;
+    // `read_end` is within the file, so the rounding cannot overflow.
     let end = image
         .read_end()
-        .checked_next_multiple_of(PAGE_SIZE)
-        .map_or(image.file_len(), |end| {
-            usize::try_from(end).map_or(image.file_len(), |e| e.min(image.file_len()))
-        });
+        .next_multiple_of(PAGE_SIZE)
+        .min(image.file_len() as u64) as usize;
     for fields in SECTION_FIELDS {
         file[fields].fill(0);
     }

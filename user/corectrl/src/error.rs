@@ -49,8 +49,9 @@ pub enum BootError {
     NotTraced(u32),
     /// The ring cannot be read.
     TraceRing(String),
-    /// `trace on`'s kernel runs but did not take the ring (its log says
-    /// why); the core went back to the image it ran before (named).
+    /// `trace on`'s kernel runs but did not take the ring (a tracing
+    /// build logs why); the core went back to the image it ran before
+    /// (named).
     RingNotTaken(u32, String),
     /// The kernel runs but the OSNode's monitor did not say hello.
     MonitorSilent(u32),

@@ -10,8 +10,8 @@
 //! ring is active gets it, and no other kernel). A kernel marks the ring's
 //! header when it takes it; if the updated core's kernel did not, `on`
 //! fails and the core is updated back (if that fails too, the ring stays
-//! given, untaken, so that `trace N off` can try again). `trace N off` updates the
-//! core back to the image it ran before and keeps the ring, so that `trace
+//! given, untaken, so that `trace N off` can try again). `trace N off`
+//! updates the core back to the image it ran before and keeps the ring, so that `trace
 //! N dump` still reads it; the next `trace N on` replaces it. A ring is
 //! freed only when no tracing kernel runs its core, and `trace N on` is
 //! refused while one does.
@@ -202,7 +202,7 @@ impl Driver {
         let ring = self
             .mech
             .rings
-            .fresh(kcb, previous, self.mech.machine.tsc_hz)?;
+            .fresh(kcb, previous.clone(), self.mech.machine.tsc_hz)?;
         if let Some(old) = self.mech.rings.slot(core).replace(ring) {
             self.mech.rings.retire(old);
         }
@@ -215,10 +215,6 @@ impl Driver {
                 // The kernel came up without the ring: nothing would be
                 // recorded. Back to what ran before, and the ring goes
                 // (no tracing kernel runs the core once that succeeds).
-                let previous = self.mech.rings.get_mut(core).map_or_else(
-                    || String::from(bootcmd::DEFAULT_KERNEL),
-                    |r| r.previous.clone(),
-                );
                 self.set_ring_active(core, false);
                 let back = self.update(core, &previous, bootcmd::CHECK_MS);
                 if back.is_err() && self.runs_tracing_kernel(core) {

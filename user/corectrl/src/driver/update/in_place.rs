@@ -26,7 +26,7 @@ use core::sync::atomic::Ordering;
 use bootctl::recovery::RolledBack;
 use bootctl::report::Updated;
 use bootctl::{CoreId, Kernel, Started, Table};
-use bootproto::params::{ACK_FAULTED, ACK_RUNNING};
+use bootproto::params::ACK_RUNNING;
 use bootproto::starter::CpuDriverInfo;
 use corefish::abi::invoke as op;
 use corefish::lmp;
@@ -299,15 +299,17 @@ impl Mechanism {
     ) -> Verdict {
         let fell_back = || {
             fallback?.ack().filter(|a| a.stage == ACK_RUNNING)?;
-            Some(match new.ack().filter(|a| a.stage == ACK_FAULTED) {
-                Some(faulted) => {
-                    Verdict::FellBack(Failure::Fault(faulted.fault), self.ns(faulted.tsc_stopped))
-                }
-                None => Verdict::FellBack(
-                    Failure::NoAck(check_ms, Unacknowledged::Rescued),
-                    self.watch_deadline(),
-                ),
-            })
+            Some(
+                match new.ack().and_then(|a| Some((a.faulted()?, a.tsc_stopped))) {
+                    Some((fault, stopped)) => {
+                        Verdict::FellBack(Failure::Fault(fault), self.ns(stopped))
+                    }
+                    None => Verdict::FellBack(
+                        Failure::NoAck(check_ms, Unacknowledged::Rescued),
+                        self.watch_deadline(),
+                    ),
+                },
+            )
         };
         // The hub runs on this core: it answers a status request about its
         // own core at once (it has no channel to itself); any answer shows
